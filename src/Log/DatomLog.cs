@@ -1,0 +1,253 @@
+using Datom.Log.Entries;
+using Datom.Log.Identity;
+using Datom.Log.Model;
+using Datom.Log.Segments;
+using Datom.Log.Storage;
+
+namespace Datom.Log;
+
+/// <summary>
+/// Everything a node holds: its own entries and every other author's, in one append-only store, with
+/// the in-memory map from entry hash to position, each author's chain and heads, held entries whose
+/// parents have not arrived, and the forks seen.
+/// </summary>
+/// <remarks>
+/// Invariant: an entry is stored only after all its parents are stored (or queued before it), so
+/// store order is a topological order of the DAG, and every prefix of the store is closed under
+/// parents. Recovery after a crash therefore never leaves an entry without its parents.
+/// </remarks>
+public sealed partial class DatomLog : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly SegmentStore _store;
+    private readonly LogOptions _options;
+    private readonly NodeIdentity? _identity;
+    private readonly HybridLogicalClock _clock;
+    private readonly EntityIdMinter _minter = new();
+    private readonly Dictionary<EntryHash, EntryMeta> _entries = [];
+    private readonly Dictionary<NodeId, AuthorChain> _authors = [];
+    private readonly List<ForkRecord> _forks = [];
+    private readonly List<EntryHash> _order = [];
+    // Other authors' heads that our next entry has already linked to (causal links are sent once).
+    private readonly HashSet<EntryHash> _linked = [];
+
+    private DatomLog(SegmentStore store, LogOptions options, NodeIdentity? identity)
+    {
+        _store = store;
+        _options = options;
+        _identity = identity;
+        _clock = new HybridLogicalClock(options.Clock);
+    }
+
+    /// <summary>Raised after an entry (own or from elsewhere) is durable, in store order.</summary>
+    public event Action<Entry>? EntryStored;
+
+    /// <summary>Raised when a new fork is detected.</summary>
+    public event Action<ForkProof>? ForkDetected;
+
+    public NodeId? Self => _identity?.Id;
+
+    public SegmentStore Store => _store;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _entries.Count;
+        }
+    }
+
+    /// <summary>Opens the log at <c>DIR/log</c> on disk.</summary>
+    public static DatomLog Open(string dataDirectory, NodeIdentity? identity, LogOptions? options = null) =>
+        Open(new FileStorage(Path.Combine(dataDirectory, "log")), identity, options);
+
+    /// <summary>
+    /// Opens the log, recovering the store (see <see cref="SegmentStore"/>) and rebuilding the in-memory
+    /// state from every record. Without an identity the log is read-only for local appends.
+    /// </summary>
+    public static DatomLog Open(IStorage storage, NodeIdentity? identity, LogOptions? options = null)
+    {
+        options ??= new LogOptions();
+        var pending = new List<(RecordPosition, Entry)>();
+        var store = SegmentStore.Open(storage, options.Segments, (position, payload) =>
+        {
+            Entry entry;
+            try
+            {
+                entry = EntryCodec.Decode(payload, options.Limits);
+            }
+            catch (EntryRejectedException e)
+            {
+                throw new LogCorruptionException(storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, "stored entry does not decode: " + e.Message);
+            }
+            pending.Add((position, entry));
+        });
+        var log = new DatomLog(store, options, identity);
+        try
+        {
+            foreach (var (position, entry) in pending)
+            {
+                if (log._entries.ContainsKey(entry.Hash))
+                    continue; // a duplicate record (the same entry queued twice) is harmless
+                foreach (var p in entry.Parents)
+                {
+                    if (!log._entries.ContainsKey(p))
+                        throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
+                }
+                log.Register(entry, position);
+                log._clock.Observe(entry.Time);
+            }
+            // Causal links already made by our own entries need not be made again.
+            if (identity is not null && log._authors.TryGetValue(identity.Id, out var own))
+            {
+                foreach (var head in own.Heads)
+                {
+                    foreach (var p in log._entries[head].Parents)
+                        log._linked.Add(p);
+                }
+            }
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return log;
+    }
+
+    public EntityId NewEntityId() => _minter.Next();
+
+    public bool Contains(EntryHash hash)
+    {
+        lock (_gate)
+            return _entries.ContainsKey(hash);
+    }
+
+    /// <summary>Reads a stored entry, or null if this log does not hold it (yet).</summary>
+    public Entry? Get(EntryHash hash)
+    {
+        EntryMeta? meta;
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(hash, out meta))
+                return null;
+            if (meta.InFlight is not null)
+                return meta.InFlight;
+        }
+        return EntryCodec.Decode(_store.Read(meta.Position), _options.Limits);
+    }
+
+    /// <summary>The position of a durable entry (null while it is still being written).</summary>
+    public RecordPosition? PositionOf(EntryHash hash)
+    {
+        lock (_gate)
+            return _entries.TryGetValue(hash, out var meta) && meta.InFlight is null ? meta.Position : null;
+    }
+
+    /// <summary>Every author this log holds entries from, with their highest sequence number and heads.</summary>
+    public IReadOnlyList<AuthorSummary> Authors()
+    {
+        lock (_gate)
+            return [.. _authors.Select(kv => new AuthorSummary(kv.Key, kv.Value.MaxSeq, kv.Value.Count, [.. kv.Value.Heads]))];
+    }
+
+    /// <summary>The heads of every author: the frontier of what this log holds.</summary>
+    public IReadOnlyList<EntryHash> Frontier()
+    {
+        lock (_gate)
+            return [.. _authors.Values.SelectMany(a => a.Heads).Order()];
+    }
+
+    public IReadOnlyList<ForkProof> Forks()
+    {
+        List<ForkRecord> records;
+        lock (_gate)
+            records = [.. _forks];
+        return [.. records.Select(f => new ForkProof(f.Author, f.Seq, Get(f.First)!, Get(f.Second)!))];
+    }
+
+    /// <summary>Stored entries in store order (a topological order), optionally one author's only.</summary>
+    public IEnumerable<Entry> Entries(NodeId? author = null)
+    {
+        EntryHash[] order;
+        lock (_gate)
+            order = [.. _order];
+        foreach (var hash in order)
+        {
+            var entry = Get(hash)!;
+            if (author is null || entry.Author == author.Value)
+                yield return entry;
+        }
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    /// <summary>Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).</summary>
+    private void Register(Entry entry, RecordPosition? position)
+    {
+        var meta = new EntryMeta(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents]) { Position = position ?? default, InFlight = position is null ? entry : null };
+        _entries.Add(entry.Hash, meta);
+        if (position is not null)
+            _order.Add(entry.Hash);
+
+        if (!_authors.TryGetValue(entry.Author, out var chain))
+            _authors[entry.Author] = chain = new AuthorChain();
+        chain.Count++;
+        chain.MaxSeq = Math.Max(chain.MaxSeq, entry.Seq);
+        foreach (var p in entry.Parents)
+        {
+            if (_entries[p].Author == entry.Author)
+                chain.Heads.Remove(p);
+        }
+        chain.Heads.Add(entry.Hash);
+
+        if (chain.BySeq.TryGetValue(entry.Seq, out var first))
+        {
+            meta.Fork = new ForkRecord(entry.Author, entry.Seq, first, entry.Hash);
+            _forks.Add(meta.Fork);
+        }
+        else
+        {
+            chain.BySeq[entry.Seq] = entry.Hash;
+        }
+    }
+
+    private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, HlcTimestamp time, EntryHash[] parents)
+    {
+        public HlcTimestamp Time { get; } = time;
+
+        public EntryHash Hash { get; } = hash;
+
+        public NodeId Author { get; } = author;
+
+        public ulong Seq { get; } = seq;
+
+        public EntryHash[] Parents { get; } = parents;
+
+        public RecordPosition Position { get; set; }
+
+        /// <summary>The entry itself while its write is in flight; null once durable.</summary>
+        public Entry? InFlight { get; set; }
+
+        /// <summary>The fork this entry made, if its sequence number was already taken.</summary>
+        public ForkRecord? Fork { get; set; }
+    }
+
+    private sealed class AuthorChain
+    {
+        public int Count { get; set; }
+
+        public ulong MaxSeq { get; set; }
+
+        /// <summary>Entries by this author that no entry by this author names as a parent.</summary>
+        public HashSet<EntryHash> Heads { get; } = [];
+
+        /// <summary>The first entry seen at each sequence number; a second one is a fork.</summary>
+        public Dictionary<ulong, EntryHash> BySeq { get; } = [];
+    }
+
+    private sealed record ForkRecord(NodeId Author, ulong Seq, EntryHash First, EntryHash Second);
+}
+
+public sealed record AuthorSummary(NodeId Author, ulong MaxSeq, int Entries, IReadOnlyList<EntryHash> Heads);

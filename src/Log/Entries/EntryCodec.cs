@@ -1,0 +1,311 @@
+using System.Buffers;
+using Datom.Log.Identity;
+using Datom.Log.Model;
+using MessagePack;
+using NSec.Cryptography;
+
+namespace Datom.Log.Entries;
+
+/// <summary>
+/// The canonical MessagePack form of an entry, one byte string per entry (the same entry always has
+/// the same bytes):
+/// <code>
+/// entry = [ bin body, bin signature(64) ]
+/// body  = [ version(1), bin author(32), seq, bin tx(16), hlc, [bin parent(32)...], [datom...] ]
+/// datom = [ bin e(16), str attribute, tag, value, added ]
+/// </code>
+/// Integers take their shortest MessagePack form, doubles are always float64, parents ascend strictly.
+/// The signed bytes are <see cref="Domain"/> followed by the body; the entry hash is BLAKE2b-256 of the
+/// signed bytes; the signature (Ed25519, RFC 8032) covers the signed bytes and so everything but itself.
+/// Decoding accepts only the canonical form: it re-encodes and compares.
+/// </summary>
+public static class EntryCodec
+{
+    public const byte Version = 1;
+    public const int SignatureSize = 64;
+
+    /// <summary>Domain separation: a signature made for an entry can never be replayed as one for another purpose of the same key.</summary>
+    private static ReadOnlySpan<byte> Domain => "datom.entry.v1\0"u8;
+
+    private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
+
+    internal static Entry Sign(NodeIdentity author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits)
+    {
+        if (seq == 0)
+            throw new ArgumentOutOfRangeException(nameof(seq), "sequence numbers start at 1");
+        if (parents.Length > limits.MaxParents)
+            Reject.Throw(RejectReason.TooLarge, $"{parents.Length} parents; at most {limits.MaxParents}");
+        if (datoms.Length > limits.MaxDatoms)
+            Reject.Throw(RejectReason.TooLarge, $"{datoms.Length} datoms; at most {limits.MaxDatoms}");
+
+        var signed = new ArrayBufferWriter<byte>(256 + (datoms.Length * 48));
+        signed.Write(Domain);
+        WriteBody(signed, author.Id, seq, tx, time, parents, datoms, limits);
+        var signedSpan = signed.WrittenSpan;
+        var body = signedSpan[Domain.Length..];
+
+        var signature = new byte[SignatureSize];
+        author.Sign(signedSpan, signature);
+        var hash = EntryHash.Compute(signedSpan);
+
+        var encoded = new ArrayBufferWriter<byte>(body.Length + SignatureSize + 16);
+        var w = new MessagePackWriter(encoded);
+        w.WriteArrayHeader(2);
+        w.Write(body);
+        w.Write(signature);
+        w.Flush();
+        if (encoded.WrittenCount > limits.MaxEntryBytes)
+            Reject.Throw(RejectReason.TooLarge, $"entry is {encoded.WrittenCount} bytes; at most {limits.MaxEntryBytes}");
+        return new Entry(author.Id, seq, tx, time, parents, datoms, signature, hash, encoded.WrittenSpan.ToArray());
+    }
+
+    /// <summary>
+    /// Decodes and checks the form of an entry: caps, structure, canonical bytes, parent order. It
+    /// computes the hash but does not check the signature (<see cref="Entry.VerifySignature"/>).
+    /// </summary>
+    public static Entry Decode(ReadOnlyMemory<byte> bytes, EntryLimits? limits = null)
+    {
+        limits ??= EntryLimits.Default;
+        if (bytes.Length > limits.MaxEntryBytes)
+            Reject.Throw(RejectReason.TooLarge, $"entry is {bytes.Length} bytes; at most {limits.MaxEntryBytes}");
+
+        ReadOnlyMemory<byte> body;
+        byte[] signature;
+        NodeId author;
+        ulong seq;
+        EntityId tx;
+        HlcTimestamp time;
+        EntryHash[] parents;
+        LogDatom[] datoms;
+        try
+        {
+            var r = new MessagePackReader(bytes);
+            if (r.ReadArrayHeader() != 2)
+                Reject.Throw(RejectReason.Malformed, "an entry is a two-element array [body signature]");
+            var bodySeq = r.ReadBytes() ?? throw Malformed("body is nil");
+            var sigSeq = r.ReadBytes() ?? throw Malformed("signature is nil");
+            if (!r.End)
+                Reject.Throw(RejectReason.Malformed, "trailing bytes after the entry");
+            if (sigSeq.Length != SignatureSize)
+                Reject.Throw(RejectReason.Malformed, $"signature is {sigSeq.Length} bytes, not {SignatureSize}");
+            signature = sigSeq.ToArray();
+            body = Slice(bytes, bodySeq);
+
+            var b = new MessagePackReader(body);
+            if (b.ReadArrayHeader() != 7)
+                Reject.Throw(RejectReason.Malformed, "entry body is a seven-element array");
+            var version = b.ReadByte();
+            if (version != Version)
+                Reject.Throw(RejectReason.Malformed, $"entry version {version}; this node reads version {Version}");
+            author = new NodeId(ReadFixed(ref b, NodeId.KeySize, "author"));
+            seq = b.ReadUInt64();
+            if (seq == 0)
+                Reject.Throw(RejectReason.BadSequence, "sequence number 0; they start at 1");
+            tx = new EntityId(ReadFixed(ref b, EntityId.Size, "tx"));
+            time = new HlcTimestamp(b.ReadUInt64());
+
+            var parentCount = b.ReadArrayHeader();
+            if (parentCount > limits.MaxParents)
+                Reject.Throw(RejectReason.TooLarge, $"{parentCount} parents; at most {limits.MaxParents}");
+            parents = new EntryHash[parentCount];
+            for (var i = 0; i < parentCount; i++)
+            {
+                parents[i] = new EntryHash(ReadFixed(ref b, EntryHash.Size, "parent"));
+                if (i > 0 && parents[i] <= parents[i - 1])
+                    Reject.Throw(RejectReason.NonCanonical, "parents must ascend strictly");
+            }
+
+            var datomCount = b.ReadArrayHeader();
+            if (datomCount > limits.MaxDatoms)
+                Reject.Throw(RejectReason.TooLarge, $"{datomCount} datoms; at most {limits.MaxDatoms}");
+            // Every datom takes at least 21 bytes, so a count beyond what the body can hold is a lie.
+            if (datomCount > body.Length / 21)
+                Reject.Throw(RejectReason.Malformed, $"{datomCount} datoms cannot fit in {body.Length} bytes");
+            datoms = new LogDatom[datomCount];
+            for (var i = 0; i < datomCount; i++)
+                datoms[i] = ReadDatom(ref b, limits);
+            if (!b.End)
+                Reject.Throw(RejectReason.Malformed, "trailing bytes after the entry body");
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException or InvalidOperationException)
+        {
+            throw Malformed(e.Message);
+        }
+
+        var entry = new Entry(author, seq, tx, time, parents, datoms, signature, ComputeHash(body.Span), bytes.ToArray());
+        var reencoded = Reencode(entry, body.Length);
+        if (!reencoded.SequenceEqual(bytes.Span))
+            Reject.Throw(RejectReason.NonCanonical, "entry bytes are not in canonical form");
+        return entry;
+    }
+
+    internal static bool VerifySignature(Entry entry)
+    {
+        var body = BodyOf(entry.Encoded);
+        var signed = ArrayPool<byte>.Shared.Rent(Domain.Length + body.Length);
+        try
+        {
+            Domain.CopyTo(signed);
+            body.Span.CopyTo(signed.AsSpan(Domain.Length));
+            if (!PublicKey.TryImport(Ed25519, entry.Author.PublicKey, KeyBlobFormat.RawPublicKey, out var key))
+                return false;
+            return Ed25519.Verify(key!, signed.AsSpan(0, Domain.Length + body.Length), entry.Signature.Span);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(signed);
+        }
+    }
+
+    private static EntryHash ComputeHash(ReadOnlySpan<byte> body)
+    {
+        IncrementalHash.Initialize(HashAlgorithm.Blake2b_256, out var state);
+        IncrementalHash.Update(ref state, Domain);
+        IncrementalHash.Update(ref state, body);
+        Span<byte> digest = stackalloc byte[EntryHash.Size];
+        IncrementalHash.Finalize(ref state, digest);
+        return new EntryHash(digest);
+    }
+
+    private static ReadOnlyMemory<byte> BodyOf(ReadOnlyMemory<byte> encoded)
+    {
+        var r = new MessagePackReader(encoded);
+        r.ReadArrayHeader();
+        return Slice(encoded, r.ReadBytes()!.Value);
+    }
+
+    private static byte[] Reencode(Entry e, int bodyHint)
+    {
+        var body = new ArrayBufferWriter<byte>(bodyHint + 16);
+        WriteBody(body, e.Author, e.Seq, e.Tx, e.Time, (EntryHash[])e.Parents, (LogDatom[])e.Datoms, limits: null);
+        var encoded = new ArrayBufferWriter<byte>(bodyHint + SignatureSize + 16);
+        var w = new MessagePackWriter(encoded);
+        w.WriteArrayHeader(2);
+        w.Write(body.WrittenSpan);
+        w.Write(e.Signature.Span);
+        w.Flush();
+        return encoded.WrittenSpan.ToArray();
+    }
+
+    private static void WriteBody(IBufferWriter<byte> output, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits? limits)
+    {
+        var w = new MessagePackWriter(output);
+        // A heap scratch: MessagePackWriter is a ref struct, and a stackalloc span may not flow into it.
+        var scratch = new byte[EntryHash.Size];
+        w.WriteArrayHeader(7);
+        w.Write(Version);
+        w.Write(author.PublicKey);
+        w.Write(seq);
+        tx.Format(scratch);
+        w.Write(scratch.AsSpan(0, EntityId.Size));
+        w.Write(time.Value);
+        w.WriteArrayHeader(parents.Length);
+        foreach (var p in parents)
+        {
+            p.Format(scratch);
+            w.Write(scratch);
+        }
+        w.WriteArrayHeader(datoms.Length);
+        foreach (var d in datoms)
+        {
+            if (limits is not null && System.Text.Encoding.UTF8.GetByteCount(d.A) > limits.MaxAttributeBytes)
+                Reject.Throw(RejectReason.TooLarge, $"attribute name ':{d.A}' is longer than {limits.MaxAttributeBytes} bytes");
+            w.WriteArrayHeader(5);
+            d.E.Format(scratch);
+            w.Write(scratch.AsSpan(0, EntityId.Size));
+            w.Write(d.A);
+            w.Write((byte)d.V.Type);
+            WriteValue(ref w, d.V, scratch);
+            w.Write(d.Added);
+        }
+        w.Flush();
+    }
+
+    private static void WriteValue(ref MessagePackWriter w, Value v, byte[] scratch)
+    {
+        switch (v.Type)
+        {
+            case Model.ValueType.String:
+            case Model.ValueType.Keyword:
+            case Model.ValueType.Symbol:
+                w.Write(v.AsString);
+                break;
+            case Model.ValueType.Long:
+                w.Write(v.AsLong);
+                break;
+            case Model.ValueType.Double:
+                w.Write(v.AsDouble);
+                break;
+            case Model.ValueType.Boolean:
+                w.Write(v.AsBoolean);
+                break;
+            case Model.ValueType.Ref:
+                v.AsRef.Format(scratch);
+                w.Write(scratch.AsSpan(0, EntityId.Size));
+                break;
+            case Model.ValueType.Instant:
+                w.Write(v.AsInstantMs);
+                break;
+            case Model.ValueType.Uuid:
+                v.AsUuid.TryWriteBytes(scratch, bigEndian: true, out _);
+                w.Write(scratch.AsSpan(0, 16));
+                break;
+            case Model.ValueType.Bytes:
+                w.Write(v.AsBytes);
+                break;
+            default:
+                throw new ArgumentException($"value of unknown type {v.Type}", nameof(v));
+        }
+    }
+
+    private static LogDatom ReadDatom(ref MessagePackReader r, EntryLimits limits)
+    {
+        if (r.ReadArrayHeader() != 5)
+            Reject.Throw(RejectReason.Malformed, "a datom is a five-element array [e a tag v added]");
+        var e = new EntityId(ReadFixed(ref r, EntityId.Size, "entity"));
+        var a = r.ReadString();
+        if (string.IsNullOrEmpty(a))
+            Reject.Throw(RejectReason.Malformed, "datom attribute is empty");
+        if (a.Length > limits.MaxAttributeBytes)
+            Reject.Throw(RejectReason.TooLarge, $"attribute name is longer than {limits.MaxAttributeBytes} bytes");
+        if (a[0] == ':')
+            Reject.Throw(RejectReason.Malformed, $"attribute '{a}' is stored without its leading colon");
+        var tag = (Model.ValueType)r.ReadByte();
+        Value v = tag switch
+        {
+            Model.ValueType.String => Value.String(r.ReadString() ?? throw Malformed("string value is nil")),
+            Model.ValueType.Long => Value.Long(r.ReadInt64()),
+            Model.ValueType.Double => Value.Double(r.ReadDouble()),
+            Model.ValueType.Boolean => Value.Boolean(r.ReadBoolean()),
+            Model.ValueType.Keyword => Value.Keyword(NonEmpty(r.ReadString(), "keyword")),
+            Model.ValueType.Symbol => Value.Symbol(NonEmpty(r.ReadString(), "symbol")),
+            Model.ValueType.Ref => Value.Ref(new EntityId(ReadFixed(ref r, EntityId.Size, "ref"))),
+            Model.ValueType.Instant => Value.Instant(r.ReadInt64()),
+            Model.ValueType.Uuid => Value.Uuid(new Guid(ReadFixed(ref r, 16, "uuid"), bigEndian: true)),
+            Model.ValueType.Bytes => Value.Bytes((r.ReadBytes() ?? throw Malformed("bytes value is nil")).ToArray()),
+            _ => throw Malformed($"unknown value type tag {(byte)tag}"),
+        };
+        var added = r.ReadBoolean();
+        return new LogDatom(e, a, v, added);
+    }
+
+    private static string NonEmpty(string? s, string what) =>
+        string.IsNullOrEmpty(s) || s[0] == ':' ? throw Malformed($"{what} value must be a name without its colon") : s;
+
+    private static ReadOnlySpan<byte> ReadFixed(ref MessagePackReader r, int size, string what)
+    {
+        var seq = r.ReadBytes() ?? throw Malformed($"{what} is nil");
+        if (seq.Length != size)
+            Reject.Throw(RejectReason.Malformed, $"{what} is {seq.Length} bytes, not {size}");
+        return seq.IsSingleSegment ? seq.FirstSpan : seq.ToArray();
+    }
+
+    private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> whole, ReadOnlySequence<byte> part)
+    {
+        // MessagePackReader over a single ReadOnlyMemory yields single-segment slices of it.
+        var start = part.Start.GetInteger();
+        return whole.Slice(start, (int)part.Length);
+    }
+
+    private static EntryRejectedException Malformed(string message) => new(RejectReason.Malformed, message);
+}

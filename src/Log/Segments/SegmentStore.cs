@@ -1,0 +1,499 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Datom.Log.Storage;
+
+namespace Datom.Log.Segments;
+
+/// <summary>
+/// Append-only segment files of checksummed records, with group commit.
+/// </summary>
+/// <remarks>
+/// Durability: an append completes only after its bytes are written and synced (under
+/// <see cref="FsyncPolicy.Always"/>). One commit thread takes every append waiting in the queue,
+/// writes them in one call and syncs once, so concurrent writers share an fsync. A new segment's
+/// header is synced and then its directory entry (POSIX: a new file survives a crash only after its
+/// directory is synced), before any record goes into it; the previous segment is synced first, so
+/// only the last segment can ever have a torn tail.
+///
+/// Recovery (<see cref="Open"/>): every record is checked. A bad record in the last segment with
+/// nothing valid after it is a torn write and is truncated away; anything else is reported as a
+/// <see cref="LogCorruptionException"/> naming the file and offset, and nothing is cut.
+///
+/// Failure: if a write or sync fails, the store stops (fail-stop, as PostgreSQL does since the 2018
+/// fsync errors): pending and later appends fail, because what reached the disk is unknown.
+/// </remarks>
+public sealed class SegmentStore : IDisposable
+{
+    private readonly IStorage _storage;
+    private readonly SegmentStoreOptions _options;
+    private readonly Lock _gate = new();
+    private readonly List<Segment> _segments = [];
+    private readonly Channel<PendingAppend> _queue;
+    private readonly Thread _committer;
+    private Exception? _failure;
+    private bool _disposed;
+
+    private SegmentStore(IStorage storage, SegmentStoreOptions options)
+    {
+        _storage = storage;
+        _options = options;
+        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        _committer = new Thread(CommitLoop) { IsBackground = true, Name = "datom-log-commit" };
+    }
+
+    public SegmentStoreOptions Options => _options;
+
+    /// <summary>Total bytes in all segments, headers included.</summary>
+    public long TotalBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _segments.Sum(s => s.Length);
+        }
+    }
+
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_gate)
+                return _segments.Count;
+        }
+    }
+
+    /// <summary>
+    /// Opens (or creates) the store, recovering as described on the type, and hands every record to
+    /// <paramref name="onRecord"/> in log order. The payload memory is only valid during the call.
+    /// </summary>
+    public static SegmentStore Open(IStorage storage, SegmentStoreOptions? options, Action<RecordPosition, ReadOnlyMemory<byte>>? onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var store = new SegmentStore(storage, options ?? new SegmentStoreOptions());
+        try
+        {
+            store.Recover(onRecord, repair: true);
+        }
+        catch
+        {
+            store.CloseFiles();
+            throw;
+        }
+        store._committer.Start();
+        return store;
+    }
+
+    /// <summary>
+    /// Reads every record without changing anything: what <see cref="Open"/> would repair (a torn tail,
+    /// a last segment whose header never became durable) is reported as damage here, so that a
+    /// verifier sees every flipped bit.
+    /// </summary>
+    public static void ScanReadOnly(IStorage storage, SegmentStoreOptions? options, Action<RecordPosition, ReadOnlyMemory<byte>> onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var store = new SegmentStore(storage, options ?? new SegmentStoreOptions());
+        try
+        {
+            store.Recover(onRecord, repair: false);
+        }
+        finally
+        {
+            store.CloseFiles();
+        }
+    }
+
+    /// <summary>What recovery repaired when the store was opened (torn tails cut, unfinished segments removed).</summary>
+    public IReadOnlyList<string> RecoveryNotes => _recoveryNotes;
+
+    private readonly List<string> _recoveryNotes = [];
+
+    /// <summary>Appends one record; completes once it is durable.</summary>
+    public ValueTask<RecordPosition> AppendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        if (payload.Length == 0 || payload.Length > _options.MaxRecordBytes)
+            throw new ArgumentOutOfRangeException(nameof(payload), $"record of {payload.Length} bytes outside 1..{_options.MaxRecordBytes}");
+        var pending = new PendingAppend(payload);
+        var write = _queue.Writer.WriteAsync(pending, cancellationToken);
+        if (write.IsCompletedSuccessfully)
+            return new ValueTask<RecordPosition>(pending.Completion.Task);
+        return AwaitQueued(write, pending);
+    }
+
+    /// <summary>
+    /// Queues a record without waiting for room; the caller must keep queue order (the log does this
+    /// under its own lock). Returns the durable completion.
+    /// </summary>
+    internal Task<RecordPosition> Enqueue(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length == 0 || payload.Length > _options.MaxRecordBytes)
+            throw new ArgumentOutOfRangeException(nameof(payload), $"record of {payload.Length} bytes outside 1..{_options.MaxRecordBytes}");
+        var pending = new PendingAppend(payload);
+        var failure = Volatile.Read(ref _failure);
+        if (failure is not null)
+            return Task.FromException<RecordPosition>(Failed(failure));
+        while (!_queue.Writer.TryWrite(pending))
+        {
+            // Full: wait for room synchronously; the order of records is the order of TryWrite calls.
+            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+                return Task.FromException<RecordPosition>(Failed(_failure));
+        }
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Reads the payload of a durable record.</summary>
+    public byte[] Read(RecordPosition position)
+    {
+        Segment segment;
+        lock (_gate)
+            segment = FindSegment(position.Segment);
+        Span<byte> headerBytes = stackalloc byte[RecordHeader.Size];
+        if (segment.File.Read(position.Offset, headerBytes) != RecordHeader.Size
+            || !RecordHeader.TryParse(headerBytes, _options.MaxRecordBytes, out var header, out var error))
+            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record header unreadable");
+        var payload = new byte[header.Length];
+        if (segment.File.Read(position.Offset + RecordHeader.Size, payload) != payload.Length)
+            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record cut short");
+        if (Crc32C.Compute(payload) != header.PayloadCrc)
+            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record checksum mismatch");
+        _ = error;
+        return payload;
+    }
+
+    /// <summary>Every durable record in log order, checksums verified; damage throws with file and offset.</summary>
+    public IEnumerable<(RecordPosition Position, byte[] Payload)> ReadAll()
+    {
+        Segment[] segments;
+        lock (_gate)
+            segments = [.. _segments];
+        foreach (var segment in segments)
+        {
+            long end;
+            lock (_gate)
+                end = segment.Length;
+            var offset = (long)SegmentHeader.Size;
+            while (offset < end)
+            {
+                var position = new RecordPosition(segment.Number, offset);
+                var payload = Read(position);
+                yield return (position, payload);
+                offset += RecordHeader.Size + payload.Length;
+            }
+        }
+    }
+
+    public string Describe(uint segment) => _storage.Describe(SegmentHeader.FileName(segment));
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+        }
+        _queue.Writer.TryComplete();
+        _committer.Join();
+        CloseFiles();
+    }
+
+    private static async ValueTask<RecordPosition> AwaitQueued(ValueTask write, PendingAppend pending)
+    {
+        await write.ConfigureAwait(false);
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    private Segment FindSegment(uint number)
+    {
+        // Segments are numbered consecutively from the first one present.
+        ObjectDisposedException.ThrowIf(_segments.Count == 0, this);
+        var index = (long)number - _segments[0].Number;
+        if (index < 0 || index >= _segments.Count || _segments[(int)index].Number != number)
+            throw new ArgumentOutOfRangeException(nameof(number), $"no segment {number}");
+        return _segments[(int)index];
+    }
+
+    private void CloseFiles()
+    {
+        lock (_gate)
+        {
+            foreach (var s in _segments)
+                s.File.Dispose();
+            _segments.Clear();
+        }
+    }
+
+    // ---- recovery -------------------------------------------------------------------------------
+
+    private void Recover(Action<RecordPosition, ReadOnlyMemory<byte>>? onRecord, bool repair)
+    {
+        var numbers = new List<uint>();
+        foreach (var name in _storage.List())
+        {
+            if (SegmentHeader.TryParseFileName(name, out var n))
+                numbers.Add(n);
+        }
+        numbers.Sort();
+        for (var i = 1; i < numbers.Count; i++)
+        {
+            if (numbers[i] != numbers[i - 1] + 1)
+                throw new LogCorruptionException(_storage.Describe(SegmentHeader.FileName(numbers[i - 1] + 1)), 0, "segment file missing from the sequence");
+        }
+
+        byte[] buffer = [];
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            var isLast = i == numbers.Count - 1;
+            var name = SegmentHeader.FileName(numbers[i]);
+            var file = _storage.Open(name);
+            var length = file.Length;
+            if (length > int.MaxValue)
+                throw new LogCorruptionException(_storage.Describe(name), 0, $"segment of {length} bytes is larger than any this store writes");
+            if (buffer.Length < length)
+                buffer = new byte[Math.Max(length, buffer.Length * 2L)];
+            var data = buffer.AsMemory(0, (int)length);
+            if (file.Read(0, data.Span) != length)
+                throw new IOException($"{_storage.Describe(name)}: short read during recovery");
+
+            if (!SegmentHeader.TryParse(data.Span, out var header, out var headerError))
+            {
+                // A roll that crashed before its header was durable leaves a last segment that never
+                // held a record: remove it and carry on with the previous one.
+                if (isLast && repair && !AnyValidRecordAfter(data.Span, 0))
+                {
+                    file.Dispose();
+                    _storage.Delete(name);
+                    _storage.SyncDirectory();
+                    _recoveryNotes.Add($"{_storage.Describe(name)}: removed a segment whose creation did not finish ({headerError})");
+                    break;
+                }
+                file.Dispose();
+                throw new LogCorruptionException(_storage.Describe(name), 0, headerError);
+            }
+            if (header.Number != numbers[i])
+            {
+                file.Dispose();
+                throw new LogCorruptionException(_storage.Describe(name), 12, $"header says segment {header.Number}, file name says {numbers[i]}");
+            }
+
+            var offset = SegmentHeader.Size;
+            while (offset < length)
+            {
+                var span = data.Span;
+                if (TryRecordAt(span, offset, out var recordLength, out var error))
+                {
+                    onRecord?.Invoke(new RecordPosition(numbers[i], offset), data.Slice(offset + RecordHeader.Size, recordLength));
+                    offset += RecordHeader.Size + recordLength;
+                    continue;
+                }
+                if (isLast && !AnyValidRecordAfter(span, offset + 1))
+                {
+                    if (!repair)
+                    {
+                        file.Dispose();
+                        throw new LogCorruptionException(_storage.Describe(name), offset, $"final record is damaged or incomplete ({error}); a torn write, which opening the log for writing truncates");
+                    }
+                    file.Truncate(offset);
+                    file.Sync();
+                    _recoveryNotes.Add($"{_storage.Describe(name)}: cut a torn tail at offset {offset} ({length - offset} bytes: {error})");
+                    length = offset;
+                    break;
+                }
+                file.Dispose();
+                throw new LogCorruptionException(_storage.Describe(name), offset, error);
+            }
+            _segments.Add(new Segment(numbers[i], name, file, length));
+        }
+
+        if (_segments.Count == 0 && repair)
+            _segments.Add(CreateSegment(numbers.Count > 0 ? numbers[0] : 1));
+    }
+
+    private bool TryRecordAt(ReadOnlySpan<byte> data, int offset, out int length, out string error)
+    {
+        length = 0;
+        if (!RecordHeader.TryParse(data[offset..], _options.MaxRecordBytes, out var header, out error))
+            return false;
+        if (offset + RecordHeader.Size + (long)header.Length > data.Length)
+        {
+            error = $"record of {header.Length} bytes runs past the end of the segment";
+            return false;
+        }
+        var payload = data.Slice(offset + RecordHeader.Size, (int)header.Length);
+        if (Crc32C.Compute(payload) != header.PayloadCrc)
+        {
+            error = "record checksum mismatch";
+            return false;
+        }
+        length = (int)header.Length;
+        return true;
+    }
+
+    /// <summary>Is there any whole, valid record starting after <paramref name="from"/>? (Damage versus a torn tail.)</summary>
+    private bool AnyValidRecordAfter(ReadOnlySpan<byte> data, int from)
+    {
+        for (var o = from; o + RecordHeader.Size < data.Length; o++)
+        {
+            if (TryRecordAt(data, o, out _, out _))
+                return true;
+        }
+        return false;
+    }
+
+    // ---- the commit thread ----------------------------------------------------------------------
+
+    private void CommitLoop()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingAppend>();
+        var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        while (true)
+        {
+            if (!reader.TryPeek(out _))
+            {
+                bool more;
+                try
+                {
+                    more = reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (ChannelClosedException)
+                {
+                    more = false;
+                }
+                if (!more)
+                    break;
+            }
+
+            batch.Clear();
+            var bytes = 0;
+            while (bytes < _options.MaxGroupBytes && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                bytes += next.Payload.Length + RecordHeader.Size;
+            }
+
+            if (_failure is not null)
+            {
+                FailAll(batch, _failure);
+                continue;
+            }
+            try
+            {
+                WriteGroup(batch, buffer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Volatile.Write(ref _failure, e);
+                _queue.Writer.TryComplete(e);
+                FailAll(batch, e);
+            }
+        }
+        // Drain anything still queued after a failure.
+        while (reader.TryRead(out var left))
+            left.Completion.TrySetException(Failed(_failure));
+    }
+
+    private void WriteGroup(List<PendingAppend> batch, ArrayBufferWriter<byte> buffer)
+    {
+        var segment = _segments[^1];
+        var positions = new RecordPosition[batch.Count];
+        buffer.ResetWrittenCount();
+        var start = segment.Length;
+        Span<byte> header = stackalloc byte[RecordHeader.Size];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var payload = batch[i].Payload.Span;
+            var recordBytes = RecordHeader.Size + payload.Length;
+            var offset = start + buffer.WrittenCount;
+            if (offset > SegmentHeader.Size && offset + recordBytes > _options.MaxSegmentBytes)
+            {
+                // Flush what belongs to this segment, then roll.
+                Flush(segment, start, buffer);
+                segment = Roll(segment);
+                start = segment.Length;
+                offset = start;
+            }
+            new RecordHeader((uint)payload.Length, Crc32C.Compute(payload)).Format(header);
+            buffer.Write(header);
+            buffer.Write(payload);
+            positions[i] = new RecordPosition(segment.Number, offset);
+        }
+        Flush(segment, start, buffer);
+
+        // Complete in order; continuations run elsewhere (RunContinuationsAsynchronously).
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Completion.TrySetResult(positions[i]);
+    }
+
+    private void Flush(Segment segment, long start, ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.WrittenCount == 0)
+            return;
+        segment.File.Write(start, buffer.WrittenSpan);
+        if (_options.Fsync == FsyncPolicy.Always)
+            segment.File.Sync();
+        lock (_gate)
+            segment.Length = start + buffer.WrittenCount;
+        buffer.ResetWrittenCount();
+    }
+
+    private Segment Roll(Segment current)
+    {
+        _options.OnRollStage?.Invoke("roll-begin");
+        // The previous segment is complete and durable before the next one exists.
+        current.File.Sync();
+        var next = CreateSegment(current.Number + 1);
+        lock (_gate)
+            _segments.Add(next);
+        _options.OnRollStage?.Invoke("roll-done");
+        return next;
+    }
+
+    private Segment CreateSegment(uint number)
+    {
+        var name = SegmentHeader.FileName(number);
+        var file = _storage.Create(name);
+        _options.OnRollStage?.Invoke("roll-created");
+        Span<byte> header = stackalloc byte[SegmentHeader.Size];
+        new SegmentHeader(number).Format(header);
+        file.Write(0, header);
+        _options.OnRollStage?.Invoke("roll-header-written");
+        file.Sync();
+        _storage.SyncDirectory();
+        _options.OnRollStage?.Invoke("roll-directory-synced");
+        return new Segment(number, name, file, SegmentHeader.Size);
+    }
+
+    private static void FailAll(List<PendingAppend> batch, Exception cause)
+    {
+        foreach (var p in batch)
+            p.Completion.TrySetException(Failed(cause));
+    }
+
+    private static LogFailedException Failed(Exception? cause) =>
+        new("the log stopped after a write or sync failed; restart to recover from the durable state", cause);
+
+    private sealed class Segment(uint number, string name, IStorageFile file, long length)
+    {
+        public uint Number { get; } = number;
+
+        public string Name { get; } = name;
+
+        public IStorageFile File { get; } = file;
+
+        public long Length { get; set; } = length;
+    }
+
+    private sealed class PendingAppend(ReadOnlyMemory<byte> payload)
+    {
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+        public TaskCompletionSource<RecordPosition> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The log refused a write because an earlier write or sync failed.</summary>
+public sealed class LogFailedException(string message, Exception? inner) : Exception(message, inner);

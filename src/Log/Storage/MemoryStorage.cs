@@ -1,0 +1,178 @@
+namespace Datom.Log.Storage;
+
+/// <summary>
+/// A simulated disk that forgets what was not made durable. <see cref="Crash"/> models a power loss:
+/// files whose creation was not followed by <see cref="SyncDirectory"/> vanish, deletions not synced
+/// come back, and of each file's unsynced tail a random prefix survives, its last sector possibly torn
+/// (filled with garbage), as the SQLite and ALICE crash studies describe real disks doing.
+/// </summary>
+public sealed class MemoryStorage : IStorage
+{
+    public const int SectorSize = 512;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SimFile> _files = new(StringComparer.Ordinal);
+    // The directory as it was at the last SyncDirectory: what a crash returns to.
+    private Dictionary<string, SimFile> _durableEntries = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> List()
+    {
+        lock (_gate)
+        {
+            var names = _files.Keys.ToList();
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+
+    public bool Exists(string name)
+    {
+        lock (_gate)
+            return _files.ContainsKey(name);
+    }
+
+    public IStorageFile Open(string name)
+    {
+        lock (_gate)
+            return _files.TryGetValue(name, out var f) ? new Handle(f, _gate) : throw new FileNotFoundException($"sim:{name}: no such file");
+    }
+
+    public IStorageFile Create(string name)
+    {
+        lock (_gate)
+        {
+            if (_files.ContainsKey(name))
+                throw new IOException($"sim:{name}: file exists");
+            var f = new SimFile();
+            _files[name] = f;
+            return new Handle(f, _gate);
+        }
+    }
+
+    public void Delete(string name)
+    {
+        lock (_gate)
+            _files.Remove(name);
+    }
+
+    public void SyncDirectory()
+    {
+        lock (_gate)
+            _durableEntries = new Dictionary<string, SimFile>(_files, StringComparer.Ordinal);
+    }
+
+    public string Describe(string name) => "sim:" + name;
+
+    /// <summary>Power loss. Open handles must not be used afterwards.</summary>
+    public void Crash(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        lock (_gate)
+        {
+            _files.Clear();
+            foreach (var (name, f) in _durableEntries)
+            {
+                f.LoseUnsynced(random);
+                _files[name] = f;
+            }
+        }
+    }
+
+    private sealed class SimFile
+    {
+        public byte[] Data = [];
+        public long Length;
+        public long SyncedLength; // bytes [0, SyncedLength) are durable
+        public byte[] SyncedData = [];
+
+        public void LoseUnsynced(Random random)
+        {
+            var unsynced = Length - SyncedLength;
+            var data = SyncedData.AsSpan(0, (int)SyncedLength).ToArray();
+            if (unsynced > 0)
+            {
+                // Some prefix of the unsynced tail made it to the platter.
+                var kept = random.NextInt64(0, unsynced + 1);
+                var merged = new byte[SyncedLength + kept];
+                data.CopyTo(merged, 0);
+                Array.Copy(Data, SyncedLength, merged, SyncedLength, kept);
+                if (kept > 0 && random.Next(3) == 0)
+                {
+                    // Torn: the last sector written holds garbage.
+                    var end = merged.Length;
+                    var start = Math.Max((int)SyncedLength, end - random.Next(1, SectorSize + 1));
+                    random.NextBytes(merged.AsSpan(start, end - start));
+                }
+                data = merged;
+            }
+            Data = data;
+            Length = data.Length;
+            SyncedData = (byte[])data.Clone();
+            SyncedLength = data.Length;
+        }
+    }
+
+    private sealed class Handle(SimFile file, Lock gate) : IStorageFile
+    {
+        public long Length
+        {
+            get
+            {
+                lock (gate)
+                    return file.Length;
+            }
+        }
+
+        public int Read(long offset, Span<byte> buffer)
+        {
+            lock (gate)
+            {
+                if (offset >= file.Length)
+                    return 0;
+                var n = (int)Math.Min(buffer.Length, file.Length - offset);
+                file.Data.AsSpan((int)offset, n).CopyTo(buffer);
+                return n;
+            }
+        }
+
+        public void Write(long offset, ReadOnlySpan<byte> data)
+        {
+            lock (gate)
+            {
+                var end = offset + data.Length;
+                if (end > file.Data.Length)
+                    Array.Resize(ref file.Data, (int)Math.Max(end, file.Data.Length * 2L));
+                data.CopyTo(file.Data.AsSpan((int)offset));
+                file.Length = Math.Max(file.Length, end);
+                if (offset < file.SyncedLength)
+                    file.SyncedLength = offset; // overwrote durable bytes: they are no longer known durable
+            }
+        }
+
+        public void Sync()
+        {
+            lock (gate)
+            {
+                file.SyncedData = file.Data.AsSpan(0, (int)file.Length).ToArray();
+                file.SyncedLength = file.Length;
+            }
+        }
+
+        public void Truncate(long length)
+        {
+            lock (gate)
+            {
+                if (length > file.Data.Length)
+                    Array.Resize(ref file.Data, (int)length);
+                else
+                    file.Data.AsSpan((int)length).Clear();
+                file.Length = length;
+                file.SyncedLength = Math.Min(file.SyncedLength, length);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
