@@ -83,13 +83,14 @@ public static class EntryCodec
             if (r.ReadArrayHeader() != 2)
                 Reject.Throw(RejectReason.Malformed, "an entry is a two-element array [body signature]");
             var bodySeq = r.ReadBytes() ?? throw Malformed("body is nil");
+            var bodyEnd = (int)r.Consumed;
             var sigSeq = r.ReadBytes() ?? throw Malformed("signature is nil");
             if (!r.End)
                 Reject.Throw(RejectReason.Malformed, "trailing bytes after the entry");
             if (sigSeq.Length != SignatureSize)
                 Reject.Throw(RejectReason.Malformed, $"signature is {sigSeq.Length} bytes, not {SignatureSize}");
             signature = sigSeq.ToArray();
-            body = Slice(bytes, bodySeq);
+            body = bytes.Slice(bodyEnd - (int)bodySeq.Length, (int)bodySeq.Length);
 
             var b = new MessagePackReader(body);
             if (b.ReadArrayHeader() != 7)
@@ -171,7 +172,8 @@ public static class EntryCodec
     {
         var r = new MessagePackReader(encoded);
         r.ReadArrayHeader();
-        return Slice(encoded, r.ReadBytes()!.Value);
+        var length = (int)r.ReadBytes()!.Value.Length;
+        return encoded.Slice((int)r.Consumed - length, length);
     }
 
     private static byte[] Reencode(Entry e, int bodyHint)
@@ -298,13 +300,6 @@ public static class EntryCodec
         if (seq.Length != size)
             Reject.Throw(RejectReason.Malformed, $"{what} is {seq.Length} bytes, not {size}");
         return seq.IsSingleSegment ? seq.FirstSpan : seq.ToArray();
-    }
-
-    private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> whole, ReadOnlySequence<byte> part)
-    {
-        // MessagePackReader over a single ReadOnlyMemory yields single-segment slices of it.
-        var start = part.Start.GetInteger();
-        return whole.Slice(start, (int)part.Length);
     }
 
     private static EntryRejectedException Malformed(string message) => new(RejectReason.Malformed, message);

@@ -384,8 +384,9 @@ public sealed class SegmentStore : IDisposable
             {
                 WriteGroup(batch, buffer);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Any failure here leaves the disk in an unknown state: stop, never guess (fail-stop).
                 Volatile.Write(ref _failure, e);
                 _queue.Writer.TryComplete(e);
                 FailAll(batch, e);

@@ -14,6 +14,8 @@ public sealed class MemoryStorage : IStorage
     private readonly Dictionary<string, SimFile> _files = new(StringComparer.Ordinal);
     // The directory as it was at the last SyncDirectory: what a crash returns to.
     private Dictionary<string, SimFile> _durableEntries = new(StringComparer.Ordinal);
+    // Bumped by every crash: handles from before it are dead, as the process that held them is.
+    private int _epoch;
 
     public IReadOnlyList<string> List()
     {
@@ -34,7 +36,7 @@ public sealed class MemoryStorage : IStorage
     public IStorageFile Open(string name)
     {
         lock (_gate)
-            return _files.TryGetValue(name, out var f) ? new Handle(f, _gate) : throw new FileNotFoundException($"sim:{name}: no such file");
+            return _files.TryGetValue(name, out var f) ? new Handle(this, f, _epoch) : throw new FileNotFoundException($"sim:{name}: no such file");
     }
 
     public IStorageFile Create(string name)
@@ -45,7 +47,7 @@ public sealed class MemoryStorage : IStorage
                 throw new IOException($"sim:{name}: file exists");
             var f = new SimFile();
             _files[name] = f;
-            return new Handle(f, _gate);
+            return new Handle(this, f, _epoch);
         }
     }
 
@@ -69,6 +71,7 @@ public sealed class MemoryStorage : IStorage
         ArgumentNullException.ThrowIfNull(random);
         lock (_gate)
         {
+            _epoch++;
             _files.Clear();
             foreach (var (name, f) in _durableEntries)
             {
@@ -112,20 +115,30 @@ public sealed class MemoryStorage : IStorage
         }
     }
 
-    private sealed class Handle(SimFile file, Lock gate) : IStorageFile
+    private sealed class Handle(MemoryStorage owner, SimFile file, int epoch) : IStorageFile
     {
+        private Lock Gate
+        {
+            get
+            {
+                if (owner._epoch != epoch)
+                    throw new IOException("simulated crash: this handle belongs to a process that is gone");
+                return owner._gate;
+            }
+        }
+
         public long Length
         {
             get
             {
-                lock (gate)
+                lock (Gate)
                     return file.Length;
             }
         }
 
         public int Read(long offset, Span<byte> buffer)
         {
-            lock (gate)
+            lock (Gate)
             {
                 if (offset >= file.Length)
                     return 0;
@@ -137,7 +150,7 @@ public sealed class MemoryStorage : IStorage
 
         public void Write(long offset, ReadOnlySpan<byte> data)
         {
-            lock (gate)
+            lock (Gate)
             {
                 var end = offset + data.Length;
                 if (end > file.Data.Length)
@@ -151,7 +164,7 @@ public sealed class MemoryStorage : IStorage
 
         public void Sync()
         {
-            lock (gate)
+            lock (Gate)
             {
                 file.SyncedData = file.Data.AsSpan(0, (int)file.Length).ToArray();
                 file.SyncedLength = file.Length;
@@ -160,7 +173,7 @@ public sealed class MemoryStorage : IStorage
 
         public void Truncate(long length)
         {
-            lock (gate)
+            lock (Gate)
             {
                 if (length > file.Data.Length)
                     Array.Resize(ref file.Data, (int)length);
