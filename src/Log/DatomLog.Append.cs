@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Datom.Log.Entries;
 using Datom.Log.Model;
 using Datom.Log.Segments;
@@ -6,6 +7,13 @@ namespace Datom.Log;
 
 public sealed partial class DatomLog
 {
+    // The sequencer: entries take a ticket under the gate (so ticket order is a topological order of
+    // the DAG) and enter the store queue in ticket order, even when signed in parallel outside it.
+    private readonly Lock _sequencer = new();
+    private readonly SortedDictionary<long, Sequenced> _parked = [];
+    private long _nextTicket;
+    private long _nextToEnqueue;
+
     /// <summary>
     /// Appends a transaction of this node's own: assigns the next sequence number, names the node's
     /// own heads (two or more heads make this entry a merge of a fork) and the new heads of other
@@ -20,14 +28,15 @@ public sealed partial class DatomLog
 
     /// <summary>
     /// Signs and queues one entry; returns it with a task that completes when it is durable. Entries
-    /// queued one after another become durable in that order, so a caller may pipeline.
+    /// begun one after another become durable in that order, so a caller may pipeline.
     /// </summary>
     public (Entry Entry, Task Durable) BeginAppend(IReadOnlyList<LogDatom> datoms, EntityId tx)
     {
         ArgumentNullException.ThrowIfNull(datoms);
         var identity = _identity ?? throw new InvalidOperationException("this log was opened without an identity and cannot append");
-        Entry entry;
-        Task<RecordPosition> write;
+        EntryCodec.PreparedEntry prepared;
+        EntryMeta meta;
+        long ticket;
         lock (_gate)
         {
             var self = identity.Id;
@@ -35,73 +44,154 @@ public sealed partial class DatomLog
             var parents = new List<EntryHash>();
             if (own is not null)
                 parents.AddRange(own.Heads);
-            var room = _options.Limits.MaxParents - parents.Count;
             var links = new List<EntryHash>();
+            var room = _options.Limits.MaxParents - parents.Count;
             foreach (var (author, chain) in _authors)
             {
                 if (author == self)
                     continue;
                 foreach (var head in chain.Heads)
                 {
-                    if (!_linked.Contains(head))
+                    // If more heads are new than fit in one entry, the rest are linked by the next one.
+                    if (links.Count < room && !_linked.Contains(head))
                         links.Add(head);
                 }
             }
-            // If more heads are new than fit in one entry, the rest are linked by the next one.
-            foreach (var link in links.Take(Math.Max(0, room)))
-                parents.Add(link);
-
+            parents.AddRange(links);
+            // Own heads and other authors' heads are disjoint sets, so there are no duplicates to remove.
+            var sortedParents = parents.ToArray();
+            Array.Sort(sortedParents);
             var seq = (own?.MaxSeq ?? 0) + 1;
-            entry = Entry.Create(identity, seq, tx, _clock.Now(), parents, datoms, _options.Limits);
-            write = _store.Enqueue(entry.Encoded);
-            foreach (var link in links.Take(Math.Max(0, room)))
+            // Encoding and hashing are cheap and fix everything but the signature; a refusal (too
+            // large) happens here, before anything is registered.
+            prepared = EntryCodec.Prepare(self, seq, tx, _clock.Now(), sortedParents, [.. datoms], _options.Limits);
+            foreach (var link in links)
                 _linked.Add(link);
-            Register(entry, null);
+            meta = Register(prepared.Hash, self, seq, prepared.Time, sortedParents, null);
+            ticket = _nextTicket++;
         }
-        return (entry, CompleteAsync(entry, write));
-    }
-
-    private async Task CompleteAsync(Entry entry, Task<RecordPosition> write)
-    {
-        RecordPosition position;
+        // The slow part, outside the gate: concurrent writers sign on all cores.
+        Entry entry;
         try
         {
-            position = await write.ConfigureAwait(false);
+            entry = EntryCodec.Complete(prepared, identity);
         }
-        catch (Exception)
+        catch
         {
-            lock (_gate)
-                Unregister(entry);
+            // Later tickets must not wait forever for this one.
+            SkipTicket(ticket);
             throw;
         }
-        ForkRecord? fork;
-        lock (_gate)
-        {
-            var meta = _entries[entry.Hash];
-            meta.Position = position;
-            meta.InFlight = null;
-            _order.Add(entry.Hash);
-            fork = meta.Fork;
-        }
-        EntryStored?.Invoke(entry);
-        if (fork is not null)
-            ForkDetected?.Invoke(new ForkProof(fork.Author, fork.Seq, Get(fork.First)!, entry));
+        return (entry, Sequence(ticket, entry, meta));
     }
 
-    /// <summary>
-    /// Undoes <see cref="Register"/> for an entry whose write failed. The store has stopped by then
-    /// (fail-stop), so this only keeps readers from seeing an entry that is not on disk.
-    /// </summary>
-    private void Unregister(Entry entry)
+    /// <summary>Hands an entry to the store in ticket order. Never call with the gate held.</summary>
+    private Task<RecordPosition> Sequence(long ticket, Entry entry, EntryMeta meta)
     {
-        if (!_entries.Remove(entry.Hash))
-            return;
-        if (_authors.TryGetValue(entry.Author, out var chain))
+        Debug.Assert(!_gate.IsHeldByCurrentThread, "the commit thread takes the gate; the sequencer may wait on the commit thread");
+        var completion = new TaskCompletionSource<RecordPosition>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A reference write is atomic; readers under the gate see the entry or null (not yet signed).
+        Volatile.Write(ref meta.InFlightField, entry);
+        var sequenced = new Sequenced(entry, meta, completion);
+        lock (_sequencer)
         {
-            chain.Heads.Remove(entry.Hash);
-            chain.Count--;
-            if (chain.BySeq.TryGetValue(entry.Seq, out var h) && h == entry.Hash)
-                chain.BySeq.Remove(entry.Seq);
+            if (ticket == _nextToEnqueue && _parked.Count == 0)
+            {
+                // The usual case: nothing is waiting ahead of this entry.
+                _nextToEnqueue++;
+                Enqueue(sequenced);
+            }
+            else
+            {
+                _parked.Add(ticket, sequenced);
+                Drain();
+            }
+        }
+        return completion.Task;
+    }
+
+    private void SkipTicket(long ticket)
+    {
+        lock (_sequencer)
+        {
+            _parked.Add(ticket, new Sequenced(null, null, null));
+            Drain();
         }
     }
+
+    private void Drain()
+    {
+        while (_parked.Remove(_nextToEnqueue, out var next))
+        {
+            _nextToEnqueue++;
+            if (next.Entry is not null)
+                Enqueue(next);
+        }
+    }
+
+    private void Enqueue(Sequenced next)
+    {
+        try
+        {
+            _store.Enqueue(next.Entry!.Encoded, next, next.Completion);
+        }
+        catch (Exception e)
+        {
+            next.Completion!.TrySetException(e);
+        }
+    }
+
+    /// <summary>On the commit thread: a group of records is durable. Update state, then tell subscribers.</summary>
+    private void OnGroupDurable(IReadOnlyList<(RecordPosition Position, object? State)> group)
+    {
+        var stored = new List<Entry>(group.Count);
+        List<ForkProof>? forks = null;
+        lock (_gate)
+        {
+            foreach (var (position, state) in group)
+            {
+                var s = (Sequenced)state!;
+                if (s.Entry is null || s.Meta is null)
+                    continue;
+                s.Meta.Position = position;
+                s.Meta.Durable = true;
+                s.Meta.InFlight = null;
+                _order.Add(s.Entry.Hash);
+                stored.Add(s.Entry);
+                if (s.Meta.Fork is { } fork)
+                {
+                    var first = fork.First == s.Entry.Hash ? null : _entries[fork.First];
+                    (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first?.InFlight ?? s.Entry, s.Entry) { FirstHash = fork.First });
+                }
+            }
+        }
+        foreach (var entry in stored)
+            Notify(EntryStored, entry);
+        if (forks is not null)
+        {
+            foreach (var fork in forks)
+                Notify(ForkDetected, fork.FirstHash == fork.First.Hash ? fork : fork with { First = Get(fork.FirstHash)! });
+        }
+    }
+
+    /// <summary>A subscriber's exception must not stop the commit thread (which would stop the log).</summary>
+    private static void Notify<T>(Action<T>? handler, T value)
+    {
+        if (handler is null)
+            return;
+        foreach (var h in handler.GetInvocationList().Cast<Action<T>>())
+        {
+            try
+            {
+                h(value);
+            }
+            catch (Exception e)
+            {
+                Trace.TraceError($"datom log: a subscriber failed: {e}");
+            }
+        }
+    }
+
+    /// <summary>An entry waiting for its turn; all null for a ticket that was given up.</summary>
+    private sealed record Sequenced(Entry? Entry, EntryMeta? Meta, TaskCompletionSource<RecordPosition>? Completion);
 }

@@ -63,7 +63,7 @@ public sealed partial class DatomLog
         if (!entry.VerifySignature())
             Reject.Throw(RejectReason.BadSignature, $"signature of {entry.Hash} does not verify for author {entry.Author}");
 
-        var writes = new List<Task>();
+        var accepted = new List<(long Ticket, Entry Entry, EntryMeta Meta)>();
         var released = new List<Entry>();
         var rejected = new List<EntryRejectedException>();
         IngestStatus status;
@@ -81,11 +81,12 @@ public sealed partial class DatomLog
             else
             {
                 CheckLinks(entry);
-                writes.Add(Accept(entry));
+                accepted.Add(Accept(entry));
                 status = IngestStatus.Stored;
-                ReleaseWaiting(entry.Hash, writes, released, rejected);
+                ReleaseWaiting(entry.Hash, accepted, released, rejected);
             }
         }
+        var writes = accepted.Select(a => Sequence(a.Ticket, a.Entry, a.Meta)).ToList();
         await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new IngestResult(status, entry, missing, released, rejected);
     }
@@ -111,16 +112,16 @@ public sealed partial class DatomLog
             Reject.Throw(RejectReason.BadTime, $"entry {entry.Hash} is stamped {entry.Time}, not after its parent's {maxParentTime}");
     }
 
-    /// <summary>Registers and queues a checked entry. Caller holds the gate.</summary>
-    private Task Accept(Entry entry)
+    /// <summary>Registers a checked entry and takes its ticket; the caller sequences it after leaving the gate.</summary>
+    private (long Ticket, Entry Entry, EntryMeta Meta) Accept(Entry entry)
     {
-        var write = _store.Enqueue(entry.Encoded);
-        Register(entry, null);
+        var meta = Register(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents], null);
+        meta.InFlight = entry;
         // HLC receive rule, bounded: a peer with a clock far ahead cannot drag ours along.
         var limit = (ulong)(_options.Clock.UnixMilliseconds + (long)_options.MaxClockDrift.TotalMilliseconds) << HlcTimestamp.CounterBits;
         if (entry.Time.Value <= limit)
             _clock.Observe(entry.Time);
-        return CompleteAsync(entry, write);
+        return (_nextTicket++, entry, meta);
     }
 
     private void Hold(Entry entry, List<EntryHash> missing)
@@ -141,7 +142,7 @@ public sealed partial class DatomLog
     }
 
     /// <summary>Stores every held entry whose last missing parent was <paramref name="arrived"/>, transitively.</summary>
-    private void ReleaseWaiting(EntryHash arrived, List<Task> writes, List<Entry> released, List<EntryRejectedException> rejected)
+    private void ReleaseWaiting(EntryHash arrived, List<(long Ticket, Entry Entry, EntryMeta Meta)> accepted, List<Entry> released, List<EntryRejectedException> rejected)
     {
         var ready = new Queue<EntryHash>();
         ready.Enqueue(arrived);
@@ -165,7 +166,7 @@ public sealed partial class DatomLog
                     DropDescendants(held.Entry.Hash, rejected);
                     continue;
                 }
-                writes.Add(Accept(held.Entry));
+                accepted.Add(Accept(held.Entry));
                 released.Add(held.Entry);
                 ready.Enqueue(held.Entry.Hash);
             }

@@ -84,6 +84,7 @@ public sealed partial class DatomLog : IDisposable
             pending.Add((position, entry));
         });
         var log = new DatomLog(store, options, identity);
+        store.GroupDurable = log.OnGroupDurable;
         try
         {
             foreach (var (position, entry) in pending)
@@ -95,7 +96,7 @@ public sealed partial class DatomLog : IDisposable
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
                 }
-                log.Register(entry, position);
+                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents], position);
                 log._clock.Observe(entry.Time);
             }
             // Causal links already made by our own entries need not be made again.
@@ -127,22 +128,23 @@ public sealed partial class DatomLog : IDisposable
     /// <summary>Reads a stored entry, or null if this log does not hold it (yet).</summary>
     public Entry? Get(EntryHash hash)
     {
-        EntryMeta? meta;
+        RecordPosition position;
         lock (_gate)
         {
-            if (!_entries.TryGetValue(hash, out meta))
+            if (!_entries.TryGetValue(hash, out var meta))
                 return null;
-            if (meta.InFlight is not null)
-                return meta.InFlight;
+            if (!meta.Durable)
+                return meta.InFlight; // null for the moment between registering and signing
+            position = meta.Position;
         }
-        return EntryCodec.Decode(_store.Read(meta.Position), _options.Limits);
+        return EntryCodec.Decode(_store.Read(position), _options.Limits);
     }
 
     /// <summary>The position of a durable entry (null while it is still being written).</summary>
     public RecordPosition? PositionOf(EntryHash hash)
     {
         lock (_gate)
-            return _entries.TryGetValue(hash, out var meta) && meta.InFlight is null ? meta.Position : null;
+            return _entries.TryGetValue(hash, out var meta) && meta.Durable ? meta.Position : null;
     }
 
     /// <summary>Every author this log holds entries from, with their highest sequence number and heads.</summary>
@@ -183,34 +185,40 @@ public sealed partial class DatomLog : IDisposable
 
     public void Dispose() => _store.Dispose();
 
-    /// <summary>Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).</summary>
-    private void Register(Entry entry, RecordPosition? position)
+    /// <summary>
+    /// Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).
+    /// <paramref name="position"/> is given for entries already durable (while opening); otherwise
+    /// the entry is in flight until its group is durable.
+    /// </summary>
+    private EntryMeta Register(EntryHash hash, NodeId author, ulong seq, HlcTimestamp time, EntryHash[] parents, RecordPosition? position)
     {
-        var meta = new EntryMeta(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents]) { Position = position ?? default, InFlight = position is null ? entry : null };
-        _entries.Add(entry.Hash, meta);
+        // One NodeId instance per author, not one per entry.
+        if (!_authors.TryGetValue(author, out var chain))
+            _authors[author] = chain = new AuthorChain(author);
+        var meta = new EntryMeta(hash, chain.Author, seq, time, parents) { Position = position ?? default, Durable = position is not null };
+        _entries.Add(hash, meta);
         if (position is not null)
-            _order.Add(entry.Hash);
+            _order.Add(hash);
 
-        if (!_authors.TryGetValue(entry.Author, out var chain))
-            _authors[entry.Author] = chain = new AuthorChain();
         chain.Count++;
-        chain.MaxSeq = Math.Max(chain.MaxSeq, entry.Seq);
-        foreach (var p in entry.Parents)
+        chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
+        foreach (var p in parents)
         {
-            if (_entries[p].Author == entry.Author)
+            if (_entries[p].Author == author)
                 chain.Heads.Remove(p);
         }
-        chain.Heads.Add(entry.Hash);
+        chain.Heads.Add(hash);
 
-        if (chain.BySeq.TryGetValue(entry.Seq, out var first))
+        if (chain.BySeq.TryGetValue(seq, out var first))
         {
-            meta.Fork = new ForkRecord(entry.Author, entry.Seq, first, entry.Hash);
+            meta.Fork = new ForkRecord(author, seq, first, hash);
             _forks.Add(meta.Fork);
         }
         else
         {
-            chain.BySeq[entry.Seq] = entry.Hash;
+            chain.BySeq[seq] = hash;
         }
+        return meta;
     }
 
     private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, HlcTimestamp time, EntryHash[] parents)
@@ -227,15 +235,28 @@ public sealed partial class DatomLog : IDisposable
 
         public RecordPosition Position { get; set; }
 
-        /// <summary>The entry itself while its write is in flight; null once durable.</summary>
-        public Entry? InFlight { get; set; }
+        /// <summary>The entry itself while its write is in flight (null before it is signed and once durable).</summary>
+        public Entry? InFlight
+        {
+            get => Volatile.Read(ref InFlightField);
+            set => Volatile.Write(ref InFlightField, value);
+        }
+
+        // A field so that the sequencer can publish it without taking the gate.
+#pragma warning disable CA1051 // Visible instance fields: private nested type, deliberate.
+        public Entry? InFlightField;
+#pragma warning restore CA1051
+
+        public bool Durable { get; set; }
 
         /// <summary>The fork this entry made, if its sequence number was already taken.</summary>
         public ForkRecord? Fork { get; set; }
     }
 
-    private sealed class AuthorChain
+    private sealed class AuthorChain(NodeId author)
     {
+        public NodeId Author { get; } = author;
+
         public int Count { get; set; }
 
         public ulong MaxSeq { get; set; }

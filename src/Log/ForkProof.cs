@@ -11,6 +11,8 @@ namespace Datom.Log;
 /// </summary>
 public sealed record ForkProof(NodeId Author, ulong Seq, Entry First, Entry Second)
 {
+    internal Model.EntryHash FirstHash { get; init; } = First.Hash;
+
     public bool Verify() => First.Author == Author && Second.Author == Author && First.Seq == Seq && Second.Seq == Seq
         && First.Hash != Second.Hash && First.VerifySignature() && Second.VerifySignature();
 }

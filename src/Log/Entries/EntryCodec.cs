@@ -29,7 +29,14 @@ public static class EntryCodec
 
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
 
-    internal static Entry Sign(NodeIdentity author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits)
+    internal static Entry Sign(NodeIdentity author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits) =>
+        Complete(Prepare(author.Id, seq, tx, time, parents, datoms, limits), author);
+
+    /// <summary>
+    /// Encodes and hashes an entry without signing it: everything but the signature is fixed here, so
+    /// the (slow) signature can be made outside any lock.
+    /// </summary>
+    internal static PreparedEntry Prepare(NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits)
     {
         if (seq == 0)
             throw new ArgumentOutOfRangeException(nameof(seq), "sequence numbers start at 1");
@@ -40,23 +47,43 @@ public static class EntryCodec
 
         var signed = new ArrayBufferWriter<byte>(256 + (datoms.Length * 48));
         signed.Write(Domain);
-        WriteBody(signed, author.Id, seq, tx, time, parents, datoms, limits);
-        var signedSpan = signed.WrittenSpan;
-        var body = signedSpan[Domain.Length..];
+        WriteBody(signed, author, seq, tx, time, parents, datoms, limits);
+        var signedBytes = signed.WrittenSpan.ToArray();
+        // array(2) header + bin32 header + body + bin8 header + signature, at most.
+        var encodedLength = 1 + 5 + (signedBytes.Length - Domain.Length) + 2 + SignatureSize;
+        if (encodedLength > limits.MaxEntryBytes)
+            Reject.Throw(RejectReason.TooLarge, $"entry is about {encodedLength} bytes; at most {limits.MaxEntryBytes}");
+        return new PreparedEntry(author, seq, tx, time, parents, datoms, signedBytes, EntryHash.Compute(signedBytes));
+    }
 
+    internal static Entry Complete(PreparedEntry prepared, NodeIdentity author)
+    {
+        if (author.Id != prepared.Author)
+            throw new ArgumentException("signing key does not belong to the entry's author", nameof(author));
         var signature = new byte[SignatureSize];
-        author.Sign(signedSpan, signature);
-        var hash = EntryHash.Compute(signedSpan);
-
-        var encoded = new ArrayBufferWriter<byte>(body.Length + SignatureSize + 16);
-        var w = new MessagePackWriter(encoded);
+        author.Sign(prepared.SignedBytes, signature);
+        var body = prepared.SignedBytes.AsSpan(Domain.Length);
+        var encoded = new byte[1 + BinHeaderSize(body.Length) + body.Length + 2 + SignatureSize];
+        var w = new MessagePackWriter(new FixedBufferWriter(encoded));
         w.WriteArrayHeader(2);
         w.Write(body);
         w.Write(signature);
         w.Flush();
-        if (encoded.WrittenCount > limits.MaxEntryBytes)
-            Reject.Throw(RejectReason.TooLarge, $"entry is {encoded.WrittenCount} bytes; at most {limits.MaxEntryBytes}");
-        return new Entry(author.Id, seq, tx, time, parents, datoms, signature, hash, encoded.WrittenSpan.ToArray());
+        return new Entry(prepared.Author, prepared.Seq, prepared.Tx, prepared.Time, prepared.Parents, prepared.Datoms, signature, prepared.Hash, encoded);
+    }
+
+    private static int BinHeaderSize(int length) => length <= byte.MaxValue ? 2 : length <= ushort.MaxValue ? 3 : 5;
+
+    /// <summary>Writes into one exactly-sized array: the encoded entry is allocated once.</summary>
+    private sealed class FixedBufferWriter(byte[] buffer) : IBufferWriter<byte>
+    {
+        private int _written;
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(_written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(_written);
     }
 
     /// <summary>
@@ -157,6 +184,8 @@ public static class EntryCodec
             ArrayPool<byte>.Shared.Return(signed);
         }
     }
+
+    internal sealed record PreparedEntry(NodeId Author, ulong Seq, EntityId Tx, HlcTimestamp Time, EntryHash[] Parents, LogDatom[] Datoms, byte[] SignedBytes, EntryHash Hash);
 
     private static EntryHash ComputeHash(ReadOnlySpan<byte> body)
     {

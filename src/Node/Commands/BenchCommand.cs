@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Datom.Node.Bench;
+
+namespace Datom.Node.Commands;
+
+/// <summary><c>datom bench ...</c>: the measured figures behind BENCHMARKS.md.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure this build on this machine.");
+
+        var dir = new Option<string?>("--dir") { Description = "Scratch directory on the disk to measure (default: a new folder under the system temp directory)", HelpName = "DIR" };
+        var seconds = new Option<double>("--seconds") { Description = "Time per measurement", DefaultValueFactory = _ => 1.5 };
+        var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var log = new Command("log", "Append rates: raw Ed25519 sign rate, append without fsync, the disk's fsync rate, and durable appends at batch sizes 1/10/100/1000 with 1 and 8 writers.")
+        {
+            dir,
+            seconds,
+            format,
+        };
+        log.SetAction((parse, cancellationToken) =>
+            LogBench.RunAsync(parse.GetValue(dir), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(format) == "json", cancellationToken));
+        command.Subcommands.Add(log);
+        return command;
+    }
+}

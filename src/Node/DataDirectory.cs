@@ -1,0 +1,83 @@
+using Datom.Log;
+using Datom.Log.Identity;
+using Datom.Log.Storage;
+
+namespace Datom.Node;
+
+/// <summary>
+/// Where a node keeps everything: <c>identity/node.key</c>, <c>mesh.key</c>, <c>log/</c>, and the
+/// <c>LOCK</c> that keeps a second writer out. Resolved from <c>--data</c>, then <c>DATOM_DATA</c>,
+/// then the platform's data folder (<c>$XDG_DATA_HOME/datom</c>, else <c>~/.local/share/datom</c>).
+/// </summary>
+internal sealed class DataDirectory
+{
+    public DataDirectory(string? option)
+    {
+        Path = System.IO.Path.GetFullPath(Resolve(option));
+    }
+
+    public string Path { get; }
+
+    public string MeshKeyPath => System.IO.Path.Combine(Path, MeshKey.FileName);
+
+    public bool IsInitialized => NodeIdentity.Exists(Path);
+
+    public static string Resolve(string? option)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+            return option;
+        var env = Environment.GetEnvironmentVariable("DATOM_DATA");
+        if (!string.IsNullOrWhiteSpace(env))
+            return env;
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var baseDir = !string.IsNullOrWhiteSpace(xdg)
+            ? xdg
+            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return System.IO.Path.Combine(baseDir, "datom");
+    }
+
+    /// <summary>Takes the directory's lock and opens its log with the node's identity.</summary>
+    public OpenedLog OpenLog(string holder, LogOptions? options = null)
+    {
+        if (!IsInitialized)
+            throw new CliException(ExitCodes.Unavailable, $"{Path}: not a datom data directory (no identity); run 'datom init --data {Path}' first");
+        DirectoryLock dirLock;
+        try
+        {
+            dirLock = DirectoryLock.Acquire(Path, holder);
+        }
+        catch (DirectoryLockedException e)
+        {
+            throw new CliException(ExitCodes.Unavailable, e.Message);
+        }
+        NodeIdentity? identity = null;
+        try
+        {
+            identity = NodeIdentity.Load(Path);
+            var log = DatomLog.Open(Path, identity, options);
+            foreach (var note in log.Store.RecoveryNotes)
+                Console.Error.WriteLine($"datom: recovered: {note}");
+            return new OpenedLog(dirLock, identity, log);
+        }
+        catch
+        {
+            identity?.Dispose();
+            dirLock.Dispose();
+            throw;
+        }
+    }
+}
+
+internal sealed class OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log) : IDisposable
+{
+    public NodeIdentity Identity { get; } = identity;
+
+    public DatomLog Log { get; } = log;
+
+    public void Dispose()
+    {
+        Log.Dispose();
+        Identity.Dispose();
+        dirLock.Dispose();
+    }
+}
