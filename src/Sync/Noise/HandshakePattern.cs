@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text;
 
 namespace Datom.Sync.Noise;
 
@@ -239,32 +238,30 @@ public sealed partial class HandshakePattern
         return true;
     }
 
-    /// <summary>The pattern in the notation of §7.1, the same text <see cref="Parse"/> accepts.</summary>
+    /// <summary>
+    /// The pattern in the notation of §7.1, one message per line; <see cref="Parse"/> accepts it
+    /// back with <see cref="Name"/>.
+    /// </summary>
     public override string ToString()
     {
-        var text = new StringBuilder();
-        text.Append(Name).Append(":\n");
+        var lines = new List<string>();
         if (!InitiatorPreMessage.IsEmpty)
         {
-            text.Append("  ").Append(FormatLine(true, InitiatorPreMessage)).Append('\n');
+            lines.Add(FormatLine(true, InitiatorPreMessage));
         }
 
         if (!ResponderPreMessage.IsEmpty)
         {
-            text.Append("  ").Append(FormatLine(false, ResponderPreMessage)).Append('\n');
+            lines.Add(FormatLine(false, ResponderPreMessage));
         }
 
-        if (!InitiatorPreMessage.IsEmpty || !ResponderPreMessage.IsEmpty)
+        if (lines.Count > 0)
         {
-            text.Append("  ...\n");
+            lines.Add("...");
         }
 
-        foreach (var message in Messages)
-        {
-            text.Append("  ").Append(message).Append('\n');
-        }
-
-        return text.ToString();
+        lines.AddRange(Messages.Select(m => m.ToString()));
+        return string.Join('\n', lines);
     }
 
     internal static string FormatLine(bool fromInitiator, ImmutableArray<NoiseToken> tokens) =>

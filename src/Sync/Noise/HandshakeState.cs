@@ -105,7 +105,7 @@ public sealed partial class HandshakeState : IDisposable
         {
             if (psks[i] is not { Length: PskLength } psk)
             {
-                throw new ArgumentException($"PSK {i} must be {PskLength} bytes (§9.1).", nameof(psks));
+                throw new ArgumentException($"PSK {i} must be {PskLength} bytes (§9).", nameof(psks));
             }
 
             _psks[i] = (byte[])psk.Clone();

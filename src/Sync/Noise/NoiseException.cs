@@ -26,11 +26,11 @@ public enum NoiseError
 }
 
 /// <summary>
-/// A Noise protocol failure. The handshake or cipher state that threw must be abandoned (Noise §5.3:
-/// "any error ... the handshake is aborted"); nothing is half-applied in a way worth resuming.
+/// A Noise failure caused by the peer's bytes or by key exhaustion, with its <see cref="Error"/>.
+/// A <see cref="HandshakeState"/> that throws one while processing a message has failed (§5.3:
+/// an error from DECRYPT or DH ends the handshake) and refuses further calls; length checks throw
+/// before any state changes. A <see cref="CipherState"/> whose decryption fails keeps its nonce (§5.1).
 /// </summary>
-[SuppressMessage("Design", "CA1032:Implement standard exception constructors",
-    Justification = "A NoiseException always carries a NoiseError; a reason-less constructor would defeat that.")]
 public sealed class NoiseException : Exception
 {
     public NoiseException(NoiseError error, string message)

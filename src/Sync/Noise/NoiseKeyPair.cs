@@ -43,8 +43,8 @@ public sealed class NoiseKeyPair : IDisposable
 
     /// <summary>
     /// §4.1 <c>DH(key_pair, public_key)</c> into <paramref name="sharedSecret"/> (32 bytes).
-    /// An all-zero result means the peer's key is a low-order point; Noise §12.1 allows either
-    /// returning it or signalling an error, and this implementation signals
+    /// An all-zero result means the peer's key is a low-order point; Noise §4.1 lets DH() either
+    /// return such an output or signal an error, and this implementation signals
     /// <see cref="NoiseError.LowOrderPoint"/> so a peer cannot force a known shared secret.
     /// </summary>
     internal void Agree(ReadOnlySpan<byte> remotePublicKey, Span<byte> sharedSecret)

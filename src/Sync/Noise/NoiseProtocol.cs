@@ -24,7 +24,7 @@ public static class NoiseProtocol
     /// <summary>BLOCKLEN for BLAKE2b (§12.8), the HMAC block size.</summary>
     public const int BlockLength = 128;
 
-    /// <summary>A pre-shared key is exactly 32 bytes (§9.1).</summary>
+    /// <summary>A pre-shared key is exactly 32 bytes (§9).</summary>
     public const int PskLength = 32;
 
     /// <summary>Largest payload one transport message can carry: the message cap less the AEAD tag.</summary>
