@@ -30,12 +30,17 @@ public sealed class CacophonyMessage
 }
 
 /// <summary>
-/// Loads the cacophony vectors for 25519_ChaChaPoly_BLAKE2b (copied from
-/// /work/shared/testdata/noise into TestData/noise and copied to the output directory).
+/// Loads cacophony vectors for 25519_ChaChaPoly_BLAKE2b from TestData/noise (copied to the output
+/// directory): <see cref="SharedFile"/> is the design's reference set (copied from
+/// /work/shared/testdata/noise); <see cref="ExtraFile"/> holds the other fundamental and psk
+/// patterns of the same upstream cacophony set (see its "source" field).
 /// </summary>
 public static class CacophonyVectors
 {
-    public const string FileName = "cacophony-25519-chachapoly-blake2b.json";
+    public const string SharedFile = "cacophony-25519-chachapoly-blake2b.json";
+    public const string ExtraFile = "cacophony-extra-25519-chachapoly-blake2b.json";
+
+    public static readonly string[] Files = [SharedFile, ExtraFile];
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -43,25 +48,29 @@ public static class CacophonyVectors
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip,
     };
 
-    private static readonly Lazy<CacophonyVector[]> All = new(Load);
+    private static readonly Dictionary<string, CacophonyVector[]> Loaded = Files.ToDictionary(f => f, Load);
 
-    public static IReadOnlyList<CacophonyVector> Vectors => All.Value;
+    public static IReadOnlyList<CacophonyVector> In(string file) => Loaded[file];
 
-    /// <summary>Vectors whose protocol name this implementation supports, with their file index.</summary>
-    public static IEnumerable<(int Index, CacophonyVector Vector, HandshakePattern Pattern)> Supported()
+    /// <summary>Vectors whose protocol name this implementation supports, with file and index.</summary>
+    public static IEnumerable<(string File, int Index, CacophonyVector Vector, HandshakePattern Pattern)> Supported()
     {
-        for (var i = 0; i < Vectors.Count; i++)
+        foreach (var file in Files)
         {
-            if (NoiseProtocol.TryParseProtocolName(Vectors[i].ProtocolName, out var pattern))
+            var vectors = Loaded[file];
+            for (var i = 0; i < vectors.Length; i++)
             {
-                yield return (i, Vectors[i], pattern);
+                if (NoiseProtocol.TryParseProtocolName(vectors[i].ProtocolName, out var pattern))
+                {
+                    yield return (file, i, vectors[i], pattern);
+                }
             }
         }
     }
 
-    private static CacophonyVector[] Load()
+    private static CacophonyVector[] Load(string file)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "TestData", "noise", FileName);
+        var path = Path.Combine(AppContext.BaseDirectory, "TestData", "noise", file);
         using var stream = File.OpenRead(path);
         using var document = JsonDocument.Parse(stream);
         var vectors = document.RootElement.GetProperty("vectors").Deserialize<CacophonyVector[]>(Options);
