@@ -206,9 +206,16 @@ public sealed partial class EdnReader
                 return _tokenLength == 0 ? string.Empty : new string(_token, 0, _tokenLength);
             }
 
+            if (c == '\n')
+            {
+                Advance();
+                Append('\n', start, "string");
+                continue;
+            }
+
             var escapeStart = Here;
             Advance();
-            Append(c == '\n' ? '\n' : ReadEscape(start, escapeStart), start, "string");
+            Append(ReadEscape(start, escapeStart), start, "string");
         }
     }
 
