@@ -33,7 +33,8 @@ internal static class Cli
         }
         try
         {
-            return parse.Invoke();
+            // Our own handler below turns exceptions into one line and an exit code.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
@@ -55,6 +56,9 @@ internal static class Cli
                 return ExitCodes.Unavailable;
             case IdentityException i:
                 Console.Error.WriteLine($"datom: {i.Message}");
+                return ExitCodes.Unavailable;
+            case LogFailedException f:
+                Console.Error.WriteLine($"datom: {f.Message}: {f.InnerException?.Message}");
                 return ExitCodes.Unavailable;
             case EntryRejectedException r:
                 Console.Error.WriteLine($"datom: entry refused: {r.Message}");

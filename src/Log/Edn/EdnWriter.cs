@@ -27,7 +27,7 @@ public static class EdnWriter
     }
 
     /// <summary>For ToString and error messages: never throws, shows unknown types as <c>#object[...]</c>.</summary>
-    internal static string ToDebugString(object? value)
+    public static string ToDebugString(object? value)
     {
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
         try

@@ -6,11 +6,14 @@ namespace Datom.Log.Storage;
 /// Exclusive ownership of a data directory, so that there is never a second writer. Holds an
 /// exclusive advisory lock (flock, which .NET takes for <see cref="FileShare.None"/> on Unix) on
 /// <c>DIR/LOCK</c> for as long as the process lives; the kernel drops it if the process dies, so a
-/// stale file never blocks. The file names its holder (pid and what it is) for the error others see.
+/// stale file never blocks. <c>DIR/LOCK.holder</c> names the holder (pid and what it is) for the error
+/// others see; it is a separate file because .NET reads take a shared flock, which the holder's
+/// exclusive one refuses.
 /// </summary>
 public sealed class DirectoryLock : IDisposable
 {
     public const string FileName = "LOCK";
+    public const string HolderFileName = "LOCK.holder";
 
     private readonly FileStream _file;
 
@@ -27,12 +30,9 @@ public sealed class DirectoryLock : IDisposable
         }
         catch (IOException)
         {
-            throw new DirectoryLockedException(path, ReadHolder(path));
+            throw new DirectoryLockedException(path, ReadHolder(Path.Combine(dataDirectory, HolderFileName)));
         }
-        file.SetLength(0);
-        var text = Encoding.UTF8.GetBytes($"pid {Environment.ProcessId}: {holder}\n");
-        file.Write(text);
-        file.Flush();
+        File.WriteAllText(Path.Combine(dataDirectory, HolderFileName), $"pid {Environment.ProcessId} ({holder}), since {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'}\n", Encoding.UTF8);
         return new DirectoryLock(file);
     }
 
@@ -42,9 +42,7 @@ public sealed class DirectoryLock : IDisposable
     {
         try
         {
-            // FileShare.ReadWrite takes no lock of its own, so this reads while another process holds it.
-            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            var text = reader.ReadToEnd().Trim();
+            var text = File.ReadAllText(path).Trim();
             return text.Length > 0 ? text : "another process";
         }
         catch (IOException)

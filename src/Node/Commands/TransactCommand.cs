@@ -1,8 +1,148 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Datom.Index.Transactions;
+using Datom.Log.Edn;
+using Datom.Log.Entries;
+using Datom.Node.Output;
 
 namespace Datom.Node.Commands;
 
+/// <summary>
+/// <c>datom transact [--data DIR] [FILE|-]</c>: each EDN form in the input is one transaction and
+/// becomes one log entry. Transactions are pipelined (the next is signed while earlier ones are being
+/// synced) and acknowledged in order, one JSON line each, once durable:
+/// <c>{"seq":N,"hash":"…","tx":"…","tempids":{…}}</c>.
+/// </summary>
 internal static class TransactCommand
 {
-    public static Command Create() => new("transact", "Transact EDN tx-data (waiting for the EDN reader).");
+    /// <summary>Transactions in flight at once: enough to fill a sync group, few enough to bound memory.</summary>
+    private const int Window = 256;
+
+    public static Command Create()
+    {
+        var input = new Argument<string>("input")
+        {
+            Description = "File of EDN transaction data, or - for a stream of transactions on stdin",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => "-",
+        };
+        var command = new Command("transact", "Transact EDN tx-data: one log entry per transaction, one JSON acknowledgement line per durable transaction.")
+        {
+            Cli.Data,
+            input,
+        };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(input)!, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DataDirectory data, string input, CancellationToken cancellationToken)
+    {
+        TextReader reader;
+        string sourceName;
+        if (input == "-")
+        {
+            reader = Console.In;
+            sourceName = "<stdin>";
+        }
+        else
+        {
+            if (!File.Exists(input))
+                throw new CliException(ExitCodes.Failed, $"{input}: no such file");
+            reader = new StreamReader(input, Encoding.UTF8);
+            sourceName = input;
+        }
+
+        using var opened = data.OpenLog("datom transact");
+        var log = opened.Log;
+        var acks = Channel.CreateBounded<(Task Durable, string Line)>(new BoundedChannelOptions(Window) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        var printer = PrintAcksAsync(acks.Reader);
+        var failures = 0;
+        try
+        {
+            var edn = new EdnReader(reader, TxDataParser.ReaderOptions(sourceName));
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                object? form;
+                try
+                {
+                    if (!edn.TryRead(out form))
+                        break;
+                }
+                catch (EdnException e)
+                {
+                    // After a syntax error the reader cannot know where the next form starts: stop
+                    // reading, but everything before it is still acknowledged.
+                    Console.Error.WriteLine($"datom: {e.Message}");
+                    failures++;
+                    break;
+                }
+
+                PreparedTx tx;
+                try
+                {
+                    tx = RawTransactor.Prepare(TxDataParser.Parse(form), log.NewEntityId);
+                }
+                catch (TxDataException e)
+                {
+                    Console.Error.WriteLine($"datom: {sourceName}:{e.Message}");
+                    failures++;
+                    continue;
+                }
+
+                try
+                {
+                    var (entry, durable) = log.BeginAppend(tx.Datoms, tx.Tx);
+                    await acks.Writer.WriteAsync((durable, AckLine(entry, tx)), cancellationToken);
+                }
+                catch (EntryRejectedException e)
+                {
+                    Console.Error.WriteLine($"datom: {sourceName}: transaction refused: {e.Message}");
+                    failures++;
+                }
+            }
+        }
+        finally
+        {
+            acks.Writer.TryComplete();
+            await printer;
+            if (reader != Console.In)
+                reader.Dispose();
+        }
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Prints each acknowledgement once its transaction is durable, in order.</summary>
+    private static async Task PrintAcksAsync(ChannelReader<(Task Durable, string Line)> acks)
+    {
+        var stdout = Console.Out;
+        await foreach (var (durable, line) in acks.ReadAllAsync())
+        {
+            await durable;
+            await stdout.WriteLineAsync(line);
+            // Flush per line: a script reading the stream must see each ack as soon as it is true.
+            await stdout.FlushAsync();
+        }
+    }
+
+    private static string AckLine(Entry entry, PreparedTx tx)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, JsonOutput.Options))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("seq", entry.Seq);
+            w.WriteString("hash", entry.Hash.ToString());
+            w.WriteString("tx", tx.Tx.ToString());
+            w.WriteNumber("datoms", tx.Datoms.Count);
+            w.WriteStartObject("tempids");
+            foreach (var (name, id) in tx.TempIds.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                w.WriteString(name, id.ToString());
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
 }

@@ -16,7 +16,7 @@ internal static class EntryFormatter
     public static string Json(Entry entry)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        using (var w = new Utf8JsonWriter(stream, JsonOutput.Options))
         {
             w.WriteStartObject();
             w.WriteString("author", entry.Author.ToString());

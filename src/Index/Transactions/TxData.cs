@@ -1,0 +1,40 @@
+using Datom.Log.Edn;
+using Datom.Log.Model;
+
+namespace Datom.Index.Transactions;
+
+/// <summary>Names an entity in transaction data, as Datomic's tx-data does.</summary>
+public abstract record EntityRef
+{
+    /// <summary>A string that names an entity new in this transaction.</summary>
+    public sealed record TempId(string Name) : EntityRef;
+
+    /// <summary>An existing entity by id: <c>#id "…32 hex digits…"</c>.</summary>
+    public sealed record Existing(EntityId Id) : EntityRef;
+
+    /// <summary><c>[:user/email "a@b"]</c>: the entity whose unique attribute has this value.</summary>
+    public sealed record Lookup(Keyword Attribute, object? Value) : EntityRef;
+
+    /// <summary>An entity named by its <c>:db/ident</c>.</summary>
+    public sealed record Ident(Keyword Name) : EntityRef;
+
+    /// <summary>The transaction being made (<c>"datomic.tx"</c>).</summary>
+    public sealed record CurrentTx : EntityRef;
+}
+
+/// <summary>One operation of transaction data.</summary>
+public abstract record TxOp(SourcePosition? Position)
+{
+    /// <summary><c>[:db/add e a v]</c> or <c>[:db/retract e a v]</c>; a retract without a value retracts every value.</summary>
+    public sealed record Assert(EntityRef E, Keyword A, object? V, bool Added, bool AllValues, SourcePosition? At) : TxOp(At);
+
+    /// <summary><c>[:db/retractEntity e]</c>: every datom about e, and every ref to it.</summary>
+    public sealed record RetractEntity(EntityRef E, SourcePosition? At) : TxOp(At);
+}
+
+/// <summary>Transaction data that cannot be made into datoms. The message names the form and where it is.</summary>
+public sealed class TxDataException(string message, SourcePosition? position = null)
+    : Exception(position is { } p ? $"{p.Line}:{p.Column}: {message}" : message)
+{
+    public SourcePosition? Position { get; } = position;
+}

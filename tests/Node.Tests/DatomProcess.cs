@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Datom.Node.Tests;
+
+/// <summary>Runs the built <c>datom</c> as a user would: a real process, stdin, stdout, stderr, exit code.</summary>
+public static class DatomProcess
+{
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "datom.dll");
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string[] Lines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static Result Run(string? stdin, params string[] args) => RunAsync(stdin, args).GetAwaiter().GetResult();
+
+    public static async Task<Result> RunAsync(string? stdin, params string[] args)
+    {
+        using var process = Start(args);
+        if (stdin is not null)
+            await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"datom {string.Join(' ', args)} did not finish in 60 s");
+        }
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(DllPath);
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        info.Environment.Remove("DATOM_DATA");
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start datom");
+    }
+}
+
+/// <summary>A fresh directory under the system temp folder, removed on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "datom-node-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
