@@ -364,7 +364,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         public TimeSpan CheckTime { get; set; }
 
         public override string ToString() =>
-            $"{Kills} kills ({RollKills} inside a roll, {KillsBeforeReady} before the log was open), {Acks} acknowledgements, "
+            $"{Kills} kills ({RollKills} paused inside a roll, {KillsBeforeReady} before the log was open), {Acks} acknowledgements, "
             + $"{Repairs} recoveries that repaired a crash state, largest log {MaxEntries} entries; "
             + $"{ChildTime.TotalSeconds:F1} s running children, {CheckTime.TotalSeconds:F1} s checking";
     }
