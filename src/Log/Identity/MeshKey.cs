@@ -63,22 +63,42 @@ public sealed class MeshKey
     }
 }
 
-/// <summary>Files that hold secrets: created exclusively with mode 0600, refused when others can read them.</summary>
+/// <summary>
+/// Files that hold secrets: created with mode 0600 and all at once, refused when others can read them.
+/// </summary>
 internal static class SecretFile
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>
+    /// Writes a new file atomically: the content goes to a temporary file that is synced and then
+    /// moved into place without replacing anything, and the directory is synced. A crash leaves
+    /// either no file or the whole file, never an empty key that would lock the node out.
+    /// </summary>
     public static void WriteNew(string path, ReadOnlySpan<byte> content)
     {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        if (File.Exists(full))
+            throw new IOException($"{full}: exists; refusing to replace it");
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = OwnerOnly;
-        using (var file = new FileStream(path, options))
+        try
         {
-            file.Write(content);
-            file.Flush(flushToDisk: true);
+            using (var file = new FileStream(temporary, options))
+            {
+                file.Write(content);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: false);
         }
-        Storage.DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        finally
+        {
+            File.Delete(temporary);
+        }
+        Storage.DirectorySync.Sync(directory);
     }
 
     public static void CheckMode(string path)

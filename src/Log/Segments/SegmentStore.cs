@@ -152,17 +152,25 @@ public sealed class SegmentStore : IDisposable
         Segment segment;
         lock (_gate)
             segment = FindSegment(position.Segment);
-        Span<byte> headerBytes = stackalloc byte[RecordHeader.Size];
-        if (segment.File.Read(position.Offset, headerBytes) != RecordHeader.Size
-            || !RecordHeader.TryParse(headerBytes, _options.MaxRecordBytes, out var header, out var error))
-            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record header unreadable");
-        var payload = new byte[header.Length];
-        if (segment.File.Read(position.Offset + RecordHeader.Size, payload) != payload.Length)
-            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record cut short");
-        if (Crc32C.Compute(payload) != header.PayloadCrc)
-            throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record checksum mismatch");
-        _ = error;
-        return payload;
+        var file = Lease(segment);
+        try
+        {
+            Span<byte> headerBytes = stackalloc byte[RecordHeader.Size];
+            if (file.Read(position.Offset, headerBytes) != RecordHeader.Size
+                || !RecordHeader.TryParse(headerBytes, _options.MaxRecordBytes, out var header, out var error))
+                throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record header unreadable");
+            var payload = new byte[header.Length];
+            if (file.Read(position.Offset + RecordHeader.Size, payload) != payload.Length)
+                throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record cut short");
+            if (Crc32C.Compute(payload) != header.PayloadCrc)
+                throw new LogCorruptionException(_storage.Describe(segment.Name), position.Offset, "record checksum mismatch");
+            _ = error;
+            return payload;
+        }
+        finally
+        {
+            Release(segment);
+        }
     }
 
     /// <summary>Every durable record in log order, checksums verified; damage throws with file and offset.</summary>
@@ -218,8 +226,12 @@ public sealed class SegmentStore : IDisposable
         lock (_gate)
         {
             foreach (var s in _segments)
-                s.File.Dispose();
+            {
+                s.Handle?.Dispose();
+                s.Handle = null;
+            }
             _segments.Clear();
+            _openSealed.Clear();
         }
     }
 
@@ -302,11 +314,23 @@ public sealed class SegmentStore : IDisposable
                 file.Dispose();
                 throw new LogCorruptionException(_storage.Describe(name), offset, error);
             }
-            _segments.Add(new Segment(numbers[i], name, file, length));
+            // Only the last segment stays open; readers open sealed ones on demand.
+            if (isLast)
+            {
+                _segments.Add(new Segment(numbers[i], name, file, length));
+            }
+            else
+            {
+                file.Dispose();
+                _segments.Add(new Segment(numbers[i], name, null, length));
+            }
         }
 
         if (_segments.Count == 0 && repair)
             _segments.Add(CreateSegment(numbers.Count > 0 ? numbers[0] : 1));
+        // If an unfinished last segment was removed, the one before it is the active segment again.
+        if (_segments.Count > 0 && _segments[^1].Handle is null)
+            _segments[^1].Handle = _storage.Open(_segments[^1].Name);
     }
 
     private bool TryRecordAt(ReadOnlySpan<byte> data, int offset, out int length, out string error)
@@ -448,7 +472,12 @@ public sealed class SegmentStore : IDisposable
         current.File.Sync();
         var next = CreateSegment(current.Number + 1);
         lock (_gate)
+        {
             _segments.Add(next);
+            // The old active segment is sealed now: its handle joins the cache and can be closed.
+            current.CacheNode = _openSealed.AddLast(current);
+            EvictSealed();
+        }
         _options.OnRollStage?.Invoke("roll-done");
         return next;
     }
@@ -477,15 +506,90 @@ public sealed class SegmentStore : IDisposable
     private static LogFailedException Failed(Exception? cause) =>
         new("the log stopped after a write or sync failed; restart to recover from the durable state", cause);
 
-    private sealed class Segment(uint number, string name, IStorageFile file, long length)
+    /// <summary>
+    /// A segment file. Its handle is open while it is the active segment or while readers lease it;
+    /// sealed segments are otherwise closed by the handle cache, so a log of any length uses at most
+    /// <see cref="MaxOpenSealed"/> file descriptors for them.
+    /// </summary>
+    private sealed class Segment(uint number, string name, IStorageFile? file, long length)
     {
         public uint Number { get; } = number;
 
         public string Name { get; } = name;
 
-        public IStorageFile File { get; } = file;
+        /// <summary>Open handle, or null. Changed only under the store's gate.</summary>
+        public IStorageFile? Handle { get; set; } = file;
+
+        /// <summary>The active segment's handle: only the commit thread writes through it.</summary>
+        public IStorageFile File => Handle ?? throw new InvalidOperationException($"segment {Name} is not open");
+
+        public int Leases { get; set; }
+
+        public bool CloseWhenReleased { get; set; }
+
+        public LinkedListNode<Segment>? CacheNode { get; set; }
 
         public long Length { get; set; } = length;
+    }
+
+    /// <summary>Sealed segments kept open for readers at most: well under any descriptor limit.</summary>
+    private const int MaxOpenSealed = 64;
+
+    private readonly LinkedList<Segment> _openSealed = new();
+
+    /// <summary>A handle to read a segment with; release it in a finally.</summary>
+    private IStorageFile Lease(Segment segment)
+    {
+        lock (_gate)
+        {
+            segment.Leases++;
+            if (segment == _segments[^1])
+                return segment.File;
+            if (segment.Handle is null)
+            {
+                segment.Handle = _storage.Open(segment.Name);
+                segment.CloseWhenReleased = false;
+            }
+            if (segment.CacheNode is not null)
+                _openSealed.Remove(segment.CacheNode);
+            segment.CacheNode = _openSealed.AddLast(segment);
+            EvictSealed();
+            return segment.Handle;
+        }
+    }
+
+    /// <summary>Closes the least recently used sealed handles beyond the cap. Caller holds the gate.</summary>
+    private void EvictSealed()
+    {
+        while (_openSealed.Count > MaxOpenSealed)
+        {
+            var victim = _openSealed.First!.Value;
+            _openSealed.RemoveFirst();
+            victim.CacheNode = null;
+            if (victim.Leases == 0)
+            {
+                victim.Handle?.Dispose();
+                victim.Handle = null;
+            }
+            else
+            {
+                victim.CloseWhenReleased = true;
+            }
+        }
+    }
+
+    private void Release(Segment segment)
+    {
+        lock (_gate)
+        {
+            segment.Leases--;
+            if (segment.Leases == 0 && segment.CloseWhenReleased && segment.CacheNode is null && segment != _segments[^1])
+            {
+                segment.Handle?.Dispose();
+                segment.Handle = null;
+                segment.CloseWhenReleased = false;
+            }
+        }
     }
 
     private sealed class PendingAppend(ReadOnlyMemory<byte> payload, TaskCompletionSource<RecordPosition>? completion = null) : PendingAppendBase

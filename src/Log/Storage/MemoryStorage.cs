@@ -65,6 +65,11 @@ public sealed class MemoryStorage : IStorage
 
     public string Describe(string name) => "sim:" + name;
 
+    /// <summary>Handles opened and not yet disposed: what a real disk would count as file descriptors.</summary>
+    public int OpenHandles => Volatile.Read(ref _openHandles);
+
+    private int _openHandles;
+
     /// <summary>Power loss. Open handles must not be used afterwards.</summary>
     public void Crash(Random random)
     {
@@ -115,15 +120,28 @@ public sealed class MemoryStorage : IStorage
         }
     }
 
-    private sealed class Handle(MemoryStorage owner, SimFile file, int epoch) : IStorageFile
+    private sealed class Handle : IStorageFile
     {
+        private readonly MemoryStorage _owner;
+        private readonly SimFile _file;
+        private readonly int _epoch;
+        private int _disposed;
+
+        public Handle(MemoryStorage owner, SimFile file, int epoch)
+        {
+            _owner = owner;
+            _file = file;
+            _epoch = epoch;
+            Interlocked.Increment(ref owner._openHandles);
+        }
+
         private Lock Gate
         {
             get
             {
-                if (owner._epoch != epoch)
+                if (_owner._epoch != _epoch)
                     throw new IOException("simulated crash: this handle belongs to a process that is gone");
-                return owner._gate;
+                return _owner._gate;
             }
         }
 
@@ -132,7 +150,7 @@ public sealed class MemoryStorage : IStorage
             get
             {
                 lock (Gate)
-                    return file.Length;
+                    return _file.Length;
             }
         }
 
@@ -140,10 +158,10 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
-                if (offset >= file.Length)
+                if (offset >= _file.Length)
                     return 0;
-                var n = (int)Math.Min(buffer.Length, file.Length - offset);
-                file.Data.AsSpan((int)offset, n).CopyTo(buffer);
+                var n = (int)Math.Min(buffer.Length, _file.Length - offset);
+                _file.Data.AsSpan((int)offset, n).CopyTo(buffer);
                 return n;
             }
         }
@@ -153,12 +171,12 @@ public sealed class MemoryStorage : IStorage
             lock (Gate)
             {
                 var end = offset + data.Length;
-                if (end > file.Data.Length)
-                    Array.Resize(ref file.Data, (int)Math.Max(end, file.Data.Length * 2L));
-                data.CopyTo(file.Data.AsSpan((int)offset));
-                file.Length = Math.Max(file.Length, end);
-                if (offset < file.SyncedLength)
-                    file.SyncedLength = offset; // overwrote durable bytes: they are no longer known durable
+                if (end > _file.Data.Length)
+                    Array.Resize(ref _file.Data, (int)Math.Max(end, _file.Data.Length * 2L));
+                data.CopyTo(_file.Data.AsSpan((int)offset));
+                _file.Length = Math.Max(_file.Length, end);
+                if (offset < _file.SyncedLength)
+                    _file.SyncedLength = offset; // overwrote durable bytes: they are no longer known durable
             }
         }
 
@@ -166,8 +184,8 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
-                file.SyncedData = file.Data.AsSpan(0, (int)file.Length).ToArray();
-                file.SyncedLength = file.Length;
+                _file.SyncedData = _file.Data.AsSpan(0, (int)_file.Length).ToArray();
+                _file.SyncedLength = _file.Length;
             }
         }
 
@@ -175,17 +193,19 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
-                if (length > file.Data.Length)
-                    Array.Resize(ref file.Data, (int)length);
+                if (length > _file.Data.Length)
+                    Array.Resize(ref _file.Data, (int)length);
                 else
-                    file.Data.AsSpan((int)length).Clear();
-                file.Length = length;
-                file.SyncedLength = Math.Min(file.SyncedLength, length);
+                    _file.Data.AsSpan((int)length).Clear();
+                _file.Length = length;
+                _file.SyncedLength = Math.Min(_file.SyncedLength, length);
             }
         }
 
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                Interlocked.Decrement(ref _owner._openHandles);
         }
     }
 }

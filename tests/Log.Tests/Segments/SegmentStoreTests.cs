@@ -244,4 +244,38 @@ public class SegmentStoreTests
                 Assert.Equal(acknowledged[i], back[i]);
         }
     }
+
+    [Fact]
+    public async Task A_log_of_many_segments_keeps_few_files_open_while_reading_all_of_them()
+    {
+        var storage = new MemoryStorage();
+        var options = new SegmentStoreOptions { MaxSegmentBytes = 200 };
+        var positions = new List<RecordPosition>();
+        using (var store = SegmentStore.Open(storage, options, null))
+        {
+            for (var i = 0; i < 400; i++)
+                positions.Add(await store.AppendAsync(Payload(i)));
+            Assert.True(store.SegmentCount >= 400);
+            Assert.InRange(storage.OpenHandles, 1, 66);
+
+            // Random reads from many threads across every segment.
+            var random = new Random(7);
+            var order = positions.Select((p, i) => (p, i)).OrderBy(_ => random.Next()).ToArray();
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+            {
+                for (var k = t; k < order.Length; k += 4)
+                    Assert.Equal(Payload(order[k].i), store.Read(order[k].p));
+            })));
+            Assert.InRange(storage.OpenHandles, 1, 66);
+        }
+        Assert.Equal(0, storage.OpenHandles);
+
+        var back = new List<byte[]>();
+        using (var store = SegmentStore.Open(storage, options, (_, p) => back.Add(p.ToArray())))
+        {
+            Assert.Equal(1, storage.OpenHandles);
+            Assert.Equal(Payload(123), store.Read(positions[123]));
+        }
+        Assert.Equal(400, back.Count);
+    }
 }
