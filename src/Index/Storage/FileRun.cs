@@ -1,0 +1,371 @@
+using System.Buffers.Binary;
+using Datom.Log.Segments;
+using Datom.Log.Storage;
+
+namespace Datom.Index.Storage;
+
+/// <summary>
+/// A run on disk. Layout (integers little-endian):
+/// <code>
+/// header  32 bytes: "DATOMRUN", version 1, order, 2 reserved, key count (u64), 8 reserved, CRC-32C of bytes 0..28
+/// blocks  [u32 payload length][u32 CRC-32C][payload], payload = [u32 n][u32 offset × (n+1)][keys]
+/// index   [u32 blocks] then per block [u64 file offset][u32 length][u32 first-key length][first key]
+/// footer  16 bytes: index offset (u64), CRC-32C of the index (u32), "RUNE"
+/// </code>
+/// Blocks are read through a shared, bounded <see cref="BlockCache"/>, so memory stays bounded however
+/// large the index grows; the block index (first keys) is held in memory.
+/// </summary>
+public sealed class FileRun : ISortedRun, IDisposable
+{
+    public const int HeaderSize = 32;
+    public const int FooterSize = 16;
+    public const int TargetBlockBytes = 16 * 1024;
+
+    private static ReadOnlySpan<byte> Magic => "DATOMRUN"u8;
+    private static ReadOnlySpan<byte> FooterMagic => "RUNE"u8;
+
+    private readonly IStorageFile _file;
+    private readonly BlockCache _cache;
+    private readonly long _id;
+    private readonly long[] _blockOffsets;
+    private readonly int[] _blockLengths;
+    private readonly byte[][] _firstKeys;
+
+    private FileRun(string name, IStorageFile file, BlockCache cache, long id, long count, long size, long[] offsets, int[] lengths, byte[][] firstKeys)
+    {
+        Name = name;
+        _file = file;
+        _cache = cache;
+        _id = id;
+        Count = count;
+        SizeBytes = size;
+        _blockOffsets = offsets;
+        _blockLengths = lengths;
+        _firstKeys = firstKeys;
+    }
+
+    public string Name { get; }
+
+    public long Count { get; }
+
+    public long SizeBytes { get; }
+
+    public IRunCursor OpenCursor() => new Cursor(this);
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>Writes sorted, distinct keys as a run file and syncs it. The caller makes it visible (manifest).</summary>
+    public static void Write(IStorage storage, string name, IndexOrder order, IEnumerable<byte[]> sortedKeys)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(sortedKeys);
+        using var file = storage.Create(name);
+        long offset = HeaderSize;
+        long count = 0;
+        var index = new List<(long Offset, int Length, byte[] First)>();
+        var block = new List<byte[]>();
+        var blockBytes = 0;
+        byte[]? previous = null;
+
+        void FlushBlock()
+        {
+            if (block.Count == 0)
+                return;
+            var payloadLength = 4 + (4 * (block.Count + 1)) + blockBytes;
+            var buffer = new byte[8 + payloadLength];
+            var payload = buffer.AsSpan(8);
+            BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)block.Count);
+            var keyStart = 4 + (4 * (block.Count + 1));
+            var o = 0;
+            for (var i = 0; i < block.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(payload[(4 + (4 * i))..], (uint)o);
+                block[i].CopyTo(payload[(keyStart + o)..]);
+                o += block[i].Length;
+            }
+            BinaryPrimitives.WriteUInt32LittleEndian(payload[(4 + (4 * block.Count))..], (uint)o);
+            BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)payloadLength);
+            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Crc32C.Compute(payload));
+            file.Write(offset, buffer);
+            index.Add((offset, buffer.Length, block[0]));
+            offset += buffer.Length;
+            block.Clear();
+            blockBytes = 0;
+        }
+
+        foreach (var key in sortedKeys)
+        {
+            if (previous is not null && previous.AsSpan().SequenceCompareTo(key) >= 0)
+                throw new ArgumentException("keys must be sorted and distinct", nameof(sortedKeys));
+            previous = key;
+            block.Add(key);
+            blockBytes += key.Length;
+            count++;
+            if (blockBytes >= TargetBlockBytes)
+                FlushBlock();
+        }
+        FlushBlock();
+
+        var indexBytes = new List<byte>();
+        Span<byte> scratch = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(scratch, (uint)index.Count);
+        indexBytes.AddRange(scratch[..4]);
+        foreach (var (blockOffset, length, first) in index)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(scratch, (ulong)blockOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(scratch[8..], (uint)length);
+            BinaryPrimitives.WriteUInt32LittleEndian(scratch[12..], (uint)first.Length);
+            indexBytes.AddRange(scratch);
+            indexBytes.AddRange(first);
+        }
+        var indexArray = indexBytes.ToArray();
+        file.Write(offset, indexArray);
+        var footer = new byte[FooterSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(footer, (ulong)offset);
+        BinaryPrimitives.WriteUInt32LittleEndian(footer.AsSpan(8), Crc32C.Compute(indexArray));
+        FooterMagic.CopyTo(footer.AsSpan(12));
+        file.Write(offset + indexArray.Length, footer);
+
+        var header = new byte[HeaderSize];
+        Magic.CopyTo(header);
+        header[8] = 1;
+        header[9] = (byte)order;
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(12), (ulong)count);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), Crc32C.Compute(header.AsSpan(0, 28)));
+        file.Write(0, header);
+        file.Sync();
+    }
+
+    /// <summary>Opens a run file, checking its header, footer and block index.</summary>
+    public static FileRun Open(IStorage storage, string name, IndexOrder order, BlockCache cache, long id)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(cache);
+        var file = storage.Open(name);
+        try
+        {
+            var length = file.Length;
+            if (length < HeaderSize + FooterSize)
+                throw Corrupt(storage, name, 0, "run file is shorter than its header and footer");
+            var header = new byte[HeaderSize];
+            file.Read(0, header);
+            if (!header.AsSpan(0, 8).SequenceEqual(Magic) || Crc32C.Compute(header.AsSpan(0, 28)) != BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(28)))
+                throw Corrupt(storage, name, 0, "bad run header");
+            if (header[8] != 1 || header[9] != (byte)order)
+                throw Corrupt(storage, name, 8, $"run version {header[8]} order {header[9]}; expected version 1 order {(byte)order}");
+            var count = (long)BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(12));
+
+            var footer = new byte[FooterSize];
+            file.Read(length - FooterSize, footer);
+            if (!footer.AsSpan(12).SequenceEqual(FooterMagic))
+                throw Corrupt(storage, name, length - FooterSize, "bad run footer");
+            var indexOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(footer);
+            if (indexOffset < HeaderSize || indexOffset > length - FooterSize)
+                throw Corrupt(storage, name, length - FooterSize, "run index offset out of range");
+            var indexBytes = new byte[length - FooterSize - indexOffset];
+            file.Read(indexOffset, indexBytes);
+            if (Crc32C.Compute(indexBytes) != BinaryPrimitives.ReadUInt32LittleEndian(footer.AsSpan(8)))
+                throw Corrupt(storage, name, indexOffset, "run index checksum mismatch");
+
+            var blocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes);
+            if (blocks < 0 || blocks > indexBytes.Length / 16)
+                throw Corrupt(storage, name, indexOffset, "run index block count out of range");
+            var offsets = new long[blocks];
+            var lengths = new int[blocks];
+            var firstKeys = new byte[blocks][];
+            var o = 4;
+            for (var i = 0; i < blocks; i++)
+            {
+                offsets[i] = (long)BinaryPrimitives.ReadUInt64LittleEndian(indexBytes.AsSpan(o));
+                lengths[i] = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes.AsSpan(o + 8));
+                var firstLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes.AsSpan(o + 12));
+                o += 16;
+                if (firstLength < 0 || o + firstLength > indexBytes.Length || offsets[i] + lengths[i] > indexOffset)
+                    throw Corrupt(storage, name, indexOffset + o, "run index entry out of range");
+                firstKeys[i] = indexBytes.AsSpan(o, firstLength).ToArray();
+                o += firstLength;
+            }
+            return new FileRun(name, file, cache, id, count, length, offsets, lengths, firstKeys);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static LogCorruptionException Corrupt(IStorage storage, string name, long offset, string reason) =>
+        new(storage.Describe(name), offset, reason);
+
+    /// <summary>A block's payload: from the cache, else read and checked.</summary>
+    private byte[] Block(int index)
+    {
+        return _cache.GetOrAdd(_id, index, () =>
+        {
+            var buffer = new byte[_blockLengths[index]];
+            if (_file.Read(_blockOffsets[index], buffer) != buffer.Length)
+                throw new LogCorruptionException(Name, _blockOffsets[index], "run block cut short");
+            var payloadLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer);
+            if (payloadLength != buffer.Length - 8 || Crc32C.Compute(buffer.AsSpan(8)) != BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4)))
+                throw new LogCorruptionException(Name, _blockOffsets[index], "run block checksum mismatch");
+            return buffer;
+        });
+    }
+
+    private sealed class Cursor(FileRun run) : IRunCursor
+    {
+        private int _block = -1;
+        private byte[] _data = [];
+        private int _n;
+        private int _i;
+
+        public ReadOnlySpan<byte> Current
+        {
+            get
+            {
+                var start = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * _i)));
+                var end = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * (_i + 1))));
+                return _data.AsSpan(start, end - start);
+            }
+        }
+
+        private int KeyStart => 8 + 4 + (4 * (_n + 1));
+
+        public bool Seek(ReadOnlySpan<byte> key)
+        {
+            var first = run._firstKeys;
+            if (first.Length == 0)
+                return false;
+            // The last block whose first key is ≤ key (or the first block).
+            int lo = 0, hi = first.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            Load(Math.Max(0, lo - 1));
+            lo = 0;
+            hi = _n;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                _i = mid;
+                if (Current.SequenceCompareTo(key) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            _i = lo;
+            if (_i < _n)
+                return true;
+            return NextBlock();
+        }
+
+        public bool Next()
+        {
+            if (_block < 0)
+                return false;
+            if (++_i < _n)
+                return true;
+            return NextBlock();
+        }
+
+        private bool NextBlock()
+        {
+            if (_block + 1 >= run._firstKeys.Length)
+            {
+                _i = _n;
+                return false;
+            }
+            Load(_block + 1);
+            _i = 0;
+            return _n > 0;
+        }
+
+        private void Load(int block)
+        {
+            _block = block;
+            _data = run.Block(block);
+            _n = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(8));
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>
+/// Blocks of run files kept in memory, least recently used out first: the "hot in RAM, cold on disk"
+/// of DESIGN.md, with a hard bound on bytes.
+/// </summary>
+public sealed class BlockCache(long capacityBytes)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(long Run, int Block), LinkedListNode<(long Run, int Block, byte[] Data)>> _map = [];
+    private readonly LinkedList<(long Run, int Block, byte[] Data)> _lru = new();
+    private long _bytes;
+
+    public long CapacityBytes { get; } = capacityBytes;
+
+    public long Bytes
+    {
+        get
+        {
+            lock (_gate)
+                return _bytes;
+        }
+    }
+
+    public byte[] GetOrAdd(long run, int block, Func<byte[]> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        lock (_gate)
+        {
+            if (_map.TryGetValue((run, block), out var node))
+            {
+                _lru.Remove(node);
+                _lru.AddLast(node);
+                return node.Value.Data;
+            }
+        }
+        var data = load();
+        lock (_gate)
+        {
+            if (_map.TryGetValue((run, block), out var existing))
+                return existing.Value.Data;
+            _map[(run, block)] = _lru.AddLast((run, block, data));
+            _bytes += data.Length;
+            while (_bytes > CapacityBytes && _lru.First is { } oldest && _lru.Count > 1)
+            {
+                _lru.RemoveFirst();
+                _map.Remove((oldest.Value.Run, oldest.Value.Block));
+                _bytes -= oldest.Value.Data.Length;
+            }
+        }
+        return data;
+    }
+
+    /// <summary>Forgets the blocks of a run that was compacted away.</summary>
+    public void Evict(long run)
+    {
+        lock (_gate)
+        {
+            var node = _lru.First;
+            while (node is not null)
+            {
+                var next = node.Next;
+                if (node.Value.Run == run)
+                {
+                    _lru.Remove(node);
+                    _map.Remove((node.Value.Run, node.Value.Block));
+                    _bytes -= node.Value.Data.Length;
+                }
+                node = next;
+            }
+        }
+    }
+}

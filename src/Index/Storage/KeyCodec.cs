@@ -1,0 +1,317 @@
+using System.Buffers.Binary;
+using System.Text;
+using Datom.Log.Model;
+using ValueType = Datom.Log.Model.ValueType;
+
+namespace Datom.Index.Storage;
+
+/// <summary>One operation on one datom, as the index stores it.</summary>
+/// <param name="A">The attribute's local id (see <see cref="AttributeDictionary"/>).</param>
+/// <param name="Time">The HLC time of the entry that made the operation.</param>
+public readonly record struct DatomOp(EntityId E, uint A, Value V, HlcTimestamp Time, EntityId Tx, bool Added);
+
+/// <summary>
+/// Index keys: byte strings whose order is the index's order, so a sorted run of keys is an index.
+/// <code>
+/// EAVT: e a v t    AEVT: a e v t    AVET: a v e t    VAET: v a e t     t = hlc(8) tx(16) added(1)
+/// </code>
+/// e and tx are 16 bytes and a is 4, big-endian. v is a type tag and then: 8 bytes for long,
+/// instant and double (sign-adjusted so unsigned byte order is numeric order), 1 for boolean, 16 for
+/// ref and uuid, and for strings, keywords, symbols and bytes the UTF-8 or raw bytes with 0x00
+/// escaped as 00 FF and a 00 01 terminator (the FoundationDB tuple-layer trick: order-preserving and
+/// self-delimiting). Every operation on a datom lands in one contiguous group of keys ordered by
+/// time, so the latest operation (which decides whether the datom is live) is the group's last key.
+/// </summary>
+public static class KeyCodec
+{
+    public const int TimeSize = 8 + EntityId.Size + 1;
+
+    /// <summary>Values longer than this are refused as index keys (a 1 MiB entry limit bounds them anyway).</summary>
+    public const int MaxVariableValueBytes = 64 * 1024;
+
+    public static byte[] Encode(IndexOrder order, in DatomOp op)
+    {
+        var buffer = new byte[MaxSize(op)];
+        var n = Write(order, op, buffer);
+        return n == buffer.Length ? buffer : buffer.AsSpan(0, n).ToArray();
+    }
+
+    public static int MaxSize(in DatomOp op) => EntityId.Size + 4 + ValueMaxSize(op.V) + TimeSize;
+
+    public static int Write(IndexOrder order, in DatomOp op, Span<byte> key)
+    {
+        var o = 0;
+        switch (order)
+        {
+            case IndexOrder.Eavt:
+                o += WriteEntity(op.E, key[o..]);
+                o += WriteAttribute(op.A, key[o..]);
+                o += WriteValue(op.V, key[o..]);
+                break;
+            case IndexOrder.Aevt:
+                o += WriteAttribute(op.A, key[o..]);
+                o += WriteEntity(op.E, key[o..]);
+                o += WriteValue(op.V, key[o..]);
+                break;
+            case IndexOrder.Avet:
+                o += WriteAttribute(op.A, key[o..]);
+                o += WriteValue(op.V, key[o..]);
+                o += WriteEntity(op.E, key[o..]);
+                break;
+            case IndexOrder.Vaet:
+                if (op.V.Type != ValueType.Ref)
+                    throw new ArgumentException("VAET holds ref datoms only", nameof(op));
+                o += WriteValue(op.V, key[o..]);
+                o += WriteAttribute(op.A, key[o..]);
+                o += WriteEntity(op.E, key[o..]);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(order));
+        }
+        BinaryPrimitives.WriteUInt64BigEndian(key[o..], op.Time.Value);
+        o += 8;
+        o += WriteEntity(op.Tx, key[o..]);
+        key[o++] = op.Added ? (byte)1 : (byte)0;
+        return o;
+    }
+
+    public static DatomOp Decode(IndexOrder order, ReadOnlySpan<byte> key)
+    {
+        EntityId e;
+        uint a;
+        Value v;
+        var o = 0;
+        switch (order)
+        {
+            case IndexOrder.Eavt:
+                e = ReadEntity(key, ref o);
+                a = ReadAttribute(key, ref o);
+                v = ReadValue(key, ref o);
+                break;
+            case IndexOrder.Aevt:
+                a = ReadAttribute(key, ref o);
+                e = ReadEntity(key, ref o);
+                v = ReadValue(key, ref o);
+                break;
+            case IndexOrder.Avet:
+                a = ReadAttribute(key, ref o);
+                v = ReadValue(key, ref o);
+                e = ReadEntity(key, ref o);
+                break;
+            case IndexOrder.Vaet:
+                v = ReadValue(key, ref o);
+                a = ReadAttribute(key, ref o);
+                e = ReadEntity(key, ref o);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(order));
+        }
+        var time = new HlcTimestamp(BinaryPrimitives.ReadUInt64BigEndian(key[o..]));
+        o += 8;
+        var tx = ReadEntity(key, ref o);
+        var added = key[o++] != 0;
+        if (o != key.Length)
+            throw new FormatException($"index key has {key.Length - o} trailing bytes");
+        return new DatomOp(e, a, v, time, tx, added);
+    }
+
+    /// <summary>The length of the key's datom part (everything before the time): keys with equal datom parts are one datom's operations.</summary>
+    public static int DatomLength(ReadOnlySpan<byte> key) => key.Length - TimeSize;
+
+    // ---- prefixes for scans ---------------------------------------------------------------------
+
+    /// <summary>A prefix of components in the order's sequence, as many as are given (stops at the first null).</summary>
+    public static byte[] Prefix(IndexOrder order, EntityId? e, uint? a, Value? v)
+    {
+        var buffer = new byte[EntityId.Size + 4 + (v is { } value ? ValueMaxSize(value) : 0)];
+        var o = 0;
+        switch (order)
+        {
+            case IndexOrder.Eavt:
+                if (e is null) break;
+                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                if (a is null) break;
+                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                if (v is null) break;
+                o += WriteValue(v.Value, buffer.AsSpan(o));
+                break;
+            case IndexOrder.Aevt:
+                if (a is null) break;
+                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                if (e is null) break;
+                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                if (v is null) break;
+                o += WriteValue(v.Value, buffer.AsSpan(o));
+                break;
+            case IndexOrder.Avet:
+                if (a is null) break;
+                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                if (v is null) break;
+                o += WriteValue(v.Value, buffer.AsSpan(o));
+                if (e is null) break;
+                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                break;
+            case IndexOrder.Vaet:
+                if (v is null) break;
+                o += WriteValue(v.Value, buffer.AsSpan(o));
+                if (a is null) break;
+                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                if (e is null) break;
+                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                break;
+        }
+        return buffer.AsSpan(0, o).ToArray();
+    }
+
+    // ---- components -----------------------------------------------------------------------------
+
+    private static int WriteEntity(EntityId e, Span<byte> to)
+    {
+        e.Format(to);
+        return EntityId.Size;
+    }
+
+    private static EntityId ReadEntity(ReadOnlySpan<byte> key, ref int o)
+    {
+        var e = new EntityId(key.Slice(o, EntityId.Size));
+        o += EntityId.Size;
+        return e;
+    }
+
+    private static int WriteAttribute(uint a, Span<byte> to)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(to, a);
+        return 4;
+    }
+
+    private static uint ReadAttribute(ReadOnlySpan<byte> key, ref int o)
+    {
+        var a = BinaryPrimitives.ReadUInt32BigEndian(key[o..]);
+        o += 4;
+        return a;
+    }
+
+    private static int ValueMaxSize(in Value v) => 1 + v.Type switch
+    {
+        ValueType.String or ValueType.Keyword or ValueType.Symbol => (Encoding.UTF8.GetMaxByteCount(v.AsString.Length) * 2) + 2,
+        ValueType.Bytes => (v.AsBytes.Length * 2) + 2,
+        ValueType.Ref or ValueType.Uuid => 16,
+        ValueType.Boolean => 1,
+        _ => 8,
+    };
+
+    public static int WriteValue(in Value v, Span<byte> to)
+    {
+        to[0] = (byte)v.Type;
+        switch (v.Type)
+        {
+            case ValueType.Long:
+                BinaryPrimitives.WriteUInt64BigEndian(to[1..], (ulong)v.AsLong ^ 0x8000_0000_0000_0000UL);
+                return 9;
+            case ValueType.Instant:
+                BinaryPrimitives.WriteUInt64BigEndian(to[1..], (ulong)v.AsInstantMs ^ 0x8000_0000_0000_0000UL);
+                return 9;
+            case ValueType.Double:
+                var bits = (ulong)BitConverter.DoubleToInt64Bits(v.AsDouble);
+                // IEEE 754 total order as unsigned bytes: flip all bits of negatives, the sign bit of the rest.
+                bits = (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits ^ 0x8000_0000_0000_0000UL;
+                BinaryPrimitives.WriteUInt64BigEndian(to[1..], bits);
+                return 9;
+            case ValueType.Boolean:
+                to[1] = v.AsBoolean ? (byte)1 : (byte)0;
+                return 2;
+            case ValueType.Ref:
+                v.AsRef.Format(to[1..]);
+                return 17;
+            case ValueType.Uuid:
+                v.AsUuid.TryWriteBytes(to[1..], bigEndian: true, out _);
+                return 17;
+            case ValueType.String:
+            case ValueType.Keyword:
+            case ValueType.Symbol:
+                return 1 + WriteEscaped(Encoding.UTF8.GetBytes(v.AsString), to[1..]);
+            case ValueType.Bytes:
+                return 1 + WriteEscaped(v.AsBytes, to[1..]);
+            default:
+                throw new ArgumentException($"value of unknown type {v.Type}", nameof(v));
+        }
+    }
+
+    public static Value ReadValue(ReadOnlySpan<byte> key, ref int o)
+    {
+        var type = (ValueType)key[o++];
+        switch (type)
+        {
+            case ValueType.Long:
+                var l = Value.Long((long)(BinaryPrimitives.ReadUInt64BigEndian(key[o..]) ^ 0x8000_0000_0000_0000UL));
+                o += 8;
+                return l;
+            case ValueType.Instant:
+                var t = Value.Instant((long)(BinaryPrimitives.ReadUInt64BigEndian(key[o..]) ^ 0x8000_0000_0000_0000UL));
+                o += 8;
+                return t;
+            case ValueType.Double:
+                var bits = BinaryPrimitives.ReadUInt64BigEndian(key[o..]);
+                bits = (bits & 0x8000_0000_0000_0000UL) != 0 ? bits ^ 0x8000_0000_0000_0000UL : ~bits;
+                o += 8;
+                return Value.Double(BitConverter.Int64BitsToDouble((long)bits));
+            case ValueType.Boolean:
+                return Value.Boolean(key[o++] != 0);
+            case ValueType.Ref:
+                var r = Value.Ref(new EntityId(key.Slice(o, 16)));
+                o += 16;
+                return r;
+            case ValueType.Uuid:
+                var u = Value.Uuid(new Guid(key.Slice(o, 16), bigEndian: true));
+                o += 16;
+                return u;
+            case ValueType.String:
+                return Value.String(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+            case ValueType.Keyword:
+                return Value.Keyword(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+            case ValueType.Symbol:
+                return Value.Symbol(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+            case ValueType.Bytes:
+                return Value.Bytes(ReadEscaped(key, ref o));
+            default:
+                throw new FormatException($"index key holds unknown value type {(byte)type}");
+        }
+    }
+
+    private static int WriteEscaped(ReadOnlySpan<byte> bytes, Span<byte> to)
+    {
+        if (bytes.Length > MaxVariableValueBytes)
+            throw new ArgumentException($"value of {bytes.Length} bytes is longer than an index key may hold ({MaxVariableValueBytes})");
+        var o = 0;
+        foreach (var b in bytes)
+        {
+            to[o++] = b;
+            if (b == 0)
+                to[o++] = 0xFF;
+        }
+        to[o++] = 0;
+        to[o++] = 1;
+        return o;
+    }
+
+    private static byte[] ReadEscaped(ReadOnlySpan<byte> key, ref int o)
+    {
+        var result = new List<byte>();
+        while (true)
+        {
+            var b = key[o++];
+            if (b != 0)
+            {
+                result.Add(b);
+                continue;
+            }
+            var next = key[o++];
+            if (next == 0xFF)
+                result.Add(0);
+            else if (next == 1)
+                return [.. result];
+            else
+                throw new FormatException("bad escape in index key");
+        }
+    }
+}

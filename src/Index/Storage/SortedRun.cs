@@ -1,0 +1,154 @@
+namespace Datom.Index.Storage;
+
+/// <summary>
+/// An immutable sorted set of index keys. An index is the union of its runs; a snapshot of the
+/// database is the set of runs that existed at one moment, so readers never block writers.
+/// </summary>
+public interface ISortedRun
+{
+    long Count { get; }
+
+    long SizeBytes { get; }
+
+    IRunCursor OpenCursor();
+}
+
+/// <summary>A position in a run. Keys are returned as spans valid until the next call.</summary>
+public interface IRunCursor : IDisposable
+{
+    /// <summary>Moves to the first key ≥ <paramref name="key"/>; false if there is none.</summary>
+    bool Seek(ReadOnlySpan<byte> key);
+
+    /// <summary>Moves to the next key; false at the end.</summary>
+    bool Next();
+
+    ReadOnlySpan<byte> Current { get; }
+}
+
+/// <summary>Unsigned lexicographic order of byte strings: the order of every index.</summary>
+public sealed class KeyComparer : IComparer<byte[]>
+{
+    public static readonly KeyComparer Instance = new();
+
+    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+}
+
+/// <summary>A run held in memory: a sorted array of keys.</summary>
+public sealed class MemoryRun : ISortedRun
+{
+    private readonly byte[][] _keys;
+
+    /// <summary>Takes ownership of <paramref name="keys"/>: sorts it and drops duplicates.</summary>
+    public MemoryRun(List<byte[]> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        keys.Sort(KeyComparer.Instance);
+        var unique = new List<byte[]>(keys.Count);
+        foreach (var k in keys)
+        {
+            if (unique.Count == 0 || !unique[^1].AsSpan().SequenceEqual(k))
+                unique.Add(k);
+        }
+        _keys = [.. unique];
+        SizeBytes = _keys.Sum(k => (long)k.Length + 24);
+    }
+
+    public long Count => _keys.Length;
+
+    public long SizeBytes { get; }
+
+    public IEnumerable<byte[]> Keys => _keys;
+
+    public IRunCursor OpenCursor() => new Cursor(_keys);
+
+    private sealed class Cursor(byte[][] keys) : IRunCursor
+    {
+        private int _i = -1;
+
+        public ReadOnlySpan<byte> Current => keys[_i];
+
+        public bool Seek(ReadOnlySpan<byte> key)
+        {
+            int lo = 0, hi = keys.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (keys[mid].AsSpan().SequenceCompareTo(key) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            _i = lo;
+            return _i < keys.Length;
+        }
+
+        public bool Next() => ++_i < keys.Length;
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>
+/// The union of several runs in key order, each key once (a key in two runs is one operation applied
+/// twice, which union merge makes harmless).
+/// </summary>
+public sealed class MergeCursor : IRunCursor
+{
+    private readonly IRunCursor[] _cursors;
+    private readonly bool[] _valid;
+    private int _current = -1;
+
+    public MergeCursor(IEnumerable<ISortedRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        _cursors = [.. runs.Select(r => r.OpenCursor())];
+        _valid = new bool[_cursors.Length];
+    }
+
+    public ReadOnlySpan<byte> Current => _cursors[_current].Current;
+
+    public bool Seek(ReadOnlySpan<byte> key)
+    {
+        for (var i = 0; i < _cursors.Length; i++)
+            _valid[i] = _cursors[i].Seek(key);
+        return Pick();
+    }
+
+    public bool Next()
+    {
+        if (_current < 0)
+            return false;
+        // Advance every other cursor that sits on the current key (dropping duplicates), then the
+        // current one: its key span stays valid until it moves.
+        var current = _current;
+        for (var i = 0; i < _cursors.Length; i++)
+        {
+            if (i != current && _valid[i] && _cursors[i].Current.SequenceEqual(_cursors[current].Current))
+                _valid[i] = _cursors[i].Next();
+        }
+        _valid[current] = _cursors[current].Next();
+        return Pick();
+    }
+
+    private bool Pick()
+    {
+        // Few runs (compaction keeps them few): a linear minimum beats a heap here.
+        _current = -1;
+        for (var i = 0; i < _cursors.Length; i++)
+        {
+            if (!_valid[i])
+                continue;
+            if (_current < 0 || _cursors[i].Current.SequenceCompareTo(_cursors[_current].Current) < 0)
+                _current = i;
+        }
+        return _current >= 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _cursors)
+            c.Dispose();
+    }
+}

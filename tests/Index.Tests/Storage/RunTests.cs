@@ -1,0 +1,94 @@
+using Datom.Index.Storage;
+using Datom.Log.Segments;
+using Datom.Log.Storage;
+using FsCheck.Xunit;
+using Xunit;
+
+namespace Datom.Index.Tests.Storage;
+
+public class RunTests
+{
+    private static List<byte[]> Keys(DatomOp[] ops) => [.. ops.Select(o => KeyCodec.Encode(IndexOrder.Eavt, o))];
+
+    private static List<byte[]> ReadAll(IRunCursor cursor, ReadOnlySpan<byte> from)
+    {
+        var result = new List<byte[]>();
+        if (!cursor.Seek(from))
+            return result;
+        do
+            result.Add(cursor.Current.ToArray());
+        while (cursor.Next());
+        return result;
+    }
+
+    [Property(Arbitrary = [typeof(StorageGenerators)], MaxTest = 100)]
+    public void File_runs_memory_runs_and_merges_agree_with_a_sorted_set(DatomOp[] ops)
+    {
+        var keys = Keys(ops);
+        var expected = new SortedSet<byte[]>(keys, KeyComparer.Instance).ToList();
+        var storage = new MemoryStorage();
+        var half = keys.Count / 2;
+        var memoryA = new MemoryRun([.. keys.Take(half)]);
+        var memoryB = new MemoryRun([.. keys.Skip(half), .. keys.Take(half / 2)]);
+        FileRun.Write(storage, "a.run", IndexOrder.Eavt, memoryA.Keys);
+        var cache = new BlockCache(64 * 1024);
+        using var fileA = FileRun.Open(storage, "a.run", IndexOrder.Eavt, cache, 1);
+        Assert.Equal(memoryA.Count, fileA.Count);
+
+        using var merged = new MergeCursor([fileA, memoryB]);
+        Assert.Equal(expected, ReadAll(merged, []), new ByteArrayEquality());
+
+        // Seeking to every key lands on it.
+        using var cursor = fileA.OpenCursor();
+        foreach (var k in memoryA.Keys)
+        {
+            Assert.True(cursor.Seek(k));
+            Assert.True(cursor.Current.SequenceEqual(k));
+        }
+    }
+
+    [Fact]
+    public void Many_blocks_are_read_through_a_small_cache()
+    {
+        var keys = Enumerable.Range(0, 20_000).Select(i => KeyCodec.Encode(IndexOrder.Eavt,
+            new DatomOp(new Log.Model.EntityId(1, (ulong)i), 1, Log.Model.Value.String("value number " + i), default, default, true))).ToList();
+        var storage = new MemoryStorage();
+        FileRun.Write(storage, "big.run", IndexOrder.Eavt, keys);
+        var cache = new BlockCache(64 * 1024);
+        using var run = FileRun.Open(storage, "big.run", IndexOrder.Eavt, cache, 1);
+        Assert.Equal(keys, ReadAll(run.OpenCursor(), []), new ByteArrayEquality());
+        Assert.InRange(cache.Bytes, 1, 64 * 1024 + FileRun.TargetBlockBytes * 2);
+        using var c = run.OpenCursor();
+        Assert.True(c.Seek(keys[12_345]));
+        Assert.True(c.Current.SequenceEqual(keys[12_345]));
+        Assert.False(c.Seek([0xFF, 0xFF]));
+    }
+
+    [Fact]
+    public void A_damaged_run_file_is_reported_with_its_name()
+    {
+        var storage = new MemoryStorage();
+        FileRun.Write(storage, "r.run", IndexOrder.Eavt, Enumerable.Range(0, 3000).Select(i => BitConverter.GetBytes(i).Reverse().ToArray()));
+        using (var f = storage.Open("r.run"))
+        {
+            var b = new byte[1];
+            f.Read(100, b);
+            b[0] ^= 1;
+            f.Write(100, b);
+        }
+        using var run = FileRun.Open(storage, "r.run", IndexOrder.Eavt, new BlockCache(1 << 20), 1);
+        var e = Assert.Throws<LogCorruptionException>(() => ReadAll(run.OpenCursor(), []));
+        Assert.Contains("checksum", e.Reason, StringComparison.Ordinal);
+
+        using (var f = storage.Open("r.run"))
+            f.Truncate(f.Length - 3);
+        Assert.Throws<LogCorruptionException>(() => FileRun.Open(storage, "r.run", IndexOrder.Eavt, new BlockCache(1 << 20), 2));
+    }
+
+    private sealed class ByteArrayEquality : IEqualityComparer<byte[]>
+    {
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => obj.Length;
+    }
+}
