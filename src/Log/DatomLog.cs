@@ -169,6 +169,29 @@ public sealed partial class DatomLog : IDisposable
         return [.. records.Select(f => new ForkProof(f.Author, f.Seq, Get(f.First)!, Get(f.Second)!))];
     }
 
+    /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
+    public int DurableCount
+    {
+        get
+        {
+            lock (_gate)
+                return _order.Count;
+        }
+    }
+
+    /// <summary>Durable entries from the <paramref name="start"/>-th in store order (0-based), at most <paramref name="max"/>.</summary>
+    public IReadOnlyList<Entry> EntriesFrom(int start, int max)
+    {
+        EntryHash[] hashes;
+        lock (_gate)
+        {
+            if (start >= _order.Count)
+                return [];
+            hashes = [.. _order.Skip(start).Take(max)];
+        }
+        return [.. hashes.Select(h => Get(h)!)];
+    }
+
     /// <summary>Stored entries in store order (a topological order), optionally one author's only.</summary>
     public IEnumerable<Entry> Entries(NodeId? author = null)
     {

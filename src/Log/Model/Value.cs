@@ -98,7 +98,10 @@ public readonly struct Value : IEquatable<Value>, IComparable<Value>
         _ => HashCode.Combine(Type, _hi, _lo),
     };
 
-    /// <summary>Total order: by type tag, then by value (strings ordinal, doubles by IEEE total order).</summary>
+    /// <summary>
+    /// Total order, consistent with <see cref="Equals(Value)"/>: by type tag, then by value (strings
+    /// ordinal; doubles by IEEE 754 totalOrder, so -0.0 sorts before 0.0 and they are not equal).
+    /// </summary>
     public int CompareTo(Value other)
     {
         if (Type != other.Type)
@@ -107,7 +110,7 @@ public readonly struct Value : IEquatable<Value>, IComparable<Value>
         {
             ValueType.String or ValueType.Keyword or ValueType.Symbol => string.CompareOrdinal((string)_obj!, (string)other._obj!),
             ValueType.Long or ValueType.Instant => ((long)_hi).CompareTo((long)other._hi),
-            ValueType.Double => AsDouble.CompareTo(other.AsDouble),
+            ValueType.Double => TotalOrderKey(_hi).CompareTo(TotalOrderKey(other._hi)),
             ValueType.Bytes => ((byte[])_obj!).AsSpan().SequenceCompareTo((byte[])other._obj!),
             _ => _hi != other._hi ? _hi.CompareTo(other._hi) : _lo.CompareTo(other._lo),
         };
@@ -169,6 +172,9 @@ public readonly struct Value : IEquatable<Value>, IComparable<Value>
         }
         return sb.Append('"').ToString();
     }
+
+    /// <summary>IEEE 754 totalOrder as an unsigned integer: negatives have all bits flipped, the rest the sign bit.</summary>
+    private static ulong TotalOrderKey(ulong bits) => (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits ^ 0x8000_0000_0000_0000UL;
 
     // One NaN bit pattern, so that equal values always encode to equal bytes.
     private static double CanonicalNaN(double d) => double.IsNaN(d) ? double.NaN : d;

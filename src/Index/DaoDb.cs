@@ -1,0 +1,171 @@
+using Datom.Index.Storage;
+using Datom.Index.Views;
+using Datom.Log;
+using Datom.Log.Storage;
+
+namespace Datom.Index;
+
+/// <summary>
+/// DaoDB on one node: the indexes of every entry the node's log holds, kept up to date as entries
+/// arrive (own or from peers), readable as consistent snapshots while writes go on.
+/// </summary>
+/// <remarks>
+/// The log is the source of truth and the index is derived: on open the index catches up with the
+/// entries it has not applied, and an applier thread follows the log from then on. The applier pulls
+/// (reads the log from the index's applied count) rather than trusting the events it is woken by, so
+/// a catch-up can never race an event into applying an entry twice or skipping one.
+/// </remarks>
+public sealed class DaoDb : IDisposable
+{
+    public const string DirectoryName = "index";
+    private const int BatchEntries = 1024;
+
+    private readonly DatomLog _log;
+    private readonly IndexStore _store;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _applier;
+    private readonly Lock _progressGate = new();
+    private Exception? _failure;
+
+    private DaoDb(DatomLog log, IndexStore store)
+    {
+        _log = log;
+        _store = store;
+        _applier = new Thread(ApplyLoop) { IsBackground = true, Name = "daodb-applier" };
+    }
+
+    /// <summary>Raised on the applier thread after new entries are indexed, with the applied count.</summary>
+    public event Action<long>? Applied;
+
+    public IndexStore Store => _store;
+
+    public long AppliedEntries => _store.AppliedEntries;
+
+    /// <summary>Entries durable in the log and not yet indexed.</summary>
+    public long Lag => Math.Max(0, _log.DurableCount - _store.AppliedEntries);
+
+    public static DaoDb Open(string dataDirectory, DatomLog log, IndexStoreOptions? options = null) =>
+        Open(new FileStorage(Path.Combine(dataDirectory, DirectoryName)), log, options);
+
+    public static DaoDb Open(IStorage storage, DatomLog log, IndexStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var store = IndexStore.Open(storage, options);
+        if (store.AppliedEntries > log.DurableCount)
+        {
+            store.Dispose();
+            throw new InvalidOperationException($"the index covers {store.AppliedEntries} entries but the log holds {log.DurableCount}; run 'datom index rebuild'");
+        }
+        var db = new DaoDb(log, store);
+        db.CatchUp();
+        log.EntryStored += _ => db._wake.Release();
+        db._applier.Start();
+        return db;
+    }
+
+    /// <summary>Rebuilds the index from the log into an empty store (the caller clears the directory).</summary>
+    public static void Rebuild(IStorage emptyStorage, DatomLog log, IProgress<long>? progress = null, IndexStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        using var store = IndexStore.Open(emptyStorage, options);
+        if (store.AppliedEntries != 0)
+            throw new InvalidOperationException("rebuild needs an empty index directory");
+        long applied = 0;
+        while (true)
+        {
+            var batch = log.EntriesFrom((int)applied, BatchEntries);
+            if (batch.Count == 0)
+                break;
+            applied += batch.Count;
+            store.Apply(batch, applied);
+            progress?.Report(applied);
+        }
+        store.Flush();
+    }
+
+    /// <summary>The database as it is now.</summary>
+    public CurrentView Current() => new(_store.Snapshot());
+
+    /// <summary>Waits until the index holds at least <paramref name="entries"/> log entries.</summary>
+    public async Task WaitForAsync(long entries, CancellationToken cancellationToken = default)
+    {
+        while (_store.AppliedEntries < entries)
+        {
+            if (_failure is not null)
+                throw new InvalidOperationException("the index stopped: " + _failure.Message, _failure);
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnApplied(long n) => tcs.TrySetResult();
+            Applied += OnApplied;
+            try
+            {
+                if (_store.AppliedEntries >= entries)
+                    break;
+                await tcs.Task.WaitAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+            finally
+            {
+                Applied -= OnApplied;
+            }
+        }
+    }
+
+    /// <summary>Indexes what the log holds and the index does not, synchronously.</summary>
+    public void CatchUp()
+    {
+        lock (_progressGate)
+        {
+            while (true)
+            {
+                var applied = _store.AppliedEntries;
+                var batch = _log.EntriesFrom((int)applied, BatchEntries);
+                if (batch.Count == 0)
+                    return;
+                _store.Apply(batch, applied + batch.Count);
+                Applied?.Invoke(applied + batch.Count);
+            }
+        }
+    }
+
+    private void ApplyLoop()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                _wake.Wait(_stop.Token);
+                // Coalesce a burst of wake-ups into one catch-up.
+                while (_wake.CurrentCount > 0)
+                    _wake.Wait(0);
+                CatchUp();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _applier.Join();
+        try
+        {
+            CatchUp();
+            _store.Flush();
+        }
+        finally
+        {
+            _store.Dispose();
+            _stop.Dispose();
+            _wake.Dispose();
+        }
+    }
+}

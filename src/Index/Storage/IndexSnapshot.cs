@@ -1,0 +1,44 @@
+namespace Datom.Index.Storage;
+
+/// <summary>The indexes at one moment: a scan sees exactly the operations applied before it was taken.</summary>
+public sealed class IndexSnapshot
+{
+    private readonly IndexState _state;
+
+    internal IndexSnapshot(IndexState state) => _state = state;
+
+    public AttributeDictionary Attributes => _state.Attributes;
+
+    public long AppliedEntries => _state.Applied;
+
+    /// <summary>Every key of one order that starts with <paramref name="prefix"/>, in order, each once.</summary>
+    public KeyScan Scan(IndexOrder order, byte[] prefix) => new(new MergeCursor(_state.Runs(order)), prefix);
+
+    /// <summary>Number of keys in one order (an upper bound on datoms: it counts every operation).</summary>
+    public long Count(IndexOrder order) => _state.Runs(order).Sum(r => r.Count);
+}
+
+/// <summary>A forward scan over keys with a prefix. Dispose when done.</summary>
+public sealed class KeyScan(MergeCursor cursor, byte[] prefix) : IDisposable
+{
+    private bool _started;
+    private bool _valid;
+
+    public ReadOnlySpan<byte> Current => cursor.Current;
+
+    public bool MoveNext()
+    {
+        if (!_started)
+        {
+            _started = true;
+            _valid = cursor.Seek(prefix);
+        }
+        else if (_valid)
+        {
+            _valid = cursor.Next();
+        }
+        return _valid && cursor.Current.StartsWith(prefix);
+    }
+
+    public void Dispose() => cursor.Dispose();
+}

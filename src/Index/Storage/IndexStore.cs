@@ -1,0 +1,327 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Datom.Log.Entries;
+using Datom.Log.Model;
+using Datom.Log.Segments;
+using Datom.Log.Storage;
+
+namespace Datom.Index.Storage;
+
+public sealed record IndexStoreOptions
+{
+    /// <summary>Bytes of keys held in memory runs before they are written to a file run.</summary>
+    public long FlushBytes { get; init; } = 64L << 20;
+
+    /// <summary>File runs per order beyond which the smallest are merged into one.</summary>
+    public int MaxFileRuns { get; init; } = 8;
+
+    /// <summary>Memory runs per order beyond which they are merged into one memory run.</summary>
+    public int MaxMemoryRuns { get; init; } = 8;
+
+    public long BlockCacheBytes { get; init; } = 256L << 20;
+}
+
+/// <summary>
+/// The persistent, covering indexes of DaoDB: for each of EAVT, AEVT, AVET and VAET, a set of
+/// immutable sorted runs of operation keys (<see cref="KeyCodec"/>). New entries become memory runs;
+/// memory runs are written out as file runs; runs are merged as they multiply. Nothing is ever
+/// deleted from an index (history is kept), so merging is a plain union.
+/// </summary>
+/// <remarks>
+/// Durability comes from the log. The <c>MANIFEST</c> names the file runs and how many log entries
+/// (in store order) they cover; it is replaced atomically (write, fsync, rename, fsync directory).
+/// After a crash the index reopens at its last manifest and re-applies the log entries after it.
+/// </remarks>
+public sealed class IndexStore : IDisposable
+{
+    public const string ManifestName = "MANIFEST";
+
+    private readonly IStorage _storage;
+    private readonly IndexStoreOptions _options;
+    private readonly Lock _writeGate = new();
+    private readonly BlockCache _cache;
+    private IndexState _state;
+    private long _nextRunId;
+
+    private IndexStore(IStorage storage, IndexStoreOptions options, IndexState state, long nextRunId)
+    {
+        _storage = storage;
+        _options = options;
+        _cache = new BlockCache(options.BlockCacheBytes);
+        _state = state;
+        _nextRunId = nextRunId;
+    }
+
+    public AttributeDictionary Attributes => _state.Attributes;
+
+    /// <summary>Log entries (in the log's store order) the index holds.</summary>
+    public long AppliedEntries => Volatile.Read(ref _state).Applied;
+
+    public static IndexStore Open(IStorage storage, IndexStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        options ??= new IndexStoreOptions();
+        var store = new IndexStore(storage, options, IndexState.Empty(new AttributeDictionary()), 1);
+        if (storage.Exists(ManifestName))
+            store.LoadManifest();
+        return store;
+    }
+
+    /// <summary>A consistent view of the indexes as they are now; later writes do not change it.</summary>
+    public IndexSnapshot Snapshot() => new(Volatile.Read(ref _state));
+
+    /// <summary>
+    /// Adds the operations of entries to the indexes, as one new memory run per order. The entries are
+    /// the next ones in the log's store order; <paramref name="appliedAfter"/> is the count once applied.
+    /// </summary>
+    public void Apply(IReadOnlyList<Entry> entries, long appliedAfter)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        lock (_writeGate)
+        {
+            var state = _state;
+            var keys = new List<byte[]>[4];
+            for (var i = 0; i < 4; i++)
+                keys[i] = [];
+            foreach (var entry in entries)
+            {
+                foreach (var op in Operations(entry, state.Attributes))
+                {
+                    keys[(int)IndexOrder.Eavt].Add(KeyCodec.Encode(IndexOrder.Eavt, op));
+                    keys[(int)IndexOrder.Aevt].Add(KeyCodec.Encode(IndexOrder.Aevt, op));
+                    keys[(int)IndexOrder.Avet].Add(KeyCodec.Encode(IndexOrder.Avet, op));
+                    if (op.V.Type == Log.Model.ValueType.Ref)
+                        keys[(int)IndexOrder.Vaet].Add(KeyCodec.Encode(IndexOrder.Vaet, op));
+                }
+            }
+            var memory = new ImmutableArray<ISortedRun>[4];
+            for (var i = 0; i < 4; i++)
+            {
+                memory[i] = keys[i].Count == 0 ? state.Memory[i] : state.Memory[i].Add(new MemoryRun(keys[i]));
+                if (memory[i].Length > _options.MaxMemoryRuns)
+                    memory[i] = [MergeMemory(memory[i])];
+            }
+            Volatile.Write(ref _state, state with { Memory = [.. memory], Applied = appliedAfter });
+            if (_state.MemoryBytes >= _options.FlushBytes)
+                FlushLocked();
+        }
+    }
+
+    /// <summary>
+    /// The operations an entry contributes: its datoms, and the transaction's own provenance
+    /// (<c>:tx/author</c>, <c>:tx/time</c>, <c>:tx/hash</c>, <c>:tx/seq</c>) so that queries can ask who
+    /// and when.
+    /// </summary>
+    public static IEnumerable<DatomOp> Operations(Entry entry, AttributeDictionary attributes)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(attributes);
+        foreach (var d in entry.Datoms)
+            yield return new DatomOp(d.E, attributes.Intern(d.A), d.V, entry.Time, entry.Tx, d.Added);
+        yield return new DatomOp(entry.Tx, attributes.Intern("tx/author"), Value.String(entry.Author.ToString()), entry.Time, entry.Tx, true);
+        yield return new DatomOp(entry.Tx, attributes.Intern("tx/time"), Value.Instant(entry.Time.UnixMilliseconds), entry.Time, entry.Tx, true);
+        yield return new DatomOp(entry.Tx, attributes.Intern("tx/hash"), Value.String(entry.Hash.ToString()), entry.Time, entry.Tx, true);
+        yield return new DatomOp(entry.Tx, attributes.Intern("tx/seq"), Value.Long((long)entry.Seq), entry.Time, entry.Tx, true);
+    }
+
+    /// <summary>Writes the memory runs out as file runs and records them in the manifest.</summary>
+    public void Flush()
+    {
+        lock (_writeGate)
+            FlushLocked();
+    }
+
+    private void FlushLocked()
+    {
+        var state = _state;
+        if (state.Memory.All(m => m.IsEmpty))
+        {
+            WriteManifest(state);
+            return;
+        }
+        var files = new ImmutableArray<FileRun>[4];
+        for (var i = 0; i < 4; i++)
+        {
+            files[i] = state.Files[i];
+            if (state.Memory[i].IsEmpty)
+                continue;
+            var id = _nextRunId++;
+            var name = RunName(id, (IndexOrder)i);
+            FileRun.Write(_storage, name, (IndexOrder)i, MergedKeys(state.Memory[i]));
+            files[i] = files[i].Add(FileRun.Open(_storage, name, (IndexOrder)i, _cache, id));
+        }
+        _storage.SyncDirectory();
+        var flushed = state with { Files = [.. files], Memory = IndexState.NoMemory };
+        var compacted = CompactLocked(flushed);
+        WriteManifest(compacted);
+        Volatile.Write(ref _state, compacted);
+        // Runs replaced by compaction are no longer named by the manifest; readers holding an older
+        // snapshot may still read them, so their files are removed when the store closes or reopens.
+    }
+
+    private IndexState CompactLocked(IndexState state)
+    {
+        var files = state.Files.ToArray();
+        for (var i = 0; i < 4; i++)
+        {
+            if (files[i].Length <= _options.MaxFileRuns)
+                continue;
+            // Merge the smallest runs (size-tiered): enough of them to get back under the limit.
+            var ordered = files[i].OrderBy(r => r.SizeBytes).ToList();
+            var take = ordered.Take(files[i].Length - _options.MaxFileRuns + 2).ToList();
+            var id = _nextRunId++;
+            var name = RunName(id, (IndexOrder)i);
+            FileRun.Write(_storage, name, (IndexOrder)i, MergedKeys(take));
+            var merged = FileRun.Open(_storage, name, (IndexOrder)i, _cache, id);
+            files[i] = [.. files[i].Where(r => !take.Contains(r)), merged];
+        }
+        _storage.SyncDirectory();
+        return state with { Files = [.. files] };
+    }
+
+    private static MemoryRun MergeMemory(IEnumerable<ISortedRun> runs) => new([.. MergedKeys(runs)]);
+
+    private static IEnumerable<byte[]> MergedKeys(IEnumerable<ISortedRun> runs)
+    {
+        using var cursor = new MergeCursor(runs);
+        if (!cursor.Seek([]))
+            yield break;
+        do
+            yield return cursor.Current.ToArray();
+        while (cursor.Next());
+    }
+
+    private static string RunName(long id, IndexOrder order) => $"{id:D8}.{order.ToString().ToLowerInvariant()}";
+
+    private void WriteManifest(IndexState state)
+    {
+        var manifest = new Manifest
+        {
+            Version = 1,
+            Applied = state.Applied,
+            NextRunId = _nextRunId,
+            Attributes = [.. state.Attributes.Names()],
+            Runs = [.. Enumerable.Range(0, 4).Select(i => state.Files[i].Select(r => r.Name).ToArray())],
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson.Default.Manifest);
+        var temporary = ManifestName + ".tmp";
+        if (_storage.Exists(temporary))
+            _storage.Delete(temporary);
+        using (var f = _storage.Create(temporary))
+        {
+            f.Write(0, bytes);
+            f.Sync();
+        }
+        if (_storage is FileStorage fs)
+            File.Move(Path.Combine(fs.DirectoryPath, temporary), Path.Combine(fs.DirectoryPath, ManifestName), overwrite: true);
+        else
+            ReplaceSimulated(temporary, bytes);
+        _storage.SyncDirectory();
+        DeleteUnreferencedRuns(manifest);
+    }
+
+    private void ReplaceSimulated(string temporary, byte[] bytes)
+    {
+        // IStorage has no rename; the simulated disk replaces the file whole, as a rename would.
+        if (_storage.Exists(ManifestName))
+            _storage.Delete(ManifestName);
+        using (var f = _storage.Create(ManifestName))
+        {
+            f.Write(0, bytes);
+            f.Sync();
+        }
+        _storage.Delete(temporary);
+    }
+
+    private void DeleteUnreferencedRuns(Manifest manifest)
+    {
+        var live = manifest.Runs.SelectMany(r => r).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _storage.List())
+        {
+            if (IsRunName(name) && !live.Contains(name) && !Volatile.Read(ref _state).Files.Any(f => f.Any(r => r.Name == name)))
+                _storage.Delete(name);
+        }
+    }
+
+    private static bool IsRunName(string name) =>
+        name.Length > 9 && name[8] == '.' && long.TryParse(name.AsSpan(0, 8), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
+
+    private void LoadManifest()
+    {
+        Manifest? manifest;
+        try
+        {
+            var bytes = ReadAll(ManifestName);
+            manifest = JsonSerializer.Deserialize(bytes, ManifestJson.Default.Manifest);
+        }
+        catch (JsonException e)
+        {
+            throw new LogCorruptionException(_storage.Describe(ManifestName), 0, "index manifest is not valid: " + e.Message);
+        }
+        if (manifest is null || manifest.Version != 1 || manifest.Runs.Length != 4)
+            throw new LogCorruptionException(_storage.Describe(ManifestName), 0, "index manifest has an unknown version or shape");
+        var attributes = new AttributeDictionary(manifest.Attributes);
+        var files = new ImmutableArray<FileRun>[4];
+        for (var i = 0; i < 4; i++)
+        {
+            var runs = ImmutableArray.CreateBuilder<FileRun>();
+            foreach (var name in manifest.Runs[i])
+            {
+                var id = long.Parse(name.AsSpan(0, 8), System.Globalization.CultureInfo.InvariantCulture);
+                runs.Add(FileRun.Open(_storage, name, (IndexOrder)i, _cache, id));
+            }
+            files[i] = runs.ToImmutable();
+        }
+        _nextRunId = manifest.NextRunId;
+        _state = new IndexState(attributes, [.. files], IndexState.NoMemory, manifest.Applied);
+        DeleteUnreferencedRuns(manifest);
+    }
+
+    private byte[] ReadAll(string name)
+    {
+        using var f = _storage.Open(name);
+        var bytes = new byte[f.Length];
+        f.Read(0, bytes);
+        return bytes;
+    }
+
+    public void Dispose()
+    {
+        lock (_writeGate)
+        {
+            foreach (var runs in _state.Files)
+            {
+                foreach (var r in runs)
+                    r.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>Everything a snapshot needs: immutable, swapped whole by writers.</summary>
+internal sealed record IndexState(AttributeDictionary Attributes, ImmutableArray<ImmutableArray<FileRun>> Files, ImmutableArray<ImmutableArray<ISortedRun>> Memory, long Applied)
+{
+    public static readonly ImmutableArray<ImmutableArray<ISortedRun>> NoMemory = [[], [], [], []];
+
+    public static IndexState Empty(AttributeDictionary attributes) => new(attributes, [[], [], [], []], NoMemory, 0);
+
+    public long MemoryBytes => Memory.Sum(m => m.Sum(r => r.SizeBytes));
+
+    public IEnumerable<ISortedRun> Runs(IndexOrder order) => Files[(int)order].Cast<ISortedRun>().Concat(Memory[(int)order]);
+}
+
+internal sealed class Manifest
+{
+    public int Version { get; set; }
+
+    public long Applied { get; set; }
+
+    public long NextRunId { get; set; }
+
+    public string[] Attributes { get; set; } = [];
+
+    public string[][] Runs { get; set; } = [];
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Manifest))]
+internal sealed partial class ManifestJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,152 @@
+using Datom.Index.Storage;
+using Datom.Log;
+using Datom.Log.Edn;
+using Datom.Log.Entries;
+using Datom.Log.Identity;
+using Datom.Log.Storage;
+using FsCheck.Xunit;
+using Xunit;
+
+namespace Datom.Index.Tests.Merge;
+
+public class ConvergenceTests
+{
+    private static readonly IndexStoreOptions Small = new() { FlushBytes = 4096, MaxFileRuns = 3, MaxMemoryRuns = 3 };
+
+    /// <summary>A node that receives <paramref name="entries"/> in this order; returns its log and DaoDB.</summary>
+    private static (DatomLog Log, DaoDb Db, MemoryStorage IndexDisk) Receive(IEnumerable<Entry> entries)
+    {
+        var log = DatomLog.Open(new MemoryStorage(), NodeIdentity.Generate());
+        var disk = new MemoryStorage();
+        var db = DaoDb.Open(disk, log, Small);
+        foreach (var e in entries)
+            log.IngestAsync(e).GetAwaiter().GetResult();
+        db.WaitForAsync(log.DurableCount).GetAwaiter().GetResult();
+        return (log, db, disk);
+    }
+
+    /// <summary>Everything a query could see: all live datoms (with cardinality-one winners) and all conflicts.</summary>
+    private static List<string> Answers(DaoDb db)
+    {
+        var view = db.Current();
+        var answers = view.Match(null, null, null)
+            .Where(d => d.A.Namespace != "tx")
+            .Select(d => $"{d.E} {d.A} {d.V} {d.Tx}").Order(StringComparer.Ordinal).ToList();
+        foreach (var e in Enumerable.Range(0, 3).Select(i => new Log.Model.EntityId(0xE, (ulong)i)))
+        {
+            var conflicts = view.Conflicts(e, Keyword.Parse("t/one")).Select(d => $"conflict {d.E} {d.V} {d.Tx}").Order(StringComparer.Ordinal);
+            answers.AddRange(conflicts);
+            answers.AddRange(view.Match(e, Keyword.Parse("t/many"), null).Select(d => $"many {d.E} {d.V}"));
+        }
+        answers.AddRange(view.Match(null, Keyword.Parse("t/one"), Log.Model.Value.Long(1)).Select(d => $"avet {d.E}").Order(StringComparer.Ordinal));
+        return answers;
+    }
+
+    [Property(MaxTest = 25)]
+    public void Every_arrival_order_gives_the_same_answers(int seed)
+    {
+        var history = RandomHistory.Generate(seed);
+        var random = new Random(seed);
+        List<string>? expected = null;
+        for (var trial = 0; trial < 4; trial++)
+        {
+            var order = history.OrderBy(_ => random.Next()).ToList();
+            var (log, db, _) = Receive(order);
+            using (log)
+            using (db)
+            {
+                Assert.Equal(history.Count, log.Count);
+                var answers = Answers(db);
+                if (expected is null)
+                    expected = answers;
+                else
+                    Assert.Equal(expected, answers);
+            }
+        }
+    }
+
+    [Property(MaxTest = 15)]
+    public void The_incremental_index_equals_a_rebuild(int seed)
+    {
+        var history = RandomHistory.Generate(seed, steps: 60);
+        var (log, db, disk) = Receive(history.OrderBy(h => h.Hash));
+        using (log)
+        {
+            db.Dispose();
+            var rebuilt = new MemoryStorage();
+            DaoDb.Rebuild(rebuilt, log, null, Small);
+            using var a = IndexStore.Open(disk);
+            using var b = IndexStore.Open(rebuilt);
+            Assert.Equal(a.AppliedEntries, b.AppliedEntries);
+            foreach (var order in Enum.GetValues<IndexOrder>())
+                Assert.Equal(Keys(a, order), Keys(b, order));
+        }
+    }
+
+    /// <summary>All keys of an order, with attribute ids replaced by names (ids are local to each store).</summary>
+    private static List<string> Keys(IndexStore store, IndexOrder order)
+    {
+        var snapshot = store.Snapshot();
+        var keys = new List<string>();
+        using var scan = snapshot.Scan(order, []);
+        while (scan.MoveNext())
+        {
+            var op = KeyCodec.Decode(order, scan.Current);
+            keys.Add($"{op.E} {snapshot.Attributes.Name(op.A)} {op.V} {op.Time.Value} {op.Tx} {op.Added}");
+        }
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    [Fact]
+    public async Task A_retraction_concurrent_with_a_later_assertion_loses_and_an_earlier_one_wins()
+    {
+        using var alice = NodeIdentity.Generate();
+        using var bob = NodeIdentity.Generate();
+        var e = new Log.Model.EntityId(0xE, 1);
+        var aLog = DatomLog.Open(new MemoryStorage(), alice);
+        var first = await aLog.AppendAsync([new Log.Model.LogDatom(e, "t/many", Log.Model.Value.Long(1), true)]);
+        var bLog = DatomLog.Open(new MemoryStorage(), bob);
+        await bLog.IngestAsync(first);
+        // Concurrently: Bob retracts the value, Alice (later by the clock) asserts it again.
+        var retract = await bLog.AppendAsync([new Log.Model.LogDatom(e, "t/many", Log.Model.Value.Long(1), false)]);
+        await Task.Delay(5);
+        var reassert = await aLog.AppendAsync([new Log.Model.LogDatom(e, "t/many", Log.Model.Value.Long(1), true)]);
+        Assert.True(reassert.Time > retract.Time);
+
+        var (log, db, _) = Receive([first, retract, reassert]);
+        using (log)
+        using (db)
+            Assert.Single(db.Current().Match(e, Keyword.Parse("t/many"), null));
+
+        // Without the later assertion, the retraction wins.
+        var (log2, db2, _) = Receive([first, retract]);
+        using (log2)
+        using (db2)
+            Assert.Empty(db2.Current().Match(e, Keyword.Parse("t/many"), null));
+        aLog.Dispose();
+        bLog.Dispose();
+    }
+
+    [Fact]
+    public void The_generated_histories_do_contain_forks_retractions_and_conflicts()
+    {
+        int forks = 0, conflicts = 0, retractions = 0;
+        for (var seed = 1; seed <= 12; seed++)
+        {
+            var history = RandomHistory.Generate(seed);
+            var (log, db, _) = Receive(history);
+            using (log)
+            using (db)
+            {
+                forks += log.Forks().Count;
+                retractions += history.Sum(h => h.Datoms.Count(d => !d.Added));
+                var view = db.Current();
+                conflicts += Enumerable.Range(0, 3).Count(i => view.Conflicts(new Log.Model.EntityId(0xE, (ulong)i), Keyword.Parse("t/one")).Count > 1);
+            }
+        }
+        Assert.True(forks > 0, "no fork in any history");
+        Assert.True(retractions > 0, "no retraction in any history");
+        Assert.True(conflicts > 0, "no cardinality-one conflict in any history");
+    }
+}
