@@ -1,5 +1,7 @@
 using Datom.Index.Storage;
+using Datom.Index.Transactions;
 using Datom.Index.Views;
+using Datom.Log.Entries;
 using Datom.Log;
 using Datom.Log.Storage;
 
@@ -26,6 +28,7 @@ public sealed class DaoDb : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _applier;
     private readonly Lock _progressGate = new();
+    private readonly SemaphoreSlim _txGate = new(1, 1);
     private Exception? _failure;
 
     private DaoDb(DatomLog log, IndexStore store)
@@ -86,6 +89,32 @@ public sealed class DaoDb : IDisposable
 
     /// <summary>The database as it is now.</summary>
     public CurrentView Current() => new(_store.Snapshot());
+
+    /// <summary>
+    /// Transacts EDN transaction data: one log entry. Transactions are serial, and each is prepared
+    /// against a view that includes every earlier one (read your writes); the result is returned once
+    /// the entry is durable and indexed.
+    /// </summary>
+    /// <exception cref="TxDataException">The data is invalid against the database; nothing was written.</exception>
+    public async Task<TxResult> TransactAsync(object? txData, CancellationToken cancellationToken = default)
+    {
+        var ops = TxDataParser.Parse(txData);
+        await _txGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WaitForAsync(_log.DurableCount, cancellationToken).ConfigureAwait(false);
+            var before = Current();
+            var prepared = Transactor.Prepare(before, ops, _log.NewEntityId);
+            var (entry, durable) = _log.BeginAppend(prepared.Datoms, prepared.Tx);
+            await durable.ConfigureAwait(false);
+            await WaitForAsync(_log.DurableCount, cancellationToken).ConfigureAwait(false);
+            return new TxResult(entry, prepared, before, Current());
+        }
+        finally
+        {
+            _txGate.Release();
+        }
+    }
 
     /// <summary>Waits until the index holds at least <paramref name="entries"/> log entries.</summary>
     public async Task WaitForAsync(long entries, CancellationToken cancellationToken = default)
@@ -166,6 +195,10 @@ public sealed class DaoDb : IDisposable
             _store.Dispose();
             _stop.Dispose();
             _wake.Dispose();
+            _txGate.Dispose();
         }
     }
 }
+
+/// <summary>What a transaction did: its entry, its datoms and tempids, and the database before and after.</summary>
+public sealed record TxResult(Entry Entry, PreparedTx Tx, CurrentView Before, CurrentView After);

@@ -21,6 +21,7 @@ internal static class Cli
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(TransactCommand.Create());
         root.Subcommands.Add(LogCommand.Create());
+        root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         var parse = root.Parse(args);
@@ -60,6 +61,9 @@ internal static class Cli
             case LogFailedException f:
                 Console.Error.WriteLine($"datom: {f.Message}: {f.InnerException?.Message}");
                 return ExitCodes.Unavailable;
+            case Datom.Index.Transactions.TxDataException t:
+                Console.Error.WriteLine($"datom: {t.Message}");
+                return ExitCodes.Failed;
             case EntryRejectedException r:
                 Console.Error.WriteLine($"datom: entry refused: {r.Message}");
                 return ExitCodes.Failed;

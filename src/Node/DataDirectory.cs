@@ -57,7 +57,7 @@ internal sealed class DataDirectory
             var log = DatomLog.Open(Path, identity, options);
             foreach (var note in log.Store.RecoveryNotes)
                 Console.Error.WriteLine($"datom: recovered: {note}");
-            return new OpenedLog(dirLock, identity, log);
+            return new OpenedLog(dirLock, identity, log) { Path = Path };
         }
         catch
         {
@@ -70,12 +70,37 @@ internal sealed class DataDirectory
 
 internal sealed class OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log) : IDisposable
 {
+    private Datom.Index.DaoDb? _db;
+
     public NodeIdentity Identity { get; } = identity;
 
     public DatomLog Log { get; } = log;
 
+    public string Path { get; init; } = "";
+
+    /// <summary>DaoDB over this log, opened (and caught up with the log) on first use.</summary>
+    public Datom.Index.DaoDb Database
+    {
+        get
+        {
+            if (_db is null)
+            {
+                try
+                {
+                    _db = Datom.Index.DaoDb.Open(Path, Log);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new CliException(ExitCodes.Unavailable, $"{Path}: {e.Message}");
+                }
+            }
+            return _db;
+        }
+    }
+
     public void Dispose()
     {
+        _db?.Dispose();
         Log.Dispose();
         Identity.Dispose();
         dirLock.Dispose();

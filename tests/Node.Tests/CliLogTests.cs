@@ -7,6 +7,13 @@ namespace Datom.Node.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class CliLogTests
 {
+    /// <summary>The attributes these tests use, as the first transaction of a fresh node.</summary>
+    private const string Schema = "[{:db/ident :user/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one} "
+        + "{:db/ident :user/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one} "
+        + "{:db/ident :user/score :db/valueType :db.type/double :db/cardinality :db.cardinality/one} "
+        + "{:db/ident :user/blob :db/valueType :db.type/string :db/cardinality :db.cardinality/one} "
+        + "{:db/ident :k/v :db/valueType :db.type/long :db/cardinality :db.cardinality/many}]\n";
+
     [Fact]
     public void Init_prints_the_node_id_keeps_the_key_private_and_refuses_to_overwrite()
     {
@@ -60,28 +67,28 @@ public class CliLogTests
         var data = dir.Sub("node");
         var id = DatomProcess.Run(null, "init", "--data", data).Stdout.Trim();
         var txs = string.Join('\n', Enumerable.Range(0, 20).Select(i => $"[{{:db/id \"u{i}\" :user/name \"user {i}\" :user/age {i}}} {{:db/id \"datomic.tx\" :tx/reason \"load {i}\"}}]"));
-        var result = DatomProcess.Run(txs + "\n", "transact", "--data", data, "-");
+        var result = DatomProcess.Run(Schema + txs + "\n", "transact", "--data", data, "-");
         Assert.Equal(0, result.ExitCode);
-        var acks = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var acks = result.Lines.Skip(1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(20, acks.Count);
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal(i + 1, acks[i].GetProperty("seq").GetInt32());
+            Assert.Equal(i + 2, acks[i].GetProperty("seq").GetInt32());
             Assert.Matches("^[0-9a-f]{64}$", acks[i].GetProperty("hash").GetString()!);
             Assert.Matches("^[0-9a-f]{32}$", acks[i].GetProperty("tempids").GetProperty($"u{i}").GetString()!);
         }
 
         var log = DatomProcess.Run(null, "log", "--data", data, "--format", "json");
         Assert.Equal(0, log.ExitCode);
-        var entries = log.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var entries = log.Lines.Skip(1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(20, entries.Count);
-        var previous = (string?)null;
+        var previous = JsonDocument.Parse(log.Lines[0]).RootElement.GetProperty("hash").GetString();
         foreach (var (entry, ack) in entries.Zip(acks))
         {
             Assert.Equal(id, entry.GetProperty("author").GetString());
             Assert.Equal(ack.GetProperty("hash").GetString(), entry.GetProperty("hash").GetString());
             var parents = entry.GetProperty("parents").EnumerateArray().Select(p => p.GetString()).ToList();
-            Assert.Equal(previous is null ? [] : [previous], parents);
+            Assert.Equal([previous], parents);
             previous = entry.GetProperty("hash").GetString();
             Assert.True(DateTimeOffset.TryParse(entry.GetProperty("time").GetString(), out _));
             var datoms = entry.GetProperty("datoms").EnumerateArray().ToList();
@@ -91,7 +98,7 @@ public class CliLogTests
         }
 
         var byAuthor = DatomProcess.Run(null, "log", "--data", data, "--author", id);
-        Assert.Equal(20, byAuthor.Lines.Length);
+        Assert.Equal(21, byAuthor.Lines.Length);
         Assert.StartsWith("{:author ", byAuthor.Lines[0], StringComparison.Ordinal);
     }
 
@@ -101,7 +108,7 @@ public class CliLogTests
         using var dir = new TempDirectory();
         var data = dir.Sub("node");
         DatomProcess.Run(null, "init", "--data", data);
-        var input = """
+        var input = Schema + """
             [[:db/add "a" :user/name "ok 1"]]
             [[:db/add "b" :user/name "half"] [:db/add "b" :user/score 1.5M]]
             [[:db/add "c" :user/name "ok 2"]]
@@ -110,15 +117,15 @@ public class CliLogTests
             """.Replace("{{BIG}}", new string('x', 2 << 20), StringComparison.Ordinal);
         var result = DatomProcess.Run(input, "transact", "--data", data, "-");
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal(2, result.Lines.Length);
-        Assert.Contains("2:", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("bigdec", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3, result.Lines.Length);
+        Assert.Contains("3:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(":user/score holds :db.type/double values", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("too-large", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("5:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("6:", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("unterminated string", result.Stderr, StringComparison.Ordinal);
 
         var log = DatomProcess.Run(null, "log", "--data", data, "--format", "json");
-        Assert.Equal(2, log.Lines.Length);
+        Assert.Equal(3, log.Lines.Length);
         Assert.DoesNotContain("half", log.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, DatomProcess.Run(null, "log", "verify", "--data", data).ExitCode);
     }
@@ -129,10 +136,10 @@ public class CliLogTests
         using var dir = new TempDirectory();
         var data = dir.Sub("node");
         DatomProcess.Run(null, "init", "--data", data);
-        DatomProcess.Run("[[:db/add \"a\" :k/v 1]]\n[[:db/add \"b\" :k/v 2]]\n[[:db/add \"c\" :k/v 3]]\n", "transact", "--data", data, "-");
+        DatomProcess.Run(Schema + "[[:db/add \"a\" :k/v 1]]\n[[:db/add \"b\" :k/v 2]]\n[[:db/add \"c\" :k/v 3]]\n", "transact", "--data", data, "-");
         var ok = DatomProcess.Run(null, "log", "verify", "--data", data);
         Assert.Equal(0, ok.ExitCode);
-        Assert.StartsWith("ok: 3 entries", ok.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("ok: 4 entries", ok.Stdout, StringComparison.Ordinal);
 
         var segment = Path.Combine(data, "log", "00000001.seg");
         var bytes = File.ReadAllBytes(segment);
@@ -155,7 +162,7 @@ public class CliLogTests
         var data = dir.Sub("node");
         DatomProcess.Run(null, "init", "--data", data);
         using var holder = DatomProcess.Start("transact", "--data", data, "-");
-        await holder.StandardInput.WriteLineAsync("[[:db/add \"a\" :k/v 1]]");
+        await holder.StandardInput.WriteAsync(Schema);
         await holder.StandardInput.FlushAsync();
         var ack = await holder.StandardOutput.ReadLineAsync();
         Assert.Contains("\"seq\":1", ack, StringComparison.Ordinal);

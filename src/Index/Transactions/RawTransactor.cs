@@ -38,6 +38,11 @@ public static class RawTransactor
             {
                 case TxOp.Assert { AllValues: true } a:
                     throw new TxDataException($"[:db/retract e {a.A}] without a value needs the database to know the current values", a.Position);
+                case TxOp.Assert { V: ManyValues many } a:
+                    var owner = Resolve(a.E, a.Position);
+                    foreach (var item in many.Items)
+                        datoms.Add(new LogDatom(owner, AttributeName(a.A), item is EntityRef r ? Value.Ref(Resolve(r, a.Position)) : ToValue(item, a.A, a.Position), true));
+                    break;
                 case TxOp.Assert a:
                     var e = Resolve(a.E, a.Position);
                     var v = a.V is EntityRef nested ? Value.Ref(Resolve(nested, a.Position)) : ToValue(a.V, a.A, a.Position);

@@ -32,6 +32,12 @@ public abstract record TxOp(SourcePosition? Position)
     public sealed record RetractEntity(EntityRef E, SourcePosition? At) : TxOp(At);
 }
 
+/// <summary>
+/// A collection given as an entity map's value: several values of a cardinality-many attribute, or,
+/// for a ref attribute, possibly a lookup ref. Only the schema can tell, so the transactor decides.
+/// </summary>
+public sealed record ManyValues(IReadOnlyList<object?> Items, bool CouldBeLookupRef);
+
 /// <summary>Transaction data that cannot be made into datoms. The message names the form and where it is.</summary>
 public sealed class TxDataException(string message, SourcePosition? position = null)
     : Exception(position is { } p ? $"{p.Line}:{p.Column}: {message}" : message)

@@ -94,10 +94,12 @@ public static class TxDataParser
                 case EdnMap nested:
                     ops.Add(new TxOp.Assert(e, a, ParseMap(nested, ops, ref anonymous, at), true, false, at));
                     break;
-                case EdnVector or EdnSet or EdnList when !IsLookupRef(value):
-                    // A collection of values: one assertion each (cardinality many).
+                case EdnVector or EdnSet or EdnList:
+                    // Several values, or a lookup ref: the transactor decides with the schema.
+                    var items = new List<object?>();
                     foreach (var item in (IEnumerable)value!)
-                        ops.Add(new TxOp.Assert(e, a, item is EdnMap m ? ParseMap(m, ops, ref anonymous, at) : item, true, false, at));
+                        items.Add(item is EdnMap m ? ParseMap(m, ops, ref anonymous, at) : item);
+                    ops.Add(new TxOp.Assert(e, a, new ManyValues(items, IsLookupRef(value)), true, false, at));
                     break;
                 default:
                     ops.Add(new TxOp.Assert(e, a, value, true, false, at));

@@ -11,9 +11,9 @@ namespace Datom.Node.Commands;
 
 /// <summary>
 /// <c>datom transact [--data DIR] [FILE|-]</c>: each EDN form in the input is one transaction and
-/// becomes one log entry. Transactions are pipelined (the next is signed while earlier ones are being
-/// synced) and acknowledged in order, one JSON line each, once durable:
-/// <c>{"seq":N,"hash":"…","tx":"…","tempids":{…}}</c>.
+/// becomes one log entry, checked against the schema by DaoDB's transactor. Each is acknowledged
+/// once durable and indexed, one JSON line each: <c>{"seq":N,"hash":"…","tx":"…","datoms":N,"tempids":{…}}</c>.
+/// A refused transaction is reported on stderr with its line and column and the stream goes on.
 /// </summary>
 internal static class TransactCommand
 {
@@ -56,7 +56,6 @@ internal static class TransactCommand
         }
 
         using var opened = data.OpenLog("datom transact");
-        var log = opened.Log;
         var acks = Channel.CreateBounded<(Task Durable, string Line)>(new BoundedChannelOptions(Window) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var printer = PrintAcksAsync(acks.Reader);
         var failures = 0;
@@ -80,22 +79,17 @@ internal static class TransactCommand
                     break;
                 }
 
-                PreparedTx tx;
                 try
                 {
-                    tx = RawTransactor.Prepare(TxDataParser.Parse(form), log.NewEntityId);
+                    // Serial by design: each transaction is checked against the database that
+                    // includes the one before it.
+                    var result = await opened.Database.TransactAsync(form, cancellationToken);
+                    await acks.Writer.WriteAsync((Task.CompletedTask, AckLine(result.Entry, result.Tx)), cancellationToken);
                 }
                 catch (TxDataException e)
                 {
                     Console.Error.WriteLine($"datom: {sourceName}:{e.Message}");
                     failures++;
-                    continue;
-                }
-
-                try
-                {
-                    var (entry, durable) = log.BeginAppend(tx.Datoms, tx.Tx);
-                    await acks.Writer.WriteAsync((durable, AckLine(entry, tx)), cancellationToken);
                 }
                 catch (EntryRejectedException e)
                 {

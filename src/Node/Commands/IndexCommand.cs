@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Datom.Index;
+using Datom.Log.Storage;
+
+namespace Datom.Node.Commands;
+
+/// <summary><c>datom index rebuild</c>: throw the index away and make it again from the log.</summary>
+internal static class IndexCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("index", "DaoDB's indexes.");
+        var rebuild = new Command("rebuild", "Rebuild the indexes from the log. The result equals the incrementally built index.")
+        {
+            Cli.Data,
+        };
+        rebuild.SetAction(parse => Rebuild(new DataDirectory(parse.GetValue(Cli.Data))));
+        command.Subcommands.Add(rebuild);
+        return command;
+    }
+
+    private static int Rebuild(DataDirectory data)
+    {
+        using var opened = data.OpenLog("datom index rebuild");
+        var indexDirectory = Path.Combine(data.Path, DaoDb.DirectoryName);
+        // Build beside the old index and swap, so an interrupted rebuild leaves the old one usable.
+        var building = indexDirectory + ".rebuild";
+        if (Directory.Exists(building))
+            Directory.Delete(building, recursive: true);
+        var total = opened.Log.DurableCount;
+        var lastReport = DateTime.MinValue;
+        var progress = new Progress<long>(n =>
+        {
+            if (DateTime.UtcNow - lastReport < TimeSpan.FromMilliseconds(250) && n < total)
+                return;
+            lastReport = DateTime.UtcNow;
+            Console.Error.Write($"\rdatom: indexing {n}/{total} entries ({(total == 0 ? 100 : n * 100 / total)}%)");
+        });
+        var started = DateTime.UtcNow;
+        DaoDb.Rebuild(new FileStorage(building), opened.Log, progress);
+        Console.Error.WriteLine();
+        if (Directory.Exists(indexDirectory))
+            Directory.Delete(indexDirectory, recursive: true);
+        Directory.Move(building, indexDirectory);
+        DirectorySync.Sync(data.Path);
+        Console.Out.WriteLine($"rebuilt the index from {total} entries in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+        return ExitCodes.Ok;
+    }
+}
