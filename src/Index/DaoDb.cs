@@ -91,6 +91,37 @@ public sealed class DaoDb : IDisposable
     public CurrentView Current() => new(_store.Snapshot());
 
     /// <summary>
+    /// The database as of a frontier: exactly the entries reachable from these entry hashes. Every
+    /// node that holds them gets the same view, whatever else it holds.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">This node does not hold one of the entries.</exception>
+    public CurrentView AsOf(IEnumerable<Log.Model.EntryHash> frontier)
+    {
+        var txs = _log.Ancestry(frontier).Values.ToHashSet();
+        return new CurrentView(_store.Snapshot(), op => txs.Contains(op.Tx));
+    }
+
+    /// <summary>One branch: what is reachable from one head (an author's fork, say).</summary>
+    public CurrentView Branch(Log.Model.EntryHash head) => AsOf([head]);
+
+    /// <summary>The database as of a time: every operation stamped at or before it.</summary>
+    public CurrentView AsOf(DateTimeOffset time)
+    {
+        var limit = time.ToUnixTimeMilliseconds();
+        return new CurrentView(_store.Snapshot(), op => op.Time.UnixMilliseconds <= limit);
+    }
+
+    /// <summary>Only what was stated after a time (Datomic's since): operations stamped later.</summary>
+    public CurrentView Since(DateTimeOffset time)
+    {
+        var limit = time.ToUnixTimeMilliseconds();
+        return new CurrentView(_store.Snapshot(), op => op.Time.UnixMilliseconds > limit);
+    }
+
+    /// <summary>Every assertion and retraction with its transaction.</summary>
+    public HistoryView History() => new(_store.Snapshot());
+
+    /// <summary>
     /// Transacts EDN transaction data: one log entry. Transactions are serial, and each is prepared
     /// against a view that includes every earlier one (read your writes); the result is returned once
     /// the entry is durable and indexed.

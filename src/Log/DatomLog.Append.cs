@@ -67,7 +67,7 @@ public sealed partial class DatomLog
             prepared = EntryCodec.Prepare(self, seq, tx, _clock.Now(), sortedParents, [.. datoms], _options.Limits);
             foreach (var link in links)
                 _linked.Add(link);
-            meta = Register(prepared.Hash, self, seq, prepared.Time, sortedParents, null);
+            meta = Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null);
             ticket = _nextTicket++;
         }
         // The slow part, outside the gate: concurrent writers sign on all cores.

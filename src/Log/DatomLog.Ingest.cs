@@ -115,7 +115,7 @@ public sealed partial class DatomLog
     /// <summary>Registers a checked entry and takes its ticket; the caller sequences it after leaving the gate.</summary>
     private (long Ticket, Entry Entry, EntryMeta Meta) Accept(Entry entry)
     {
-        var meta = Register(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents], null);
+        var meta = Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents], null);
         meta.InFlight = entry;
         // HLC receive rule, bounded: a peer with a clock far ahead cannot drag ours along.
         var limit = (ulong)(_options.Clock.UnixMilliseconds + (long)_options.MaxClockDrift.TotalMilliseconds) << HlcTimestamp.CounterBits;

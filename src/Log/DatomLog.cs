@@ -96,7 +96,7 @@ public sealed partial class DatomLog : IDisposable
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
                 }
-                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Time, [.. entry.Parents], position);
+                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents], position);
                 log._clock.Observe(entry.Time);
             }
             // Causal links already made by our own entries need not be made again.
@@ -169,6 +169,36 @@ public sealed partial class DatomLog : IDisposable
         return [.. records.Select(f => new ForkProof(f.Author, f.Seq, Get(f.First)!, Get(f.Second)!))];
     }
 
+    /// <summary>
+    /// Every entry reachable from <paramref name="heads"/> through parent links, the heads included:
+    /// the history a frontier stands for. Each node that holds these heads computes the same set.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A head is not held by this log.</exception>
+    public IReadOnlyDictionary<EntryHash, EntityId> Ancestry(IEnumerable<EntryHash> heads)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        var result = new Dictionary<EntryHash, EntityId>();
+        var stack = new Stack<EntryHash>();
+        lock (_gate)
+        {
+            foreach (var h in heads)
+            {
+                if (!_entries.ContainsKey(h))
+                    throw new KeyNotFoundException($"entry {h} is not held by this node");
+                stack.Push(h);
+            }
+            while (stack.TryPop(out var h))
+            {
+                var meta = _entries[h];
+                if (!result.TryAdd(h, meta.Tx))
+                    continue;
+                foreach (var p in meta.Parents)
+                    stack.Push(p);
+            }
+        }
+        return result;
+    }
+
     /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
     public int DurableCount
     {
@@ -213,12 +243,12 @@ public sealed partial class DatomLog : IDisposable
     /// <paramref name="position"/> is given for entries already durable (while opening); otherwise
     /// the entry is in flight until its group is durable.
     /// </summary>
-    private EntryMeta Register(EntryHash hash, NodeId author, ulong seq, HlcTimestamp time, EntryHash[] parents, RecordPosition? position)
+    private EntryMeta Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, RecordPosition? position)
     {
         // One NodeId instance per author, not one per entry.
         if (!_authors.TryGetValue(author, out var chain))
             _authors[author] = chain = new AuthorChain(author);
-        var meta = new EntryMeta(hash, chain.Author, seq, time, parents) { Position = position ?? default, Durable = position is not null };
+        var meta = new EntryMeta(hash, chain.Author, seq, tx, time, parents) { Position = position ?? default, Durable = position is not null };
         _entries.Add(hash, meta);
         if (position is not null)
             _order.Add(hash);
@@ -244,9 +274,11 @@ public sealed partial class DatomLog : IDisposable
         return meta;
     }
 
-    private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, HlcTimestamp time, EntryHash[] parents)
+    private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents)
     {
         public HlcTimestamp Time { get; } = time;
+
+        public EntityId Tx { get; } = tx;
 
         public EntryHash Hash { get; } = hash;
 

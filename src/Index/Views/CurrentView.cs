@@ -182,7 +182,7 @@ public class CurrentView : IDatomView
     private static bool Later(in DatomOp x, in DatomOp y) =>
         x.Time != y.Time ? x.Time > y.Time : x.Tx.CompareTo(y.Tx) > 0;
 
-    private static (IndexOrder Order, byte[] Prefix) Plan(EntityId? e, uint? a, Value? v)
+    internal static (IndexOrder Order, byte[] Prefix) Plan(EntityId? e, uint? a, Value? v)
     {
         if (e is not null)
             return (IndexOrder.Eavt, KeyCodec.Prefix(IndexOrder.Eavt, e, a, a is null ? null : v));
