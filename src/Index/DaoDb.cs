@@ -81,7 +81,7 @@ public sealed class DaoDb : IDisposable
             if (batch.Count == 0)
                 break;
             applied += batch.Count;
-            store.Apply(batch, applied);
+            store.Apply(batch, applied, ForksCompletedBy(log, batch));
             progress?.Report(applied);
         }
         store.Flush();
@@ -184,10 +184,17 @@ public sealed class DaoDb : IDisposable
                 var batch = _log.EntriesFrom((int)applied, BatchEntries);
                 if (batch.Count == 0)
                     return;
-                _store.Apply(batch, applied + batch.Count);
+                _store.Apply(batch, applied + batch.Count, ForksCompletedBy(_log, batch));
                 Applied?.Invoke(applied + batch.Count);
             }
         }
+    }
+
+    /// <summary>The forks whose second entry (in store order) is in this batch: recorded once, when complete.</summary>
+    private static IEnumerable<Log.ForkProof> ForksCompletedBy(DatomLog log, IReadOnlyList<Log.Entries.Entry> batch)
+    {
+        var hashes = batch.Select(e => e.Hash).ToHashSet();
+        return [.. log.Forks().Where(f => hashes.Contains(f.Second.Hash))];
     }
 
     private void ApplyLoop()

@@ -158,7 +158,7 @@ public sealed partial class DatomLog
                 s.Meta.InFlight = null;
                 _order.Add(s.Entry.Hash);
                 stored.Add(s.Entry);
-                if (s.Meta.Fork is { } fork)
+                foreach (var fork in s.Meta.Forks)
                 {
                     var first = fork.First == s.Entry.Hash ? null : _entries[fork.First];
                     (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first?.InFlight ?? s.Entry, s.Entry) { FirstHash = fork.First });

@@ -262,14 +262,17 @@ public sealed partial class DatomLog : IDisposable
         }
         chain.Heads.Add(hash);
 
-        if (chain.BySeq.TryGetValue(seq, out var first))
+        // A fork with every entry already at this number: the set of pairs is then the same on every
+        // node, whatever order a three-way (or wider) fork arrives in.
+        if (chain.BySeq.TryGetValue(seq, out var earlier))
         {
-            meta.Fork = new ForkRecord(author, seq, first, hash);
-            _forks.Add(meta.Fork);
+            meta.Forks = [.. earlier.Select(first => new ForkRecord(author, seq, first, hash))];
+            _forks.AddRange(meta.Forks);
+            earlier.Add(hash);
         }
         else
         {
-            chain.BySeq[seq] = hash;
+            chain.BySeq[seq] = [hash];
         }
         return meta;
     }
@@ -304,8 +307,8 @@ public sealed partial class DatomLog : IDisposable
 
         public bool Durable { get; set; }
 
-        /// <summary>The fork this entry made, if its sequence number was already taken.</summary>
-        public ForkRecord? Fork { get; set; }
+        /// <summary>The forks this entry made: one with each earlier entry at its sequence number.</summary>
+        public IReadOnlyList<ForkRecord> Forks { get; set; } = [];
     }
 
     private sealed class AuthorChain(NodeId author)
@@ -319,8 +322,8 @@ public sealed partial class DatomLog : IDisposable
         /// <summary>Entries by this author that no entry by this author names as a parent.</summary>
         public HashSet<EntryHash> Heads { get; } = [];
 
-        /// <summary>The first entry seen at each sequence number; a second one is a fork.</summary>
-        public Dictionary<ulong, EntryHash> BySeq { get; } = [];
+        /// <summary>The entries seen at each sequence number; more than one is a fork.</summary>
+        public Dictionary<ulong, List<EntryHash>> BySeq { get; } = [];
     }
 
     private sealed record ForkRecord(NodeId Author, ulong Seq, EntryHash First, EntryHash Second);

@@ -24,6 +24,9 @@ public static class SystemSchema
         (12, "tx/hash", ValueType.String, false, Uniqueness.Identity, "The hash of the log entry that holds the transaction."),
         (13, "tx/seq", ValueType.Long, false, Uniqueness.None, "The entry's sequence number in its author's log."),
         (14, "tx/reason", ValueType.String, false, Uniqueness.None, "Why the transaction was made."),
+        (15, "fork/author", ValueType.String, false, Uniqueness.None, "The author whose key signed two entries at one sequence number."),
+        (16, "fork/seq", ValueType.Long, false, Uniqueness.None, "The sequence number both entries of a fork carry."),
+        (17, "fork/entry", ValueType.String, true, Uniqueness.None, "The hashes of the two signed entries that prove a fork."),
     ];
 
     private static readonly (ulong Id, string Ident)[] EnumTable =

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Datom.Log;
 using Datom.Log.Entries;
 using Datom.Log.Model;
 using Datom.Log.Segments;
@@ -74,7 +75,7 @@ public sealed class IndexStore : IDisposable
     /// Adds the operations of entries to the indexes, as one new memory run per order. The entries are
     /// the next ones in the log's store order; <paramref name="appliedAfter"/> is the count once applied.
     /// </summary>
-    public void Apply(IReadOnlyList<Entry> entries, long appliedAfter)
+    public void Apply(IReadOnlyList<Entry> entries, long appliedAfter, IEnumerable<ForkProof>? forks = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         lock (_writeGate)
@@ -83,9 +84,10 @@ public sealed class IndexStore : IDisposable
             var keys = new List<byte[]>[4];
             for (var i = 0; i < 4; i++)
                 keys[i] = [];
-            foreach (var entry in entries)
+            var ops = entries.SelectMany(e => Operations(e, state.Attributes))
+                .Concat((forks ?? []).SelectMany(f => ForkOperations(f, state.Attributes)));
             {
-                foreach (var op in Operations(entry, state.Attributes))
+                foreach (var op in ops)
                 {
                     keys[(int)IndexOrder.Eavt].Add(KeyCodec.Encode(IndexOrder.Eavt, op));
                     keys[(int)IndexOrder.Aevt].Add(KeyCodec.Encode(IndexOrder.Aevt, op));
@@ -123,6 +125,32 @@ public sealed class IndexStore : IDisposable
         yield return new DatomOp(entry.Tx, attributes.Intern("tx/hash"), Value.String(entry.Hash.ToString()), entry.Time, entry.Tx, true);
         yield return new DatomOp(entry.Tx, attributes.Intern("tx/seq"), Value.Long((long)entry.Seq), entry.Time, entry.Tx, true);
     }
+
+    /// <summary>
+    /// A fork as facts: an entity whose id is derived from the two entries' hashes (sorted, so every
+    /// node derives the same one), with <c>:fork/author</c>, <c>:fork/seq</c> and <c>:fork/entry</c>
+    /// (both hashes, the proof: the signed entries are in the log under those hashes).
+    /// </summary>
+    public static IEnumerable<DatomOp> ForkOperations(ForkProof fork, AttributeDictionary attributes)
+    {
+        ArgumentNullException.ThrowIfNull(fork);
+        ArgumentNullException.ThrowIfNull(attributes);
+        var (a, b) = fork.First.Hash < fork.Second.Hash ? (fork.First, fork.Second) : (fork.Second, fork.First);
+        Span<byte> both = stackalloc byte[2 * EntryHash.Size];
+        a.Hash.Format(both);
+        b.Hash.Format(both[EntryHash.Size..]);
+        var digest = EntryHash.Compute(both).ToBytes();
+        var id = new EntityId(ForkIdPrefix, BitConverter.ToUInt64(digest, 0) | 1);
+        var time = a.Time > b.Time ? a.Time : b.Time;
+        var tx = a.Time > b.Time ? a.Tx : b.Tx;
+        yield return new DatomOp(id, attributes.Intern("fork/author"), Value.String(fork.Author.ToString()), time, tx, true);
+        yield return new DatomOp(id, attributes.Intern("fork/seq"), Value.Long((long)fork.Seq), time, tx, true);
+        yield return new DatomOp(id, attributes.Intern("fork/entry"), Value.String(a.Hash.ToString()), time, tx, true);
+        yield return new DatomOp(id, attributes.Intern("fork/entry"), Value.String(b.Hash.ToString()), time, tx, true);
+    }
+
+    /// <summary>Fork entities live under their own reserved prefix ("fork" in ASCII), never minted by a writer.</summary>
+    public const ulong ForkIdPrefix = 0x666F726B;
 
     /// <summary>Writes the memory runs out as file runs and records them in the manifest.</summary>
     public void Flush()

@@ -131,7 +131,7 @@ public class ConvergenceTests
     [Fact]
     public void The_generated_histories_do_contain_forks_retractions_and_conflicts()
     {
-        int forks = 0, conflicts = 0, retractions = 0;
+        int forks = 0, conflicts = 0, retractions = 0, forkFacts = 0;
         for (var seed = 1; seed <= 12; seed++)
         {
             var history = RandomHistory.Generate(seed);
@@ -140,12 +140,15 @@ public class ConvergenceTests
             using (db)
             {
                 forks += log.Forks().Count;
+                forkFacts += db.Current().Match(null, Keyword.Parse("fork/seq"), null).Count();
+                Assert.Equal(log.Forks().Count, db.Current().Match(null, Keyword.Parse("fork/seq"), null).Count());
                 retractions += history.Sum(h => h.Datoms.Count(d => !d.Added));
                 var view = db.Current();
                 conflicts += Enumerable.Range(0, 3).Count(i => view.Conflicts(new Log.Model.EntityId(0xE, (ulong)i), Keyword.Parse("t/one")).Count > 1);
             }
         }
         Assert.True(forks > 0, "no fork in any history");
+        Assert.True(forkFacts > 0, "no fork recorded as facts");
         Assert.True(retractions > 0, "no retraction in any history");
         Assert.True(conflicts > 0, "no cardinality-one conflict in any history");
     }

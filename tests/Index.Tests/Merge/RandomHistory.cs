@@ -8,7 +8,7 @@ using Datom.Log.Storage;
 namespace Datom.Index.Tests.Merge;
 
 /// <summary>
-/// A seeded random history: several authors, one of whose keys is used on two machines (a fork),
+/// A seeded random history: several authors, one of whose keys is used on three machines (forks),
 /// merges by exchanging entries, assertions and retractions on a small space of entities and values
 /// so that concurrent operations on the same datoms are common, and cardinality-one attributes with
 /// competing values.
@@ -41,8 +41,9 @@ public static class RandomHistory
                 new LogDatom(Many, "db/valueType", Value.Ref(SystemSchema.Entid(Log.Edn.Keyword.Parse("db.type/long"))!.Value), true),
                 new LogDatom(Many, "db/cardinality", Value.Ref(SystemSchema.Entid(Log.Edn.Keyword.Parse("db.cardinality/many"))!.Value), true),
             ]).GetAwaiter().GetResult();
-            var fork = DatomLog.Open(new MemoryStorage(), authors[0]);
-            replicas.Add(fork);
+            // Author 0's key on two more machines: two- and three-way forks.
+            replicas.Add(DatomLog.Open(new MemoryStorage(), authors[0]));
+            replicas.Add(DatomLog.Open(new MemoryStorage(), authors[0]));
             foreach (var r in replicas.Skip(1))
                 r.IngestAsync(schema).GetAwaiter().GetResult();
 
