@@ -28,6 +28,13 @@ public sealed partial class DatomLog : IDisposable
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
     private readonly List<EntryHash> _order = [];
+
+    // Entries made durable most recently, kept decoded: whoever follows the log (the index, peers
+    // waiting for a push) reads them right after, and should not decode them from disk again.
+    private readonly Dictionary<EntryHash, Entry> _recent = [];
+    private readonly Queue<EntryHash> _recentOrder = new();
+    private long _recentBytes;
+    private const long RecentBytes = 32L << 20;
     // Other authors' heads that our next entry has already linked to (causal links are sent once).
     private readonly HashSet<EntryHash> _linked = [];
 
@@ -135,6 +142,8 @@ public sealed partial class DatomLog : IDisposable
                 return null;
             if (!meta.Durable)
                 return meta.InFlight; // null for the moment between registering and signing
+            if (_recent.TryGetValue(hash, out var recent))
+                return recent;
             position = meta.Position;
         }
         return EntryCodec.Decode(_store.Read(position), _options.Limits);

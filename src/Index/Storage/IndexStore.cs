@@ -101,7 +101,11 @@ public sealed class IndexStore : IDisposable
             {
                 memory[i] = keys[i].Count == 0 ? state.Memory[i] : state.Memory[i].Add(new MemoryRun(keys[i]));
                 if (memory[i].Length > _options.MaxMemoryRuns)
-                    memory[i] = [MergeMemory(memory[i])];
+                {
+                    // Size-tiered: merge the smaller half, so large runs are not copied again and again.
+                    var smallest = memory[i].OrderBy(r => r.SizeBytes).Take(memory[i].Length / 2 + 1).ToList();
+                    memory[i] = [.. memory[i].Where(r => !smallest.Contains(r)), MergeMemory(smallest)];
+                }
             }
             Volatile.Write(ref _state, state with { Memory = [.. memory], Applied = appliedAfter });
             if (_state.MemoryBytes >= _options.FlushBytes)
@@ -207,7 +211,7 @@ public sealed class IndexStore : IDisposable
         return state with { Files = [.. files] };
     }
 
-    private static MemoryRun MergeMemory(IEnumerable<ISortedRun> runs) => new([.. MergedKeys(runs)]);
+    private static MemoryRun MergeMemory(IEnumerable<ISortedRun> runs) => new([.. MergedKeys(runs)], sorted: true);
 
     private static IEnumerable<byte[]> MergedKeys(IEnumerable<ISortedRun> runs)
     {

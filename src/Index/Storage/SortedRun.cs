@@ -38,11 +38,12 @@ public sealed class MemoryRun : ISortedRun
 {
     private readonly byte[][] _keys;
 
-    /// <summary>Takes ownership of <paramref name="keys"/>: sorts it and drops duplicates.</summary>
-    public MemoryRun(List<byte[]> keys)
+    /// <summary>Takes ownership of <paramref name="keys"/>: sorts it (unless it says it is sorted) and drops duplicates.</summary>
+    public MemoryRun(List<byte[]> keys, bool sorted = false)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        keys.Sort(KeyComparer.Instance);
+        if (!sorted)
+            keys.Sort(KeyComparer.Instance);
         var unique = new List<byte[]>(keys.Count);
         foreach (var k in keys)
         {

@@ -26,6 +26,9 @@ public sealed class Transactor
     private readonly EntityId _tx;
     private readonly Dictionary<string, EntityId> _tempIds = new(StringComparer.Ordinal);
 
+    /// <summary>Entities minted by this transaction: they have no datoms yet, so nothing needs looking up.</summary>
+    private readonly HashSet<EntityId> _minted = [];
+
     private Transactor(IDatomView db, Func<EntityId> mint)
     {
         _db = db;
@@ -74,8 +77,9 @@ public sealed class Transactor
                     CheckUnique(e, schema, v, add.Position);
                     // For cardinality one, every live value counts, including the losers of a
                     // conflict: asserting a value resolves the conflict by retracting the rest.
-                    var current = (!schema.Many && _db is Views.CurrentView view ? view.Conflicts(e, add.A) : _db.Match(e, add.A, null))
-                        .Select(d => d.V).Distinct().ToList();
+                    var current = _minted.Contains(e)
+                        ? []
+                        : (!schema.Many && _db is Views.CurrentView view ? view.Conflicts(e, add.A) : _db.Match(e, add.A, null)).Select(d => d.V).Distinct().ToList();
                     if (current.Contains(v) && (schema.Many || current.Count == 1))
                         continue; // redundant: already true
                     if (!schema.Many)
@@ -159,13 +163,21 @@ public sealed class Transactor
 
     private EntityId ResolveEntity(EntityRef e, SourcePosition? at) => e switch
     {
-        EntityRef.TempId t => _tempIds.TryGetValue(t.Name, out var id) ? id : _tempIds[t.Name] = _mint(),
+        EntityRef.TempId t => _tempIds.TryGetValue(t.Name, out var id) ? id : Mint(t.Name),
         EntityRef.Existing x => x.Id,
         EntityRef.CurrentTx => _tx,
         EntityRef.Ident i => _db.Entid(i.Name) ?? throw new TxDataException($"no entity has the ident {i.Name}", at),
         EntityRef.Lookup l => Lookup(l.Attribute, l.Value, at),
         _ => throw new TxDataException("unknown kind of entity reference", at),
     };
+
+    private EntityId Mint(string tempId)
+    {
+        var id = _mint();
+        _tempIds[tempId] = id;
+        _minted.Add(id);
+        return id;
+    }
 
     private EntityId Lookup(Keyword attribute, object? value, SourcePosition? at)
     {
