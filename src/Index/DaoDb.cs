@@ -38,6 +38,9 @@ public sealed class DaoDb : IDisposable
         _applier = new Thread(ApplyLoop) { IsBackground = true, Name = "daodb-applier" };
     }
 
+    /// <summary>Queries whose subscribers are told what each incoming entry changed.</summary>
+    public SubscriptionHub Subscriptions { get; } = new();
+
     /// <summary>Raised on the applier thread after new entries are indexed, with the applied count.</summary>
     public event Action<long>? Applied;
 
@@ -185,6 +188,11 @@ public sealed class DaoDb : IDisposable
                 if (batch.Count == 0)
                     return;
                 _store.Apply(batch, applied + batch.Count, ForksCompletedBy(_log, batch));
+                if (Subscriptions.Count > 0)
+                {
+                    var forkedAuthors = _log.Forks().Select(f => f.Author).ToHashSet();
+                    Subscriptions.OnApplied(batch, _store.Snapshot(), e => forkedAuthors.Contains(e.Author));
+                }
                 Applied?.Invoke(applied + batch.Count);
             }
         }
