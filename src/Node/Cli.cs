@@ -22,6 +22,7 @@ internal static class Cli
         root.Subcommands.Add(TransactCommand.Create());
         root.Subcommands.Add(LogCommand.Create());
         root.Subcommands.Add(IndexCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         var parse = root.Parse(args);
