@@ -191,6 +191,12 @@ public sealed partial class MdnsBrowser
                 stillResolving.Add(instanceKey);
                 if (!_resolving.TryGetValue(instanceKey, out var state))
                     _resolving[instanceKey] = state = new ResolveState(instance) { Next = _endpoint.Now };
+                if (state.NeedInstance != missingInstance || !Equals(state.Host, missingHost))
+                {
+                    // Something arrived and something else is missing now: ask for that at once.
+                    state.Attempts = 0;
+                    state.Next = _endpoint.Now;
+                }
                 state.NeedInstance = missingInstance;
                 state.Host = missingHost;
             }
@@ -228,14 +234,15 @@ public sealed partial class MdnsBrowser
         out bool missingInstance, out ARSoft.Tools.Net.DomainName? missingHost)
     {
         missingHost = null;
-        var srvEntry = Live(instanceKey, RecordType.Srv).Where(e => !e.Goodbye).MaxBy(e => e.Received);
-        var txtEntry = Live(instanceKey, RecordType.Txt).Where(e => !e.Goodbye).MaxBy(e => e.Received);
+        // Records said goodbye to still count for their last second (§10.1); a live one is preferred.
+        var srvEntry = Live(instanceKey, RecordType.Srv).OrderBy(e => e.Goodbye).ThenByDescending(e => e.Received).FirstOrDefault();
+        var txtEntry = Live(instanceKey, RecordType.Txt).OrderBy(e => e.Goodbye).ThenByDescending(e => e.Received).FirstOrDefault();
         missingInstance = srvEntry is null || txtEntry is null;
         if (srvEntry?.Record.Record is not SrvRecord srv || txtEntry?.Record.Record is not TxtRecord txt)
             return null;
 
         var hostKey = MdnsNames.Key(srv.Target);
-        var addressEntries = Live(hostKey, RecordType.A).Concat(Live(hostKey, RecordType.Aaaa)).Where(e => !e.Goodbye).ToList();
+        var addressEntries = Live(hostKey, RecordType.A).Concat(Live(hostKey, RecordType.Aaaa)).ToList();
         var addresses = addressEntries
             .Select(e => e.Record.Record is AddressRecordBase a ? WithScope(a.Address, e.Interface) : null)
             .OfType<IPAddress>()
