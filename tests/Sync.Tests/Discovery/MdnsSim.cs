@@ -16,9 +16,12 @@ public sealed class MdnsSim : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private int _seed;
 
-    public MdnsSim(int seed = 1)
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory? _loggerFactory;
+
+    public MdnsSim(int seed = 1, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         _seed = seed;
+        _loggerFactory = loggerFactory;
         Network = new SimulatedMdnsNetwork(Time);
     }
 
@@ -44,7 +47,7 @@ public sealed class MdnsSim : IAsyncDisposable
     public Node AddHost(string name, string address)
     {
         var transport = Network.AddHost(name, IPAddress.Parse(address));
-        var endpoint = new MdnsEndpoint(transport, Time, randomSeed: _seed++);
+        var endpoint = new MdnsEndpoint(transport, Time, _loggerFactory, randomSeed: _seed++);
         endpoint.Start();
         _owned.Add(endpoint);
         _owned.Add(transport);
