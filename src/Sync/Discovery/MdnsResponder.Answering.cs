@@ -145,9 +145,15 @@ public sealed partial class MdnsResponder
             return;
         }
 
+        // §8.1: a probe for a name we own is answered at once. We answer it by multicast even
+        // though probes carry the QU bit: the defence must reach the prober, and a unicast reply
+        // to port 5353 reaches only one of the sockets sharing that port on its host.
+        var isProbe = query.IsProbe && answers.Any(a => a.Record.Unique);
+
         // §5.4: a QU question is answered by unicast, unless we have not multicast the record on
         // this interface within a quarter of its TTL, in which case everyone may as well hear it.
-        var unicast = answers.Where(a => a.Unicast && RecentlyMulticast(a.Record, iface.Index, TimeSpan.FromSeconds(a.Record.View.Ttl / 4.0)))
+        var unicast = isProbe ? [] : answers
+            .Where(a => a.Unicast && RecentlyMulticast(a.Record, iface.Index, TimeSpan.FromSeconds(a.Record.View.Ttl / 4.0)))
             .Select(a => a.Record).ToList();
         var multicast = answers.Select(a => a.Record).Where(r => !unicast.Contains(r)).ToList();
 
@@ -156,11 +162,8 @@ public sealed partial class MdnsResponder
         if (multicast.Count == 0)
             return;
 
-        var isProbe = query.IsProbe && multicast.Any(r => r.Unique);
         if (isProbe)
         {
-            // §8.1 / §6: a probe for a name we own is answered at once, by multicast, so the prober
-            // and every cache hear the defence.
             SendResponse(iface, multicast, additionals, MdnsSendTarget.Multicast(iface.Index), ProbeAnswerRateLimit);
         }
         else if (query.IsTruncated)

@@ -191,6 +191,7 @@ public sealed class ThreeNamespaces : IDisposable
 
 /// <summary>The contract over real UDP sockets, opened inside three network namespaces on a bridge.</summary>
 [NeedsNetworkNamespaces]
+[Collection(NetnsCollection.Name)]
 public sealed class UdpMdnsTransportContractTests(ThreeNamespaces link) : MdnsTransportContractTests, IClassFixture<ThreeNamespaces>
 {
     protected override IMdnsTransport OpenOn(int host)

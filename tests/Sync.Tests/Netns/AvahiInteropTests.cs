@@ -7,6 +7,7 @@ namespace Datom.Sync.Tests.Netns;
 /// DESIGN.md: "a standard mDNS browser must see the service". Debian's Avahi, in one namespace,
 /// browses and resolves our responder in another; and our browser finds a service Avahi publishes.
 /// </summary>
+[Collection(NetnsCollection.Name)]
 public sealed class AvahiInteropTests
 {
     private const string Mesh = "a1b2c3d4e5f60718";

@@ -8,6 +8,7 @@ namespace Datom.Sync.Tests.Netns;
 /// Real mDNS between processes: three probe programs, each in its own network namespace on one
 /// bridge, advertise and browse over UDP 5353.
 /// </summary>
+[Collection(NetnsCollection.Name)]
 public sealed class DiscoveryNamespaceTests
 {
     private const string Mesh = "5eed5eed5eed5eed";
