@@ -207,4 +207,42 @@ public sealed class UdpMdnsTransportContractTests(ThreeNamespaces link) : MdnsTr
     }
 
     protected override IPAddress AddressOf(int host) => link.Net.Nodes[host].Address;
+
+    [NetnsFact]
+    public async Task IPv6_multicast_to_ff02_fb_crosses_the_link_from_a_link_local_source()
+    {
+        var transports = new List<UdpMdnsTransport>();
+        try
+        {
+            foreach (var host in new[] { 0, 1 })
+            {
+                var node = link.Net.Nodes[host];
+                var index = NetworkNamespaces.InterfaceIndex(node);
+                var linkLocal = NetworkNamespaces.Exec(node.Namespace, "ip", "-6", "-o", "addr", "show", "dev", node.Interface, "scope", "link")
+                    .Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "inet6").Skip(1).First().Split('/')[0];
+                var iface = new MdnsInterface(index, node.Interface, [new MdnsInterfaceAddress(IPAddress.Parse(linkLocal), 64)]);
+                transports.Add(NetnsThread.Run(node.Namespace, () => UdpMdnsTransport.Open(new UdpMdnsTransportOptions
+                {
+                    UseIPv4 = false,
+                    WatchAddressChanges = false,
+                    InterfaceSource = () => [iface],
+                })));
+            }
+            var payload = System.Text.Encoding.ASCII.GetBytes("over-ipv6");
+            transports[0].Send(payload, MdnsSendTarget.Multicast(transports[0].Interfaces[0].Index, AddressFamily.InterNetworkV6));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            MdnsDatagram d;
+            do
+                d = await transports[1].ReceiveAsync(cts.Token);
+            while (!d.Payload.AsSpan().SequenceEqual(payload));
+            Assert.True(d.Source.Address.IsIPv6LinkLocal);
+            Assert.Equal(transports[0].Interfaces[0].Addresses[0].Address, new IPAddress(d.Source.Address.GetAddressBytes()));
+            Assert.Equal(MdnsProtocol.Port, d.Source.Port);
+        }
+        finally
+        {
+            foreach (var t in transports)
+                await t.DisposeAsync();
+        }
+    }
 }

@@ -95,4 +95,25 @@ public sealed class DiscoveryNamespaceTests
             Assert.DoesNotContain(probes[0].Events, e => ProbeProcess.Event(e) == "lost" && ProbeProcess.PeerId(e) == ids[1]);
         }
     }
+
+    [NetnsFact]
+    public async Task A_new_address_is_noticed_and_announced_to_the_others()
+    {
+        var (net, probes, ids) = await StartThreeAsync();
+        using (net)
+        {
+            Assert.True(await probes[1].WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[0], TimeSpan.FromSeconds(5)) is not null,
+                $"node1 never saw node0\n{string.Join("\n", probes)}");
+            var added = System.Net.IPAddress.Parse(net.Nodes[0].Address.ToString()[..net.Nodes[0].Address.ToString().LastIndexOf('.')] + ".77");
+            NetworkNamespaces.Exec(net.Nodes[0].Namespace, "ip", "addr", "add", $"{added}/24", "dev", net.Nodes[0].Interface);
+
+            // The OS reports the change, the transport re-reads its interfaces (after 0.5 s of
+            // quiet) and the responder announces its records again with the new address.
+            var updated = await probes[1].WaitForAsync(
+                e => ProbeProcess.Event(e) == "updated" && ProbeProcess.PeerId(e) == ids[0]
+                     && e.GetProperty("peer").GetProperty("addresses").EnumerateArray().Any(a => a.GetString() == added.ToString()),
+                TimeSpan.FromSeconds(5));
+            Assert.True(updated is not null, $"node1 did not learn node0's new address\n{string.Join("\n", probes)}");
+        }
+    }
 }
