@@ -118,7 +118,9 @@ public sealed partial class MdnsBrowser
 
         if (existing is null)
         {
-            if (_recordCount >= _options.MaxRecords || (entries?.Count ?? 0) >= MaxRecordsPerRrset)
+            // The service type's PTR set has one member per instance, so it is bounded by MaxPeers.
+            var rrsetCap = record.Type == RecordType.Ptr ? _options.MaxPeers : MaxRecordsPerRrset;
+            if (_recordCount >= _options.MaxRecords || (entries?.Count ?? 0) >= rrsetCap)
             {
                 if (!_cacheFullLogged)
                 {

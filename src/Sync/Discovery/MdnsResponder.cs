@@ -131,13 +131,20 @@ public sealed partial class MdnsResponder : IMdnsParticipant, IAsyncDisposable
     {
         if (_state == MdnsResponderState.Stopped)
             return;
+        var before = _addressRecords.Keys.ToHashSet();
         RefreshOwnRecords(out var removed);
         foreach (var (iface, records) in removed)
             SendGoodbye(iface, records);
-        // RFC 6762 §8.4: changed data is announced again. A responder still probing sends the new
-        // addresses in its next probes anyway.
-        if (_state is MdnsResponderState.Announcing or MdnsResponderState.Announced)
-            BeginAnnouncing();
+        if (_state == MdnsResponderState.Probing)
+            return; // the next probes carry the new addresses anyway
+        if (_addressRecords.Keys.Any(index => !before.Contains(index)))
+        {
+            // RFC 6762 §13: on a newly connected link, our names must be probed for again.
+            BeginProbing(_endpoint.Jitter(0, 250));
+            return;
+        }
+        // §8.4: changed data on the same links is announced again.
+        BeginAnnouncing();
     }
 
     // ---- probing (RFC 6762 §8.1, §8.2) ----

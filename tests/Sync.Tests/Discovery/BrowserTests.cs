@@ -286,4 +286,15 @@ public sealed class BrowserTests
         Assert.All(messages.Skip(1), m => Assert.Empty(m.Questions));
         Assert.Equal(60, messages.Sum(m => m.AnswerRecords.Count));
     }
+
+    [Fact]
+    public async Task Many_peers_are_all_reported()
+    {
+        await using var sim = new MdnsSim();
+        var browser = sim.AddBrowser("b", "10.0.0.250");
+        for (var i = 1; i <= 40; i++)
+            sim.AddResponder($"n{i}", $"10.0.0.{i}", MdnsSim.NodeIdFrom((byte)(i + 10)));
+        await sim.RunAsync(3);
+        Assert.Equal(40, browser.Browser!.Peers.Count);
+    }
 }

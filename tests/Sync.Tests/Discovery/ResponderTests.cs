@@ -351,4 +351,22 @@ public sealed class ResponderTests
         var srv = new MdnsRecord(new SrvRecord(Name("h.local"), 120, 0, 0, 1, Name("a.local")));
         Assert.True(MdnsResponder.CompareForTiebreak([srv], [A("255.255.255.255")]) > 0);
     }
+
+    [Fact]
+    public async Task A_responder_that_starts_without_a_network_probes_when_a_link_appears()
+    {
+        await using var sim = new MdnsSim();
+        var node = sim.AddResponder("a", "10.0.0.1", IdA, start: false);
+        node.Transport.SetAddresses();
+        node.Responder!.Start();
+        await sim.RunAsync(3);
+        Assert.Empty(sim.Network.Traffic);
+
+        node.Transport.SetAddresses(IPAddress.Parse("10.0.0.1"));
+        await sim.RunAsync(3);
+        var sent = sim.Decoded();
+        Assert.Equal(3, sent.Count(p => p.Message.IsQuery));
+        Assert.Equal(2, sent.Count(p => !p.Message.IsQuery));
+        Assert.Equal(MdnsResponderState.Announced, node.Responder.State);
+    }
 }
