@@ -9,9 +9,6 @@ internal static partial class MdnsLog
     [LoggerMessage(EventId = 4100, Level = LogLevel.Warning, Message = "mDNS: dropped a packet from {Source} on interface #{Interface}: {Reason}")]
     public static partial void PacketDropped(ILogger logger, IPEndPoint source, int @interface, string reason);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "mDNS: ignored a packet from {Source}: {Reason}")]
-    public static partial void PacketIgnored(ILogger logger, IPEndPoint source, string reason);
-
     [LoggerMessage(EventId = 4109, Level = LogLevel.Debug, Message = "mDNS: ignored a packet from {Source} on interface #{Interface}, which is not in use")]
     public static partial void InterfaceNotInUse(ILogger logger, IPEndPoint source, int @interface);
 

@@ -178,14 +178,8 @@ public sealed class UdpMdnsTransport : IMdnsTransport
         await _stop.CancelAsync();
         _v4?.Dispose();
         _v6?.Dispose();
-        try
-        {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
-        }
-        catch (Exception) when (_loops.All(t => t.IsCompleted))
-        {
-            // the loops end by cancellation or by their socket closing; both are the expected end
-        }
+        // The loops catch their own ending (cancellation, a closed socket) and return.
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         _queue.Writer.TryComplete();
         _stop.Dispose();
     }
@@ -378,7 +372,7 @@ public sealed class UdpMdnsTransport : IMdnsTransport
             {
                 return;
             }
-            catch (SocketException ex)
+            catch (Exception ex)
             {
                 if (_disposed)
                     return;
