@@ -18,7 +18,8 @@ internal interface IMdnsParticipant
 /// One mDNS endpoint: the receive loop over an <see cref="IMdnsTransport"/>, the checks every
 /// packet passes before anything reads it, and the lock, clock and timers that the responders and
 /// browsers attached to it share. One endpoint per process and transport; a responder and a browser
-/// on the same endpoint see the same packets.
+/// on the same endpoint see the same packets. The endpoint does not own the transport: whoever
+/// opened it disposes it, after the endpoint.
 /// </summary>
 /// <remarks>
 /// Concurrency: all protocol state changes under one lock (<see cref="Run"/>), from the receive
