@@ -14,7 +14,11 @@ public sealed partial class MdnsResponder
     /// <summary>Known-answer continuation packets (RFC 6762 §7.2) one truncated query may extend its wait by.</summary>
     private const int MaxContinuations = 8;
 
+    /// <summary>Unicast answers per destination are limited like multicast ones (1 s per record), so spoofed queries cannot turn us into a flood.</summary>
+    private const int MaxUnicastMemory = 256;
+
     private readonly Dictionary<(string Identity, int Interface), long> _lastMulticast = [];
+    private readonly Dictionary<(string Identity, IPAddress Destination), long> _lastUnicast = [];
     private readonly Dictionary<(int Interface, IPEndPoint? Source), PendingResponse> _pending = [];
 
     /// <summary>A multicast response waiting out its random delay (RFC 6762 §6, §7.2), which more queries may join.</summary>
@@ -71,7 +75,7 @@ public sealed partial class MdnsResponder
             // §9: a rival record after we announced sends our records back to probing; if the
             // rival still holds the name it answers the probe and we rename then.
             MdnsLog.ConflictAfterAnnounce(_logger, instance ? FullInstanceName : HostName + ".local");
-            BeginProbing(TimeSpan.Zero);
+            BeginProbing(ConflictDelay());
             return;
         }
 
@@ -141,7 +145,9 @@ public sealed partial class MdnsResponder
 
         if (query.IsLegacy)
         {
-            SendLegacyResponse(query, iface, answers.Select(a => a.Record), additionals);
+            var legacy = UnicastAllowed(answers.Select(a => a.Record), query.Source.Address);
+            if (legacy.Count > 0)
+                SendLegacyResponse(query, iface, legacy, additionals);
             return;
         }
 
@@ -157,6 +163,7 @@ public sealed partial class MdnsResponder
             .Select(a => a.Record).ToList();
         var multicast = answers.Select(a => a.Record).Where(r => !unicast.Contains(r)).ToList();
 
+        unicast = UnicastAllowed(unicast, query.Source.Address);
         if (unicast.Count > 0)
             SendResponse(iface, unicast, additionals, MdnsSendTarget.To(query.Source, iface.Index), MulticastRateLimit);
         if (multicast.Count == 0)
@@ -302,6 +309,29 @@ public sealed partial class MdnsResponder
                 chosen.Add(nsec);
         }
         return chosen;
+    }
+
+    /// <summary>The records not unicast to <paramref name="destination"/> within the last second; marks them sent now.</summary>
+    private List<OwnRecord> UnicastAllowed(IEnumerable<OwnRecord> records, IPAddress destination)
+    {
+        var now = _endpoint.Now;
+        if (_lastUnicast.Count > MaxUnicastMemory)
+        {
+            foreach (var key in _lastUnicast.Where(e => _endpoint.Since(e.Value) >= MulticastRateLimit).Select(e => e.Key).ToList())
+                _lastUnicast.Remove(key);
+            if (_lastUnicast.Count > MaxUnicastMemory)
+                return []; // more distinct askers within a second than any real link has: answer none until it passes
+        }
+        var allowed = new List<OwnRecord>();
+        foreach (var r in records)
+        {
+            var key = (r.View.Identity, destination);
+            if (_lastUnicast.TryGetValue(key, out var at) && _endpoint.Since(at) < MulticastRateLimit)
+                continue;
+            _lastUnicast[key] = now;
+            allowed.Add(r);
+        }
+        return allowed;
     }
 
     private bool RecentlyMulticast(OwnRecord record, int interfaceIndex, TimeSpan window) =>

@@ -273,17 +273,23 @@ public sealed partial class MdnsResponder : IMdnsParticipant, IAsyncDisposable
         var args = new MdnsNameChangedEventArgs(oldInstance, InstanceName, oldHost, HostName);
         _endpoint.Post(() => NameChanged?.Invoke(this, args));
 
-        var now = _endpoint.Now;
-        _conflicts.Enqueue(now);
+        BeginProbing(ConflictDelay());
+    }
+
+    /// <summary>
+    /// Counts a conflict and returns how long to wait before probing again: nothing, or 5 s once
+    /// 15 conflicts fell within 10 s (§8.1), so a host that keeps claiming our names (or a hostile
+    /// one that keeps sending rival records) cannot keep us probing flat out.
+    /// </summary>
+    private TimeSpan ConflictDelay()
+    {
+        _conflicts.Enqueue(_endpoint.Now);
         while (_conflicts.Count > 0 && _endpoint.Since(_conflicts.Peek()) > ConflictStormWindow)
             _conflicts.Dequeue();
-        var delay = TimeSpan.Zero;
-        if (_conflicts.Count >= ConflictStormCount)
-        {
-            MdnsLog.ConflictStorm(_logger, _conflicts.Count);
-            delay = ConflictStormDelay;
-        }
-        BeginProbing(delay);
+        if (_conflicts.Count < ConflictStormCount)
+            return TimeSpan.Zero;
+        MdnsLog.ConflictStorm(_logger, _conflicts.Count);
+        return ConflictStormDelay;
     }
 
     // ---- announcing (RFC 6762 §8.3) ----

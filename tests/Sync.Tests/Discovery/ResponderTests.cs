@@ -369,4 +369,42 @@ public sealed class ResponderTests
         Assert.Equal(2, sent.Count(p => !p.Message.IsQuery));
         Assert.Equal(MdnsResponderState.Announced, node.Responder.State);
     }
+
+    [Fact]
+    public async Task Unicast_answers_to_one_asker_are_limited_to_one_per_record_per_second()
+    {
+        await using var sim = new MdnsSim();
+        var node = await AnnouncedAsync(sim);
+        var legacy = new IPEndPoint(IPAddress.Parse("10.0.0.50"), 40000);
+        for (var i = 0; i < 20; i++)
+            sim.Network.Inject(node.Transport, Query([(Instance(node), RecordType.Srv, false)], [], id: (ushort)i), legacy);
+        await sim.SettleAsync();
+        Assert.Single(ResponsesFrom(sim, node, 0));
+
+        await sim.RunAsync(1.1);
+        sim.Network.Inject(node.Transport, Query([(Instance(node), RecordType.Srv, false)], [], id: 99), legacy);
+        await sim.SettleAsync();
+        Assert.Equal(2, ResponsesFrom(sim, node, 0).Count);
+    }
+
+    [Fact]
+    public async Task A_flood_of_rival_records_stops_the_probing_after_15_conflicts_in_10_s()
+    {
+        await using var sim = new MdnsSim();
+        var node = await AnnouncedAsync(sim);
+        var rival = new IPEndPoint(IPAddress.Parse("10.0.0.66"), 5353);
+        var start = sim.Time.Elapsed;
+        for (var i = 0; i < 40; i++)
+        {
+            // A hostile host claims whatever host name we hold now, with another address, ten times a second.
+            var host = node.Responder!.HostName + ".local";
+            sim.Network.Inject(node.Transport, Response(new ARecord(Name(host), 120, IPAddress.Parse($"10.0.0.{100 + (i % 50)}"))), rival);
+            await sim.RunAsync(0.1);
+        }
+        // §8.1: after 15 conflicts within 10 s, at least 5 s pass before each further probe, so
+        // from the 16th claim (1.5 s in) to the end of the flood (4 s) no probe leaves.
+        var late = sim.Decoded().Where(p => p.Message.IsQuery && p.Packet.From == "a" && p.Packet.At - start > TimeSpan.FromSeconds(1.6)).ToList();
+        Assert.Empty(late);
+        Assert.Equal(MdnsResponderState.Probing, node.Responder!.State);
+    }
 }

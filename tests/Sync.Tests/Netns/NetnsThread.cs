@@ -56,7 +56,5 @@ public static class NetnsThread
     // DllImport rather than LibraryImport: LibraryImport's generated code needs AllowUnsafeBlocks,
     // and two int arguments need no marshalling.
     [DllImport("libc", SetLastError = true)]
-#pragma warning disable SYSLIB1054
     private static extern int setns(int fd, int nstype);
-#pragma warning restore SYSLIB1054
 }
