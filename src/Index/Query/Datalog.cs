@@ -87,6 +87,8 @@ public sealed class DatalogQuery
     {
         inputs ??= [null];
         var ins = _query.Inputs;
+        if (!_query.ExplicitIn && inputs.Length == 0)
+            ins = [];
         if (inputs.Length != ins.Count)
         {
             throw new QueryException(

@@ -235,7 +235,7 @@ internal static class Conversions
     };
 
     /// <summary>Text of a form as written, for messages and the planner's tie-break.</summary>
-    public static string Text(object? form) => EdnWriter.ToDebugString(form);
+    public static string Text(object? form) => ResultPrinter.Print(form);
 
     /// <summary>Clojure's <c>str</c> of one value.</summary>
     public static string Str(QValue q)

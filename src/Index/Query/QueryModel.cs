@@ -308,6 +308,9 @@ internal sealed class ParsedQuery
 
     public required IReadOnlyList<InputBinding> Inputs { get; init; }
 
+    /// <summary>False when the query has no :in (which means <c>:in $</c>, though no database need be given).</summary>
+    public required bool ExplicitIn { get; init; }
+
     public required int[] With { get; init; }
 
     public required Body Where { get; init; }

@@ -118,6 +118,7 @@ internal static class QueryParser
             KeysKind = keysKind,
             Keys = keys,
             Inputs = inputs,
+            ExplicitIn = sections.ContainsKey(InKw),
             With = [.. with],
             Where = new Body(scope, clauses, Conversions.Text(new EdnVector(whereForms))),
             Text = text,

@@ -51,7 +51,30 @@ public static class ResultPrinter
                 }
                 sb.Append('}');
                 break;
-            case string or long or bool or Keyword or Symbol or DateTimeOffset or Guid or EdnVector or EdnList or EdnMap or EdnSet:
+            case EdnVector v:
+                PrintSeq(sb, "[", v, "]");
+                break;
+            case EdnList l:
+                PrintSeq(sb, "(", l, ")");
+                break;
+            case EdnSet set:
+                PrintSeq(sb, "#{", set, "}");
+                break;
+            case EdnMap m:
+                sb.Append('{');
+                var firstEntry = true;
+                foreach (var (k, v) in m)
+                {
+                    if (!firstEntry)
+                        sb.Append(", ");
+                    firstEntry = false;
+                    Print(sb, k);
+                    sb.Append(' ');
+                    Print(sb, v);
+                }
+                sb.Append('}');
+                break;
+            case string or long or bool or Keyword or Symbol or DateTimeOffset or Guid:
                 sb.Append(EdnWriter.ToDebugString(value));
                 break;
             case IEnumerable items when value is ISet<object?> or IReadOnlySet<object?>:
