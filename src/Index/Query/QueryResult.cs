@@ -49,7 +49,7 @@ public sealed class QueryResult
 
     public IReadOnlyList<IReadOnlyList<object?>> Rows { get; }
 
-    /// <summary>True when the query has :with: rows may repeat (Datomic's bag semantics).</summary>
+    /// <summary>True when the query has :with and no aggregate: rows may repeat (Datomic's bag semantics).</summary>
     public bool IsBag { get; }
 
     public int Count => Rows.Count;

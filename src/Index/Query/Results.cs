@@ -109,7 +109,7 @@ internal static class Results
             KeysKind.Syms => q.Keys.Select(k => (object)Symbol.Parse(k)).ToList(),
             _ => null,
         };
-        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, output, q.With.Length > 0);
+        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, output, q.With.Length > 0 && !q.HasAggregates);
     }
 
     private static object?[] OutputRow(ParsedQuery q, QValue[] first, List<QValue[]> group, int[] elementCol, int[] patternCol, RunContext run, Dictionary<string, Puller> pullers)
