@@ -74,6 +74,7 @@ public class FindSpecTests
     public void A_query_may_be_a_map()
     {
         AssertQ("""#{["Ivan" 15] ["Ivan" 37]}""", """{:find [?n ?a] :in [$ ?n] :where [[?e :name ?n] [?e :age ?a]]}""", Db, "Ivan");
+        AssertQ("""#{["Ivan" 15] ["Ivan" 37]}""", """(:find ?n ?a :in $ ?n :where [?e :name ?n] [?e :age ?a])""", Db, "Ivan");
     }
 
     [Fact]
