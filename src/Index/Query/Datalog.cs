@@ -56,7 +56,14 @@ public sealed class DatalogQuery
         var evaluator = new Evaluator(run);
         var plan = Planner.Plan(_query.Where, bound, rows.Count, run);
         var solved = evaluator.Execute(plan, rows, null);
-        return Results.Build(_query, solved, run);
+        try
+        {
+            return Results.Build(_query, solved, run);
+        }
+        finally
+        {
+            solved.Release();
+        }
     }
 
     /// <summary>
@@ -68,10 +75,12 @@ public sealed class DatalogQuery
     {
         var (run, rows, bound) = Prepare(inputs);
         var plan = Planner.Plan(_query.Where, bound, rows.Count, run);
+        var rowCount = rows.Count;
+        rows.Release();
         var sb = new StringBuilder();
         sb.Append("query ").AppendLine(_query.Text);
         if (bound != 0)
-            sb.Append("bound by :in: ").Append(_query.Where.Scope.Names(bound)).Append(" (").Append(rows.Count).AppendLine(" rows)");
+            sb.Append("bound by :in: ").Append(_query.Where.Scope.Names(bound)).Append(" (").Append(rowCount).AppendLine(" rows)");
         sb.AppendLine("plan:");
         Planner.Explain(plan, run, sb, 2, []);
         sb.Append("find: ").Append(_query.Shape.ToString().ToLowerInvariant()).Append(' ').Append(string.Join(" ", _query.Find.Select(f => f.Text)));
@@ -83,7 +92,7 @@ public sealed class DatalogQuery
 
     public override string ToString() => Text;
 
-    private (RunContext Run, List<QValue[]> Rows, ulong Bound) Prepare(object?[] inputs)
+    private (RunContext Run, Rel Rows, ulong Bound) Prepare(object?[] inputs)
     {
         inputs ??= [null];
         var ins = _query.Inputs;
@@ -119,17 +128,29 @@ public sealed class DatalogQuery
         QueryParser.CheckCalls(_query.Where.Clauses, rules);
 
         var run = new RunContext(sources, rules);
-        var evaluator = new Evaluator(run);
-        List<QValue[]> rows = [new QValue[_query.Where.Scope.Width]];
+        var rows = Rel.Unit(_query.Where.Scope.Width);
         ulong bound = 0;
         foreach (var (binding, value, text) in bindings)
         {
-            var next = new List<QValue[]>();
             var q = Conversions.FromObject(value);
             if (binding is Binding.Scalar && q.IsNil)
+            {
+                rows.Release();
                 throw new QueryException($"input {text} is nil", _query.Position, _query.Text);
-            foreach (var row in rows)
-                Evaluator.Bind(binding, q, row, bound, next, null);
+            }
+            var next = new Rel(rows.Width, rows.Count);
+            try
+            {
+                for (var r = 0; r < rows.Count; r++)
+                    Evaluator.Bind(binding, q, rows.Row(r), bound, next, null);
+            }
+            catch
+            {
+                next.Release();
+                rows.Release();
+                throw;
+            }
+            rows.Release();
             rows = next;
             bound |= binding.Vars();
         }

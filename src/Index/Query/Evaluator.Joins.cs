@@ -4,50 +4,59 @@ internal sealed partial class Evaluator
 {
     /// <summary>
     /// not / not-join: the body runs once on the distinct bindings of the join variables, and the
-    /// rows whose bindings it satisfies are removed (an anti-join).
+    /// rows whose bindings it satisfies are removed (an anti-join, in place).
     /// </summary>
-    private List<QValue[]> ExecNot(NotStep step, List<QValue[]> rows)
+    private Rel ExecNot(NotStep step, Rel rows)
     {
         var n = (NotClause)step.Clause;
         var keys = new HashSet<JoinKey>();
-        var distinct = new List<JoinKey>();
-        foreach (var row in rows)
+        var input = new Rel(n.Body.Scope.Width, Math.Min(rows.Count, 1024));
+        for (var r = 0; r < rows.Count; r++)
         {
-            var key = n.Outer.Length == 0 ? JoinKey.Empty : JoinKey.Of(row, n.Outer);
-            if (keys.Add(key))
-                distinct.Add(key);
-        }
-        var width = n.Body.Scope.Width;
-        var input = new List<QValue[]>(distinct.Count);
-        foreach (var key in distinct)
-        {
-            var inner = new QValue[width];
+            var key = n.Outer.Length == 0 ? JoinKey.Empty : JoinKey.Of(rows.Row(r), n.Outer);
+            if (!keys.Add(key))
+                continue;
+            var inner = input.Next();
             for (var i = 0; i < n.Inner.Length; i++)
                 inner[n.Inner[i]] = key[i];
-            input.Add(inner);
+            input.Commit();
         }
         var solved = Execute(step.Body, input, null);
-        if (solved.Count == 0)
-            return rows;
-        if (n.Outer.Length == 0)
-            return [];
-        var found = new HashSet<JoinKey>();
-        foreach (var r in solved)
-            found.Add(JoinKey.Of(r, n.Inner));
-        var output = new List<QValue[]>(rows.Count);
-        foreach (var row in rows)
+        try
         {
-            if (!found.Contains(JoinKey.Of(row, n.Outer)))
-                output.Add(row);
+            if (solved.Count == 0)
+                return rows;
+            if (n.Outer.Length == 0)
+            {
+                rows.Truncate(0);
+                return rows;
+            }
+            var found = new HashSet<JoinKey>();
+            for (var r = 0; r < solved.Count; r++)
+                found.Add(JoinKey.Of(solved.Row(r), n.Inner));
+            var kept = 0;
+            for (var r = 0; r < rows.Count; r++)
+            {
+                if (found.Contains(JoinKey.Of(rows.Row(r), n.Outer)))
+                    continue;
+                if (kept != r)
+                    rows.Row(r).CopyTo(rows.RowForWrite(kept));
+                kept++;
+            }
+            rows.Truncate(kept);
+            return rows;
         }
-        return output;
+        finally
+        {
+            solved.Release();
+        }
     }
 
     /// <summary>
     /// or / or-join: each branch runs on the distinct bindings of the join variables bound so far;
     /// the union of their solutions (a set over the join variables) is joined back to the rows.
     /// </summary>
-    private List<QValue[]> ExecOr(OrStep step, List<QValue[]> rows)
+    private Rel ExecOr(OrStep step, Rel rows)
     {
         var o = (OrClause)step.Clause;
         var boundJ = new List<int>();
@@ -60,9 +69,9 @@ internal sealed partial class Evaluator
 
         var keys = new HashSet<JoinKey>();
         var distinct = new List<JoinKey>();
-        foreach (var row in rows)
+        for (var r = 0; r < rows.Count; r++)
         {
-            var key = outerKey.Length == 0 ? JoinKey.Empty : JoinKey.Of(row, outerKey);
+            var key = outerKey.Length == 0 ? JoinKey.Empty : JoinKey.Of(rows.Row(r), outerKey);
             if (keys.Add(key))
                 distinct.Add(key);
         }
@@ -72,25 +81,27 @@ internal sealed partial class Evaluator
         for (var b = 0; b < o.Branches.Length; b++)
         {
             var inner = o.Inner[b];
-            var width = o.Branches[b].Scope.Width;
-            var input = new List<QValue[]>(distinct.Count);
+            var input = new Rel(o.Branches[b].Scope.Width, distinct.Count);
             foreach (var key in distinct)
             {
-                var r = new QValue[width];
+                var row = input.Next();
                 for (var k = 0; k < boundJ.Count; k++)
-                    r[inner[boundJ[k]]] = key[k];
-                input.Add(r);
+                    row[inner[boundJ[k]]] = key[k];
+                input.Commit();
             }
-            foreach (var r in Execute(step.Branches[b], input, null))
+            var solved = Execute(step.Branches[b], input, null);
+            for (var r = 0; r < solved.Count; r++)
             {
+                var row = solved.Row(r);
                 var tuple = new QValue[inner.Length];
                 for (var j = 0; j < inner.Length; j++)
-                    tuple[j] = r[inner[j]];
+                    tuple[j] = row[inner[j]];
                 if (seen.Add(tuple))
                     union.Add(tuple);
             }
+            solved.Release();
         }
-        return JoinTuples(rows, outerKey, boundJ, o.Outer, union);
+        return JoinTuples(rows, outerKey, [.. boundJ], o.Outer, union);
     }
 
     /// <summary>
@@ -98,28 +109,27 @@ internal sealed partial class Evaluator
     /// <paramref name="boundPlaces"/> must equal the rows' at <paramref name="rowKey"/>; the other
     /// places bind the rows' slots <paramref name="placeSlots"/>.
     /// </summary>
-    private static List<QValue[]> JoinTuples(List<QValue[]> rows, int[] rowKey, List<int> boundPlaces, int[] placeSlots, List<QValue[]> tuples)
+    private static Rel JoinTuples(Rel rows, int[] rowKey, int[] boundPlaces, int[] placeSlots, List<QValue[]> tuples)
     {
-        var output = new List<QValue[]>();
+        var output = new Rel(rows.Width, Math.Max(rows.Count, tuples.Count));
         if (tuples.Count == 0)
             return output;
-        var free = Enumerable.Range(0, placeSlots.Length).Where(j => !boundPlaces.Contains(j)).ToArray();
+        var free = Enumerable.Range(0, placeSlots.Length).Where(j => Array.IndexOf(boundPlaces, j) < 0).ToArray();
         var index = new RowIndex(tuples.Count);
-        var placeKey = boundPlaces.ToArray();
         for (var t = 0; t < tuples.Count; t++)
-            index.Add(placeKey.Length == 0 ? JoinKey.Empty : JoinKey.Of(tuples[t], placeKey), t);
-        foreach (var row in rows)
+            index.Add(boundPlaces.Length == 0 ? JoinKey.Empty : JoinKey.Of(tuples[t], boundPlaces), t);
+        for (var r = 0; r < rows.Count; r++)
         {
+            var row = rows.Row(r);
             var key = rowKey.Length == 0 ? JoinKey.Empty : JoinKey.Of(row, rowKey);
             if (!index.Head.TryGetValue(key, out var head))
                 continue;
             for (var t = head; t >= 0; t = index.Next[t])
             {
                 var tuple = tuples[t];
-                var copy = Copy(row);
+                var copy = output.Add(row);
                 foreach (var j in free)
                     copy[placeSlots[j]] = tuple[j];
-                output.Add(copy);
             }
         }
         return output;

@@ -86,15 +86,15 @@ internal sealed partial class Evaluator
     /// with the rows. Inside a rule body being evaluated it adds its bound values to the callee's
     /// magic set and joins with the version of the callee's answers the variant says.
     /// </summary>
-    private List<QValue[]> ExecRule(RuleStep step, List<QValue[]> rows, Variant? variant)
+    private Rel ExecRule(RuleStep step, Rel rows, Variant? variant)
     {
         var context = variant?.Context ?? new RuleContext();
         var table = context.Table(step.Rule, step.Adornment);
         var call = (RuleCallClause)step.Clause;
         var constants = call.Args.Select(a => a.Kind == ArgKind.Const ? Conversions.FromObject(a.Const) : QValue.Nil).ToArray();
-        foreach (var row in rows)
+        for (var r = 0; r < rows.Count; r++)
         {
-            var magic = BoundArgs(call, step.Adornment, row, constants);
+            var magic = BoundArgs(call, step.Adornment, rows.Row(r), constants);
             if (table.MagicSet.Add(magic))
                 table.Magic.Add(magic);
         }
@@ -107,7 +107,7 @@ internal sealed partial class Evaluator
         return JoinAnswers(step, rows, table, constants, lo, hi);
     }
 
-    private static QValue[] BoundArgs(RuleCallClause call, ulong adornment, QValue[] row, QValue[] constants)
+    private static QValue[] BoundArgs(RuleCallClause call, ulong adornment, ReadOnlySpan<QValue> row, QValue[] constants)
     {
         var values = new QValue[System.Numerics.BitOperations.PopCount(adornment)];
         var k = 0;
@@ -122,19 +122,24 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Rows joined with answers [lo, hi) on the call's bound arguments, binding the free ones.</summary>
-    private static List<QValue[]> JoinAnswers(RuleStep step, List<QValue[]> rows, RuleTable table, QValue[] constants, int lo, int hi)
+    private static Rel JoinAnswers(RuleStep step, Rel rows, RuleTable table, QValue[] constants, int lo, int hi)
     {
-        var output = new List<QValue[]>();
+        var output = new Rel(rows.Width, rows.Count);
         if (hi <= lo)
             return output;
         var call = (RuleCallClause)step.Clause;
         var boundPositions = Enumerable.Range(0, call.Args.Length).Where(i => (step.Adornment & (1UL << i)) != 0).ToArray();
         var index = AnswerIndex(table, boundPositions);
-        foreach (var row in rows)
+        for (var r = 0; r < rows.Count; r++)
         {
-            var key = boundPositions.Length == 0 ? JoinKey.Empty : new JoinKey(BoundArgs(call, step.Adornment, row, constants));
-            if (boundPositions.Length == 1)
-                key = new JoinKey(key[0]);
+            var row = rows.Row(r);
+            var bound = BoundArgs(call, step.Adornment, row, constants);
+            var key = bound.Length switch
+            {
+                0 => JoinKey.Empty,
+                1 => new JoinKey(bound[0]),
+                _ => new JoinKey(bound),
+            };
             if (!index.TryGetValue(key, out var positions))
                 continue;
             var start = positions.BinarySearch(lo);
@@ -143,14 +148,14 @@ internal sealed partial class Evaluator
             for (var p = start; p < positions.Count && positions[p] < hi; p++)
             {
                 var answer = table.Answers[positions[p]];
-                QValue[]? copy = null;
+                var copy = output.Next();
+                row.CopyTo(copy);
                 var ok = true;
                 for (var i = 0; i < call.Args.Length && ok; i++)
                 {
                     var arg = call.Args[i];
                     if ((step.Adornment & (1UL << i)) != 0 || arg.Kind != ArgKind.Var)
                         continue;
-                    copy ??= Copy(row);
                     // A variable in two free places binds at the first and must agree at the second.
                     if (FirstFree(call, step.Adornment, arg.Slot) < i)
                         ok = copy[arg.Slot].Equals(answer[i]);
@@ -158,7 +163,7 @@ internal sealed partial class Evaluator
                         copy[arg.Slot] = answer[i];
                 }
                 if (ok)
-                    output.Add(copy ?? row);
+                    output.Commit();
             }
         }
         return output;
@@ -260,27 +265,29 @@ internal sealed partial class Evaluator
 
     private void EvaluateBody(RuleContext context, RuleTable table, RuleBody body, Plan plan, int magicLo, int magicHi, Version[] versions)
     {
-        var width = body.Body.Scope.Width;
-        var seeds = new List<QValue[]>(magicHi - magicLo);
+        var seeds = new Rel(body.Body.Scope.Width, magicHi - magicLo);
         for (var m = magicLo; m < magicHi; m++)
         {
             var magic = table.Magic[m];
-            var row = new QValue[width];
+            var row = seeds.Next();
             var k = 0;
             for (var i = 0; i < body.Head.Length; i++)
             {
                 if ((table.Adornment & (1UL << i)) != 0)
                     row[body.Head[i]] = magic[k++];
             }
-            seeds.Add(row);
+            seeds.Commit();
         }
-        foreach (var row in Execute(plan, seeds, new Variant(context, versions)))
+        var solved = Execute(plan, seeds, new Variant(context, versions));
+        for (var r = 0; r < solved.Count; r++)
         {
+            var row = solved.Row(r);
             var answer = new QValue[body.Head.Length];
             for (var i = 0; i < answer.Length; i++)
                 answer[i] = row[body.Head[i]];
             if (table.AnswerSet.Add(answer))
                 table.Answers.Add(answer);
         }
+        solved.Release();
     }
 }

@@ -30,7 +30,7 @@ internal readonly struct JoinKey : IEquatable<JoinKey>
     public static JoinKey Empty { get; } = new([]);
 
     /// <summary>The key of <paramref name="row"/>'s values at <paramref name="slots"/>.</summary>
-    public static JoinKey Of(QValue[] row, int[] slots)
+    public static JoinKey Of(ReadOnlySpan<QValue> row, int[] slots)
     {
         if (slots.Length == 1)
             return new JoinKey(row[slots[0]]);

@@ -162,6 +162,16 @@ internal static class Conversions
         return QValue.Object(new QVector([.. list]));
     }
 
+    /// <summary>An aggregate's .NET result as a cell: numbers and the like as values, collections as objects.</summary>
+    public static QValue FromResult(object? o) => o switch
+    {
+        null => QValue.Nil,
+        long n => QValue.Long(n),
+        double d => QValue.Double(d),
+        string or bool or Keyword or EntityId or DateTimeOffset or Guid or byte[] => FromObject(o),
+        _ => QValue.Object(o),
+    };
+
     /// <summary>The elements of a collection value, or null when it is not a collection.</summary>
     public static IReadOnlyList<QValue>? Elements(QValue q) => q.Obj switch
     {

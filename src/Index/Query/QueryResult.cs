@@ -30,12 +30,20 @@ public enum FindKind
 /// </summary>
 public sealed class QueryResult
 {
-    internal QueryResult(FindKind kind, IReadOnlyList<string> columns, IReadOnlyList<object>? keys, IReadOnlyList<IReadOnlyList<object?>> rows, bool isBag)
+    // The rows as query cells, converted to .NET values when read (Rows[i] converts row i once).
+    private readonly QValue[] _cells;
+    private readonly int _width;
+    private readonly object?[]?[] _converted;
+
+    internal QueryResult(FindKind kind, IReadOnlyList<string> columns, IReadOnlyList<object>? keys, QValue[] cells, int width, int count, bool isBag)
     {
         Kind = kind;
         Columns = columns;
         Keys = keys;
-        Rows = rows;
+        _cells = cells;
+        _width = width;
+        _converted = new object?[count][];
+        Rows = new RowList(this);
         IsBag = isBag;
     }
 
@@ -52,7 +60,7 @@ public sealed class QueryResult
     /// <summary>True when the query has :with and no aggregate: rows may repeat (Datomic's bag semantics).</summary>
     public bool IsBag { get; }
 
-    public int Count => Rows.Count;
+    public int Count => _converted.Length;
 
     /// <summary>The value of a scalar find (<c>?x .</c>), null when nothing matched.</summary>
     public object? Scalar => Kind == FindKind.Scalar
@@ -119,4 +127,32 @@ public sealed class QueryResult
     }
 
     public override string ToString() => ToEdn();
+
+    private object?[] Row(int i)
+    {
+        var row = _converted[i];
+        if (row is null)
+        {
+            row = new object?[_width];
+            for (var c = 0; c < _width; c++)
+                row[c] = Conversions.ToClr(_cells[(i * _width) + c]);
+            _converted[i] = row;
+        }
+        return row;
+    }
+
+    private sealed class RowList(QueryResult result) : IReadOnlyList<IReadOnlyList<object?>>
+    {
+        public int Count => result._converted.Length;
+
+        public IReadOnlyList<object?> this[int index] => (uint)index < (uint)Count ? result.Row(index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<IReadOnlyList<object?>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+                yield return result.Row(i);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -11,7 +11,7 @@ namespace Datom.Index.Query;
 /// </summary>
 internal static class Results
 {
-    public static QueryResult Build(ParsedQuery q, List<QValue[]> rows, RunContext run)
+    public static QueryResult Build(ParsedQuery q, Rel rows, RunContext run)
     {
         // Projection columns: each element's variable, the pull pattern variables, then :with.
         var cols = new List<int>();
@@ -38,9 +38,6 @@ internal static class Results
                     if (p.PatternSlot >= 0)
                         patternCol[i] = Col(p.PatternSlot);
                     break;
-                case FindElement.Aggregate a:
-                    elementCol[i] = -1;
-                    break;
             }
         }
         var groupCols = cols.Count;
@@ -50,51 +47,68 @@ internal static class Results
                 elementCol[i] = Col(a.Slot);
         }
         foreach (var w in q.With)
-        {
-            // :with variables always count, even when also found.
             cols.Add(w);
-        }
 
-        var colArray = cols.ToArray();
-        var seen = new HashSet<QValue[]>(RowComparer.Instance);
-        var tuples = new List<QValue[]>();
-        foreach (var row in rows)
-        {
-            var t = new QValue[colArray.Length];
-            for (var c = 0; c < colArray.Length; c++)
-                t[c] = row[colArray[c]];
-            if (seen.Add(t))
-                tuples.Add(t);
-        }
-
-        var output = new List<IReadOnlyList<object?>>();
+        // Set semantics over the find and :with variables; column c of a kept row is slot cols[c].
+        var slots = cols.ToArray();
+        var distinct = Distinct(rows, slots);
+        var width = q.Find.Count;
         var pullers = new Dictionary<string, Puller>(StringComparer.Ordinal);
+        var patterns = new Dictionary<QValue, PullPattern>();
+        QValue[] cells;
+        int count;
         if (!q.HasAggregates)
         {
-            foreach (var t in tuples)
-                output.Add(OutputRow(q, t, [t], elementCol, patternCol, run, pullers));
+            count = distinct.Count;
+            cells = new QValue[count * width];
+            for (var k = 0; k < count; k++)
+            {
+                var r = distinct[k];
+                for (var i = 0; i < width; i++)
+                {
+                    var value = rows.Cell(r, slots[elementCol[i]]);
+                    cells[(k * width) + i] = q.Find[i] is FindElement.Pull p
+                        ? PullCell(p, value, patternCol[i] >= 0 ? rows.Cell(r, slots[patternCol[i]]) : null, run, pullers, patterns)
+                        : value;
+                }
+            }
         }
         else
         {
-            var groupSlots = Enumerable.Range(0, groupCols).ToArray();
-            var groups = new Dictionary<JoinKey, List<QValue[]>>();
-            var order = new List<List<QValue[]>>();
-            foreach (var t in tuples)
+            var groupSlots = slots[..groupCols];
+            var groups = new Dictionary<JoinKey, List<int>>();
+            var order = new List<List<int>>();
+            foreach (var r in distinct)
             {
-                var key = groupSlots.Length == 0 ? JoinKey.Empty : JoinKey.Of(t, groupSlots);
+                var key = groupSlots.Length == 0 ? JoinKey.Empty : JoinKey.Of(rows.Row(r), groupSlots);
                 if (!groups.TryGetValue(key, out var list))
                 {
                     groups[key] = list = [];
                     order.Add(list);
                 }
-                list.Add(t);
+                list.Add(r);
             }
-            foreach (var group in order)
-                output.Add(OutputRow(q, group[0], group, elementCol, patternCol, run, pullers));
+            count = order.Count;
+            cells = new QValue[count * width];
+            for (var k = 0; k < count; k++)
+            {
+                var group = order[k];
+                var first = group[0];
+                for (var i = 0; i < width; i++)
+                {
+                    var slot = slots[elementCol[i]];
+                    cells[(k * width) + i] = q.Find[i] switch
+                    {
+                        FindElement.Pull p => PullCell(p, rows.Cell(first, slot), patternCol[i] >= 0 ? rows.Cell(first, slots[patternCol[i]]) : null, run, pullers, patterns),
+                        FindElement.Aggregate a => Aggregates.Compute(a, group.Select(r => rows.Cell(r, slot)).ToList(), run),
+                        _ => rows.Cell(first, slot),
+                    };
+                }
+            }
         }
 
-        if (q.Shape is FindShape.Scalar or FindShape.Tuple && output.Count > 1)
-            output.RemoveRange(1, output.Count - 1);
+        if (q.Shape is FindShape.Scalar or FindShape.Tuple && count > 1)
+            count = 1;
         var kind = q.Shape switch
         {
             FindShape.Collection => FindKind.Collection,
@@ -109,26 +123,61 @@ internal static class Results
             KeysKind.Syms => q.Keys.Select(k => (object)Symbol.Parse(k)).ToList(),
             _ => null,
         };
-        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, output, q.With.Length > 0 && !q.HasAggregates);
+        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, cells, width, count, q.With.Length > 0 && !q.HasAggregates);
     }
 
-    private static object?[] OutputRow(ParsedQuery q, QValue[] first, List<QValue[]> group, int[] elementCol, int[] patternCol, RunContext run, Dictionary<string, Puller> pullers)
+    /// <summary>The first row of each distinct projection on <paramref name="slots"/>, in row order.</summary>
+    private static List<int> Distinct(Rel rows, int[] slots)
     {
-        var row = new object?[q.Find.Count];
-        for (var i = 0; i < row.Length; i++)
+        var n = rows.Count;
+        var kept = new List<int>(n);
+        if (n == 0)
+            return kept;
+        var capacity = 16;
+        while (capacity < n * 2)
+            capacity <<= 1;
+        var table = new int[capacity]; // row + 1; 0 is empty
+        var hashes = new int[capacity];
+        var mask = capacity - 1;
+        var data = rows.Data;
+        var w = rows.Width;
+        for (var r = 0; r < n; r++)
         {
-            row[i] = q.Find[i] switch
+            var h = new HashCode();
+            foreach (var s in slots)
+                h.Add(data[(r * w) + s]);
+            var hash = h.ToHashCode();
+            var slot = hash & mask;
+            var duplicate = false;
+            while (table[slot] != 0)
             {
-                FindElement.Var => Conversions.ToClr(first[elementCol[i]]),
-                FindElement.Pull p => Pull(p, first[elementCol[i]], patternCol[i] >= 0 ? first[patternCol[i]] : null, run, pullers),
-                FindElement.Aggregate a => Aggregates.Compute(a, group, elementCol[i], run),
-                _ => null,
-            };
+                if (hashes[slot] == hash && SameProjection(data, w, table[slot] - 1, r, slots))
+                {
+                    duplicate = true;
+                    break;
+                }
+                slot = (slot + 1) & mask;
+            }
+            if (duplicate)
+                continue;
+            table[slot] = r + 1;
+            hashes[slot] = hash;
+            kept.Add(r);
         }
-        return row;
+        return kept;
     }
 
-    private static PullMap? Pull(FindElement.Pull p, QValue entity, QValue? patternValue, RunContext run, Dictionary<string, Puller> pullers)
+    private static bool SameProjection(QValue[] data, int w, int a, int b, int[] slots)
+    {
+        foreach (var s in slots)
+        {
+            if (!data[(a * w) + s].Equals(data[(b * w) + s]))
+                return false;
+        }
+        return true;
+    }
+
+    private static QValue PullCell(FindElement.Pull p, QValue entity, QValue? patternValue, RunContext run, Dictionary<string, Puller> pullers, Dictionary<QValue, PullPattern> patterns)
     {
         var view = run.Source(p.Source, null);
         if (!pullers.TryGetValue(p.Source, out var puller))
@@ -136,18 +185,25 @@ internal static class Results
         PullPattern pattern;
         try
         {
-            var form = patternValue is { } pv ? (pv.Obj is QVector ? ToEdnPattern(pv) : Conversions.ToClr(pv)) : p.Pattern;
-            pattern = PullPattern.Parse(form);
+            if (patternValue is { } pv)
+            {
+                if (!patterns.TryGetValue(pv, out pattern!))
+                    patterns[pv] = pattern = PullPattern.Parse(pv.Obj is QVector ? ToEdn(pv) : Conversions.ToClr(pv));
+            }
+            else
+            {
+                pattern = PullPattern.Parse(p.Pattern);
+            }
         }
         catch (QueryException e)
         {
             throw new QueryException(e.Reason, null, p.Text, e);
         }
         if (entity.IsNil)
-            return null;
+            return QValue.Nil;
         try
         {
-            return run.ResolveEntity(view, entity) is { } id ? puller.Pull(pattern, id) : null;
+            return run.ResolveEntity(view, entity) is { } id && puller.Pull(pattern, id) is { } map ? QValue.Object(map) : QValue.Nil;
         }
         catch (FunctionException e)
         {
@@ -156,23 +212,6 @@ internal static class Results
     }
 
     /// <summary>A pattern passed as an input arrives as query values; pull parses EDN.</summary>
-    private static EdnVector ToEdnPattern(QValue v)
-    {
-        lock (PatternForms)
-        {
-            if (!PatternForms.TryGetValue(v, out var form))
-            {
-                if (PatternForms.Count > 256)
-                    PatternForms.Clear();
-                PatternForms[v] = form = new EdnVector(((QVector)v.Obj!).Items.Select(ToEdn));
-            }
-            return form;
-        }
-    }
-
-    // The same input pattern gives the same form, so the pull pattern parsed from it is cached.
-    private static readonly Dictionary<QValue, EdnVector> PatternForms = [];
-
     private static object? ToEdn(QValue v) => v.Obj switch
     {
         QVector vec => new EdnVector(vec.Items.Select(ToEdn)),
@@ -185,11 +224,11 @@ internal static class Results
 /// <summary>The aggregate functions of Datomic's :find (https://docs.datomic.com/query/query-data-reference.html#aggregates).</summary>
 internal static class Aggregates
 {
-    public static object? Compute(FindElement.Aggregate a, List<QValue[]> group, int col, RunContext run)
+    public static QValue Compute(FindElement.Aggregate a, List<QValue> values, RunContext run) =>
+        Conversions.FromResult(ComputeObject(a, values, run));
+
+    private static object? ComputeObject(FindElement.Aggregate a, List<QValue> values, RunContext run)
     {
-        var values = new List<QValue>(group.Count);
-        foreach (var t in group)
-            values.Add(t[col]);
         var n = a.Args.Length == 1 ? (int)Math.Min((long)a.Args[0]!, int.MaxValue) : -1;
         try
         {
