@@ -125,6 +125,9 @@ public sealed class DaoDb : IDisposable
         return new CurrentView(_store.Snapshot(), op => op.Time.UnixMilliseconds > limit);
     }
 
+    /// <summary>The competing values of cardinality-one attributes that concurrent branches left (a query source).</summary>
+    public ConflictsView Conflicts() => new(_store.Snapshot());
+
     /// <summary>Every assertion and retraction with its transaction.</summary>
     public HistoryView History() => new(_store.Snapshot());
 

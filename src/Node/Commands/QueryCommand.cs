@@ -23,16 +23,17 @@ internal static class QueryCommand
         var args = new Argument<string[]>("args") { Description = "Inputs for :in after $, each as EDN", Arity = ArgumentArity.ZeroOrMore };
         var asOf = new Option<string?>("--as-of") { Description = "Query the database as of a time (ISO-8601) or a frontier (entry hashes, comma-separated)", HelpName = "X" };
         var history = new Option<bool>("--history") { Description = "Query every assertion and retraction ([?e ?a ?v ?tx ?added])" };
+        var conflicts = new Option<bool>("--conflicts") { Description = "Query the conflicts: every live value of each cardinality-one [e a] that concurrent branches gave several values" };
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "edn" };
         format.AcceptOnlyFromAmong("edn", "json", "table");
         var time = new Option<int>("--time") { Description = "Run the query N times in this process and print {\"runs\",\"median_ms\",\"min_ms\",\"rows\"} instead of the result", HelpName = "N" };
         var explain = new Option<bool>("--explain") { Description = "Print the plan the query would run with, and do not run it" };
         var command = new Command("query", "Run a Datalog query against this node's database.")
         {
-            Cli.Data, query, args, asOf, history, format, time, explain,
+            Cli.Data, query, args, asOf, history, conflicts, format, time, explain,
         };
         command.SetAction(parse => RunQuery(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(query)!, parse.GetValue(args) ?? [],
-            parse.GetValue(asOf), parse.GetValue(history), parse.GetValue(format)!, parse.GetValue(time), parse.GetValue(explain)));
+            parse.GetValue(asOf), parse.GetValue(history) ? "history" : parse.GetValue(conflicts) ? "conflicts" : null, parse.GetValue(format)!, parse.GetValue(time), parse.GetValue(explain)));
         return command;
     }
 
@@ -51,14 +52,19 @@ internal static class QueryCommand
         return command;
     }
 
-    private static int RunQuery(DataDirectory data, string queryText, string[] args, string? asOf, bool history, string format, int times, bool explain)
+    private static int RunQuery(DataDirectory data, string queryText, string[] args, string? asOf, string? special, string format, int times, bool explain)
     {
         if (queryText.StartsWith('@'))
             queryText = File.ReadAllText(queryText[1..]);
         var query = DatalogQuery.Parse(queryText, "<query>");
         using var opened = data.OpenLog("datom query");
         var db = opened.Database;
-        IDatomView view = history ? db.History() : View(db, asOf);
+        IDatomView view = special switch
+        {
+            "history" => db.History(),
+            "conflicts" => db.Conflicts(),
+            _ => View(db, asOf),
+        };
         var inputs = Inputs(query, view, args);
         if (explain)
         {
