@@ -16,6 +16,8 @@ namespace Datom.Index.Tests;
 /// </summary>
 public class PerfTests(ITestOutputHelper output)
 {
+    private static readonly int Warmup = int.TryParse(Environment.GetEnvironmentVariable("DATOM_PERF_WARMUP"), out var w) ? w : 20;
+
     private static readonly Lazy<SortedView> People = new(() => MakePeople(20_000, 1));
 
     private static readonly Keyword Name = Keyword.Intern(null, "name"), LastName = Keyword.Intern(null, "last-name"), Alias = Keyword.Intern(null, "alias"),
@@ -92,7 +94,7 @@ public class PerfTests(ITestOutputHelper output)
         output.WriteLine($"{db.Count} datoms");
         void Time(string what, Action a)
         {
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < Warmup; i++)
                 a();
             var ts = new List<double>();
             for (var i = 0; i < 60; i++)
@@ -113,16 +115,20 @@ public class PerfTests(ITestOutputHelper output)
         {
             var q = DatalogQuery.Parse(text);
             var inputs = Inputs(name, db);
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < Warmup; i++)
                 q.Run(inputs);
             var times = new List<double>();
             var rows = 0;
-            for (var i = 0; i < 60; i++)
+            var only = Environment.GetEnvironmentVariable("DATOM_PERF_ONLY");
+            var loops = only == name ? 100000 : only is null ? 60 : 0;
+            for (var i = 0; i < loops; i++)
             {
                 var sw = Stopwatch.StartNew();
                 rows = q.Run(inputs).Count;
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
+            if (times.Count == 0)
+                continue;
             times.Sort();
             output.WriteLine($"{name}: median {times[times.Count / 2]:0.000} ms, min {times[0]:0.000} ms, {rows} rows");
         }

@@ -75,6 +75,9 @@ internal sealed partial class Evaluator(RunContext run)
 
         /// <summary>One bound place holding an entity (e, tx, or the value of a ref attribute).</summary>
         public required bool EntityKey { get; init; }
+
+        /// <summary>A datom needs testing beyond what Match selects (constant tx or added, a repeated variable).</summary>
+        public required bool Checks { get; init; }
     }
 
     private readonly Dictionary<PatternStep, PatternShape> _shapes = [];
@@ -121,6 +124,7 @@ internal sealed partial class Evaluator(RunContext run)
             KeySlot = [.. keySlot],
             Pushable = keyPlace.Any(p => p <= PV),
             EntityKey = keyPlace.Count == 1 && (keyPlace[0] is PE or PT || (keyPlace[0] == PV && step.Pattern.Schema is { IsRef: true })),
+            Checks = step.Pattern.TxConst is not null || step.Pattern.AddedConst is not null || same.Count > 0,
         };
         _shapes[step] = shape;
         return shape;
@@ -138,6 +142,8 @@ internal sealed partial class Evaluator(RunContext run)
     /// <summary>The datom passes the pattern's constant tx/added and repeated-variable tests.</summary>
     private bool Passes(in Datom d, ResolvedPattern rp, PatternShape shape)
     {
+        if (!shape.Checks)
+            return true;
         if (rp.TxConst is { } tx && tx.V.AsRef != d.Tx)
             return false;
         if (rp.AddedConst is { } added && added.V.AsBoolean != d.Added)
@@ -226,6 +232,18 @@ internal sealed partial class Evaluator(RunContext run)
         var index = new EntityIndex(rows.Count);
         try
         {
+            JoinOnEntity(rp, rows, output, shape, filters, place, slot, index);
+        }
+        finally
+        {
+            index.Release();
+        }
+    }
+
+    private void JoinOnEntity(ResolvedPattern rp, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, int place, int slot, EntityIndex index)
+    {
+        try
+        {
             for (var r = 0; r < rows.Count; r++)
             {
                 var v = rows.Cell(r, slot);
@@ -252,7 +270,7 @@ internal sealed partial class Evaluator(RunContext run)
                 {
                     if (!Passes(d, rp, shape))
                         continue;
-                    for (var r = head; r >= 0; r = index.Next[r])
+                    for (var r = head; r >= 0; r = index.Next(r))
                         Emit(output, rows.Row(r), d, shape, filters);
                 }
             }
@@ -274,7 +292,7 @@ internal sealed partial class Evaluator(RunContext run)
             var head = index.Find(key);
             if (head < 0 || !Passes(d, rp, shape))
                 continue;
-            for (var r = head; r >= 0; r = index.Next[r])
+            for (var r = head; r >= 0; r = index.Next(r))
                 Emit(output, rows.Row(r), d, shape, filters);
         }
     }
