@@ -451,6 +451,11 @@ internal sealed partial class Evaluator(RunContext run)
         public required QValue[] Args { get; init; }
 
         public required CompareOp Op { get; init; }
+
+        /// <summary>For a comparison: the slot of each side, or -1 for a constant (in <see cref="Fixed"/>).</summary>
+        public required int SlotA { get; init; }
+
+        public required int SlotB { get; init; }
     }
 
     private readonly Dictionary<FnStep, PreparedCall> _calls = [];
@@ -481,7 +486,15 @@ internal sealed partial class Evaluator(RunContext run)
             ">=" => CompareOp.Ge,
             _ => CompareOp.None,
         };
-        call = new PreparedCall { Clause = f, Fixed = fixedArgs, Args = new QValue[f.Args.Length], Op = op };
+        call = new PreparedCall
+        {
+            Clause = f,
+            Fixed = fixedArgs,
+            Args = new QValue[f.Args.Length],
+            Op = op,
+            SlotA = op != CompareOp.None && f.Args[0].Kind == ArgKind.Var ? f.Args[0].Slot : -1,
+            SlotB = op != CompareOp.None && f.Args[1].Kind == ArgKind.Var ? f.Args[1].Slot : -1,
+        };
         _calls[step] = call;
         return call;
     }
@@ -497,23 +510,27 @@ internal sealed partial class Evaluator(RunContext run)
     {
         if (c.Op == CompareOp.None)
             return Call(c, row).IsTruthy;
-        var a = Arg(c, 0, row);
-        var b = Arg(c, 1, row);
-        switch (c.Op)
-        {
-            case CompareOp.Eq:
-                return a.Equals(b);
-            case CompareOp.Ne:
-                return !a.Equals(b);
-        }
+        ref readonly var a = ref c.SlotA >= 0 ? ref row[c.SlotA] : ref c.Fixed[0];
+        ref readonly var b = ref c.SlotB >= 0 ? ref row[c.SlotB] : ref c.Fixed[1];
+        if (c.Op == CompareOp.Eq)
+            return a.Equals(b);
+        if (c.Op == CompareOp.Ne)
+            return !a.Equals(b);
         int cmp;
-        try
+        if (a.Type == ValueType.Long && b.Type == ValueType.Long)
         {
-            cmp = Builtins.Compare(a, b);
+            cmp = a.V.AsLong.CompareTo(b.V.AsLong);
         }
-        catch (FunctionException e)
+        else
         {
-            throw c.Clause.Error(e.Message);
+            try
+            {
+                cmp = Builtins.Compare(a, b);
+            }
+            catch (FunctionException e)
+            {
+                throw c.Clause.Error(e.Message);
+            }
         }
         return c.Op switch
         {
