@@ -12,25 +12,26 @@ namespace Datom.Index.Query;
 /// </summary>
 internal sealed partial class Evaluator(RunContext run)
 {
-    public RunContext Run => run;
-
     /// <summary>
     /// The rows that satisfy every clause of <paramref name="plan"/>, extending
     /// <paramref name="input"/>. Takes ownership of <paramref name="input"/> (it may be filtered in
     /// place, returned, or released); the caller owns the result.
     /// </summary>
-    public Rel Execute(Plan plan, Rel input, Variant? variant)
+    public Rel Execute(Plan plan, Rel input, Variant? variant) => Execute(plan, 0, plan.Steps.Count, input, variant);
+
+    /// <summary>Steps [<paramref name="from"/>, <paramref name="to"/>) of a plan; see the other overload.</summary>
+    public Rel Execute(Plan plan, int from, int to, Rel input, Variant? variant)
     {
         var cur = input;
         var steps = plan.Steps;
-        for (var i = 0; i < steps.Count && cur.Count > 0; i++)
+        for (var i = from; i < to && cur.Count > 0; i++)
         {
             var step = steps[i];
             Rel next;
             if (step is PatternStep p)
             {
                 var j = i + 1;
-                while (j < steps.Count && steps[j] is FnStep { Clause: FnClause { Output: null } })
+                while (j < to && steps[j] is FnStep { Clause: FnClause { Output: null } })
                     j++;
                 next = ExecPattern(p, cur, steps, i + 1, j);
                 i = j - 1;

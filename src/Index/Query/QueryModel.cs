@@ -19,8 +19,6 @@ internal sealed class Scope
 
     public int Width => Vars.Count;
 
-    public ulong All => Width == 64 ? ulong.MaxValue : (1UL << Width) - 1;
-
     public bool TryGet(Symbol var, out int slot) => _slots.TryGetValue(var, out slot);
 
     public bool Contains(Symbol var) => _slots.ContainsKey(var);
