@@ -157,6 +157,21 @@ internal sealed partial class Evaluator(RunContext run)
         return true;
     }
 
+    /// <summary>
+    /// Row <paramref name="r"/> joined with the datom. A pattern that binds nothing is a semi-join:
+    /// a row is kept once however many datoms match it (<paramref name="matched"/> tracks them).
+    /// </summary>
+    private void Emit(Rel output, Rel rows, int r, in Datom d, PatternShape shape, PreparedCall[] filters, bool[]? matched)
+    {
+        if (matched is not null)
+        {
+            if (matched[r])
+                return;
+            matched[r] = true;
+        }
+        Emit(output, rows.Row(r), d, shape, filters);
+    }
+
     /// <summary>Appends <paramref name="row"/> extended with the datom's places, if the fused predicates pass.</summary>
     private void Emit(Rel output, ReadOnlySpan<QValue> row, in Datom d, PatternShape shape, PreparedCall[] filters)
     {
@@ -194,6 +209,19 @@ internal sealed partial class Evaluator(RunContext run)
 
         if (shape.KeyPlace.Length == 0)
         {
+            if (shape.BindPlace.Length == 0)
+            {
+                // Constants only: an existence test that keeps every row or none.
+                foreach (var d in rp.View.Match(rp.E, rp.A, rp.V))
+                {
+                    if (!Passes(d, rp, shape))
+                        continue;
+                    for (var r = 0; r < rows.Count; r++)
+                        Emit(output, rows.Row(r), d, shape, filters);
+                    break;
+                }
+                return output;
+            }
             // Nothing to join on: the datoms the constants match, with every row (usually one).
             if (rows.Count == 1)
             {
@@ -218,14 +246,15 @@ internal sealed partial class Evaluator(RunContext run)
             }
             return output;
         }
+        var matched = shape.BindPlace.Length == 0 ? new bool[rows.Count] : null;
         if (shape.EntityKey)
-            JoinOnEntity(step, rows, output, shape, filters);
+            JoinOnEntity(step, rows, output, shape, filters, matched);
         else
-            JoinOnValues(step, rows, output, shape, filters);
+            JoinOnValues(step, rows, output, shape, filters, matched);
         return output;
     }
 
-    private void JoinOnEntity(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters)
+    private void JoinOnEntity(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         var rp = step.Pattern;
         var place = shape.KeyPlace[0];
@@ -233,7 +262,7 @@ internal sealed partial class Evaluator(RunContext run)
         var index = new EntityIndex(rows.Count);
         try
         {
-            JoinOnEntity(rp, rows, output, shape, filters, place, slot, index);
+            JoinOnEntity(rp, rows, output, shape, filters, place, slot, index, matched);
         }
         finally
         {
@@ -241,7 +270,7 @@ internal sealed partial class Evaluator(RunContext run)
         }
     }
 
-    private void JoinOnEntity(ResolvedPattern rp, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, int place, int slot, EntityIndex index)
+    private void JoinOnEntity(ResolvedPattern rp, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, int place, int slot, EntityIndex index, bool[]? matched)
     {
         try
         {
@@ -272,7 +301,7 @@ internal sealed partial class Evaluator(RunContext run)
                     if (!Passes(d, rp, shape))
                         continue;
                     for (var r = head; r >= 0; r = index.Next(r))
-                        Emit(output, rows.Row(r), d, shape, filters);
+                        Emit(output, rows, r, d, shape, filters, matched);
                 }
             }
             return;
@@ -294,11 +323,11 @@ internal sealed partial class Evaluator(RunContext run)
             if (head < 0 || !Passes(d, rp, shape))
                 continue;
             for (var r = head; r >= 0; r = index.Next(r))
-                Emit(output, rows.Row(r), d, shape, filters);
+                Emit(output, rows, r, d, shape, filters, matched);
         }
     }
 
-    private void JoinOnValues(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters)
+    private void JoinOnValues(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         var rp = step.Pattern;
         var index = new RowIndex(rows.Count);
@@ -334,7 +363,7 @@ internal sealed partial class Evaluator(RunContext run)
                     if (!Passes(d, rp, shape) || !KeyMatches(d, shape, key, pushedOnly: true))
                         continue;
                     for (var r = head; r >= 0; r = index.Next[r])
-                        Emit(output, rows.Row(r), d, shape, filters);
+                        Emit(output, rows, r, d, shape, filters, matched);
                 }
             }
             return;
@@ -347,7 +376,7 @@ internal sealed partial class Evaluator(RunContext run)
             if (!index.Head.TryGetValue(DatomKey(d, shape), out var head))
                 continue;
             for (var r = head; r >= 0; r = index.Next[r])
-                Emit(output, rows.Row(r), d, shape, filters);
+                Emit(output, rows, r, d, shape, filters, matched);
         }
     }
 
