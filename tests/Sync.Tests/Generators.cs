@@ -1,4 +1,7 @@
+using Datom.Log.Identity;
+using Datom.Log.Model;
 using Datom.Sync.Noise;
+using Datom.Sync.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -71,10 +74,68 @@ public static class Generators
                 (1, Gen.Zip(Gen.Choose(NoiseProtocol.MaxMessageLength - 8, NoiseProtocol.MaxMessageLength + 8), ArbMap.Default.GeneratorFor<int>(), (n, seed) => Seeded(n, seed))))
             select new HostileMessage(step, bytes));
 
+    // ---- Frames (Datom.Sync.Protocol) ----
+
+    public static Gen<EntryHash> Hash { get; } = Key32.Select(b => new EntryHash(b));
+
+    public static Gen<NodeId> Node { get; } = Key32.Select(b => new NodeId(b));
+
+    private static Gen<string> Text(int maxChars) =>
+        Gen.Choose(0, maxChars).SelectMany(n => Gen.ArrayOf(Gen.Elements('a', 'z', '0', ' ', '-', '\u00e9', '\u4e2d'), n)).Select(c => new string(c));
+
+    public static Gen<AuthorHeads> AuthorSummary { get; } =
+        from author in Node
+        from maxSeq in Gen.Choose(1, int.MaxValue).Select(n => (ulong)n * 3)
+        from heads in Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(Gen.Zip(Hash, Gen.Choose(1, int.MaxValue)), n))
+        select new AuthorHeads(author, maxSeq, [.. heads.Select(h => new HeadRef(h.Item1, Math.Min(maxSeq, (ulong)h.Item2)))]);
+
+    /// <summary>Any frame this version speaks, with fields anywhere inside their caps.</summary>
+    public static Gen<SyncMessage> Message { get; } = Gen.OneOf<SyncMessage>(
+        from id in Node
+        from proof in Gen.ArrayOf(AnyByte, 64)
+        from version in Gen.Choose(0, 255)
+        from maxFrame in Gen.Choose(1, int.MaxValue)
+        from agent in Text(16)
+        select (SyncMessage)new HelloMessage((byte)version, id, proof, maxFrame, agent),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from authors in Gen.Choose(0, 8).SelectMany(n => Gen.ArrayOf(AuthorSummary, n))
+        select (SyncMessage)new SyncRequestMessage(round, authors),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from hashes in Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Hash, n))
+        select (SyncMessage)new ProbeMessage(round, hashes),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from held in Gen.Choose(0, 70).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<bool>(), n))
+        select (SyncMessage)ProbeReplyMessage.Create(round, held),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from entries in Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(Payload(3000), n))
+        select (SyncMessage)new EntriesMessage(round, [.. entries.Select(e => (ReadOnlyMemory<byte>)e)]),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from sent in Gen.Choose(0, int.MaxValue)
+        select (SyncMessage)new SyncDoneMessage(round, sent * 7L),
+        Gen.Constant((SyncMessage)new ResyncHintMessage()),
+        ArbMap.Default.GeneratorFor<ulong>().Select(n => (SyncMessage)new PingMessage(n)),
+        ArbMap.Default.GeneratorFor<ulong>().Select(n => (SyncMessage)new PongMessage(n)),
+        from error in Gen.Choose(1, 40)
+        from reason in Text(60)
+        select (SyncMessage)new GoodbyeMessage((SyncError)error, reason));
+
+    /// <summary>A few frames back to back, and where the stream is cut into segments.</summary>
+    public static Arbitrary<FrameStream> FrameStreams() =>
+        Arb.From(
+            from messages in Gen.Choose(1, 5).SelectMany(n => Gen.ArrayOf(Message, n))
+            from cuts in Gen.ListOf(Gen.Choose(0, 1 << 16))
+            select new FrameStream(messages, [.. cuts]));
+
     private static byte[] Seeded(int length, int seed)
     {
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
+}
+
+/// <summary>Frames to encode back to back, and offsets (mod the stream length) at which to split the bytes.</summary>
+public sealed record FrameStream(SyncMessage[] Messages, int[] Cuts)
+{
+    public override string ToString() => $"FrameStream([{string.Join(", ", Messages.Select(m => m.Type))}], cuts [{string.Join(", ", Cuts)}])";
 }
