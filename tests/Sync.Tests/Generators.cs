@@ -1,3 +1,4 @@
+using Datom.Log.Entries;
 using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Sync.Noise;
@@ -126,6 +127,29 @@ public static class Generators
             from cuts in Gen.ListOf(Gen.Choose(0, 1 << 16))
             select new FrameStream(messages, [.. cuts]));
 
+    // ---- Histories (reconciliation) ----
+
+    /// <summary>
+    /// A random multi-author history and two logs that hold parts of it. Devices append (an author
+    /// with two devices forks when both append without syncing; a device holding two heads of its
+    /// author merges them) and gossip with each other; each log is the union of some devices'
+    /// holdings, so logs overlap, differ, or are disjoint, and every log is closed under parents.
+    /// </summary>
+    public static Arbitrary<History> Histories() =>
+        Arb.From(
+            from authors in Gen.Choose(1, 4)
+            from seeds in Gen.ArrayOf(Key32, authors)
+            from forked in Gen.ArrayOf(ArbMap.Default.GeneratorFor<bool>(), authors)
+            from steps in Gen.ListOf(
+                from kind in Gen.Choose(0, 99)
+                from x in Gen.Choose(0, 99)
+                from y in Gen.Choose(0, 99)
+                select (kind, x, y))
+            from holdersA in Gen.Choose(1, 255)
+            from holdersB in Gen.Choose(1, 255)
+            from partitioned in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+            select new History(seeds, forked, [.. steps.Take(60)], holdersA, holdersB, partitioned));
+
     private static byte[] Seeded(int length, int seed)
     {
         var bytes = new byte[length];
@@ -138,4 +162,79 @@ public static class Generators
 public sealed record FrameStream(SyncMessage[] Messages, int[] Cuts)
 {
     public override string ToString() => $"FrameStream([{string.Join(", ", Messages.Select(m => m.Type))}], cuts [{string.Join(", ", Cuts)}])";
+}
+
+/// <summary>
+/// The recipe of a history (see <see cref="Generators.Histories"/>); <see cref="Build"/> makes the
+/// signed entries, deterministically.
+/// </summary>
+/// <param name="Partitioned">Devices gossip only with devices of the same parity, A is the even devices and B the odd: disjoint logs.</param>
+public sealed record History(byte[][] AuthorSeeds, bool[] Forked, (int Kind, int A, int B)[] Steps, int HoldersA, int HoldersB, bool Partitioned)
+{
+    public override string ToString() =>
+        $"History({AuthorSeeds.Length} authors, forked [{string.Join(",", Forked)}], {Steps.Length} steps: {string.Join(" ", Steps.Select(s => $"{s.Kind}/{s.A}/{s.B}"))}, A={HoldersA}, B={HoldersB}, partitioned={Partitioned})";
+
+    /// <summary>All entries in creation (topological) order, and the hashes each log holds.</summary>
+    public (List<Entry> All, HashSet<EntryHash> A, HashSet<EntryHash> B) Build()
+    {
+        var identities = AuthorSeeds.Select(s => NodeIdentity.FromSeed(s)).ToArray();
+        try
+        {
+            // Devices: each author has one, or two if forked.
+            var devices = new List<(int Author, HashSet<EntryHash> Holds)>();
+            for (var a = 0; a < identities.Length; a++)
+            {
+                devices.Add((a, []));
+                if (Forked[a])
+                    devices.Add((a, []));
+            }
+            var all = new List<Entry>();
+            var byHash = new Dictionary<EntryHash, Entry>();
+            ulong clock = 1_000;
+            foreach (var (kind, x, y) in Steps)
+            {
+                var d = devices[x % devices.Count];
+                if (kind < 70)
+                {
+                    var author = identities[d.Author];
+                    var own = d.Holds.Select(h => byHash[h]).Where(e => e.Author == author.Id).ToList();
+                    var heads = own.Where(e => !own.Any(o => o.Parents.Contains(e.Hash))).ToList();
+                    var parents = heads.Select(h => h.Hash).ToList();
+                    // Sometimes a causal link to another author's entry the device holds.
+                    var others = d.Holds.Select(h => byHash[h]).Where(e => e.Author != author.Id).ToList();
+                    if (others.Count > 0 && y % 2 == 0)
+                        parents.Add(others[y % others.Count].Hash);
+                    var seq = heads.Count == 0 ? 1UL : heads.Max(h => h.Seq) + 1;
+                    var entry = Entry.Create(author, seq, new EntityId(11, (ulong)all.Count), new HlcTimestamp(++clock << 16), parents,
+                        [new LogDatom(new EntityId(12, (ulong)all.Count), "h/n", Value.Long(all.Count), true)]);
+                    all.Add(entry);
+                    byHash[entry.Hash] = entry;
+                    d.Holds.Add(entry.Hash);
+                }
+                else
+                {
+                    // Gossip: device x learns everything device y holds.
+                    var other = devices[y % devices.Count];
+                    if (!Partitioned || (x % devices.Count) % 2 == (y % devices.Count) % 2)
+                        d.Holds.UnionWith(other.Holds);
+                }
+            }
+            HashSet<EntryHash> Union(int mask)
+            {
+                var set = new HashSet<EntryHash>();
+                for (var i = 0; i < devices.Count; i++)
+                {
+                    if ((mask & (1 << (i % 8))) != 0)
+                        set.UnionWith(devices[i].Holds);
+                }
+                return set;
+            }
+            return Partitioned ? (all, Union(0x55), Union(0xAA)) : (all, Union(HoldersA), Union(HoldersB));
+        }
+        finally
+        {
+            foreach (var identity in identities)
+                identity.Dispose();
+        }
+    }
 }
