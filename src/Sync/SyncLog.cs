@@ -66,4 +66,7 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 4219, Level = LogLevel.Error, Message = "sync: accepting connections failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4220, Level = LogLevel.Error, Message = "sync: a connection with {Where} failed unexpectedly")]
+    public static partial void UnexpectedFault(ILogger logger, object where, Exception exception);
 }

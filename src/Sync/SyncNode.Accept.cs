@@ -88,6 +88,10 @@ public sealed partial class SyncNode
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            SyncLog.UnexpectedFault(_logger, where, e);
+        }
         finally
         {
             await connection.DisposeAsync().ConfigureAwait(false);

@@ -93,6 +93,12 @@ public sealed partial class SyncNode
                 {
                     break;
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Whatever went wrong, this address is dialed again later: the loop never dies.
+                    SyncLog.UnexpectedFault(_logger, target.Address, e);
+                    (error, reason) = (SyncError.ConnectionClosed, e.Message);
+                }
                 finally
                 {
                     ReleaseOutbound();

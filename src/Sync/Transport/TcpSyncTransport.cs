@@ -60,19 +60,29 @@ public sealed class TcpSyncTransport : ISyncTransport
         var remote = socket.RemoteEndPoint!;
         return new TransportConnection(new DuplexPipe(reader, writer), local, remote, async () =>
         {
+            // Closing never throws: the peer may have reset the connection, and whatever was not
+            // flushed by then is lost either way.
+            try
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
             try
             {
                 socket.Shutdown(SocketShutdown.Both);
             }
-            catch (SocketException)
-            {
-                // Already reset by the peer: closing is all that is left.
-            }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
             }
-            await reader.CompleteAsync().ConfigureAwait(false);
-            await writer.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
             await stream.DisposeAsync().ConfigureAwait(false);
         });
     }
