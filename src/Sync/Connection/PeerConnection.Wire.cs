@@ -11,6 +11,9 @@ internal sealed partial class PeerConnection
     /// <summary>The writer gathers up to this much of waiting frames before encrypting and flushing.</summary>
     private const int CoalesceBytes = 256 << 10;
 
+    /// <summary>1 while the reader waits for room to hand on entries (so not reading is not the peer's silence).</summary>
+    private int _readerStalled;
+
     /// <summary>
     /// The one reader loop: takes whole Noise messages off the socket, decrypts each into the
     /// plaintext buffer, and takes whole frames off that. A frame's length is checked the moment its
@@ -83,7 +86,21 @@ internal sealed partial class PeerConnection
         switch (message)
         {
             case EntriesMessage or SyncDoneMessage:
-                await _inbound.Writer.WriteAsync(message, token).ConfigureAwait(false);
+                if (!_inbound.Writer.TryWrite(message))
+                {
+                    // Verification is behind (or the peer is throttled): stop reading, which pushes
+                    // back through TCP. The silence that follows is ours, not the peer's.
+                    Volatile.Write(ref _readerStalled, 1);
+                    try
+                    {
+                        await _inbound.Writer.WriteAsync(message, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _lastReceivedTicks, _options.Time.GetTimestamp());
+                        Volatile.Write(ref _readerStalled, 0);
+                    }
+                }
                 break;
             case PingMessage ping:
                 // A Pong is advisory: if the queue is full, the traffic already shows we are alive.
@@ -165,7 +182,7 @@ internal sealed partial class PeerConnection
         {
             await Task.Delay(period, time, token).ConfigureAwait(false);
             var now = time.GetTimestamp();
-            var silent = time.GetElapsedTime(Volatile.Read(ref _lastReceivedTicks), now);
+            var silent = Volatile.Read(ref _readerStalled) != 0 ? TimeSpan.Zero : time.GetElapsedTime(Volatile.Read(ref _lastReceivedTicks), now);
             if (silent > _options.IdleTimeout)
                 SyncThrow.Error(SyncError.IdleTimeout, $"nothing arrived from the peer for {silent.TotalSeconds:0.#} s");
             if (time.GetElapsedTime(Volatile.Read(ref _lastSentTicks), now) >= _options.PingInterval || silent >= _options.PingInterval)

@@ -90,6 +90,25 @@ public sealed class LimitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_peer_that_goes_silent_after_the_handshake_is_dropped_at_the_idle_timeout()
+    {
+        var mesh = MeshKey.Generate();
+        await using var n = await TestNode.StartAsync(mesh, Options with { PingInterval = TimeSpan.FromMilliseconds(100), IdleTimeout = TimeSpan.FromMilliseconds(400) });
+        using var mute = NodeIdentity.Generate();
+        using var muteSync = SyncIdentity.Create(mute);
+        await using var peer = await RawPeer.ConnectAsync(TcpSyncTransport.Instance, n.EndPoint);
+        var (transport, _) = await peer.InitiateAsync(mesh.Bytes.ToArray(), muteSync.StaticKey, muteSync.Hello(FrameLimits.Default, "mute"));
+        var sw = Stopwatch.StartNew();
+        var received = await peer.ReceiveAsync(transport, m => m is GoodbyeMessage, Bound);
+        Assert.True(await peer.ClosedWithinAsync(Bound));
+        output.WriteLine($"dropped after {sw.ElapsedMilliseconds} ms; it was sent {string.Join(", ", received.Select(m => m.Type))}");
+        Assert.Equal(SyncError.IdleTimeout, received.OfType<GoodbyeMessage>().Single().Error);
+        Assert.Contains(received, m => m is PingMessage);
+        Assert.InRange(sw.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
+        transport.Dispose();
+    }
+
+    [Fact]
     public async Task Repeated_failed_handshakes_get_an_address_refused_for_a_while()
     {
         var mesh = MeshKey.Generate();

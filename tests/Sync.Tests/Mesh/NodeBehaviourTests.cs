@@ -2,6 +2,7 @@ using System.Net;
 using Datom.Log;
 using Datom.Log.Identity;
 using Datom.Log.Storage;
+using Datom.Sync.Protocol;
 using Datom.Sync.Tests.Support;
 using Datom.Sync.Transport;
 using Xunit;
@@ -44,6 +45,26 @@ public sealed class NodeBehaviourTests
         var target = a.Sync.Targets().Single();
         Assert.Equal(identityB.Id, target.NodeId);
         Assert.Equal(PeerTargetState.Connected, target.State);
+    }
+
+    [Fact]
+    public async Task Nodes_of_different_meshes_exchange_nothing_and_say_why()
+    {
+        var network = new MemorySyncTransport();
+        await using var a = await TestNode.StartAsync(MeshKey.Generate(), Simulated(network));
+        await using var b = await TestNode.StartAsync(MeshKey.Generate(), Simulated(network));
+        await a.AppendAsync(1);
+        await b.AppendAsync(2);
+        b.Sync.AddPeer(a.Address);
+        await Eventually.TrueAsync(() => a.Logger.Has(4203) && b.Logger.Has(4203), Bound, "both sides log the failed handshake");
+        await Task.Delay(100);
+        Assert.Contains(a.Logger.MessagesWith(4203), m => m.Contains("MeshKeyMismatch", StringComparison.Ordinal));
+        Assert.Contains(b.Logger.MessagesWith(4203), m => m.Contains("HandshakeRejected", StringComparison.Ordinal));
+        Assert.Empty(a.Sync.Peers());
+        Assert.Empty(b.Sync.Peers());
+        Assert.Equal(1, a.Log.Count);
+        Assert.Equal(1, b.Log.Count);
+        Assert.Equal(SyncError.HandshakeRejected, b.Sync.Targets().Single().LastError);
     }
 
     [Fact]
