@@ -44,6 +44,9 @@ internal sealed class SendPlan
 /// </remarks>
 internal sealed class Reconciler(DatomLog log, FrameLimits limits)
 {
+    /// <summary>An author the puller lacks entirely is walked entry by entry up to this size, else sent whole by a store scan.</summary>
+    private const int WalkWholeAuthorLimit = 4096;
+
     /// <summary>This node's summary, capped by <see cref="FrameLimits"/> (see there for what capping costs).</summary>
     public IReadOnlyList<AuthorHeads> Summary()
     {
@@ -87,7 +90,12 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
         {
             if (!theirs.TryGetValue(ours.Author, out var their) || their.Heads.Count == 0)
             {
-                plan.WholeAuthors.Add(ours.Author);
+                // A small author is listed entry by entry (so a small plan is sorted, not found by
+                // scanning the whole store); a large one is taken whole by the scan.
+                if (ours.Entries <= WalkWholeAuthorLimit)
+                    Walk(ours.Heads, [], plan.Entries);
+                else
+                    plan.WholeAuthors.Add(ours.Author);
                 continue;
             }
             var named = new HashSet<EntryHash>(their.Heads.Select(h => h.Hash));
