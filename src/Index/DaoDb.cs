@@ -31,6 +31,10 @@ public sealed class DaoDb : IDisposable
     private readonly SemaphoreSlim _txGate = new(1, 1);
     private Exception? _failure;
 
+    // Entries indexed and published to subscribers: what WaitForAsync waits for, so that a caller who
+    // waits and then stops listening cannot miss a change.
+    private long _published;
+
     private DaoDb(DatomLog log, IndexStore store)
     {
         _log = log;
@@ -121,6 +125,9 @@ public sealed class DaoDb : IDisposable
         return new CurrentView(_store.Snapshot(), op => op.Time.UnixMilliseconds > limit);
     }
 
+    /// <summary>The competing values of cardinality-one attributes that concurrent branches left (a query source).</summary>
+    public ConflictsView Conflicts() => new(_store.Snapshot());
+
     /// <summary>Every assertion and retraction with its transaction.</summary>
     public HistoryView History() => new(_store.Snapshot());
 
@@ -153,7 +160,7 @@ public sealed class DaoDb : IDisposable
     /// <summary>Waits until the index holds at least <paramref name="entries"/> log entries.</summary>
     public async Task WaitForAsync(long entries, CancellationToken cancellationToken = default)
     {
-        while (_store.AppliedEntries < entries)
+        while (Interlocked.Read(ref _published) < entries)
         {
             if (_failure is not null)
                 throw new InvalidOperationException("the index stopped: " + _failure.Message, _failure);
@@ -162,7 +169,7 @@ public sealed class DaoDb : IDisposable
             Applied += OnApplied;
             try
             {
-                if (_store.AppliedEntries >= entries)
+                if (Interlocked.Read(ref _published) >= entries)
                     break;
                 await tcs.Task.WaitAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
             }
@@ -186,13 +193,17 @@ public sealed class DaoDb : IDisposable
                 var applied = _store.AppliedEntries;
                 var batch = _log.EntriesFrom((int)applied, BatchEntries);
                 if (batch.Count == 0)
+                {
+                    Interlocked.Exchange(ref _published, applied);
                     return;
+                }
                 _store.Apply(batch, applied + batch.Count, ForksCompletedBy(_log, batch));
                 if (Subscriptions.Count > 0)
                 {
                     var forkedAuthors = _log.Forks().Select(f => f.Author).ToHashSet();
                     Subscriptions.OnApplied(batch, _store.Snapshot(), e => forkedAuthors.Contains(e.Author));
                 }
+                Interlocked.Exchange(ref _published, applied + batch.Count);
                 Applied?.Invoke(applied + batch.Count);
             }
         }

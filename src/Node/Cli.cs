@@ -21,6 +21,8 @@ internal static class Cli
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(TransactCommand.Create());
         root.Subcommands.Add(LogCommand.Create());
+        root.Subcommands.Add(QueryCommand.CreateQuery());
+        root.Subcommands.Add(QueryCommand.CreatePull());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
@@ -62,6 +64,9 @@ internal static class Cli
             case LogFailedException f:
                 Console.Error.WriteLine($"datom: {f.Message}: {f.InnerException?.Message}");
                 return ExitCodes.Unavailable;
+            case Datom.Index.Query.QueryException q:
+                Console.Error.WriteLine($"datom: {q.Message}");
+                return ExitCodes.Failed;
             case Datom.Index.Transactions.TxDataException t:
                 Console.Error.WriteLine($"datom: {t.Message}");
                 return ExitCodes.Failed;

@@ -9,6 +9,7 @@ public sealed class AttributeDictionary
     private readonly Lock _gate = new();
     private readonly Dictionary<string, uint> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
+    private Datom.Log.Edn.Keyword?[] _keywords = [];
 
     public AttributeDictionary(IEnumerable<string>? names = null)
     {
@@ -49,6 +50,22 @@ public sealed class AttributeDictionary
     {
         lock (_gate)
             return id >= 1 && id <= _names.Count ? _names[(int)id - 1] : throw new KeyNotFoundException($"no attribute with local id {id}");
+    }
+
+    /// <summary>The attribute's keyword, parsed once per id (reads are hot: every datom a query sees).</summary>
+    public Datom.Log.Edn.Keyword Keyword(uint id)
+    {
+        var cache = Volatile.Read(ref _keywords);
+        if (id < cache.Length && cache[id] is { } k)
+            return k;
+        var keyword = Datom.Log.Edn.Keyword.Parse(Name(id));
+        lock (_gate)
+        {
+            if (_keywords.Length <= id)
+                Array.Resize(ref _keywords, Math.Max((int)id + 1, _keywords.Length * 2));
+            _keywords[id] = keyword;
+        }
+        return keyword;
     }
 
     public IReadOnlyList<string> Names()

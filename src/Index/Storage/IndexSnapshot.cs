@@ -14,6 +14,9 @@ public sealed class IndexSnapshot
     /// <summary>Every key of one order that starts with <paramref name="prefix"/>, in order, each once.</summary>
     public KeyScan Scan(IndexOrder order, byte[] prefix) => new(new MergeCursor(_state.Runs(order)), prefix);
 
+    /// <summary>A raw cursor over one order (the caller seeks and disposes it).</summary>
+    public MergeCursor Cursor(IndexOrder order) => new(_state.Runs(order));
+
     /// <summary>Number of keys in one order (an upper bound on datoms: it counts every operation).</summary>
     public long Count(IndexOrder order) => _state.Runs(order).Sum(r => r.Count);
 }

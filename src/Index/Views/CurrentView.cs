@@ -104,20 +104,111 @@ public class CurrentView : IDatomView
                 yield break;
         }
         var (order, prefix) = Plan(e, attr, v);
+        // When the scan covers every value of each [e a] it meets (EAVT or AEVT without a value),
+        // the cardinality-one winner is decided within the scan; otherwise it is checked per datom.
+        var grouped = v is null && order is IndexOrder.Eavt or IndexOrder.Aevt;
+        var group = new List<DatomOp>();
+        using var probe = new WinnerProbe(_snapshot);
         foreach (var op in LiveOps(order, prefix))
         {
             // Bound components after the prefix (e.g. v given with e in EAVT) are checked here.
-            if (e is not null && op.E != e.Value)
+            if ((e is not null && op.E != e.Value) || (attr is not null && op.A != attr.Value) || (v is not null && !op.V.Equals(v.Value)))
                 continue;
-            if (attr is not null && op.A != attr.Value)
+            if (!grouped)
+            {
+                if (IsCardinalityOne(op.A) && !probe.OnlyValue(op) && !IsWinner(op))
+                    continue;
+                yield return ToDatom(op);
                 continue;
-            if (v is not null && !op.V.Equals(v.Value))
-                continue;
-            var keyword = Keyword.Parse(_snapshot.Attributes.Name(op.A));
-            if (!IsCardinalityOneWinner(op, keyword, order))
-                continue;
-            yield return new IndexDatom(op.E, keyword, op.V, op.Tx, true);
+            }
+            if (group.Count > 0 && (group[0].E != op.E || group[0].A != op.A))
+            {
+                foreach (var d in Resolve(group))
+                    yield return d;
+                group.Clear();
+            }
+            group.Add(op);
         }
+        foreach (var d in Resolve(group))
+            yield return d;
+    }
+
+    /// <summary>The live values of one [e a]: all of them, or for cardinality one the latest assertion.</summary>
+    private IEnumerable<IndexDatom> Resolve(List<DatomOp> group)
+    {
+        if (group.Count == 0)
+            yield break;
+        if (group.Count == 1 || !IsCardinalityOne(group[0].A))
+        {
+            foreach (var op in group)
+                yield return ToDatom(op);
+            yield break;
+        }
+        var winner = group[0];
+        for (var i = 1; i < group.Count; i++)
+        {
+            if (Later(group[i], winner))
+                winner = group[i];
+        }
+        yield return ToDatom(winner);
+    }
+
+    /// <summary>
+    /// A reusable EAVT cursor that answers "is this the only datom [e a] has ever had?" from raw key
+    /// bytes, without decoding: true for nearly every datom, and then no winner needs choosing.
+    /// </summary>
+    private sealed class WinnerProbe(IndexSnapshot snapshot) : IDisposable
+    {
+        private readonly byte[] _prefix = new byte[EntityId.Size + 4];
+        private MergeCursor? _cursor;
+
+        public bool OnlyValue(in DatomOp op)
+        {
+            _cursor ??= snapshot.Cursor(IndexOrder.Eavt);
+            op.E.Format(_prefix);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(EntityId.Size), op.A);
+            if (!_cursor.Seek(_prefix) || !_cursor.Current.StartsWith(_prefix))
+                return false;
+            var first = _cursor.Current;
+            var firstLength = KeyCodec.DatomLength(first);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(firstLength);
+            try
+            {
+                first[..firstLength].CopyTo(buffer);
+                while (_cursor.Next() && _cursor.Current.StartsWith(_prefix))
+                {
+                    var key = _cursor.Current;
+                    if (!key[..KeyCodec.DatomLength(key)].SequenceEqual(buffer.AsSpan(0, firstLength)))
+                        return false; // a second value, live or not: let the full check decide
+                }
+                return true;
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        public void Dispose() => _cursor?.Dispose();
+    }
+
+    private IndexDatom ToDatom(in DatomOp op) => new(op.E, _snapshot.Attributes.Keyword(op.A), op.V, op.Tx, true);
+
+    private bool IsCardinalityOne(uint attr)
+    {
+        var schema = Attribute(_snapshot.Attributes.Keyword(attr));
+        return schema is not null && !schema.Many;
+    }
+
+    /// <summary>Is this live value of a cardinality-one [e a] the latest asserted one?</summary>
+    private bool IsWinner(in DatomOp op)
+    {
+        foreach (var other in LiveOps(IndexOrder.Eavt, KeyCodec.Prefix(IndexOrder.Eavt, op.E, op.A, null)))
+        {
+            if (!other.V.Equals(op.V) && Later(other, op))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>The live values of a cardinality-one <c>[e a]</c> when there are several: concurrent, competing assertions.</summary>
@@ -134,10 +225,11 @@ public class CurrentView : IDatomView
     {
         using var scan = _snapshot.Scan(order, prefix);
         byte[]? group = null;
+        var groupLength = 0;
         DatomOp? last = null;
         while (scan.MoveNext())
         {
-            var (newGroup, op) = Read(scan, order, ref group);
+            var (newGroup, op) = Read(scan, order, ref group, ref groupLength);
             if (newGroup)
             {
                 if (last is { Added: true } live)
@@ -152,31 +244,20 @@ public class CurrentView : IDatomView
     }
 
     /// <summary>Decodes the current key and says whether it starts a new datom group (updating <paramref name="group"/>).</summary>
-    private static (bool NewGroup, DatomOp Op) Read(KeyScan scan, IndexOrder order, ref byte[]? group)
+    private static (bool NewGroup, DatomOp Op) Read(KeyScan scan, IndexOrder order, ref byte[]? group, ref int groupLength)
     {
         var key = scan.Current;
         var datomPart = key[..KeyCodec.DatomLength(key)];
-        var isNew = group is null || !datomPart.SequenceEqual(group);
+        var isNew = group is null || !datomPart.SequenceEqual(group.AsSpan(0, groupLength));
         if (isNew)
-            group = datomPart.ToArray();
-        return (isNew, KeyCodec.Decode(order, key));
-    }
-
-    private bool IsCardinalityOneWinner(DatomOp op, Keyword attribute, IndexOrder order)
-    {
-        var schema = Attribute(attribute);
-        if (schema is null || schema.Many)
-            return true;
-        // Compare with every live value of [e a]; the latest assertion wins.
-        foreach (var other in LiveOps(IndexOrder.Eavt, KeyCodec.Prefix(IndexOrder.Eavt, op.E, op.A, null)))
         {
-            if (other.V.Equals(op.V))
-                continue;
-            if (Later(other, op))
-                return false;
+            // One buffer per scan, grown as needed: no allocation per datom group.
+            if (group is null || group.Length < datomPart.Length)
+                group = new byte[Math.Max(64, datomPart.Length * 2)];
+            datomPart.CopyTo(group);
+            groupLength = datomPart.Length;
         }
-        _ = order;
-        return true;
+        return (isNew, KeyCodec.Decode(order, key));
     }
 
     private static bool Later(in DatomOp x, in DatomOp y) =>

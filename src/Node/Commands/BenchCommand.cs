@@ -23,6 +23,20 @@ internal static class BenchCommand
         log.SetAction((parse, cancellationToken) =>
             LogBench.RunAsync(parse.GetValue(dir), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(format) == "json", cancellationToken));
         command.Subcommands.Add(log);
+
+        var shared = new Option<string?>("--shared") { Description = "The shared folder beside the repository (default: ../shared, or $DATOM_SHARED)", HelpName = "DIR" };
+        var runs = new Option<int>("--runs") { Description = "Runs per query (the median is reported)", DefaultValueFactory = _ => 15 };
+        var queryFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
+        queryFormat.AcceptOnlyFromAmong("table", "json");
+        var query = new Command("query", "DataScript's benchmark workload (q1-q4, qpred1/2 and the load), run by DataScript under node and by this build on the same data, with the ratios.")
+        {
+            shared,
+            runs,
+            queryFormat,
+        };
+        query.SetAction((parse, cancellationToken) =>
+            QueryBench.RunAsync(parse.GetValue(shared), parse.GetValue(runs), parse.GetValue(queryFormat) == "json", cancellationToken));
+        command.Subcommands.Add(query);
         return command;
     }
 }

@@ -144,7 +144,12 @@ public class ConvergenceTests
                 Assert.Equal(log.Forks().Count, db.Current().Match(null, Keyword.Parse("fork/seq"), null).Count());
                 retractions += history.Sum(h => h.Datoms.Count(d => !d.Added));
                 var view = db.Current();
-                conflicts += Enumerable.Range(0, 3).Count(i => view.Conflicts(new Log.Model.EntityId(0xE, (ulong)i), Keyword.Parse("t/one")).Count > 1);
+                var contested = Enumerable.Range(0, 3).Count(i => view.Conflicts(new Log.Model.EntityId(0xE, (ulong)i), Keyword.Parse("t/one")).Count > 1);
+                conflicts += contested;
+                // The conflicts view, a query source, shows exactly the contested [e a] pairs.
+                Assert.Equal(contested, db.Conflicts().Match(null, Keyword.Parse("t/one"), null).Select(d => d.E).Distinct().Count());
+                Assert.True(db.Conflicts().Match(null, Keyword.Parse("t/one"), null).Count() >= 2 * contested);
+                Assert.Empty(db.Conflicts().Match(null, Keyword.Parse("t/many"), null));
             }
         }
         Assert.True(forks > 0, "no fork in any history");

@@ -1,0 +1,175 @@
+using Datom.Index.Schema;
+using Datom.Log.Edn;
+using Datom.Log.Model;
+
+namespace Datom.Index.Query;
+
+/// <summary>
+/// Pulls entities with a pattern (https://docs.datomic.com/query/query-pull.html): attributes that
+/// an entity lacks are left out unless they have a :default; cardinality-many attributes and
+/// reverse references give lists (a reverse reference through a component attribute gives the
+/// one owner); a reference without a nested pattern gives <c>{:db/id e}</c>, except a component,
+/// which is pulled whole and recursively. Recursion (<c>{:friend 3}</c>, <c>{:friend ...}</c>)
+/// applies the enclosing pattern again up to the limit; an entity met again on the same path gives
+/// <c>{:db/id e}</c>, so cycles end.
+/// </summary>
+internal sealed class Puller(IDatomView view, RunContext run)
+{
+    private static readonly Keyword DbId = Keyword.Intern("db", "id");
+
+    // Entities on the path from the root being pulled, and how deep each recursive spec has gone.
+    private readonly HashSet<EntityId> _path = [];
+    private readonly Dictionary<PullAttr, int> _depth = [];
+
+    /// <summary>The entity's map, or null when the pattern finds nothing on it (no attribute, no default, no :db/id).</summary>
+    public PullMap? Pull(PullPattern pattern, EntityId e)
+    {
+        var map = PullEntity(pattern, e);
+        return map.Count == 0 ? null : map;
+    }
+
+    private PullMap PullEntity(PullPattern pattern, EntityId e)
+    {
+        var map = new PullMap();
+        _path.Add(e);
+        try
+        {
+            if (pattern.Wildcard)
+                PullWildcard(e, map);
+            foreach (var attr in pattern.Attrs)
+                PullOne(pattern, attr, e, map);
+        }
+        finally
+        {
+            _path.Remove(e);
+        }
+        return map;
+    }
+
+    private void PullWildcard(EntityId e, PullMap map)
+    {
+        map.Set(DbId, e);
+        Keyword? current = null;
+        AttributeSchema? schema = null;
+        List<object?>? many = null;
+        foreach (var d in view.Match(e, null, null))
+        {
+            if (current is null || d.A != current)
+            {
+                current = d.A;
+                schema = run.Schema(view, d.A);
+                many = null;
+            }
+            var value = schema is { IsRef: true } && d.V.Type == Log.Model.ValueType.Ref
+                ? Ref(d.V.AsRef, null, schema.IsComponent)
+                : Conversions.ToClr(d.V);
+            if (schema is { Many: true })
+            {
+                if (many is null)
+                {
+                    many = [];
+                    map.Set(d.A, many);
+                }
+                if (many.Count < PullAttr.DefaultLimit)
+                    many.Add(value);
+            }
+            else
+            {
+                map.Set(d.A, value);
+            }
+        }
+    }
+
+    private void PullOne(PullPattern enclosing, PullAttr attr, EntityId e, PullMap map)
+    {
+        if (attr.IsDbId)
+        {
+            map.Set(attr.Key, e);
+            return;
+        }
+        var schema = run.Schema(view, attr.Attr)
+            ?? throw new QueryException($"pull: {(attr.Reverse ? attr.Key : attr.Attr)} is not an attribute", null, enclosing.Text);
+        if (attr.Reverse && !schema.IsRef)
+            throw new QueryException($"pull: {attr.Key} is a reverse reference, but {attr.Attr} is not a ref attribute", null, enclosing.Text);
+
+        // A recursive spec pulls with the enclosing pattern, one level deeper each time.
+        PullPattern? sub = attr.Sub;
+        var recursive = attr.RecursionLimit > 0;
+        if (recursive)
+        {
+            var depth = _depth.GetValueOrDefault(attr);
+            if (depth >= attr.RecursionLimit)
+                return;
+            sub = enclosing;
+            _depth[attr] = depth + 1;
+        }
+        try
+        {
+            if (attr.Reverse)
+            {
+                var owners = new List<object?>();
+                foreach (var d in view.Match(null, attr.Attr, Value.Ref(e)))
+                {
+                    if (owners.Count >= attr.Limit)
+                        break;
+                    owners.Add(Ref(d.E, sub, component: false, recursive));
+                }
+                if (owners.Count == 0)
+                    SetDefault(attr, map);
+                else if (schema.IsComponent)
+                    map.Set(attr.Key, owners[0]);
+                else
+                    map.Set(attr.Key, owners);
+                return;
+            }
+
+            var values = new List<object?>();
+            foreach (var d in view.Match(e, attr.Attr, null))
+            {
+                if (schema.Many && values.Count >= attr.Limit)
+                    break;
+                values.Add(schema.IsRef && d.V.Type == Log.Model.ValueType.Ref
+                    ? Ref(d.V.AsRef, sub, schema.IsComponent, recursive)
+                    : Conversions.ToClr(d.V));
+                if (!schema.Many)
+                    break;
+            }
+            if (values.Count == 0)
+                SetDefault(attr, map);
+            else
+                map.Set(attr.Key, schema.Many ? values : values[0]);
+        }
+        finally
+        {
+            if (recursive)
+                _depth[attr]--;
+        }
+    }
+
+    private static void SetDefault(PullAttr attr, PullMap map)
+    {
+        if (attr.HasDefault)
+            map.Set(attr.Key, attr.Default);
+    }
+
+    private PullMap Ref(EntityId target, PullPattern? sub, bool component, bool recursive = false)
+    {
+        if (_path.Contains(target) && (recursive || (component && sub is null)))
+            return IdOnly(target);
+        if (sub is not null)
+        {
+            var nested = PullEntity(sub, target);
+            return nested.Count == 0 ? IdOnly(target) : nested;
+        }
+        if (component)
+            return PullEntity(PullPattern.All, target);
+        return IdOnly(target);
+    }
+
+    private static PullMap IdOnly(EntityId e)
+    {
+        var m = new PullMap();
+        m.Set(DbId, e);
+        return m;
+    }
+}

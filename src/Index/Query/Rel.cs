@@ -1,0 +1,162 @@
+using System.Buffers;
+
+namespace Datom.Index.Query;
+
+/// <summary>
+/// A relation: rows of <see cref="Width"/> cells stored one after another in one pooled array, so
+/// that extending a row is a copy into the next free place and no row is an object of its own.
+/// Slots a row has not bound are nil. The owner releases it when done (the array goes back to the
+/// pool, cleared).
+/// </summary>
+internal sealed class Rel
+{
+    private QValue[] _data;
+
+    public Rel(int width, int capacity = 8)
+    {
+        Width = width;
+        _data = width == 0 ? [] : ArrayPool<QValue>.Shared.Rent(Math.Max(capacity, 1) * width);
+    }
+
+    public int Width { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>The cells: row i is [i * Width, (i + 1) * Width).</summary>
+    public QValue[] Data => _data;
+
+    /// <summary>One row of nils: what a clause list starts from when nothing is bound.</summary>
+    public static Rel Unit(int width)
+    {
+        var r = new Rel(width, 1);
+        r.Next();
+        r.Commit();
+        return r;
+    }
+
+    public ReadOnlySpan<QValue> Row(int i) => new(_data, i * Width, Width);
+
+    public Span<QValue> RowForWrite(int i) => new(_data, i * Width, Width);
+
+    public QValue Cell(int row, int slot) => _data[(row * Width) + slot];
+
+    /// <summary>The place for one more row, not yet counted: fill it, then <see cref="Commit"/> (or leave it to be overwritten).</summary>
+    public Span<QValue> Next()
+    {
+        Ensure(Count + 1);
+        return new Span<QValue>(_data, Count * Width, Width);
+    }
+
+    public void Commit() => Count++;
+
+    /// <summary>Appends a copy of <paramref name="row"/> and returns it for changes.</summary>
+    public Span<QValue> Add(ReadOnlySpan<QValue> row)
+    {
+        var next = Next();
+        row.CopyTo(next);
+        Count++;
+        return next;
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> rows (filters compact rows in place).</summary>
+    public void Truncate(int count)
+    {
+        if (count < Count && Width > 0)
+            Array.Clear(_data, count * Width, (Count - count) * Width);
+        Count = count;
+    }
+
+    public void Release()
+    {
+        if (_data.Length > 0)
+            ArrayPool<QValue>.Shared.Return(_data, clearArray: true);
+        _data = [];
+        Count = 0;
+    }
+
+    private void Ensure(int rows)
+    {
+        var needed = rows * Width;
+        if (needed <= _data.Length)
+            return;
+        var bigger = ArrayPool<QValue>.Shared.Rent(Math.Max(needed, _data.Length * 2));
+        Array.Copy(_data, bigger, Count * Width);
+        if (_data.Length > 0)
+            ArrayPool<QValue>.Shared.Return(_data, clearArray: true);
+        _data = bigger;
+    }
+}
+
+/// <summary>
+/// Rows grouped by an entity: an open-addressing table from entity to the last row with it, and
+/// <see cref="Next"/> chaining back to the earlier rows (-1 ends a chain). Joins on an entity (the
+/// common case) use this instead of a general hash key.
+/// </summary>
+internal sealed class EntityIndex
+{
+    private readonly Log.Model.EntityId[] _keys;
+    private readonly int[] _heads; // row + 1; 0 is an empty slot
+    private readonly int _mask;
+
+    public EntityIndex(int rows)
+    {
+        var capacity = 16;
+        while (capacity < rows * 2)
+            capacity <<= 1;
+        _keys = new Log.Model.EntityId[capacity];
+        _heads = new int[capacity];
+        _mask = capacity - 1;
+        Next = new int[Math.Max(rows, 1)];
+    }
+
+    public int[] Next { get; }
+
+    public int Keys { get; private set; }
+
+    public void Add(Log.Model.EntityId e, int row)
+    {
+        var slot = Hash(e) & _mask;
+        while (_heads[slot] != 0 && _keys[slot] != e)
+            slot = (slot + 1) & _mask;
+        if (_heads[slot] == 0)
+        {
+            _keys[slot] = e;
+            Keys++;
+        }
+        Next[row] = _heads[slot] - 1;
+        _heads[slot] = row + 1;
+    }
+
+    /// <summary>The last row with <paramref name="e"/>, or -1.</summary>
+    public int Find(Log.Model.EntityId e)
+    {
+        var slot = Hash(e) & _mask;
+        while (true)
+        {
+            var head = _heads[slot];
+            if (head == 0)
+                return -1;
+            if (_keys[slot] == e)
+                return head - 1;
+            slot = (slot + 1) & _mask;
+        }
+    }
+
+    /// <summary>Each entity with its last row, in table order.</summary>
+    public IEnumerable<(Log.Model.EntityId Key, int Head)> Entries()
+    {
+        for (var i = 0; i < _heads.Length; i++)
+        {
+            if (_heads[i] != 0)
+                yield return (_keys[i], _heads[i] - 1);
+        }
+    }
+
+    // Entity ids are a random 64-bit prefix and a counter; a multiply-xorshift mixes both halves.
+    private static int Hash(Log.Model.EntityId e)
+    {
+        var h = (e.Prefix * 0x9E3779B97F4A7C15UL) ^ e.Counter;
+        h *= 0xBF58476D1CE4E5B9UL;
+        return (int)(h >> 33);
+    }
+}

@@ -1,0 +1,46 @@
+using Datom.Index.Query;
+using Datom.Index.Schema;
+using Datom.Index.Storage;
+using Datom.Log.Edn;
+using Datom.Log.Model;
+using IndexDatom = Datom.Index.Query.Datom;
+
+namespace Datom.Index.Views;
+
+/// <summary>
+/// The conflicts of the database, as a source a query can read: for every cardinality-one
+/// <c>[e a]</c> that concurrent branches gave several live values, all of those values (the one the
+/// current view shows among them). <c>[:find ?e ?v :in $ $c :where [$c ?e :user/name ?v]]</c> lists
+/// the competing names; an empty answer means no conflict.
+/// </summary>
+public sealed class ConflictsView(IndexSnapshot snapshot) : IDatomView
+{
+    private readonly CurrentView _current = new(snapshot);
+
+    public AttributeSchema? Attribute(Keyword ident) => _current.Attribute(ident);
+
+    public EntityId? Entid(Keyword ident) => _current.Entid(ident);
+
+    public Keyword? Ident(EntityId e) => _current.Ident(e);
+
+    public long Estimate(EntityId? e, Keyword? a, Value? v) => _current.Estimate(e, a, v);
+
+    public IEnumerable<IndexDatom> Match(EntityId? e, Keyword? a, Value? v)
+    {
+        // Every [e a] the current view sees once; keep those with more than one live value.
+        var seen = new HashSet<(EntityId, Keyword)>();
+        foreach (var d in _current.Match(e, a, v))
+        {
+            if (!seen.Add((d.E, d.A)) || _current.Attribute(d.A) is not { Many: false })
+                continue;
+            var live = _current.Conflicts(d.E, d.A);
+            if (live.Count < 2)
+                continue;
+            foreach (var c in live)
+            {
+                if (v is null || c.V.Equals(v.Value))
+                    yield return c;
+            }
+        }
+    }
+}

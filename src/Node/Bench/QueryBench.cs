@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Datom.Index;
+using Datom.Index.Query;
+using Datom.Index.Transactions;
+using Datom.Log;
+using Datom.Log.Edn;
+using Datom.Log.Identity;
+
+namespace Datom.Node.Bench;
+
+/// <summary>
+/// <c>datom bench query</c>: DataScript's own benchmark workload (../shared/bench/datascript), run by
+/// DataScript under node and by this build on the identical data, in the same run, with the ratios.
+/// </summary>
+internal static class QueryBench
+{
+    /// <summary>The queries of datascript-bench.js, with the same inputs.</summary>
+    private static readonly (string Name, string Query, string[] Args)[] Queries =
+    [
+        ("q1", "[:find ?e :where [?e :name \"Ivan\"]]", []),
+        ("q2", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]", []),
+        ("q2-switch", "[:find ?e ?a :where [?e :age ?a] [?e :name \"Ivan\"]]", []),
+        ("q3", "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a] [?e :sex :male]]", []),
+        ("q4", "[:find ?e ?l ?a :where [?e :name \"Ivan\"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]", []),
+        ("qpred1", "[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]", []),
+        ("qpred2", "[:find ?e ?s :in $ ?min_s :where [?e :salary ?s] [(> ?s ?min_s)]]", ["50000"]),
+    ];
+
+    public static async Task<int> RunAsync(string? sharedDir, int runs, bool json, CancellationToken cancellationToken)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "datom-bench-query-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            var reference = await RunDataScriptAsync(FindShared(sharedDir), work, runs, cancellationToken);
+            var people = Path.Combine(work, "people.edn");
+            var schema = Path.Combine(work, "people.schema.edn");
+            var options = TxDataParser.ReaderOptions("people.edn");
+            var schemaForm = EdnReader.ReadOne(File.ReadAllText(schema), options);
+            var entities = (EdnVector)EdnReader.ReadOne(File.ReadAllText(people), options)!;
+            // One transaction holds at most 1,000 people: an entry is capped at 1 MiB.
+            var batches = entities.Chunk(1000).Select(c => (object)new EdnVector(c)).ToList();
+
+            // Warm-up load into a scratch node: JIT and caches, as in a long-running daemon.
+            await LoadAsync(Path.Combine(work, "warm"), schemaForm, batches, cancellationToken);
+            var (loadMs, datoms, dir) = await LoadAsync(Path.Combine(work, "node"), schemaForm, batches, cancellationToken);
+
+            using var identity = NodeIdentity.Load(dir);
+            using var log = DatomLog.Open(dir, identity);
+            using var db = DaoDb.Open(dir, log);
+            var view = db.Current();
+            var results = new List<(string Name, double Ours, double Theirs, int Rows, int TheirRows)>();
+            foreach (var (name, text, args) in Queries)
+            {
+                var query = DatalogQuery.Parse(text);
+                var inputs = new List<object?> { view };
+                inputs.AddRange(args.Select(a => EdnReader.ReadOne(a)));
+                var rows = query.Run([.. inputs]).Count;
+                var samples = new double[runs];
+                for (var i = 0; i < runs; i++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    query.Run([.. inputs]);
+                    samples[i] = sw.Elapsed.TotalMilliseconds;
+                }
+                Array.Sort(samples);
+                var theirs = reference.GetProperty("queries").GetProperty(name);
+                results.Add((name, samples[runs / 2], theirs.GetProperty("median_ms").GetDouble(), rows, theirs.GetProperty("rows").GetInt32()));
+            }
+
+            var ourRate = datoms / (loadMs / 1000.0);
+            var theirRate = reference.GetProperty("datoms_per_s").GetDouble();
+            var q2 = results.First(r => r.Name == "q2").Ours;
+            var q2Switch = results.First(r => r.Name == "q2-switch").Ours;
+            if (json)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["datascript"] = reference.GetProperty("engine").GetString()!,
+                    ["datoms"] = datoms,
+                    ["load_datoms_per_s"] = Math.Round(ourRate),
+                    ["datascript_load_datoms_per_s"] = theirRate,
+                    ["load_ratio"] = Math.Round(ourRate / theirRate, 2),
+                    ["queries"] = results.ToDictionary(r => r.Name, r => new Dictionary<string, object>
+                    {
+                        ["median_ms"] = Math.Round(r.Ours, 3), ["datascript_median_ms"] = r.Theirs, ["speedup"] = Math.Round(r.Theirs / r.Ours, 2), ["rows"] = r.Rows,
+                    }),
+                    ["q2_switch_over_q2"] = Math.Round(q2Switch / q2, 3),
+                }));
+            }
+            else
+            {
+                Console.Out.WriteLine($"workload: {datoms} datoms ({entities.Count} people), {runs} runs per query, DataScript {reference.GetProperty("engine").GetString()}");
+                Console.Out.WriteLine($"{"",-10} {"datom ms",10} {"DataScript ms",14} {"speedup",8} {"rows",7}");
+                foreach (var r in results)
+                    Console.Out.WriteLine($"{r.Name,-10} {r.Ours,10:F3} {r.Theirs,14:F3} {r.Theirs / r.Ours,7:F1}x {r.Rows,7}{(r.Rows != r.TheirRows ? $" (DataScript: {r.TheirRows})" : "")}");
+                Console.Out.WriteLine($"load, durable: {ourRate,12:N0} datoms/s vs DataScript {theirRate:N0} datoms/s: {ourRate / theirRate:F2}x (target >= 3x)");
+                Console.Out.WriteLine($"q2-switch / q2: {q2Switch / q2:F2} (target <= 1.2)");
+            }
+            return results.Any(r => r.Rows != r.TheirRows) ? ExitCodes.Failed : ExitCodes.Ok;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<(double Ms, long Datoms, string Dir)> LoadAsync(string dir, object? schema, List<object> batches, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(dir);
+        using var identity = NodeIdentity.Create(dir);
+        using var log = DatomLog.Open(dir, identity);
+        using var db = DaoDb.Open(dir, log);
+        await db.TransactAsync(schema, cancellationToken);
+        long datoms = 0;
+        var sw = Stopwatch.StartNew();
+        foreach (var batch in batches)
+            datoms += (await db.TransactAsync(batch, cancellationToken)).Tx.Datoms.Count;
+        return (sw.Elapsed.TotalMilliseconds, datoms, dir);
+    }
+
+    private static string FindShared(string? given)
+    {
+        foreach (var candidate in new[] { given, Environment.GetEnvironmentVariable("DATOM_SHARED"), "../shared", "../../shared" })
+        {
+            if (candidate is not null && File.Exists(Path.Combine(candidate, "bench", "datascript", "datascript-bench.js")))
+                return Path.GetFullPath(candidate);
+        }
+        throw new CliException(ExitCodes.Unavailable, "cannot find shared/bench/datascript (give --shared DIR, the folder beside the repository)");
+    }
+
+    /// <summary>Copies DataScript's runner to a scratch folder, installs it with npm ci, and runs it with --emit.</summary>
+    private static async Task<JsonElement> RunDataScriptAsync(string shared, string work, int runs, CancellationToken cancellationToken)
+    {
+        var source = Path.Combine(shared, "bench", "datascript");
+        var runner = Path.Combine(work, "datascript");
+        Directory.CreateDirectory(runner);
+        foreach (var f in new[] { "package.json", "package-lock.json", "datascript-bench.js" })
+            File.Copy(Path.Combine(source, f), Path.Combine(runner, f));
+        await Run("npm", ["ci", "--no-audit", "--no-fund", "--prefix", runner], runner, cancellationToken);
+        var output = await Run("node", [Path.Combine(runner, "datascript-bench.js"), "--emit", Path.Combine(work, "people.edn"), "--runs", runs.ToString(CultureInfo.InvariantCulture)], work, cancellationToken);
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.TrimStart().StartsWith('{'));
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    private static async Task<string> Run(string file, string[] args, string directory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new CliException(ExitCodes.Unavailable, $"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+            throw new CliException(ExitCodes.Failed, $"{file} {string.Join(' ', args)} failed: {await stderr}");
+        return await stdout;
+    }
+}
