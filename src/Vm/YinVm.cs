@@ -87,11 +87,8 @@ public sealed class YinVm : IDisposable
         _code.Invalidated += cell => Invalidated?.Invoke(cell.Name);
     }
 
-    /// <summary>Runs the <c>query</c> effect; null until a Datalog engine is wired in.</summary>
-    public IQueryEngine? QueryEngine { get; set; } = DefaultQueryEngine;
-
-    /// <summary>The engine new VMs start with (set once by the host that links a Datalog engine).</summary>
-    public static IQueryEngine? DefaultQueryEngine { get; set; }
+    /// <summary>Runs the <c>query</c> effect: DaoDB's Datalog engine unless replaced.</summary>
+    public IQueryEngine? QueryEngine { get; set; } = DatalogQueryEngine.Instance;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

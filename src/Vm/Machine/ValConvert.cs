@@ -35,6 +35,7 @@ internal static class ValConvert
         EdnTagged { Tag.Namespace: null, Tag.Name: "id", Value: string hex } when EntityId.TryParse(hex, out var id) => Val.Entity(id),
         BigInteger b => throw YinException.Of(Kinds.Argument, $"{b} does not fit in a 64-bit integer"),
         decimal d => Val.Double((double)d),
+        byte[] bytes => Val.String(Convert.ToBase64String(bytes)),
         IEnumerable<object?> items => Vector(items.Select(FromEdn)),
         _ => throw YinException.Of(Kinds.Argument, $"{edn.GetType().Name} has no Yin value"),
     };
