@@ -428,7 +428,7 @@ internal sealed class Analyzer
                 }
                 case "defn" or "defrecord" or "ns" or "def":
                     throw Error(s, $"{special.Name} is only allowed at the top level of a file");
-                case "throw" or "try" or "catch" or "letfn" or "binding" or "set!" or "var" or "new" or ".":
+                case "try" or "catch" or "letfn" or "binding" or "set!" or "var" or "new" or ".":
                     throw Error(s, $"{special.Name} is not supported by this VM");
             }
         }
