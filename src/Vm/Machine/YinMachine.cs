@@ -263,7 +263,8 @@ internal sealed partial class YinMachine
                 var outcome = Checkpoint();
                 if (outcome != Outcome.Running)
                     return outcome;
-                budget = _budget;
+                // This instruction is the first of the new slice (a running checkpoint leaves at least one).
+                budget = _budget - 1;
             }
 
             ref readonly var ins = ref code[pc++];
