@@ -29,6 +29,9 @@ internal sealed class Compiler
     private readonly List<Prepared> _lambdas = [];
     private readonly List<RecordType> _records = [];
     private readonly List<(string Name, Access From)> _captures = [];
+
+    // Positions some jump goes to: a fused sequence may begin at one, never span one.
+    private readonly HashSet<int> _labels = [0];
     private Scope? _scope;
     private int _slots;
     private int _maxSlots;
@@ -84,6 +87,7 @@ internal sealed class Compiler
         Body(_reader.Children(fn, AstSchema.Body), tail: true);
         _line = fn.Line;
         Emit(Op.Return, delta: -1);
+        Thread();
         return new Prepared
         {
             Name = _name,
@@ -159,7 +163,88 @@ internal sealed class Compiler
 
     private int Here => _instrs.Count;
 
-    private void Patch(int at) => _instrs[at] = _instrs[at] with { A = Here };
+    private void Patch(int at)
+    {
+        _instrs[at] = _instrs[at] with { A = Here };
+        _labels.Add(Here);
+    }
+
+    /// <summary>Whether instructions <paramref name="from"/>..Here can be fused into one at <paramref name="from"/>: no jump lands inside.</summary>
+    private bool Fusible(int from)
+    {
+        for (var i = from + 1; i <= Here; i++)
+        {
+            if (_labels.Contains(i))
+                return false;
+        }
+        return true;
+    }
+
+    private Instr Last(int back) => _instrs[^back];
+
+    private void Drop(int count)
+    {
+        _instrs.RemoveRange(_instrs.Count - count, count);
+        _lines.RemoveRange(_lines.Count - count, count);
+    }
+
+    /// <summary>Pops the test of an if: a comparison just compiled becomes a compare-and-branch.</summary>
+    private int JumpIfFalse()
+    {
+        var n = _instrs.Count;
+        var after = _depth - 1;
+        if (n >= 1 && Branch(Last(1).Op) is { } branch && Fusible(n - 1))
+        {
+            Drop(1);
+            int at;
+            if (n >= 3 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(n - 3) && BranchSC(branch) is { } sc)
+            {
+                var (slot, k) = (Last(2).A, Last(1).A);
+                Drop(2);
+                at = Emit(sc, 0, slot, k);
+            }
+            else
+            {
+                at = Emit(branch);
+            }
+            _depth = after;
+            return at;
+        }
+        return Emit(Op.JumpIfFalse, delta: -1);
+    }
+
+    private static Op? Branch(Op compare) => compare switch
+    {
+        Op.Lt => Op.JumpIfNotLt,
+        Op.Gt => Op.JumpIfNotGt,
+        Op.Le => Op.JumpIfNotLe,
+        Op.Ge => Op.JumpIfNotGe,
+        Op.Eq => Op.JumpIfNotEq,
+        _ => null,
+    };
+
+    private static Op? BranchSC(Op branch) => branch switch
+    {
+        Op.JumpIfNotLt => Op.JumpIfNotLtSC,
+        Op.JumpIfNotGt => Op.JumpIfNotGtSC,
+        Op.JumpIfNotLe => Op.JumpIfNotLeSC,
+        Op.JumpIfNotGe => Op.JumpIfNotGeSC,
+        Op.JumpIfNotEq => Op.JumpIfNotEqSC,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The last step of preparing: a jump to a return returns at once. Positions do not move, so
+    /// jump targets and the line table stay valid.
+    /// </summary>
+    private void Thread()
+    {
+        for (var i = 0; i < _instrs.Count; i++)
+        {
+            if (_instrs[i].Op == Op.Jump && _instrs[i].A < _instrs.Count && _instrs[_instrs[i].A].Op == Op.Return)
+                _instrs[i] = new Instr(Op.Return);
+        }
+    }
 
     private void Constant(Val v)
     {
@@ -337,6 +422,17 @@ internal sealed class Compiler
         _line = node.Line;
         if (fast is { } op)
         {
+            var count = _instrs.Count;
+            if (op is Op.Add or Op.Sub && count >= 2 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(count - 2)
+                && _constants[Last(1).A].IsLong)
+            {
+                var (slot, k) = (Last(2).A, Last(1).A);
+                var after = _depth - 1;
+                Drop(2);
+                Emit(op == Op.Add ? Op.AddSC : Op.SubSC, slot, k);
+                _depth = after;
+                return;
+            }
             Emit(op, delta: 1 - n);
             return;
         }
@@ -353,7 +449,7 @@ internal sealed class Compiler
     {
         var test = _reader.Child(node, AstSchema.IfTest) ?? throw Bad(node, "if/when without a test");
         Expr(test, false);
-        var jumpIfFalse = Emit(Op.JumpIfFalse, delta: -1);
+        var jumpIfFalse = JumpIfFalse();
         var depth = _depth;
         if (body is not null)
             Body(body, tail);
@@ -380,7 +476,7 @@ internal sealed class Compiler
         {
             _depth = depth;
             Expr(clauses[i], false);
-            var next = Emit(Op.JumpIfFalse, delta: -1);
+            var next = JumpIfFalse();
             Expr(clauses[i + 1], tail);
             ends.Add(Emit(Op.Jump));
             Patch(next);
@@ -428,7 +524,10 @@ internal sealed class Compiler
         }
         var outerLoop = _loop;
         if (loop)
+        {
             _loop = new LoopTarget(Here, first, bindings.Count);
+            _labels.Add(Here);
+        }
         Body(_reader.Children(node, AstSchema.Body), loop || tail);
         _loop = outerLoop;
         _scope = scope;

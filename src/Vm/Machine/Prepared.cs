@@ -83,6 +83,28 @@ internal enum Op : byte
     Inc,
     Dec,
     Not,
+
+    // Fused forms the compiler makes of common sequences (fewer dispatches for the same work).
+
+    /// <summary>Push slot A plus constant B (Load, Const, Add).</summary>
+    AddSC,
+
+    /// <summary>Push slot A minus constant B (Load, Const, Sub).</summary>
+    SubSC,
+
+    /// <summary>Pop two; go to A unless the first is less than the second (Lt, JumpIfFalse).</summary>
+    JumpIfNotLt,
+    JumpIfNotGt,
+    JumpIfNotLe,
+    JumpIfNotGe,
+    JumpIfNotEq,
+
+    /// <summary>Go to A unless slot B is less than constant C (Load, Const, Lt, JumpIfFalse).</summary>
+    JumpIfNotLtSC,
+    JumpIfNotGtSC,
+    JumpIfNotLeSC,
+    JumpIfNotGeSC,
+    JumpIfNotEqSC,
 }
 
 internal readonly record struct Instr(Op Op, int A = 0, int B = 0, int C = 0);

@@ -374,7 +374,6 @@ internal sealed partial class YinMachine
                     pc = f.Pc;
                     bp = f.Bp;
                     captures = f.Captures;
-                    f = default;
                     break;
                 }
                 case Op.CallValue:
@@ -524,11 +523,128 @@ internal sealed partial class YinMachine
                 case Op.Not:
                     stack[sp - 1] = Val.Bool(!stack[sp - 1].IsTruthy);
                     break;
+                case Op.AddSC:
+                {
+                    var a = stack[bp + ins.A];
+                    var k = fn.Constants[ins.B];
+                    if (a.IsLong)
+                    {
+                        long x = a.AsLong, y = k.AsLong, r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) >= 0)
+                        {
+                            stack[sp++] = Val.Long(r);
+                            break;
+                        }
+                    }
+                    Save(fn, pc, bp, sp, captures, budget);
+                    stack[sp++] = Arith.Add(a, k);
+                    break;
+                }
+                case Op.SubSC:
+                {
+                    var a = stack[bp + ins.A];
+                    var k = fn.Constants[ins.B];
+                    if (a.IsLong)
+                    {
+                        long x = a.AsLong, y = k.AsLong, r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) >= 0)
+                        {
+                            stack[sp++] = Val.Long(r);
+                            break;
+                        }
+                    }
+                    Save(fn, pc, bp, sp, captures, budget);
+                    stack[sp++] = Arith.Sub(a, k);
+                    break;
+                }
+                case Op.JumpIfNotLt:
+                {
+                    var b = stack[--sp];
+                    var a = stack[--sp];
+                    if (a.IsLong && b.IsLong ? a.AsLong >= b.AsLong : Compare(Op.Lt, a, b, fn, pc, bp, sp, captures, budget) >= 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotGt:
+                {
+                    var b = stack[--sp];
+                    var a = stack[--sp];
+                    if (a.IsLong && b.IsLong ? a.AsLong <= b.AsLong : Compare(Op.Gt, a, b, fn, pc, bp, sp, captures, budget) <= 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotLe:
+                {
+                    var b = stack[--sp];
+                    var a = stack[--sp];
+                    if (a.IsLong && b.IsLong ? a.AsLong > b.AsLong : Compare(Op.Le, a, b, fn, pc, bp, sp, captures, budget) > 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotGe:
+                {
+                    var b = stack[--sp];
+                    var a = stack[--sp];
+                    if (a.IsLong && b.IsLong ? a.AsLong < b.AsLong : Compare(Op.Ge, a, b, fn, pc, bp, sp, captures, budget) < 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotEq:
+                {
+                    var b = stack[--sp];
+                    var a = stack[--sp];
+                    if (!ValComparer.Equal(a, b))
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotLtSC:
+                {
+                    var a = stack[bp + ins.B];
+                    var b = fn.Constants[ins.C];
+                    if (a.IsLong && b.IsLong ? a.AsLong >= b.AsLong : Compare(Op.Lt, a, b, fn, pc, bp, sp, captures, budget) >= 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotGtSC:
+                {
+                    var a = stack[bp + ins.B];
+                    var b = fn.Constants[ins.C];
+                    if (a.IsLong && b.IsLong ? a.AsLong <= b.AsLong : Compare(Op.Gt, a, b, fn, pc, bp, sp, captures, budget) <= 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotLeSC:
+                {
+                    var a = stack[bp + ins.B];
+                    var b = fn.Constants[ins.C];
+                    if (a.IsLong && b.IsLong ? a.AsLong > b.AsLong : Compare(Op.Le, a, b, fn, pc, bp, sp, captures, budget) > 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotGeSC:
+                {
+                    var a = stack[bp + ins.B];
+                    var b = fn.Constants[ins.C];
+                    if (a.IsLong && b.IsLong ? a.AsLong < b.AsLong : Compare(Op.Ge, a, b, fn, pc, bp, sp, captures, budget) < 0)
+                        pc = ins.A;
+                    break;
+                }
+                case Op.JumpIfNotEqSC:
+                    if (!ValComparer.Equal(stack[bp + ins.B], fn.Constants[ins.C]))
+                        pc = ins.A;
+                    break;
                 default:
                     Save(fn, pc, bp, sp, captures, budget);
                     throw YinException.Of(Kinds.Internal, $"unknown instruction {ins.Op}");
             }
         }
+    }
+
+    /// <summary>A comparison off the long fast path: may raise a type error, so the state is saved first.</summary>
+    private int Compare(Op op, Val a, Val b, Prepared fn, int pc, int bp, int sp, Val[]? captures, long budget)
+    {
+        Save(fn, pc, bp, sp, captures, budget);
+        return Arith.Compare(Symbol(op), a, b);
     }
 
     private static string Symbol(Op op) => op switch
