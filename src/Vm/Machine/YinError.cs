@@ -56,7 +56,9 @@ public sealed class YinError
     public string Describe()
     {
         var sb = new StringBuilder();
-        sb.Append(Location).Append(':').Append(Line.ToString(CultureInfo.InvariantCulture)).Append(": ").Append(Message);
+        if (Line > 0)
+            sb.Append(Location).Append(':').Append(Line.ToString(CultureInfo.InvariantCulture)).Append(": ");
+        sb.Append(Message);
         sb.Append(" [").Append(Kind).Append(']');
         foreach (var f in Stack)
             sb.Append('\n').Append("  at ").Append(f);

@@ -221,7 +221,8 @@ internal sealed partial class YinMachine
     {
         if (error.HasStack || _fn is null)
             return error;
-        var stack = new List<YinStackFrame> { new(_fn.Name, _fn.Location, _fn.LineAt(_pc - 1)) };
+        // Before its first instruction a function is at its definition (an error entering it).
+        var stack = new List<YinStackFrame> { new(_fn.Name, _fn.Location, _pc == 0 ? _fn.Line : _fn.LineAt(_pc - 1)) };
         for (var i = _fp - 1; i >= 0; i--)
         {
             var f = _frames[i];
