@@ -10,7 +10,7 @@ namespace Datom.Vm.Machine;
 /// <summary>Between Yin values and the host's data: EDN forms (arguments, quoted data, tx-data, query results) and datom values.</summary>
 internal static class ValConvert
 {
-    /// <summary>EDN data as a Yin value. Lists become vectors (Yin's only sequential collection).</summary>
+    /// <summary>EDN data as a Yin value. A list becomes a seq, which goes back to EDN as a list (a quoted query keeps its predicate forms).</summary>
     /// <exception cref="YinException">The form has no Yin value (a 65-bit integer, say).</exception>
     public static Val FromEdn(object? edn) => edn switch
     {
@@ -29,7 +29,8 @@ internal static class ValConvert
         EntityId e => Val.Entity(e),
         Value v => FromValue(v),
         EdnVector v => Vector(v.Select(FromEdn)),
-        EdnList l => Vector(l.Select(FromEdn)),
+        EdnList { Count: 0 } => Val.Object(YVector.Empty),
+        EdnList l => Val.Object(new YSeq(ImmutableList.CreateRange(l.Select(FromEdn)), 0)),
         EdnSet s => Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, s.Select(FromEdn)))),
         EdnMap m => Val.Object(new YMap(m.Aggregate(YMap.Empty.Items, (acc, kv) => acc.SetItem(FromEdn(kv.Key), FromEdn(kv.Value))))),
         EdnTagged { Tag.Namespace: null, Tag.Name: "id", Value: string hex } when EntityId.TryParse(hex, out var id) => Val.Entity(id),
@@ -70,7 +71,7 @@ internal static class ValConvert
         ValKind.Uuid => (Guid)v.Obj!,
         ValKind.Entity => (EntityId)v.Obj!,
         ValKind.Vector => new EdnVector(((YVector)v.Obj!).Items.Select(ToEdn)),
-        ValKind.Seq => new EdnVector(((YSeq)v.Obj!).Values.Select(ToEdn)),
+        ValKind.Seq => new EdnList(((YSeq)v.Obj!).Values.Select(ToEdn)),
         ValKind.Set => new EdnSet(((YSet)v.Obj!).Items.Select(ToEdn)),
         ValKind.Map => new EdnMap(((YMap)v.Obj!).Items.Select(kv => new KeyValuePair<object?, object?>(ToEdn(kv.Key), ToEdn(kv.Value)))),
         ValKind.Record => new EdnMap(((YRecord)v.Obj!).Type.Fields.Select((f, i) => new KeyValuePair<object?, object?>(f, ToEdn(((YRecord)v.Obj!).Values[i])))),
