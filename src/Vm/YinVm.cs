@@ -55,7 +55,20 @@ public sealed class RunResult
     public RunStatus Status { get; }
 
     /// <summary>The value, as readable EDN (for a finished run), or the suspended value (for a suspended one).</summary>
-    public string Value => ValPrinter.Edn(RawValue);
+    public string Value
+    {
+        get
+        {
+            try
+            {
+                return ValPrinter.Edn(RawValue);
+            }
+            catch (YinException e)
+            {
+                return "#yin/unprintable " + Log.Edn.EdnWriter.Write(e.Message);
+            }
+        }
+    }
 
     public YinError? Error { get; }
 
@@ -156,8 +169,19 @@ public sealed class YinVm : IDisposable
     }
 
     /// <summary>Stores a continuation as datoms; returns its entity.</summary>
-    public Task<EntityId> SaveAsync(Continuation continuation, CancellationToken cancellationToken = default) =>
-        ContinuationStore.SaveAsync(_db ?? throw new InvalidOperationException("this VM has no database to store continuations in"), continuation, cancellationToken);
+    /// <exception cref="InvalidOperationException">The continuation holds a value that cannot be stored.</exception>
+    public async Task<EntityId> SaveAsync(Continuation continuation, CancellationToken cancellationToken = default)
+    {
+        var db = _db ?? throw new InvalidOperationException("this VM has no database to store continuations in");
+        try
+        {
+            return await ContinuationStore.SaveAsync(db, continuation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (YinException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
 
     /// <summary>Reads a stored continuation, with the code each frame was running.</summary>
     /// <exception cref="InvalidOperationException">It cannot be loaded; the message says why.</exception>

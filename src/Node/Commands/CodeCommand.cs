@@ -196,7 +196,15 @@ internal static class CodeCommand
                 return ExitCodes.Ok;
             case RunStatus.Suspended or RunStatus.Paused:
             {
-                var id = await vm.SaveAsync(result.Continuation!, cancellationToken);
+                EntityId id;
+                try
+                {
+                    id = await vm.SaveAsync(result.Continuation!, cancellationToken);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new CliException(ExitCodes.Failed, "the program suspended, but its continuation cannot be stored: " + e.Message);
+                }
                 Console.Out.WriteLine(result.Value);
                 Console.Error.WriteLine($"datom: the program suspended; resume it with: datom code resume {id} VALUE");
                 return ExitCodes.Ok;

@@ -109,7 +109,13 @@ internal static class ContinuationStore
     private static string Encode(IEnumerable<Val> values) => EdnWriter.Write(new EdnVector(values.Select(ToEdn)));
 
     /// <summary>A value as EDN, tagging what EDN cannot say.</summary>
-    internal static object? ToEdn(Val v) => v.Kind switch
+    internal static object? ToEdn(Val v)
+    {
+        ValComparer.Guard();
+        return ToEdnAt(v);
+    }
+
+    private static object? ToEdnAt(Val v) => v.Kind switch
     {
         ValKind.Entity => new EdnTagged(Symbol.Intern("yin", "entity"), ((EntityId)v.Obj!).ToString()),
         ValKind.Seq => new EdnTagged(Symbol.Intern("yin", "seq"), new EdnVector(((YSeq)v.Obj!).Values.Select(ToEdn))),
@@ -161,6 +167,7 @@ internal static class ContinuationStore
 
         public Val Value(object? edn)
         {
+            ValComparer.Guard();
             switch (edn)
             {
                 case EdnTagged { Tag.Namespace: "yin" } t:

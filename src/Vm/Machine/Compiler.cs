@@ -39,6 +39,7 @@ internal sealed class Compiler
     private int _maxDepth;
     private int _line;
     private LoopTarget? _loop;
+    private int _nesting;
 
     private Compiler(AstReader reader, CodeBase code, FunctionCell cell, Compiler? parent, string name, string location, string lambdaPath, string digest)
     {
@@ -279,7 +280,29 @@ internal sealed class Compiler
         }
     }
 
+    /// <summary>
+    /// Deepest expression nesting prepared. Source read by the loader nests at most
+    /// <see cref="Reading.SourceReader.MaxDepth"/>; an AST from elsewhere (a peer, an agent) is not
+    /// trusted to, and a cycle of component refs would nest forever: either is refused here
+    /// rather than recursing the host's stack into the ground.
+    /// </summary>
+    public const int MaxNesting = 1_000;
+
     private void Expr(AstNode node, bool tail)
+    {
+        if (++_nesting > MaxNesting)
+            throw Bad(node, $"expressions nest more than {MaxNesting} deep (or the AST has a cycle)");
+        try
+        {
+            ExprAt(node, tail);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private void ExprAt(AstNode node, bool tail)
     {
         var outer = _line;
         _line = node.Line;
@@ -552,7 +575,7 @@ internal sealed class Compiler
     {
         var index = _lambdas.Count;
         var path = _lambdaPath.Length == 0 ? index.ToString(CultureInfo.InvariantCulture) : _lambdaPath + "." + index.ToString(CultureInfo.InvariantCulture);
-        var child = new Compiler(_reader, _code, _cell, this, $"{_name}/fn@{node.Line}", _location, path, _digest);
+        var child = new Compiler(_reader, _code, _cell, this, $"{_name}/fn@{node.Line}", _location, path, _digest) { _nesting = _nesting };
         _lambdas.Add(null!);
         var prepared = child.Function(node, null);
         _lambdas[index] = prepared;

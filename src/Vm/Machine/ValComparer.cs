@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Log.Edn;
 using Datom.Log.Model;
 
@@ -61,6 +62,8 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         var ry = Rank(ky);
         if (rx != ry)
             return rx.CompareTo(ry);
+        if (rx >= 9)
+            Guard();
         switch (kx)
         {
             case ValKind.Nil:
@@ -156,6 +159,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             case ValKind.Keyword or ValKind.Symbol: return Fnv(v.Obj!.ToString()!);
             case ValKind.Vector or ValKind.Seq:
             {
+                Guard();
                 var h = 17;
                 foreach (var item in Items(v))
                     h = (h * 31) + Hash(item);
@@ -165,6 +169,16 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             case ValKind.Set: return ((YSet)v.Obj!).Count;
             default: return v.Obj!.GetHashCode();
         }
+    }
+
+    /// <summary>
+    /// Values nest as deep as memory allows, and comparing or printing them recurses: past what the
+    /// host's stack can take, the program gets an error instead of the process a stack overflow.
+    /// </summary>
+    internal static void Guard()
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw YinException.Of(Kinds.Limit("depth"), "depth limit: a value is nested too deeply to compare, print or store");
     }
 
     private static int Fnv(string s)

@@ -12,7 +12,13 @@ internal static class ValConvert
 {
     /// <summary>EDN data as a Yin value. A list becomes a seq, which goes back to EDN as a list (a quoted query keeps its predicate forms).</summary>
     /// <exception cref="YinException">The form has no Yin value (a 65-bit integer, say).</exception>
-    public static Val FromEdn(object? edn) => edn switch
+    public static Val FromEdn(object? edn)
+    {
+        ValComparer.Guard();
+        return FromEdnAt(edn);
+    }
+
+    private static Val FromEdnAt(object? edn) => edn switch
     {
         null => Val.Nil,
         bool b => Val.Bool(b),
@@ -59,7 +65,13 @@ internal static class ValConvert
 
     /// <summary>A Yin value as EDN data (for tx-data and query inputs). Functions and errors have none.</summary>
     /// <exception cref="YinException">The value is a function or an error.</exception>
-    public static object? ToEdn(Val v) => v.Kind switch
+    public static object? ToEdn(Val v)
+    {
+        ValComparer.Guard();
+        return ToEdnAt(v);
+    }
+
+    private static object? ToEdnAt(Val v) => v.Kind switch
     {
         ValKind.Nil => null,
         ValKind.Boolean => v.AsBool,

@@ -25,6 +25,7 @@ internal static class ValPrinter
 
     public static StringBuilder Print(StringBuilder sb, Val v, bool readable)
     {
+        ValComparer.Guard();
         switch (v.Kind)
         {
             case ValKind.Nil:

@@ -58,6 +58,7 @@ public static class AstPrinter
         private readonly StringBuilder _sb = new();
         private int _line = firstLine;
         private int _column;
+        private int _nesting;
 
         public string Text() => _sb.Append('\n').ToString();
 
@@ -148,6 +149,20 @@ public static class AstPrinter
         }
 
         private void Expr(AstNode node)
+        {
+            if (++_nesting > Machine.Compiler.MaxNesting)
+                throw new InvalidOperationException($"{node.Key}: expressions nest more than {Machine.Compiler.MaxNesting} deep (or the AST has a cycle)");
+            try
+            {
+                ExprAt(node);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private void ExprAt(AstNode node)
         {
             var open = _column;
             var indent = open + 2;
