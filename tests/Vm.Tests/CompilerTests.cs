@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Datom.Vm.Tests.Support;
 using FsCheck.Xunit;
 using Xunit;
@@ -41,144 +39,19 @@ public class CompilerTests
     public void Random_programs_agree_with_a_reference_evaluator(int seed)
     {
         var random = new Random(seed);
-        var gen = new Generator(random);
+        var gen = new Generators.Expressions(random);
         var expr = gen.Expr(4, ["a", "b"]);
         var a = (long)random.Next(-5, 6);
         var b = (long)random.Next(-5, 6);
-        var expected = Reference.Eval(expr, new Dictionary<string, object?> { ["a"] = a, ["b"] = b });
+        var expected = Generators.Reference.Eval(expr, new Dictionary<string, object?> { ["a"] = a, ["b"] = b });
         var source = $"(defn main [a b]\n  {expr.Text})";
         var result = Yin.Run(source, a, b);
-        if (expected is Reference.Error)
+        if (expected is Generators.Reference.Error)
         {
             Assert.True(result.Status == RunStatus.Failed, $"seed {seed}: {expr.Text} with a={a} b={b}: expected an error, got {result}");
             return;
         }
         Assert.True(result.Status == RunStatus.Finished, $"seed {seed}: {expr.Text} with a={a} b={b}: {result}");
-        Assert.Equal(Reference.Show(expected), result.Value);
-    }
-
-    /// <summary>A generated expression: its Yin text and its tree.</summary>
-    public sealed record Node(string Op, IReadOnlyList<Node> Args, object? Value = null, string? Name = null)
-    {
-        public string Text => Op switch
-        {
-            "lit" => Reference.Show(Value),
-            "var" => Name!,
-            "let" => $"(let [{Name} {Args[0].Text}] {Args[1].Text})",
-            "loop" => $"(loop [i 0 acc {Args[0].Text}] (if (< i 3) (recur (inc i) (+ acc 1)) acc))",
-            _ => "(" + Op + string.Concat(Args.Select(x => " " + x.Text)) + ")",
-        };
-    }
-
-    private sealed class Generator(Random random)
-    {
-        private int _names;
-
-        public Node Expr(int depth, List<string> scope)
-        {
-            if (depth == 0 || random.Next(4) == 0)
-            {
-                return random.Next(6) switch
-                {
-                    0 => new Node("lit", [], null),
-                    1 => new Node("lit", [], random.Next(2) == 0),
-                    2 or 3 => new Node("lit", [], (long)random.Next(-5, 6)),
-                    _ => new Node("var", [], Name: scope[random.Next(scope.Count)]),
-                };
-            }
-            var d = depth - 1;
-            switch (random.Next(11))
-            {
-                case 0: return new Node("+", [Expr(d, scope), Expr(d, scope)]);
-                case 1: return new Node("-", [Expr(d, scope), Expr(d, scope)]);
-                case 2: return new Node("<", [Expr(d, scope), Expr(d, scope)]);
-                case 3: return new Node(">=", [Expr(d, scope), Expr(d, scope)]);
-                case 4: return new Node("=", [Expr(d, scope), Expr(d, scope)]);
-                case 5: return new Node("if", [Expr(d, scope), Expr(d, scope), Expr(d, scope)]);
-                case 6: return new Node("and", [Expr(d, scope), Expr(d, scope)]);
-                case 7: return new Node("or", [Expr(d, scope), Expr(d, scope)]);
-                case 8: return new Node("not", [Expr(d, scope)]);
-                case 9:
-                {
-                    var name = "x" + (_names++).ToString(CultureInfo.InvariantCulture);
-                    return new Node("let", [Expr(d, scope), Expr(d, [.. scope, name])], Name: name);
-                }
-                default: return new Node("loop", [Expr(d, scope)]);
-            }
-        }
-    }
-
-    private static class Reference
-    {
-        public sealed record Error;
-
-        public static object? Eval(Node n, Dictionary<string, object?> env)
-        {
-            switch (n.Op)
-            {
-                case "lit": return n.Value;
-                case "var": return env[n.Name!];
-                case "let":
-                {
-                    var v = Eval(n.Args[0], env);
-                    if (v is Error)
-                        return v;
-                    var inner = new Dictionary<string, object?>(env) { [n.Name!] = v };
-                    return Eval(n.Args[1], inner);
-                }
-                case "if":
-                {
-                    var c = Eval(n.Args[0], env);
-                    return c is Error ? c : Eval(Truthy(c) ? n.Args[1] : n.Args[2], env);
-                }
-                case "and":
-                {
-                    var x = Eval(n.Args[0], env);
-                    return x is Error || !Truthy(x) ? x : Eval(n.Args[1], env);
-                }
-                case "or":
-                {
-                    var x = Eval(n.Args[0], env);
-                    return x is Error || Truthy(x) ? x : Eval(n.Args[1], env);
-                }
-                case "not":
-                {
-                    var x = Eval(n.Args[0], env);
-                    return x is Error ? x : !Truthy(x);
-                }
-                case "loop":
-                {
-                    var x = Eval(n.Args[0], env);
-                    return x is Error ? x : x is long l ? l + 3 : new Error();
-                }
-            }
-            var a = Eval(n.Args[0], env);
-            if (a is Error)
-                return a;
-            var b = Eval(n.Args[1], env);
-            if (b is Error)
-                return b;
-            if (n.Op == "=")
-                return Equals(a, b);
-            if (a is not long p || b is not long q)
-                return new Error();
-            return n.Op switch
-            {
-                "+" => p + q,
-                "-" => p - q,
-                "<" => p < q,
-                _ => p >= q,
-            };
-        }
-
-        private static bool Truthy(object? v) => v is not (null or false);
-
-        public static string Show(object? v) => v switch
-        {
-            null => "nil",
-            bool b => b ? "true" : "false",
-            long l => l.ToString(CultureInfo.InvariantCulture),
-            _ => new StringBuilder().Append(v).ToString(),
-        };
+        Assert.Equal(Generators.Reference.Show(expected), result.Value);
     }
 }
