@@ -50,6 +50,15 @@ public class ErrorTests
     }
 
     [Fact]
+    public void A_declared_return_type_is_checked()
+    {
+        var e = Yin.Fails("(defn ^String label [x]\n  (if (> x 0) \"pos\" x))\n(defn main [] (label -1))");
+        Assert.Equal(":error/type", e.Kind.ToString());
+        Assert.Equal("t/label is declared to return String, but returned Long -1", e.Message);
+        Assert.Equal("\"pos\"", Yin.Eval("(defn ^String label [x] (if (> x 0) \"pos\" x))\n(defn main [] (label 1))"));
+    }
+
+    [Fact]
     public void Arithmetic_errors()
     {
         Assert.Equal(":error/arithmetic", Yin.Fails("(defn main [] (/ 1 0))").Kind.ToString());

@@ -89,6 +89,14 @@ internal sealed class Compiler
         _line = fn.Line;
         Emit(Op.Return, delta: -1);
         Thread();
+        if (returnCheck is not null)
+        {
+            for (var i = 0; i < _instrs.Count; i++)
+            {
+                if (_instrs[i].Op == Op.Return)
+                    _instrs[i] = new Instr(Op.ReturnChecked);
+            }
+        }
         return new Prepared
         {
             Name = _name,

@@ -47,6 +47,9 @@ internal enum Op : byte
     /// <summary>Return the top value to the caller.</summary>
     Return,
 
+    /// <summary>Check the top value against the declared return type, then return it.</summary>
+    ReturnChecked,
+
     /// <summary>Make a closure of lambda A over the top (its capture count) values.</summary>
     Closure,
 

@@ -42,6 +42,7 @@ internal sealed partial class YinMachine
             _frames[i] = new Frame(f.Code, f.Pc, f.Bp, f.Captures, f.ResultSp);
         }
         _fp = frames.Count - 1;
+        SetFrameLimit();
         var current = frames[^1];
         _fn = current.Code;
         _pc = current.Pc;

@@ -59,6 +59,9 @@ internal sealed partial class YinMachine
     private Frame[] _frames = new Frame[32];
     private int _fp;
 
+    // The fast call path pushes a frame while _fp is below this: min(frames allocated, depth limit - 1).
+    private int _frameLimit;
+
     // The running frame: control and environment.
     private Prepared _fn = null!;
     private int _pc;
@@ -88,6 +91,7 @@ internal sealed partial class YinMachine
         _deadline = ticks >= long.MaxValue - _started ? long.MaxValue : _started + (long)ticks;
         _heap = new Heap(limits.Memory.Bytes, Roots);
         _pauseAt = pauseAfterSteps;
+        SetFrameLimit();
         NextSlice();
     }
 
@@ -318,7 +322,7 @@ internal sealed partial class YinMachine
                     var cell = fn.Callees[ins.A];
                     var callee = cell.Current;
                     var argc = ins.B;
-                    if (callee is null || callee.Arity != argc || _fp + 1 >= _maxDepth || _fp == _frames.Length)
+                    if (callee is null || callee.Arity != argc || _fp >= _frameLimit)
                     {
                         // Preparing, errors and growth: off the fast path.
                         Save(fn, pc, bp, sp, captures, budget);
@@ -353,14 +357,19 @@ internal sealed partial class YinMachine
                     pc = 0;
                     break;
                 }
+                case Op.ReturnChecked:
+                {
+                    var rc = fn.ReturnCheck!;
+                    if (!rc.Matches(stack[sp - 1]))
+                    {
+                        Save(fn, pc, bp, sp, captures, budget);
+                        throw YinException.Of(Kinds.Type, $"{fn.Name} is declared to return {rc.Name}, but returned {Natives.Describe(stack[sp - 1])}");
+                    }
+                    goto case Op.Return;
+                }
                 case Op.Return:
                 {
                     var result = stack[sp - 1];
-                    if (fn.ReturnCheck is { } rc && !rc.Matches(result))
-                    {
-                        Save(fn, pc, bp, sp, captures, budget);
-                        throw YinException.Of(Kinds.Type, $"{fn.Name} is declared to return {rc.Name}, but returned {Natives.Describe(result)}");
-                    }
                     if (_fp == 0)
                     {
                         Save(fn, pc, bp, sp, captures, budget);
@@ -667,7 +676,10 @@ internal sealed partial class YinMachine
         if (_fp + 1 >= _maxDepth)
             throw YinException.Of(Kinds.Limit("depth"), $"depth limit: more than {_maxDepth} nested calls (calling {callee.Name})");
         if (_fp == _frames.Length)
+        {
             Array.Resize(ref _frames, Math.Min(_frames.Length * 2, _maxDepth + 1));
+            SetFrameLimit();
+        }
         _frames[_fp++] = new Frame(_fn, _pc, _bp, _captures, resultSp);
         _bp = bp;
         EnsureStack(bp + callee.FrameSize);
@@ -676,6 +688,8 @@ internal sealed partial class YinMachine
         _pc = 0;
         _captures = captures;
     }
+
+    private void SetFrameLimit() => _frameLimit = Math.Min(_frames.Length, _maxDepth - 1);
 
     private void CheckArguments(Prepared callee, int bp, int argc)
     {
