@@ -22,6 +22,12 @@ public sealed record QueryText(string Text)
     public override string ToString() => Text;
 }
 
+/// <summary>A query of real clauses with random variables, constants and functions: fuzz input for the evaluator.</summary>
+public sealed record RandomQuery(string Text)
+{
+    public override string ToString() => Text;
+}
+
 /// <summary>The FsCheck generators of the Index tests.</summary>
 public static class Generators
 {
@@ -136,6 +142,53 @@ public static class Generators
         }
         return string.Concat(tokens);
     }
+
+    private static readonly string[] Vars = ["?x", "?y", "?z", "?w"];
+
+    private static readonly string[] Constants = ["1", "0", "-3", "2.5", "\"x\"", "\"\"", ":k1", ":a", "true", "nil", "[1 2]", "[:c \"x\"]", "#{1}", "{:a 1}", "\"[\""];
+
+    private static readonly string[] Functions =
+    [
+        "=", "==", "not=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "quot", "rem", "mod", "inc", "dec", "max", "min", "zero?", "pos?", "neg?",
+        "even?", "odd?", "str", "subs", "count", "identity", "keyword", "name", "namespace", "vector", "list", "tuple", "untuple", "ground", "get",
+        "re-find", "re-matches", "re-seq", "re-pattern", "clojure.string/starts-with?", "clojure.string/blank?", "true?", "nil?", "some?", "not",
+        "and", "or", "complement", "type", "compare", "contains?",
+    ];
+
+    private static Gen<string> Term() => Gen.Frequency((3, Gen.Elements(Vars)), (2, Gen.Elements(Constants)));
+
+    private static Gen<string> PlaceTerm() => Gen.Frequency((3, Gen.Elements(Vars)), (2, Gen.Elements("1", "0", "2.5", "\"x\"", ":k1", ":a", "true", "[:c \"x\"]")));
+
+    private static Gen<string> Clause() => Gen.OneOf(
+        from e in Gen.Elements(Vars)
+        from a in Gen.Elements(":a", ":b", ":c", ":d", "?a")
+        from v in PlaceTerm()
+        select $"[{e} {a} {v}]",
+        from f in Gen.Elements(Functions)
+        let info = Datom.Index.Query.Builtins.Find(f)!
+        from n in Gen.Choose(info.MinArity, info.MaxArity < 0 ? info.MinArity + 2 : info.MaxArity)
+        from args in Gen.ArrayOf(Term(), n)
+        from bind in Gen.Elements("", " ?x", " ?y", " [?x ?y]", " [?z ...]", " [[?x ?w]]", " _")
+        select $"[({f} {string.Join(" ", args)}){bind}]",
+        from e in Gen.Elements(Vars)
+        from v in PlaceTerm()
+        select $"(not [{e} :a {v}])",
+        from e in Gen.Elements(Vars)
+        select $"(or-join [{e}] [{e} :d :k1] (and [{e} :a ?w] [(> ?w 1)]))",
+        from a in Gen.Elements(Vars)
+        from b in Term()
+        select $"(reach {a} {b})",
+        from e in Gen.Elements(Vars)
+        from d in Term()
+        select $"[(get-else $ {e} :a {d}) ?w]",
+        from e in Gen.Elements(Vars)
+        select $"[(missing? $ {e} :c)]");
+
+    /// <summary>Queries made of real clauses with random variables, constants and functions.</summary>
+    public static Arbitrary<RandomQuery> WellFormed() =>
+        (from find in Gen.Elements("?x", "?x ?y", "(count ?x) .", "[?y ...]", "(pull ?x [*])", "(sum ?y) (min ?z)", "?w")
+         from clauses in Gen.ListOf(Clause())
+         select new RandomQuery($"[:find {find} :in $ % :where {string.Join(" ", clauses.Take(5))}]")).ToArbitrary();
 
     private static List<string> Tokens(string text)
     {

@@ -98,6 +98,20 @@ public class PlannerTests
         Assert.Equal(written, permuted);
     }
 
+    // Fuzz: queries of real clauses with random variables, constants and functions run or raise QueryException.
+    [Property(Arbitrary = [typeof(Generators)], MaxTest = 1000)]
+    public void Random_queries_run_or_fail_cleanly(RandomQuery q)
+    {
+        var db = Build("{:a :long, :b [:ref :many], :c [:string :unique], :d :keyword}", "[{:db/id 1 :a 1 :b [2] :c \"x\" :d :k1} {:db/id 2 :a 2 :b [1 3] :c \"y\"} {:db/id 3 :a 5}]");
+        try
+        {
+            Q(q.Text, db, Generators.Rules);
+        }
+        catch (QueryException)
+        {
+        }
+    }
+
     // Fuzz: random forms and mutated queries either run or fail with a QueryException, never anything else.
     [Property(Arbitrary = [typeof(Generators)], MaxTest = 1000)]
     public void Bad_queries_only_raise_query_exceptions(QueryText q)

@@ -35,8 +35,6 @@ internal static class Builtins
 
     public static BuiltinInfo? Find(string name) => Table.GetValueOrDefault(name);
 
-    public static IEnumerable<string> Names => Table.Keys;
-
     private static Dictionary<string, BuiltinInfo> Build()
     {
         var t = new Dictionary<string, BuiltinInfo>(StringComparer.Ordinal);

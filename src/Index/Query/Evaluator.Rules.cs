@@ -58,10 +58,43 @@ internal sealed class RuleTable(RuleDef def, ulong adornment)
     };
 }
 
+/// <summary>
+/// What one definition of one table keeps between iterations: the rows that reach its first rule
+/// call (they depend only on the magic values and the database, so they are computed once per
+/// magic value), indexed by the call's bound arguments so that an iteration joins only the new
+/// answers with them.
+/// </summary>
+internal sealed class BodyState(int width)
+{
+    public Rel Prefix { get; } = new(width);
+
+    /// <summary>Prefix rows from the magic values before the current iteration's new ones.</summary>
+    public int RowsBeforeDelta { get; set; }
+
+    public Dictionary<JoinKey, List<int>> Index { get; } = [];
+
+    public int IndexedUpTo { get; set; }
+}
+
 /// <summary>The tables of one fixpoint: every rule and adornment reached from the call that started it.</summary>
 internal sealed class RuleContext
 {
     private readonly Dictionary<(RuleDef, ulong), RuleTable> _tables = [];
+    private readonly Dictionary<(RuleTable, RuleBody), BodyState> _states = [];
+
+    public BodyState State(RuleTable table, RuleBody body)
+    {
+        if (!_states.TryGetValue((table, body), out var state))
+            _states[(table, body)] = state = new BodyState(body.Body.Scope.Width);
+        return state;
+    }
+
+    public void Release()
+    {
+        foreach (var state in _states.Values)
+            state.Prefix.Release();
+        _states.Clear();
+    }
 
     public List<RuleTable> Order { get; } = [];
 
@@ -100,7 +133,14 @@ internal sealed partial class Evaluator
         }
         if (variant is null)
         {
-            Fixpoint(context);
+            try
+            {
+                Fixpoint(context);
+            }
+            finally
+            {
+                context.Release();
+            }
             return JoinAnswers(step, rows, table, constants, 0, table.Answers.Count);
         }
         var (lo, hi) = table.Range(variant.Calls[step.CallIndex]);
@@ -221,7 +261,9 @@ internal sealed partial class Evaluator
     /// rule call j the old magic values with call j reading only its delta (calls before j their
     /// old answers, after j all answers). A fact is so derived from each combination of inputs
     /// once, and the loop ends when an iteration derives nothing, which on a finite database it
-    /// must (rules over cycles included: answers are sets).
+    /// must (rules over cycles included: answers are sets). The rows that reach a definition's
+    /// first call are kept (<see cref="BodyState"/>), so the variant of that call joins only the
+    /// new answers with them: linear recursion costs what it derives, not depth times that.
     /// </summary>
     private void Fixpoint(RuleContext context)
     {
@@ -241,29 +283,135 @@ internal sealed partial class Evaluator
             foreach (var t in context.Order.ToArray())
             {
                 foreach (var body in t.Def.Bodies)
-                {
-                    var plan = Planner.Plan(body.Body, Planner.HeadMask(body, t.Adornment), 1, run);
-                    var calls = plan.Steps.OfType<RuleStep>().ToArray();
-                    if (t.MagicOld < t.MagicEnd)
-                        EvaluateBody(context, t, body, plan, t.MagicOld, t.MagicEnd, Enumerable.Repeat(Version.Full, calls.Length).ToArray());
-                    if (t.MagicOld == 0)
-                        continue;
-                    for (var j = 0; j < calls.Length; j++)
-                    {
-                        var callee = context.Find(calls[j].Rule, calls[j].Adornment);
-                        if (callee is null || callee.AnswersOld == callee.AnswersEnd)
-                            continue;
-                        var versions = new Version[calls.Length];
-                        foreach (var c in calls)
-                            versions[c.CallIndex] = c.CallIndex < j ? Version.Old : c.CallIndex == j ? Version.Delta : Version.Full;
-                        EvaluateBody(context, t, body, plan, 0, t.MagicOld, versions);
-                    }
-                }
+                    Iterate(context, t, body);
             }
         }
     }
 
-    private void EvaluateBody(RuleContext context, RuleTable table, RuleBody body, Plan plan, int magicLo, int magicHi, Version[] versions)
+    private void Iterate(RuleContext context, RuleTable t, RuleBody body)
+    {
+        var plan = Planner.Plan(body.Body, Planner.HeadMask(body, t.Adornment), 1, run);
+        var calls = plan.Steps.OfType<RuleStep>().ToArray();
+        var end = plan.Steps.Count;
+        if (calls.Length == 0)
+        {
+            if (t.MagicOld < t.MagicEnd)
+                Collect(t, body, Execute(plan, Seeds(t, body, t.MagicOld, t.MagicEnd), null));
+            return;
+        }
+        var first = IndexOf(plan, calls[0]);
+        var state = context.State(t, body);
+        state.RowsBeforeDelta = state.Prefix.Count;
+        var all = new Version[calls.Length];
+        Array.Fill(all, Version.Full);
+        if (t.MagicOld < t.MagicEnd)
+        {
+            var prefix = Execute(plan, 0, first, Seeds(t, body, t.MagicOld, t.MagicEnd), null);
+            for (var r = 0; r < prefix.Count; r++)
+                state.Prefix.Add(prefix.Row(r));
+            Collect(t, body, Execute(plan, first, end, prefix, new Variant(context, all)));
+        }
+        if (state.RowsBeforeDelta == 0)
+            return;
+        for (var j = 0; j < calls.Length; j++)
+        {
+            var callee = context.Find(calls[j].Rule, calls[j].Adornment);
+            if (callee is null || callee.AnswersOld == callee.AnswersEnd)
+                continue;
+            var versions = new Version[calls.Length];
+            for (var c = 0; c < calls.Length; c++)
+                versions[c] = c < j ? Version.Old : c == j ? Version.Delta : Version.Full;
+            var variant = new Variant(context, versions);
+            if (j == 0)
+            {
+                Collect(t, body, Execute(plan, first + 1, end, JoinDelta(state, calls[0], callee), variant));
+            }
+            else
+            {
+                var old = new Rel(state.Prefix.Width, state.RowsBeforeDelta);
+                for (var r = 0; r < state.RowsBeforeDelta; r++)
+                    old.Add(state.Prefix.Row(r));
+                Collect(t, body, Execute(plan, first, end, old, variant));
+            }
+        }
+    }
+
+    private static int IndexOf(Plan plan, Step step)
+    {
+        for (var i = 0; i < plan.Steps.Count; i++)
+        {
+            if (ReferenceEquals(plan.Steps[i], step))
+                return i;
+        }
+        return -1;
+    }
+
+    /// <summary>The kept prefix rows (before this iteration) joined with the callee's new answers.</summary>
+    private static Rel JoinDelta(BodyState state, RuleStep step, RuleTable callee)
+    {
+        var call = (RuleCallClause)step.Clause;
+        var constants = call.Args.Select(a => a.Kind == ArgKind.Const ? Conversions.FromObject(a.Const) : QValue.Nil).ToArray();
+        var boundPositions = Enumerable.Range(0, call.Args.Length).Where(i => (step.Adornment & (1UL << i)) != 0).ToArray();
+        for (var r = state.IndexedUpTo; r < state.RowsBeforeDelta; r++)
+        {
+            var bound = BoundArgs(call, step.Adornment, state.Prefix.Row(r), constants);
+            var key = bound.Length switch
+            {
+                0 => JoinKey.Empty,
+                1 => new JoinKey(bound[0]),
+                _ => new JoinKey(bound),
+            };
+            if (!state.Index.TryGetValue(key, out var list))
+                state.Index[key] = list = [];
+            list.Add(r);
+        }
+        state.IndexedUpTo = state.RowsBeforeDelta;
+
+        var output = new Rel(state.Prefix.Width);
+        for (var a = callee.AnswersOld; a < callee.AnswersEnd; a++)
+        {
+            var answer = callee.Answers[a];
+            JoinKey key;
+            if (boundPositions.Length == 0)
+            {
+                key = JoinKey.Empty;
+            }
+            else if (boundPositions.Length == 1)
+            {
+                key = new JoinKey(answer[boundPositions[0]]);
+            }
+            else
+            {
+                var values = new QValue[boundPositions.Length];
+                for (var k = 0; k < values.Length; k++)
+                    values[k] = answer[boundPositions[k]];
+                key = new JoinKey(values);
+            }
+            if (!state.Index.TryGetValue(key, out var rows))
+                continue;
+            foreach (var r in rows)
+            {
+                var copy = output.Next();
+                state.Prefix.Row(r).CopyTo(copy);
+                var ok = true;
+                for (var i = 0; i < call.Args.Length && ok; i++)
+                {
+                    var arg = call.Args[i];
+                    if ((step.Adornment & (1UL << i)) != 0 || arg.Kind != ArgKind.Var)
+                        continue;
+                    if (FirstFree(call, step.Adornment, arg.Slot) < i)
+                        ok = copy[arg.Slot].Equals(answer[i]);
+                    else
+                        copy[arg.Slot] = answer[i];
+                }
+                if (ok)
+                    output.Commit();
+            }
+        }
+        return output;
+    }
+
+    private static Rel Seeds(RuleTable table, RuleBody body, int magicLo, int magicHi)
     {
         var seeds = new Rel(body.Body.Scope.Width, magicHi - magicLo);
         for (var m = magicLo; m < magicHi; m++)
@@ -278,7 +426,12 @@ internal sealed partial class Evaluator
             }
             seeds.Commit();
         }
-        var solved = Execute(plan, seeds, new Variant(context, versions));
+        return seeds;
+    }
+
+    /// <summary>Adds the head tuples of solved rows to the table's answers, and releases the rows.</summary>
+    private static void Collect(RuleTable table, RuleBody body, Rel solved)
+    {
         for (var r = 0; r < solved.Count; r++)
         {
             var row = solved.Row(r);

@@ -12,25 +12,26 @@ namespace Datom.Index.Query;
 /// </summary>
 internal sealed partial class Evaluator(RunContext run)
 {
-    public RunContext Run => run;
-
     /// <summary>
     /// The rows that satisfy every clause of <paramref name="plan"/>, extending
     /// <paramref name="input"/>. Takes ownership of <paramref name="input"/> (it may be filtered in
     /// place, returned, or released); the caller owns the result.
     /// </summary>
-    public Rel Execute(Plan plan, Rel input, Variant? variant)
+    public Rel Execute(Plan plan, Rel input, Variant? variant) => Execute(plan, 0, plan.Steps.Count, input, variant);
+
+    /// <summary>Steps [<paramref name="from"/>, <paramref name="to"/>) of a plan; see the other overload.</summary>
+    public Rel Execute(Plan plan, int from, int to, Rel input, Variant? variant)
     {
         var cur = input;
         var steps = plan.Steps;
-        for (var i = 0; i < steps.Count && cur.Count > 0; i++)
+        for (var i = from; i < to && cur.Count > 0; i++)
         {
             var step = steps[i];
             Rel next;
             if (step is PatternStep p)
             {
                 var j = i + 1;
-                while (j < steps.Count && steps[j] is FnStep { Clause: FnClause { Output: null } })
+                while (j < to && steps[j] is FnStep { Clause: FnClause { Output: null } })
                     j++;
                 next = ExecPattern(p, cur, steps, i + 1, j);
                 i = j - 1;
@@ -75,6 +76,9 @@ internal sealed partial class Evaluator(RunContext run)
 
         /// <summary>One bound place holding an entity (e, tx, or the value of a ref attribute).</summary>
         public required bool EntityKey { get; init; }
+
+        /// <summary>A datom needs testing beyond what Match selects (constant tx or added, a repeated variable).</summary>
+        public required bool Checks { get; init; }
     }
 
     private readonly Dictionary<PatternStep, PatternShape> _shapes = [];
@@ -121,6 +125,7 @@ internal sealed partial class Evaluator(RunContext run)
             KeySlot = [.. keySlot],
             Pushable = keyPlace.Any(p => p <= PV),
             EntityKey = keyPlace.Count == 1 && (keyPlace[0] is PE or PT || (keyPlace[0] == PV && step.Pattern.Schema is { IsRef: true })),
+            Checks = step.Pattern.TxConst is not null || step.Pattern.AddedConst is not null || same.Count > 0,
         };
         _shapes[step] = shape;
         return shape;
@@ -138,6 +143,8 @@ internal sealed partial class Evaluator(RunContext run)
     /// <summary>The datom passes the pattern's constant tx/added and repeated-variable tests.</summary>
     private bool Passes(in Datom d, ResolvedPattern rp, PatternShape shape)
     {
+        if (!shape.Checks)
+            return true;
         if (rp.TxConst is { } tx && tx.V.AsRef != d.Tx)
             return false;
         if (rp.AddedConst is { } added && added.V.AsBoolean != d.Added)
@@ -148,6 +155,21 @@ internal sealed partial class Evaluator(RunContext run)
                 return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Row <paramref name="r"/> joined with the datom. A pattern that binds nothing is a semi-join:
+    /// a row is kept once however many datoms match it (<paramref name="matched"/> tracks them).
+    /// </summary>
+    private void Emit(Rel output, Rel rows, int r, in Datom d, PatternShape shape, PreparedCall[] filters, bool[]? matched)
+    {
+        if (matched is not null)
+        {
+            if (matched[r])
+                return;
+            matched[r] = true;
+        }
+        Emit(output, rows.Row(r), d, shape, filters);
     }
 
     /// <summary>Appends <paramref name="row"/> extended with the datom's places, if the fused predicates pass.</summary>
@@ -187,6 +209,19 @@ internal sealed partial class Evaluator(RunContext run)
 
         if (shape.KeyPlace.Length == 0)
         {
+            if (shape.BindPlace.Length == 0)
+            {
+                // Constants only: an existence test that keeps every row or none.
+                foreach (var d in rp.View.Match(rp.E, rp.A, rp.V))
+                {
+                    if (!Passes(d, rp, shape))
+                        continue;
+                    for (var r = 0; r < rows.Count; r++)
+                        Emit(output, rows.Row(r), d, shape, filters);
+                    break;
+                }
+                return output;
+            }
             // Nothing to join on: the datoms the constants match, with every row (usually one).
             if (rows.Count == 1)
             {
@@ -211,19 +246,32 @@ internal sealed partial class Evaluator(RunContext run)
             }
             return output;
         }
+        var matched = shape.BindPlace.Length == 0 ? new bool[rows.Count] : null;
         if (shape.EntityKey)
-            JoinOnEntity(step, rows, output, shape, filters);
+            JoinOnEntity(step, rows, output, shape, filters, matched);
         else
-            JoinOnValues(step, rows, output, shape, filters);
+            JoinOnValues(step, rows, output, shape, filters, matched);
         return output;
     }
 
-    private void JoinOnEntity(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters)
+    private void JoinOnEntity(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         var rp = step.Pattern;
         var place = shape.KeyPlace[0];
         var slot = shape.KeySlot[0];
         var index = new EntityIndex(rows.Count);
+        try
+        {
+            JoinOnEntity(rp, rows, output, shape, filters, place, slot, index, matched);
+        }
+        finally
+        {
+            index.Release();
+        }
+    }
+
+    private void JoinOnEntity(ResolvedPattern rp, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, int place, int slot, EntityIndex index, bool[]? matched)
+    {
         try
         {
             for (var r = 0; r < rows.Count; r++)
@@ -252,8 +300,8 @@ internal sealed partial class Evaluator(RunContext run)
                 {
                     if (!Passes(d, rp, shape))
                         continue;
-                    for (var r = head; r >= 0; r = index.Next[r])
-                        Emit(output, rows.Row(r), d, shape, filters);
+                    for (var r = head; r >= 0; r = index.Next(r))
+                        Emit(output, rows, r, d, shape, filters, matched);
                 }
             }
             return;
@@ -274,12 +322,12 @@ internal sealed partial class Evaluator(RunContext run)
             var head = index.Find(key);
             if (head < 0 || !Passes(d, rp, shape))
                 continue;
-            for (var r = head; r >= 0; r = index.Next[r])
-                Emit(output, rows.Row(r), d, shape, filters);
+            for (var r = head; r >= 0; r = index.Next(r))
+                Emit(output, rows, r, d, shape, filters, matched);
         }
     }
 
-    private void JoinOnValues(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters)
+    private void JoinOnValues(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         var rp = step.Pattern;
         var index = new RowIndex(rows.Count);
@@ -315,7 +363,7 @@ internal sealed partial class Evaluator(RunContext run)
                     if (!Passes(d, rp, shape) || !KeyMatches(d, shape, key, pushedOnly: true))
                         continue;
                     for (var r = head; r >= 0; r = index.Next[r])
-                        Emit(output, rows.Row(r), d, shape, filters);
+                        Emit(output, rows, r, d, shape, filters, matched);
                 }
             }
             return;
@@ -328,7 +376,7 @@ internal sealed partial class Evaluator(RunContext run)
             if (!index.Head.TryGetValue(DatomKey(d, shape), out var head))
                 continue;
             for (var r = head; r >= 0; r = index.Next[r])
-                Emit(output, rows.Row(r), d, shape, filters);
+                Emit(output, rows, r, d, shape, filters, matched);
         }
     }
 
@@ -433,6 +481,11 @@ internal sealed partial class Evaluator(RunContext run)
         public required QValue[] Args { get; init; }
 
         public required CompareOp Op { get; init; }
+
+        /// <summary>For a comparison: the slot of each side, or -1 for a constant (in <see cref="Fixed"/>).</summary>
+        public required int SlotA { get; init; }
+
+        public required int SlotB { get; init; }
     }
 
     private readonly Dictionary<FnStep, PreparedCall> _calls = [];
@@ -463,7 +516,15 @@ internal sealed partial class Evaluator(RunContext run)
             ">=" => CompareOp.Ge,
             _ => CompareOp.None,
         };
-        call = new PreparedCall { Clause = f, Fixed = fixedArgs, Args = new QValue[f.Args.Length], Op = op };
+        call = new PreparedCall
+        {
+            Clause = f,
+            Fixed = fixedArgs,
+            Args = new QValue[f.Args.Length],
+            Op = op,
+            SlotA = op != CompareOp.None && f.Args[0].Kind == ArgKind.Var ? f.Args[0].Slot : -1,
+            SlotB = op != CompareOp.None && f.Args[1].Kind == ArgKind.Var ? f.Args[1].Slot : -1,
+        };
         _calls[step] = call;
         return call;
     }
@@ -479,23 +540,27 @@ internal sealed partial class Evaluator(RunContext run)
     {
         if (c.Op == CompareOp.None)
             return Call(c, row).IsTruthy;
-        var a = Arg(c, 0, row);
-        var b = Arg(c, 1, row);
-        switch (c.Op)
-        {
-            case CompareOp.Eq:
-                return a.Equals(b);
-            case CompareOp.Ne:
-                return !a.Equals(b);
-        }
+        ref readonly var a = ref c.SlotA >= 0 ? ref row[c.SlotA] : ref c.Fixed[0];
+        ref readonly var b = ref c.SlotB >= 0 ? ref row[c.SlotB] : ref c.Fixed[1];
+        if (c.Op == CompareOp.Eq)
+            return a.Equals(b);
+        if (c.Op == CompareOp.Ne)
+            return !a.Equals(b);
         int cmp;
-        try
+        if (a.Type == ValueType.Long && b.Type == ValueType.Long)
         {
-            cmp = Builtins.Compare(a, b);
+            cmp = a.V.AsLong.CompareTo(b.V.AsLong);
         }
-        catch (FunctionException e)
+        else
         {
-            throw c.Clause.Error(e.Message);
+            try
+            {
+                cmp = Builtins.Compare(a, b);
+            }
+            catch (FunctionException e)
+            {
+                throw c.Clause.Error(e.Message);
+            }
         }
         return c.Op switch
         {

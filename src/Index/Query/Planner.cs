@@ -64,7 +64,8 @@ internal sealed class RuleStep(RuleCallClause clause, ulong bound, double rows, 
 /// <summary>
 /// Orders clauses greedily by estimated result size, independent of the order they were written
 /// in: at each step it runs every filter whose inputs are bound (predicates, not, functions whose
-/// outputs are bound), then every function whose inputs are bound and that binds one row per row,
+/// outputs are bound, data patterns whose variables are all bound), then every function whose
+/// inputs are bound and that binds one row per row,
 /// and otherwise the producer (data pattern, or, rule call, collection function) with the
 /// smallest estimated output given what is bound. Ties go to the cheaper clause, then to the
 /// clause's text, so any permutation of the same clauses gets the same plan.
@@ -169,7 +170,9 @@ internal static class Planner
             {
                 var rp = run.Resolve(p);
                 var (estOut, cost, lookup) = EstimatePattern(rp, bound, rows);
-                return (2, estOut, cost, (b, _) => new PatternStep(p, b, estOut, rp, lookup));
+                // A pattern whose variables are all bound can only drop rows: a filter, run early.
+                var priority = p.Vars != 0 && (p.Vars & ~bound) == 0 ? 0 : 2;
+                return (priority, estOut, cost, (b, _) => new PatternStep(p, b, estOut, rp, lookup));
             }
             case FnClause f:
             {
@@ -248,7 +251,12 @@ internal static class Planner
         {
             fanout = rp.A is not null ? (rp.Schema!.Many ? Math.Min(ManyFanout, Math.Max(scan, 1)) : 1) : AttrsPerEntity;
             if (rp.V is not null)
-                fanout *= rp.AttrCount > 0 ? Math.Min(1, scan / rp.AttrCount) : 0;
+            {
+                // The value's share of the attribute's datoms; an index that caps its estimates
+                // (so both counts are the cap) says nothing, and a constant is taken to halve.
+                var share = rp.AttrCount > 0 ? scan / rp.AttrCount : 0;
+                fanout *= share >= 1 && scan > 1 ? FilterSelectivity : share;
+            }
             else if (bv)
                 fanout /= Math.Sqrt(Math.Max(rp.AttrCount, 1));
         }

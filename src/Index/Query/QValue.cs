@@ -68,7 +68,31 @@ internal readonly struct QValue : IEquatable<QValue>
 
     public override bool Equals(object? obj) => obj is QValue other && Equals(other);
 
-    public override int GetHashCode() => Obj?.GetHashCode() ?? V.GetHashCode();
+    /// <summary>Equal values hash equally; entities and longs (the usual join keys) without a detour through Value.</summary>
+    public override int GetHashCode()
+    {
+        if (Obj is not null)
+            return Obj.GetHashCode();
+        switch (V.Type)
+        {
+            case ValueType.Ref:
+            {
+                var e = V.AsRef;
+                return Mix((e.Prefix * 0x9E3779B97F4A7C15UL) ^ e.Counter);
+            }
+            case ValueType.Long:
+                return Mix((ulong)V.AsLong ^ 0x2545F4914F6CDD1DUL);
+            default:
+                return V.GetHashCode();
+        }
+    }
+
+    private static int Mix(ulong h)
+    {
+        h ^= h >> 31;
+        h *= 0xBF58476D1CE4E5B9UL;
+        return (int)(h >> 32);
+    }
 
     public static bool operator ==(QValue left, QValue right) => left.Equals(right);
 

@@ -19,8 +19,6 @@ internal sealed class Scope
 
     public int Width => Vars.Count;
 
-    public ulong All => Width == 64 ? ulong.MaxValue : (1UL << Width) - 1;
-
     public bool TryGet(Symbol var, out int slot) => _slots.TryGetValue(var, out slot);
 
     public bool Contains(Symbol var) => _slots.ContainsKey(var);
@@ -101,7 +99,10 @@ internal abstract record Binding
     /// <summary><c>[?x ...]</c>: each element of a collection in turn (a relation is <c>[[?a ?b]]</c>).</summary>
     public sealed record Collection(Binding Item) : Binding;
 
-    public ulong Vars() => this switch
+    private ulong? _vars;
+
+    /// <summary>The variables the binding binds (computed once: tuple bindings ask per row).</summary>
+    public ulong Vars() => _vars ??= this switch
     {
         Scalar s => 1UL << s.Slot,
         Tuple t => t.Items.Aggregate(0UL, (m, b) => m | b.Vars()),

@@ -31,18 +31,15 @@ public enum FindKind
 public sealed class QueryResult
 {
     // The rows as query cells, converted to .NET values when read (Rows[i] converts row i once).
-    private readonly QValue[] _cells;
-    private readonly int _width;
-    private readonly object?[]?[] _converted;
+    private readonly CellTable _cells;
+    private object?[]?[]? _converted;
 
-    internal QueryResult(FindKind kind, IReadOnlyList<string> columns, IReadOnlyList<object>? keys, QValue[] cells, int width, int count, bool isBag)
+    internal QueryResult(FindKind kind, IReadOnlyList<string> columns, IReadOnlyList<object>? keys, CellTable cells, bool isBag)
     {
         Kind = kind;
         Columns = columns;
         Keys = keys;
         _cells = cells;
-        _width = width;
-        _converted = new object?[count][];
         Rows = new RowList(this);
         IsBag = isBag;
     }
@@ -60,7 +57,7 @@ public sealed class QueryResult
     /// <summary>True when the query has :with and no aggregate: rows may repeat (Datomic's bag semantics).</summary>
     public bool IsBag { get; }
 
-    public int Count => _converted.Length;
+    public int Count => _cells.Count;
 
     /// <summary>The value of a scalar find (<c>?x .</c>), null when nothing matched.</summary>
     public object? Scalar => Kind == FindKind.Scalar
@@ -130,20 +127,21 @@ public sealed class QueryResult
 
     private object?[] Row(int i)
     {
-        var row = _converted[i];
+        var converted = _converted ??= new object?[_cells.Count][];
+        var row = converted[i];
         if (row is null)
         {
-            row = new object?[_width];
-            for (var c = 0; c < _width; c++)
-                row[c] = Conversions.ToClr(_cells[(i * _width) + c]);
-            _converted[i] = row;
+            row = new object?[_cells.Width];
+            for (var c = 0; c < row.Length; c++)
+                row[c] = Conversions.ToClr(_cells.Get(i, c));
+            converted[i] = row;
         }
         return row;
     }
 
     private sealed class RowList(QueryResult result) : IReadOnlyList<IReadOnlyList<object?>>
     {
-        public int Count => result._converted.Length;
+        public int Count => result._cells.Count;
 
         public IReadOnlyList<object?> this[int index] => (uint)index < (uint)Count ? result.Row(index) : throw new ArgumentOutOfRangeException(nameof(index));
 

@@ -12,6 +12,10 @@ internal sealed class Rel
 {
     private QValue[] _data;
 
+    // Rows [0, _touched) may hold values; the rest of the array is still clear. Every array this
+    // type returns to the pool is clear again, so clearing costs what was written, not the array.
+    private int _touched;
+
     public Rel(int width, int capacity = 8)
     {
         Width = width;
@@ -44,6 +48,7 @@ internal sealed class Rel
     public Span<QValue> Next()
     {
         Ensure(Count + 1);
+        _touched = Math.Max(_touched, Count + 1);
         return new Span<QValue>(_data, Count * Width, Width);
     }
 
@@ -68,10 +73,10 @@ internal sealed class Rel
 
     public void Release()
     {
-        if (_data.Length > 0)
-            ArrayPool<QValue>.Shared.Return(_data, clearArray: true);
+        Return(_data, _touched * Width);
         _data = [];
         Count = 0;
+        _touched = 0;
     }
 
     private void Ensure(int rows)
@@ -81,9 +86,17 @@ internal sealed class Rel
             return;
         var bigger = ArrayPool<QValue>.Shared.Rent(Math.Max(needed, _data.Length * 2));
         Array.Copy(_data, bigger, Count * Width);
-        if (_data.Length > 0)
-            ArrayPool<QValue>.Shared.Return(_data, clearArray: true);
+        Return(_data, _touched * Width);
+        _touched = Count;
         _data = bigger;
+    }
+
+    private static void Return(QValue[] data, int used)
+    {
+        if (data.Length == 0)
+            return;
+        Array.Clear(data, 0, Math.Min(used, data.Length));
+        ArrayPool<QValue>.Shared.Return(data);
     }
 }
 
@@ -96,6 +109,7 @@ internal sealed class EntityIndex
 {
     private readonly Log.Model.EntityId[] _keys;
     private readonly int[] _heads; // row + 1; 0 is an empty slot
+    private readonly int[] _next;
     private readonly int _mask;
 
     public EntityIndex(int rows)
@@ -103,13 +117,16 @@ internal sealed class EntityIndex
         var capacity = 16;
         while (capacity < rows * 2)
             capacity <<= 1;
-        _keys = new Log.Model.EntityId[capacity];
-        _heads = new int[capacity];
+        // Pooled: a join on a few thousand rows would otherwise put its table on the large-object heap each time.
+        _keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(capacity);
+        _heads = ArrayPool<int>.Shared.Rent(capacity);
+        Array.Clear(_heads, 0, capacity);
+        _next = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
         _mask = capacity - 1;
-        Next = new int[Math.Max(rows, 1)];
     }
 
-    public int[] Next { get; }
+    /// <summary>The row before <paramref name="row"/> with the same entity, or -1.</summary>
+    public int Next(int row) => _next[row];
 
     public int Keys { get; private set; }
 
@@ -123,7 +140,7 @@ internal sealed class EntityIndex
             _keys[slot] = e;
             Keys++;
         }
-        Next[row] = _heads[slot] - 1;
+        _next[row] = _heads[slot] - 1;
         _heads[slot] = row + 1;
     }
 
@@ -145,11 +162,18 @@ internal sealed class EntityIndex
     /// <summary>Each entity with its last row, in table order.</summary>
     public IEnumerable<(Log.Model.EntityId Key, int Head)> Entries()
     {
-        for (var i = 0; i < _heads.Length; i++)
+        for (var i = 0; i <= _mask; i++)
         {
             if (_heads[i] != 0)
                 yield return (_keys[i], _heads[i] - 1);
         }
+    }
+
+    public void Release()
+    {
+        ArrayPool<Log.Model.EntityId>.Shared.Return(_keys);
+        ArrayPool<int>.Shared.Return(_heads);
+        ArrayPool<int>.Shared.Return(_next);
     }
 
     // Entity ids are a random 64-bit prefix and a counter; a multiply-xorshift mixes both halves.
@@ -159,4 +183,41 @@ internal sealed class EntityIndex
         h *= 0xBF58476D1CE4E5B9UL;
         return (int)(h >> 33);
     }
+}
+
+/// <summary>
+/// A query's result cells, row after row, in chunks kept under the large-object-heap threshold
+/// (85,000 bytes: 2,048 cells of 40 bytes), so that a big result does not cost a full collection.
+/// </summary>
+internal sealed class CellTable
+{
+    private const int ChunkCells = 2048;
+    private readonly List<QValue[]> _chunks = [];
+    private readonly int _rowsPerChunk;
+
+    public CellTable(int width)
+    {
+        Width = width;
+        _rowsPerChunk = Math.Max(1, ChunkCells / Math.Max(width, 1));
+    }
+
+    public int Width { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>The place for the next row, counted at once.</summary>
+    public Span<QValue> Add()
+    {
+        var chunk = Count / _rowsPerChunk;
+        if (chunk == _chunks.Count)
+            _chunks.Add(new QValue[_rowsPerChunk * Width]);
+        var at = Count % _rowsPerChunk * Width;
+        Count++;
+        return _chunks[chunk].AsSpan(at, Width);
+    }
+
+    public QValue Get(int row, int col) => _chunks[row / _rowsPerChunk][(row % _rowsPerChunk * Width) + col];
+
+    /// <summary>Keeps only the first row (a scalar or tuple find).</summary>
+    public void KeepFirst() => Count = Math.Min(Count, 1);
 }

@@ -55,19 +55,16 @@ internal static class Results
         var width = q.Find.Count;
         var pullers = new Dictionary<string, Puller>(StringComparer.Ordinal);
         var patterns = new Dictionary<QValue, PullPattern>();
-        QValue[] cells;
-        int count;
+        var cells = new CellTable(width);
         if (!q.HasAggregates)
         {
-            count = distinct.Count;
-            cells = new QValue[count * width];
-            for (var k = 0; k < count; k++)
+            foreach (var r in distinct)
             {
-                var r = distinct[k];
+                var row = cells.Add();
                 for (var i = 0; i < width; i++)
                 {
                     var value = rows.Cell(r, slots[elementCol[i]]);
-                    cells[(k * width) + i] = q.Find[i] is FindElement.Pull p
+                    row[i] = q.Find[i] is FindElement.Pull p
                         ? PullCell(p, value, patternCol[i] >= 0 ? rows.Cell(r, slots[patternCol[i]]) : null, run, pullers, patterns)
                         : value;
                 }
@@ -88,16 +85,14 @@ internal static class Results
                 }
                 list.Add(r);
             }
-            count = order.Count;
-            cells = new QValue[count * width];
-            for (var k = 0; k < count; k++)
+            foreach (var group in order)
             {
-                var group = order[k];
                 var first = group[0];
+                var row = cells.Add();
                 for (var i = 0; i < width; i++)
                 {
                     var slot = slots[elementCol[i]];
-                    cells[(k * width) + i] = q.Find[i] switch
+                    row[i] = q.Find[i] switch
                     {
                         FindElement.Pull p => PullCell(p, rows.Cell(first, slot), patternCol[i] >= 0 ? rows.Cell(first, slots[patternCol[i]]) : null, run, pullers, patterns),
                         FindElement.Aggregate a => Aggregates.Compute(a, group.Select(r => rows.Cell(r, slot)).ToList(), run),
@@ -107,8 +102,8 @@ internal static class Results
             }
         }
 
-        if (q.Shape is FindShape.Scalar or FindShape.Tuple && count > 1)
-            count = 1;
+        if (q.Shape is FindShape.Scalar or FindShape.Tuple)
+            cells.KeepFirst();
         var kind = q.Shape switch
         {
             FindShape.Collection => FindKind.Collection,
@@ -123,7 +118,7 @@ internal static class Results
             KeysKind.Syms => q.Keys.Select(k => (object)Symbol.Parse(k)).ToList(),
             _ => null,
         };
-        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, cells, width, count, q.With.Length > 0 && !q.HasAggregates);
+        return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, cells, q.With.Length > 0 && !q.HasAggregates);
     }
 
     /// <summary>The first row of each distinct projection on <paramref name="slots"/>, in row order.</summary>
@@ -136,8 +131,9 @@ internal static class Results
         var capacity = 16;
         while (capacity < n * 2)
             capacity <<= 1;
-        var table = new int[capacity]; // row + 1; 0 is empty
-        var hashes = new int[capacity];
+        var table = System.Buffers.ArrayPool<int>.Shared.Rent(capacity); // row + 1; 0 is empty
+        var hashes = System.Buffers.ArrayPool<int>.Shared.Rent(capacity);
+        Array.Clear(table, 0, capacity);
         var mask = capacity - 1;
         var data = rows.Data;
         var w = rows.Width;
@@ -164,6 +160,8 @@ internal static class Results
             hashes[slot] = hash;
             kept.Add(r);
         }
+        System.Buffers.ArrayPool<int>.Shared.Return(table);
+        System.Buffers.ArrayPool<int>.Shared.Return(hashes);
         return kept;
     }
 

@@ -158,6 +158,30 @@ internal sealed class RunContext
     }
 }
 
+/// <summary>
+/// Estimates per view, kept as long as the view lives: a view is a snapshot, so an estimate never
+/// changes, and a query run again on the same view (a prepared query, <c>datom query --time</c>)
+/// plans without asking the index again. Estimates cost the index a bounded scan each.
+/// </summary>
+internal static class Estimates
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDatomView, System.Collections.Concurrent.ConcurrentDictionary<(EntityId?, Keyword?, Value?), long>> Cache = [];
+
+    // A view asked about this many distinct patterns stops caching: queries with ever new constants.
+    private const int MaxPerView = 4096;
+
+    public static long Get(IDatomView view, EntityId? e, Keyword? a, Value? v)
+    {
+        var cache = Cache.GetValue(view, _ => new());
+        if (cache.TryGetValue((e, a, v), out var n))
+            return n;
+        n = Math.Max(0, view.Estimate(e, a, v));
+        if (cache.Count < MaxPerView)
+            cache[(e, a, v)] = n;
+        return n;
+    }
+}
+
 /// <summary>A data pattern with its constants resolved against its source: what the planner and the scan use.</summary>
 internal sealed class ResolvedPattern
 {
@@ -192,7 +216,7 @@ internal sealed class ResolvedPattern
     public long Scan { get; private set; }
 
     /// <summary>How many datoms the attribute has (for the value selectivity of a lookup).</summary>
-    public long AttrCount => _attrCount ??= A is null ? Scan : View.Estimate(null, A, null);
+    public long AttrCount => _attrCount ??= A is null ? Scan : Estimates.Get(View, null, A, null);
 
     public static ResolvedPattern Resolve(PatternClause p, RunContext run)
     {
@@ -259,7 +283,7 @@ internal sealed class ResolvedPattern
         {
             throw p.Error(e.Message);
         }
-        r.Scan = r.Empty ? 0 : Math.Max(0, view.Estimate(r.E, r.A, r.V));
+        r.Scan = r.Empty ? 0 : Estimates.Get(view, r.E, r.A, r.V);
         return r;
     }
 }

@@ -103,16 +103,18 @@ public class CurrentView : IDatomView
             if (attr is null)
                 yield break;
         }
-        var (order, prefix) = Plan(e, attr, v);
-        // When the scan covers every value of each [e a] it meets (EAVT or AEVT without a value),
-        // the cardinality-one winner is decided within the scan; otherwise it is checked per datom.
-        var grouped = v is null && order is IndexOrder.Eavt or IndexOrder.Aevt;
+        // With the entity bound, scan all of [e a] (a handful of datoms) even when v is bound too:
+        // the cardinality-one winner is then decided within the scan, and v filtered after it.
+        var (order, prefix) = e is not null ? Plan(e, attr, null) : Plan(e, attr, v);
+        // When the scan covers every value of each [e a] it meets (EAVT, or AEVT without a value),
+        // the winner is decided within the scan; otherwise (AVET, VAET) it is checked per datom.
+        var grouped = order is IndexOrder.Eavt || (order is IndexOrder.Aevt && v is null);
         var group = new List<DatomOp>();
         using var probe = new WinnerProbe(_snapshot);
         foreach (var op in LiveOps(order, prefix))
         {
             // Bound components after the prefix (e.g. v given with e in EAVT) are checked here.
-            if ((e is not null && op.E != e.Value) || (attr is not null && op.A != attr.Value) || (v is not null && !op.V.Equals(v.Value)))
+            if ((e is not null && op.E != e.Value) || (attr is not null && op.A != attr.Value) || (!grouped && v is not null && !op.V.Equals(v.Value)))
                 continue;
             if (!grouped)
             {
@@ -124,13 +126,19 @@ public class CurrentView : IDatomView
             if (group.Count > 0 && (group[0].E != op.E || group[0].A != op.A))
             {
                 foreach (var d in Resolve(group))
-                    yield return d;
+                {
+                    if (v is null || d.V.Equals(v.Value))
+                        yield return d;
+                }
                 group.Clear();
             }
             group.Add(op);
         }
         foreach (var d in Resolve(group))
-            yield return d;
+        {
+            if (v is null || d.V.Equals(v.Value))
+                yield return d;
+        }
     }
 
     /// <summary>The live values of one [e a]: all of them, or for cardinality one the latest assertion.</summary>
