@@ -3,7 +3,6 @@ using Datom.Index.Schema;
 using Datom.Log.Edn;
 using Datom.Log.Model;
 using Datom.Vm.Loading;
-using ValueType = Datom.Log.Model.ValueType;
 using IndexDatom = Datom.Index.Query.Datom;
 
 namespace Datom.Vm.Ast;
@@ -82,6 +81,4 @@ internal sealed class MemoryDatomView : IDatomView
 
     /// <summary>The entity of a node key.</summary>
     public EntityId? Lookup(string key) => Match(null, AstSchema.Key, Value.String(key)).Select(d => (EntityId?)d.E).FirstOrDefault();
-
-    internal static bool IsRef(Value v) => v.Type == ValueType.Ref;
 }

@@ -49,10 +49,10 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
             var diff = Diff(view, unit, _time.GetUtcNow());
             if (diff.Forms.Count == 0)
                 return new LoadResult(unit.Namespace, 0, 0, null, []);
-            var forms2 = new List<object?>(diff.Forms);
+            var txData = new List<object?>(diff.Forms);
             if (!string.IsNullOrEmpty(reason))
-                forms2.Add(EdnVector.Of(DbAdd, "datomic.tx", TxReason, reason));
-            var result = await db.TransactAsync(new EdnVector(forms2), cancellationToken).ConfigureAwait(false);
+                txData.Add(EdnVector.Of(DbAdd, "datomic.tx", TxReason, reason));
+            var result = await db.TransactAsync(new EdnVector(txData), cancellationToken).ConfigureAwait(false);
             var tx = result.Tx.Tx;
             var code = result.Tx.Datoms.Where(d => d.E != tx).ToList();
             return new LoadResult(unit.Namespace, code.Count(d => d.Added), code.Count(d => !d.Added), result.Entry, diff.Changed);
