@@ -25,6 +25,7 @@ internal static class Cli
         root.Subcommands.Add(QueryCommand.CreatePull());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(CodeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         var parse = root.Parse(args);

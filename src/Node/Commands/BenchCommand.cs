@@ -49,6 +49,14 @@ internal static class BenchCommand
         sync.SetAction((parse, cancellationToken) =>
             SyncBench.RunAsync(parse.GetValue(dir), parse.GetValue(entries), parse.GetValue(differ), parse.GetValue(format) == "json", cancellationToken));
         command.Subcommands.Add(sync);
+
+        var fib = new Option<int>("--n") { Description = "Which Fibonacci number to compute recursively", DefaultValueFactory = _ => 27 };
+        var vmRuns = new Option<int>("--runs") { Description = "Timed runs each (the median is reported)", DefaultValueFactory = _ => 9 };
+        var vmFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
+        vmFormat.AcceptOnlyFromAmong("table", "json");
+        var vm = new Command("vm", "Recursive fib on Yin.VM (AST from DaoDB, and in memory), Jint and CPython, in the same run.") { fib, vmRuns, vmFormat };
+        vm.SetAction((parse, cancellationToken) => VmBench.RunAsync(parse.GetValue(fib), parse.GetValue(vmRuns), parse.GetValue(vmFormat) == "json", cancellationToken));
+        command.Subcommands.Add(vm);
         return command;
     }
 }

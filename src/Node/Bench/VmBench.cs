@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Datom.Index;
+using Datom.Log;
+using Datom.Log.Identity;
+using Datom.Vm;
+using Datom.Vm.Loading;
+
+namespace Datom.Node.Bench;
+
+/// <summary>
+/// <c>datom bench vm</c>: recursive fib(N) on Yin.VM with its code read from DaoDB (a data directory on
+/// disk, code prepared once and cached, as a daemon runs it), on Yin.VM over an in-memory AST, on
+/// Jint (the .NET JavaScript interpreter) and on CPython, all in this run on this machine. Each is
+/// warmed up once, then timed over several runs; the median is compared.
+/// </summary>
+internal static class VmBench
+{
+    private const string YinSource = """
+        (ns bench)
+        (defn fib [n]
+          (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+        """;
+
+    private const string JavaScript = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }";
+
+    private const string Python = """
+        import json, sys, time
+        def fib(n):
+            return n if n < 2 else fib(n - 1) + fib(n - 2)
+        n, runs = int(sys.argv[1]), int(sys.argv[2])
+        fib(n)
+        samples = []
+        for _ in range(runs):
+            t = time.perf_counter(); r = fib(n); samples.append((time.perf_counter() - t) * 1000)
+        samples.sort()
+        median = samples[runs // 2] if runs % 2 else (samples[runs // 2 - 1] + samples[runs // 2]) / 2
+        print(json.dumps({"median_ms": median, "min_ms": samples[0], "result": r, "version": sys.version.split()[0]}))
+        """;
+
+    private sealed record Figure(string Name, double MedianMs, double MinMs, string Result);
+
+    public static async Task<int> RunAsync(int n, int runs, bool json, CancellationToken cancellationToken)
+    {
+        var figures = new List<Figure>();
+        var notes = new List<string>();
+        var expected = Fib(n).ToString(CultureInfo.InvariantCulture);
+
+        var dir = Path.Combine(Path.GetTempPath(), "datom-bench-vm-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using (var identity = NodeIdentity.Create(dir))
+            using (var log = DatomLog.Open(dir, identity))
+            using (var db = DaoDb.Open(dir, log))
+            {
+                using (var loader = new CodeLoader(db))
+                    await loader.LoadAsync(YinSource, "bench.clj", "benchmark", cancellationToken);
+                using var vm = await YinVm.OpenAsync(db, cancellationToken);
+                using var memory = YinVm.FromSource(YinSource, "bench.clj");
+                // Interleaved, so that both see the same machine state (JIT tiers, other load).
+                var (fromDb, inMemory) = MeasurePair(runs, () => Yin(vm, n), () => Yin(memory, n));
+                figures.Add(fromDb with { Name = "Yin.VM, AST from DaoDB (cached)" });
+                figures.Add(inMemory with { Name = "Yin.VM, AST in memory" });
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        var engine = new Jint.Engine();
+        engine.Execute(JavaScript);
+        figures.Add(Measure($"Jint {typeof(Jint.Engine).Assembly.GetName().Version}", runs, () => engine.Invoke("fib", n).ToString()));
+
+        var python = await CPythonAsync(n, runs, cancellationToken);
+        if (python is not null)
+            figures.Add(python);
+        else
+            notes.Add("python3 was not found; CPython was not measured");
+
+        foreach (var f in figures.Where(f => f.Result != expected))
+            notes.Add($"{f.Name} computed {f.Result}, not {expected}");
+
+        var yin = figures[0];
+        var ratios = new Dictionary<string, double>
+        {
+            ["daodb_vs_memory"] = yin.MedianMs / figures[1].MedianMs,
+            ["jint_vs_yin"] = figures[2].MedianMs / yin.MedianMs,
+        };
+        if (python is not null)
+            ratios["cpython_vs_yin"] = python.MedianMs / yin.MedianMs;
+
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["benchmark"] = $"fib({n})",
+                ["runs"] = runs,
+                ["results"] = figures.Select(f => new Dictionary<string, object>
+                {
+                    ["name"] = f.Name,
+                    ["median_ms"] = Math.Round(f.MedianMs, 2),
+                    ["min_ms"] = Math.Round(f.MinMs, 2),
+                    ["result"] = f.Result,
+                }).ToList(),
+                ["ratios"] = ratios.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3)),
+                ["notes"] = notes,
+            }));
+            return ExitCodes.Ok;
+        }
+
+        Console.Out.WriteLine($"recursive fib({n}) = {expected}, median of {runs} runs after {WarmUps} warm-ups, this machine, this run");
+        Console.Out.WriteLine($"{"",-40} {"median ms",10} {"min ms",10} {"vs Yin/DaoDB",13}");
+        foreach (var f in figures)
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Name,-40} {f.MedianMs,10:F1} {f.MinMs,10:F1} {f.MedianMs / yin.MedianMs,12:F2}x"));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Yin.VM from DaoDB is {ratios["daodb_vs_memory"]:F2}x the time of Yin.VM over an in-memory AST (target: within 1.2x)"));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Jint takes {ratios["jint_vs_yin"]:F2}x Yin.VM's time{(python is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; CPython takes {ratios["cpython_vs_yin"]:F2}x"))}"));
+        foreach (var note in notes)
+            Console.Out.WriteLine("note: " + note);
+        return ExitCodes.Ok;
+    }
+
+    private static string Yin(YinVm vm, int n)
+    {
+        var result = vm.Run("bench/fib", [(long)n], new RunOptions { Limits = new Vm.Machine.RunLimits(new Vm.Machine.FuelLimit(long.MaxValue), new Vm.Machine.DeadlineLimit(TimeSpan.FromMinutes(10))) });
+        return result.Status == RunStatus.Finished ? result.Value : throw new InvalidOperationException(result.ToString());
+    }
+
+    /// <summary>Warm-up runs before timing: enough for tiered compilation to reach its optimized code.</summary>
+    private const int WarmUps = 3;
+
+    private static (Figure A, Figure B) MeasurePair(int runs, Func<string> a, Func<string> b)
+    {
+        for (var i = 0; i < WarmUps; i++)
+        {
+            a();
+            b();
+        }
+        var sa = new double[runs];
+        var sb = new double[runs];
+        string ra = "", rb = "";
+        for (var i = 0; i < runs; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            ra = a();
+            sa[i] = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            rb = b();
+            sb[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        return (Summarize("a", sa, ra), Summarize("b", sb, rb));
+    }
+
+    private static Figure Summarize(string name, double[] samples, string result)
+    {
+        Array.Sort(samples);
+        var runs = samples.Length;
+        var median = runs % 2 == 1 ? samples[runs / 2] : (samples[(runs / 2) - 1] + samples[runs / 2]) / 2;
+        return new Figure(name, median, samples[0], result);
+    }
+
+    private static Figure Measure(string name, int runs, Func<string> work)
+    {
+        var result = work();
+        for (var i = 1; i < WarmUps; i++)
+            work();
+        var samples = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            result = work();
+            samples[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        return Summarize(name, samples, result);
+    }
+
+    private static async Task<Figure?> CPythonAsync(int n, int runs, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(Python);
+        info.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(runs.ToString(CultureInfo.InvariantCulture));
+        Process? process;
+        try
+        {
+            process = Process.Start(info);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+        if (process is null)
+            return null;
+        using (process)
+        {
+            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            if (process.ExitCode != 0)
+                return null;
+            using var doc = JsonDocument.Parse(output);
+            var root = doc.RootElement;
+            return new Figure("CPython " + root.GetProperty("version").GetString(), root.GetProperty("median_ms").GetDouble(), root.GetProperty("min_ms").GetDouble(),
+                root.GetProperty("result").GetInt64().ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+}

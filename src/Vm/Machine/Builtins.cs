@@ -1,0 +1,39 @@
+using Datom.Log.Edn;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>
+/// The names a program can call without defining them: natives (<see cref="Natives"/>), prelude
+/// functions written in Yin (<see cref="Prelude"/>), and the two the machine itself implements
+/// (<c>apply</c>, <c>suspend</c>). Clojure's namespaces for them are accepted too
+/// (<c>clojure.string/upper-case</c>).
+/// </summary>
+internal static class Builtins
+{
+    private static readonly HashSet<string> Special = new(StringComparer.Ordinal) { "apply", "suspend" };
+
+    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "clojure.core", "clojure.string", Ast.AstKeys.PreludeNamespace };
+
+    /// <summary>The built-in a symbol names, or null.</summary>
+    public static string? Canonical(Symbol symbol)
+    {
+        ArgumentNullException.ThrowIfNull(symbol);
+        if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
+            return null;
+        var name = symbol.Name;
+        return Special.Contains(name) || Natives.Find(name) is not null || Prelude.Names.Contains(name) ? name : null;
+    }
+
+    /// <summary>Built-ins that exist only as calls, not as values.</summary>
+    public static bool IsSpecial(string name) => Special.Contains(name);
+
+    /// <summary>A built-in as a value (<c>(map inc xs)</c>).</summary>
+    public static Val? AsValue(string name)
+    {
+        if (Prelude.Cell(name) is { } cell)
+            return Val.Object(new FnRef(cell));
+        if (Natives.Find(name) is { } native)
+            return Val.Object(native.AsValue);
+        return null;
+    }
+}

@@ -1,0 +1,390 @@
+using System.Collections.Immutable;
+using Datom.Log.Edn;
+
+namespace Datom.Vm.Machine;
+
+internal static partial class Natives
+{
+    private static void RegisterCollections()
+    {
+        Def("vector", 0, -1, (m, a) => NewVector(m, a.ToArray()));
+        Def("list", 0, -1, (m, a) => NewVector(m, a.ToArray()));
+        Def("vec", 1, 1, (m, a) => NewVector(m, Items("vec", a[0])));
+        Def("hash-map", 0, -1, (m, a) =>
+        {
+            if (a.Length % 2 != 0)
+                throw YinException.Of(Kinds.Argument, "hash-map takes key value pairs");
+            m.Charge(Heap.EntryBytes * (a.Length / 2));
+            var map = YMap.Empty.Items;
+            for (var i = 0; i < a.Length; i += 2)
+                map = map.SetItem(a[i], a[i + 1]);
+            return Val.Object(new YMap(map));
+        });
+        Def("hash-set", 0, -1, (m, a) => NewSet(m, a.ToArray()));
+        Def("set", 1, 1, (m, a) => NewSet(m, Items("set", a[0])));
+
+        Def("count", 1, 1, (_, a) => Val.Long(Count("count", a[0])));
+        Def("empty?", 1, 1, (_, a) => Val.Bool(Count("empty?", a[0]) == 0));
+        Def("not-empty", 1, 1, (_, a) => Count("not-empty", a[0]) == 0 ? Val.Nil : a[0]);
+        Def("empty", 1, 1, (_, a) => a[0].Kind switch
+        {
+            ValKind.Map or ValKind.Record => Val.Object(YMap.Empty),
+            ValKind.Set => Val.Object(YSet.Empty),
+            ValKind.Nil => Val.Nil,
+            _ => Val.Object(YVector.Empty),
+        });
+        Def("get", 2, 3, (_, a) => Get(a[0], a[1], a.Length > 2 ? a[2] : Val.Nil));
+        Def("get-in", 2, 3, (_, a) =>
+        {
+            var v = a[0];
+            foreach (var k in Items("get-in", a[1]))
+            {
+                v = Get(v, k, Missing);
+                if (ReferenceEquals(v.Obj, Missing.Obj))
+                    return a.Length > 2 ? a[2] : Val.Nil;
+            }
+            return v;
+        });
+        Def("contains?", 2, 2, (_, a) => Val.Bool(a[0].Obj switch
+        {
+            YMap map => map.Items.ContainsKey(a[1]),
+            YSet set => set.Items.Contains(a[1]),
+            YRecord r => a[1].Obj is Keyword k && r.Type.IndexOf(k) >= 0,
+            YVector v => a[1].IsLong && a[1].AsLong >= 0 && a[1].AsLong < v.Count,
+            null => false,
+            _ => throw TypeError("contains?", "a map, set or vector", a[0]),
+        }));
+        Def("assoc", 3, -1, (m, a) =>
+        {
+            if ((a.Length - 1) % 2 != 0)
+                throw YinException.Of(Kinds.Argument, "assoc takes a collection and key value pairs");
+            var coll = a[0];
+            for (var i = 1; i < a.Length; i += 2)
+                coll = Assoc(m, coll, a[i], a[i + 1]);
+            return coll;
+        });
+        Def("dissoc", 1, -1, (_, a) =>
+        {
+            var map = AsMap("dissoc", a[0]);
+            if (map is null)
+                return Val.Nil;
+            foreach (var k in a[1..])
+                map = map.Remove(k);
+            return Val.Object(new YMap(map));
+        });
+        Def("merge", 0, -1, (m, a) =>
+        {
+            ImmutableSortedDictionary<Val, Val>? acc = null;
+            foreach (var v in a)
+            {
+                var map = AsMap("merge", v);
+                if (map is null)
+                    continue;
+                m.Charge(Heap.EntryBytes * map.Count);
+                acc = acc is null ? map : acc.SetItems(map);
+            }
+            return acc is null ? Val.Nil : Val.Object(new YMap(acc));
+        });
+        Def("select-keys", 2, 2, (_, a) =>
+        {
+            var map = AsMap("select-keys", a[0]) ?? YMap.Empty.Items;
+            var result = YMap.Empty.Items;
+            foreach (var k in Items("select-keys", a[1]))
+            {
+                if (map.TryGetValue(k, out var v))
+                    result = result.SetItem(k, v);
+            }
+            return Val.Object(new YMap(result));
+        });
+        Def("zipmap", 2, 2, (m, a) =>
+        {
+            var keys = Items("zipmap", a[0]);
+            var vals = Items("zipmap", a[1]);
+            m.Charge(Heap.EntryBytes * Math.Min(keys.Length, vals.Length));
+            var result = YMap.Empty.Items;
+            for (var i = 0; i < keys.Length && i < vals.Length; i++)
+                result = result.SetItem(keys[i], vals[i]);
+            return Val.Object(new YMap(result));
+        });
+        Def("keys", 1, 1, (m, a) => AsMap("keys", a[0]) is { Count: > 0 } map ? NewVector(m, [.. map.Keys]) : Val.Nil);
+        Def("vals", 1, 1, (m, a) => AsMap("vals", a[0]) is { Count: > 0 } map ? NewVector(m, [.. map.Values]) : Val.Nil);
+        Def("conj", 1, -1, (m, a) =>
+        {
+            var coll = a[0];
+            foreach (var x in a[1..])
+                coll = Conj(m, coll, x);
+            return coll;
+        });
+        Def("into", 2, 2, (m, a) =>
+        {
+            var items = Items("into", a[1]);
+            var coll = a[0];
+            if (coll.Obj is YVector v)
+            {
+                m.Charge(Heap.ElementBytes * items.Length);
+                return Val.Object(new YVector(v.Items.AddRange(items)));
+            }
+            foreach (var x in items)
+                coll = Conj(m, coll, x);
+            return coll;
+        });
+        Def("concat", 0, -1, (m, a) =>
+        {
+            var all = new List<Val>();
+            foreach (var c in a)
+                all.AddRange(Items("concat", c));
+            return NewVector(m, [.. all]);
+        });
+
+        Def("seq", 1, 1, (m, a) => Seq(m, a[0]));
+        Def("first", 1, 1, (_, a) => First(a[0]));
+        Def("second", 1, 1, (_, a) => Nth("second", a[0], 1, Val.Nil));
+        Def("last", 1, 1, (_, a) =>
+        {
+            var items = a[0].Obj switch
+            {
+                YVector v => v.Items,
+                YSeq s => s.Items,
+                null => ImmutableList<Val>.Empty,
+                _ => ImmutableList.CreateRange(Items("last", a[0])),
+            };
+            return items.Count == 0 || (a[0].Obj is YSeq seq && seq.Offset >= items.Count) ? Val.Nil : items[^1];
+        });
+        Def("rest", 1, 1, (m, a) => Next(m, a[0]) is { IsNil: false } next ? next : Val.Object(YVector.Empty));
+        Def("next", 1, 1, (m, a) => Next(m, a[0]));
+        Def("nth", 2, 3, (_, a) => Nth("nth", a[0], LongArg("nth", a[1]), a.Length > 2 ? a[2] : Missing));
+        Def("peek", 1, 1, (_, a) => a[0].Obj is YVector { Count: > 0 } v ? v.Items[^1] : a[0].IsNil || a[0].Obj is YVector ? Val.Nil : throw TypeError("peek", "a vector", a[0]));
+        Def("pop", 1, 1, (_, a) => a[0].Obj is YVector { Count: > 0 } v ? Val.Object(new YVector(v.Items.RemoveAt(v.Count - 1))) : throw YinException.Of(Kinds.Argument, "pop: can't pop an empty vector"));
+        Def("subvec", 2, 3, (m, a) =>
+        {
+            var v = a[0].Obj as YVector ?? throw TypeError("subvec", "a vector", a[0]);
+            var start = LongArg("subvec", a[1]);
+            var end = a.Length > 2 ? LongArg("subvec", a[2]) : v.Count;
+            if (start < 0 || end > v.Count || start > end)
+                throw YinException.Of(Kinds.Index, $"subvec: [{start} {end}) is outside a vector of {v.Count}");
+            return NewVector(m, [.. v.Items.GetRange((int)start, (int)(end - start))]);
+        });
+        Def("cons", 2, 2, (m, a) => NewVector(m, [a[0], .. Items("cons", a[1])]));
+        Def("reverse", 1, 1, (m, a) => NewVector(m, [.. Items("reverse", a[0]).Reverse()]));
+        Def("sort", 1, 1, (m, a) =>
+        {
+            var items = Items("sort", a[0]);
+            m.Burn(items.Length * (long)Math.Max(1, Math.Log2(items.Length + 1)));
+            Array.Sort(items, ValComparer.Instance);
+            return NewVector(m, items);
+        });
+        Def("distinct", 1, 1, (m, a) =>
+        {
+            var seen = new HashSet<Val>(ValComparer.Instance);
+            return NewVector(m, [.. Items("distinct", a[0]).Where(seen.Add)]);
+        });
+        Def("frequencies", 1, 1, (m, a) =>
+        {
+            var result = YMap.Empty.Items;
+            foreach (var x in Items("frequencies", a[0]))
+                result = result.SetItem(x, Val.Long(result.TryGetValue(x, out var n) ? n.AsLong + 1 : 1));
+            m.Charge(Heap.EntryBytes * result.Count);
+            return Val.Object(new YMap(result));
+        });
+        Def("take", 2, 2, (m, a) => NewVector(m, [.. Items("take", a[1]).Take((int)Math.Clamp(LongArg("take", a[0]), 0, int.MaxValue))]));
+        Def("drop", 2, 2, (m, a) => NewVector(m, [.. Items("drop", a[1]).Skip((int)Math.Clamp(LongArg("drop", a[0]), 0, int.MaxValue))]));
+        Def("range", 1, 3, (m, a) =>
+        {
+            long start = 0, end, step = 1;
+            if (a.Length == 1)
+            {
+                end = LongArg("range", a[0]);
+            }
+            else
+            {
+                start = LongArg("range", a[0]);
+                end = LongArg("range", a[1]);
+                if (a.Length == 3)
+                    step = LongArg("range", a[2]);
+            }
+            if (step == 0)
+                throw YinException.Of(Kinds.Argument, "range: step 0 would never end");
+            var count = step > 0 ? (end > start ? ((end - start - 1) / step) + 1 : 0) : (start > end ? ((start - end - 1) / -step) + 1 : 0);
+            m.Charge(Heap.ElementBytes * count);
+            m.Burn(count);
+            var builder = ImmutableList.CreateBuilder<Val>();
+            for (long i = 0, x = start; i < count; i++, x += step)
+                builder.Add(Val.Long(x));
+            return Val.Object(new YVector(builder.ToImmutable()));
+        });
+    }
+
+    /// <summary>A sentinel for "no value given", distinct from nil.</summary>
+    private static readonly Val Missing = Val.Object(new YinError(Kinds.Internal, "missing", Val.Nil));
+
+    internal static Val NewVector(YinMachine m, Val[] items)
+    {
+        m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
+        return Val.Object(new YVector(ImmutableList.Create(items)));
+    }
+
+    private static Val NewSet(YinMachine m, Val[] items)
+    {
+        m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
+        return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, items)));
+    }
+
+    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as one-character strings).</summary>
+    internal static Val[] Items(string fn, Val coll) => coll.Obj switch
+    {
+        null => [],
+        YVector v => [.. v.Items],
+        YSeq s => [.. s.Values],
+        YSet s => [.. s.Items],
+        YMap map => [.. map.Items.Select(kv => Pair(kv.Key, kv.Value))],
+        YRecord r => [.. r.Type.Fields.Select((f, i) => Pair(Val.Keyword(f), r.Values[i]))],
+        string s => [.. s.Select(c => Val.String(c.ToString()))],
+        _ => throw TypeError(fn, "a collection", coll),
+    };
+
+    private static Val Pair(Val k, Val v) => Val.Object(new YVector(ImmutableList.Create(k, v)));
+
+    private static long Count(string fn, Val v) => v.Obj switch
+    {
+        null => 0,
+        string s => s.Length,
+        YVector x => x.Count,
+        YMap x => x.Count,
+        YSet x => x.Count,
+        YSeq x => x.Count,
+        YRecord x => x.Type.Fields.Count,
+        _ => throw TypeError(fn, "a collection or string", v),
+    };
+
+    internal static Val Get(Val coll, Val key, Val otherwise) => coll.Obj switch
+    {
+        YMap map => map.Items.TryGetValue(key, out var v) ? v : otherwise,
+        YRecord r => key.Obj is Keyword k && r.Type.IndexOf(k) is var i and >= 0 ? r.Values[i] : otherwise,
+        YVector v => key.IsLong && key.AsLong >= 0 && key.AsLong < v.Count ? v.Items[(int)key.AsLong] : otherwise,
+        YSet s => s.Items.TryGetValue(key, out var found) ? found : otherwise,
+        string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.String(s[(int)key.AsLong].ToString()) : otherwise,
+        _ => otherwise,
+    };
+
+    private static ImmutableSortedDictionary<Val, Val>? AsMap(string fn, Val v) => v.Obj switch
+    {
+        null => null,
+        YMap map => map.Items,
+        YRecord r => YMap.Empty.Items.SetItems(r.Type.Fields.Select((f, i) => new KeyValuePair<Val, Val>(Val.Keyword(f), r.Values[i]))),
+        _ => throw TypeError(fn, "a map", v),
+    };
+
+    private static Val Assoc(YinMachine m, Val coll, Val key, Val value)
+    {
+        switch (coll.Obj)
+        {
+            case null:
+                m.Charge(Heap.EntryBytes);
+                return Val.Object(new YMap(YMap.Empty.Items.SetItem(key, value)));
+            case YMap map:
+                m.Charge(Heap.EntryBytes);
+                return Val.Object(new YMap(map.Items.SetItem(key, value)));
+            case YVector v:
+                if (!key.IsLong || key.AsLong < 0 || key.AsLong > v.Count)
+                    throw YinException.Of(Kinds.Index, $"assoc: index {Describe(key)} is outside a vector of {v.Count}");
+                m.Charge(Heap.ElementBytes);
+                return Val.Object(new YVector(key.AsLong == v.Count ? v.Items.Add(value) : v.Items.SetItem((int)key.AsLong, value)));
+            case YRecord r:
+            {
+                var i = key.Obj is Keyword k ? r.Type.IndexOf(k) : -1;
+                if (i < 0)
+                    return Val.Object(new YMap(AsMap("assoc", coll)!.SetItem(key, value)));
+                if (r.Type.FieldTypes[i] is { } check && !check.Matches(value))
+                    throw YinException.Of(Kinds.Type, $"assoc: field {r.Type.Fields[i]} of {r.Type.Name} is a {check.Name}, not {Describe(value)}");
+                var values = (Val[])r.Values.Clone();
+                values[i] = value;
+                m.Charge(Heap.RecordBytes + (Heap.SlotBytes * values.Length));
+                return Val.Object(new YRecord(r.Type, values));
+            }
+            default:
+                throw TypeError("assoc", "a map, vector or record", coll);
+        }
+    }
+
+    private static Val Conj(YinMachine m, Val coll, Val x)
+    {
+        switch (coll.Obj)
+        {
+            case null:
+                return NewVector(m, [x]);
+            case YVector v:
+                m.Charge(Heap.ElementBytes);
+                return Val.Object(new YVector(v.Items.Add(x)));
+            case YSet s:
+                m.Charge(Heap.ElementBytes);
+                return Val.Object(new YSet(s.Items.Add(x)));
+            case YSeq s:
+                return NewVector(m, [x, .. s.Values]);
+            case YMap or YRecord:
+                if (x.Obj is YVector { Count: 2 } pair)
+                    return Assoc(m, coll, pair.Items[0], pair.Items[1]);
+                if (x.Obj is YMap other)
+                {
+                    foreach (var kv in other.Items)
+                        coll = Assoc(m, coll, kv.Key, kv.Value);
+                    return coll;
+                }
+                throw TypeError("conj", "a [key value] vector or a map to add to a map", x);
+            default:
+                throw TypeError("conj", "a collection", coll);
+        }
+    }
+
+    private static Val Seq(YinMachine m, Val coll)
+    {
+        switch (coll.Obj)
+        {
+            case null:
+                return Val.Nil;
+            case YSeq:
+                return coll;
+            case YVector v:
+                return v.Count == 0 ? Val.Nil : Val.Object(new YSeq(v.Items, 0));
+            default:
+            {
+                var items = Items("seq", coll);
+                if (items.Length == 0)
+                    return Val.Nil;
+                m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
+                return Val.Object(new YSeq(ImmutableList.Create(items), 0));
+            }
+        }
+    }
+
+    private static Val First(Val coll) => coll.Obj switch
+    {
+        null => Val.Nil,
+        YSeq s => s.First,
+        YVector v => v.Count == 0 ? Val.Nil : v.Items[0],
+        _ => Items("first", coll) is { Length: > 0 } items ? items[0] : Val.Nil,
+    };
+
+    private static Val Next(YinMachine m, Val coll)
+    {
+        var s = Seq(m, coll);
+        return s.Obj is YSeq seq && seq.Next is { } next ? Val.Object(next) : Val.Nil;
+    }
+
+    private static Val Nth(string fn, Val coll, long index, Val otherwise)
+    {
+        var (items, offset) = coll.Obj switch
+        {
+            YVector v => (v.Items, 0),
+            YSeq s => (s.Items, s.Offset),
+            null => (ImmutableList<Val>.Empty, 0),
+            string str => (ImmutableList.CreateRange(str.Select(c => Val.String(c.ToString()))), 0),
+            _ => throw TypeError(fn, "a vector or sequence", coll),
+        };
+        var i = index + offset;
+        if (index >= 0 && i < items.Count)
+            return items[(int)i];
+        if (!ReferenceEquals(otherwise.Obj, Missing.Obj))
+            return otherwise;
+        throw YinException.Of(Kinds.Index, $"{fn}: index {index} is outside a collection of {items.Count - offset}");
+    }
+}

@@ -1,0 +1,277 @@
+using System.Globalization;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>A native built-in: takes its arguments off the value stack, returns one value, never calls back into Yin.</summary>
+internal delegate Val NativeFn(YinMachine machine, ReadOnlySpan<Val> args);
+
+internal sealed class Native(int id, string name, int min, int max, NativeFn fn)
+{
+    private NativeRef? _value;
+
+    public int Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    public int Min { get; } = min;
+
+    /// <summary>The most arguments, or -1 for any number.</summary>
+    public int Max { get; } = max;
+
+    public NativeFn Fn { get; } = fn;
+
+    public NativeRef AsValue => _value ??= new NativeRef(this);
+
+    public bool Accepts(int argc) => argc >= Min && (Max < 0 || argc <= Max);
+
+    public string ArityText => Min == Max
+        ? Min.ToString(CultureInfo.InvariantCulture)
+        : Max < 0 ? $"{Min} or more" : $"{Min} to {Max}";
+}
+
+/// <summary>
+/// The native built-ins: arithmetic, comparison, strings, collections and the effects. Each checks
+/// its arguments and raises a Yin error naming itself and what it got; each charges the memory it
+/// allocates before allocating it (<see cref="YinMachine.Charge"/>), and bulk work to fuel.
+/// </summary>
+internal static partial class Natives
+{
+    private static readonly List<Native> Table = [];
+    private static readonly Dictionary<string, Native> ByName = new(StringComparer.Ordinal);
+
+    static Natives()
+    {
+        RegisterCore();
+        RegisterCollections();
+        RegisterStrings();
+        RegisterEffects();
+        All = [.. Table];
+    }
+
+    /// <summary>Every native, indexed by <see cref="Native.Id"/>.</summary>
+    public static Native[] All { get; }
+
+    public static Native? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static void Def(string name, int min, int max, NativeFn fn)
+    {
+        var native = new Native(Table.Count, name, min, max, fn);
+        Table.Add(native);
+        ByName.Add(name, native);
+    }
+
+    // ---- argument helpers ----
+
+    internal static YinException TypeError(string fn, string expected, Val got) =>
+        YinException.Of(Kinds.Type, $"{fn}: expected {expected}, got {Describe(got)}");
+
+    internal static string Describe(Val v)
+    {
+        if (v.IsNil)
+            return "nil";
+        var text = ValPrinter.Edn(v);
+        if (text.Length > 40)
+            text = text[..37] + "...";
+        return $"{TypeNames.Of(v)} {text}";
+    }
+
+    internal static long LongArg(string fn, Val v) => v.IsLong ? v.AsLong : throw TypeError(fn, "an integer", v);
+
+    internal static int IntArg(string fn, Val v)
+    {
+        var n = LongArg(fn, v);
+        return n is >= int.MinValue and <= int.MaxValue ? (int)n : throw YinException.Of(Kinds.Argument, $"{fn}: {n} is out of range");
+    }
+
+    internal static string StringArg(string fn, Val v) => v.Obj is string s ? s : throw TypeError(fn, "a string", v);
+
+    private static void RegisterCore()
+    {
+        Def("+", 0, -1, (_, a) => Fold("+", a, Val.Long(0), Arith.Add));
+        Def("*", 0, -1, (_, a) => Fold("*", a, Val.Long(1), Arith.Mul));
+        Def("-", 1, -1, (_, a) => a.Length == 1 ? Arith.Sub(Val.Long(0), a[0]) : Fold("-", a[1..], a[0], Arith.Sub));
+        Def("/", 1, -1, (_, a) => a.Length == 1 ? Arith.Div(Val.Long(1), a[0]) : Fold("/", a[1..], a[0], Arith.Div));
+        Def("inc", 1, 1, (_, a) => Arith.Add(a[0], Val.Long(1)));
+        Def("dec", 1, 1, (_, a) => Arith.Sub(a[0], Val.Long(1)));
+        Def("quot", 2, 2, (_, a) => Arith.Quot("quot", a[0], a[1]));
+        Def("rem", 2, 2, (_, a) => Arith.Rem("rem", a[0], a[1], floor: false));
+        Def("mod", 2, 2, (_, a) => Arith.Rem("mod", a[0], a[1], floor: true));
+        Def("max", 1, -1, (_, a) => Extreme("max", a, 1));
+        Def("min", 1, -1, (_, a) => Extreme("min", a, -1));
+        Def("abs", 1, 1, (_, a) => a[0].IsLong
+            ? (a[0].AsLong == long.MinValue ? throw YinException.Of(Kinds.Arithmetic, "abs: integer overflow") : Val.Long(Math.Abs(a[0].AsLong)))
+            : a[0].IsDouble ? Val.Double(Math.Abs(a[0].AsDouble)) : throw TypeError("abs", "a number", a[0]));
+
+        Def("=", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => ValComparer.Equal(x, y))));
+        Def("not=", 1, -1, (_, a) => Val.Bool(!Chain(a, (x, y) => ValComparer.Equal(x, y))));
+        Def("==", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => Arith.Compare("==", x, y) == 0)));
+        Def("<", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => Arith.Compare("<", x, y) < 0)));
+        Def(">", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => Arith.Compare(">", x, y) > 0)));
+        Def("<=", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => Arith.Compare("<=", x, y) <= 0)));
+        Def(">=", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => Arith.Compare(">=", x, y) >= 0)));
+        Def("compare", 2, 2, (_, a) => Val.Long(Math.Sign(ValComparer.Order(a[0], a[1]))));
+        Def("not", 1, 1, (_, a) => Val.Bool(!a[0].IsTruthy));
+        Def("identity", 1, 1, (_, a) => a[0]);
+        Def("type", 1, 1, (_, a) => Val.String(TypeNames.Of(a[0])));
+
+        Def("nil?", 1, 1, (_, a) => Val.Bool(a[0].IsNil));
+        Def("some?", 1, 1, (_, a) => Val.Bool(!a[0].IsNil));
+        Def("true?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean && a[0].AsBool));
+        Def("false?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean && !a[0].AsBool));
+        Def("number?", 1, 1, (_, a) => Val.Bool(a[0].IsNumber));
+        Def("integer?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
+        Def("double?", 1, 1, (_, a) => Val.Bool(a[0].IsDouble));
+        Def("string?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.String));
+        Def("keyword?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Keyword));
+        Def("symbol?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Symbol));
+        Def("boolean?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean));
+        Def("vector?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Vector));
+        Def("map?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Map or ValKind.Record));
+        Def("set?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Set));
+        Def("seq?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Seq));
+        Def("coll?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Vector or ValKind.Map or ValKind.Set or ValKind.Seq or ValKind.Record));
+        Def("fn?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Fn));
+        Def("record?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Record));
+        Def("inst?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Instant));
+        Def("zero?", 1, 1, (_, a) => Val.Bool(Arith.Compare("zero?", a[0], Val.Long(0)) == 0));
+        Def("pos?", 1, 1, (_, a) => Val.Bool(Arith.Compare("pos?", a[0], Val.Long(0)) > 0));
+        Def("neg?", 1, 1, (_, a) => Val.Bool(Arith.Compare("neg?", a[0], Val.Long(0)) < 0));
+        Def("even?", 1, 1, (_, a) => Val.Bool((LongArg("even?", a[0]) & 1) == 0));
+        Def("odd?", 1, 1, (_, a) => Val.Bool((LongArg("odd?", a[0]) & 1) != 0));
+
+        Def("ex-info", 1, 2, (_, a) => Val.Object(new YinError(Kinds.User, StringArg("ex-info", a[0]), a.Length > 1 ? a[1] : Val.Nil)));
+        Def("ex-message", 1, 1, (_, a) => a[0].Obj is YinError e ? Val.String(e.Message) : Val.Nil);
+        Def("ex-data", 1, 1, (_, a) => a[0].Obj is YinError e ? e.Data : Val.Nil);
+        Def("throw", 1, 1, (_, a) => throw (a[0].Obj is YinError e
+            ? new YinException(new YinError(e.Kind, e.Message, e.Data))
+            : YinException.Of(Kinds.User, ValPrinter.Display(a[0]))));
+    }
+
+    private static Val Fold(string op, ReadOnlySpan<Val> args, Val seed, Func<Val, Val, Val> f)
+    {
+        var acc = seed;
+        foreach (var v in args)
+        {
+            if (!v.IsNumber)
+                throw TypeError(op, "a number", v);
+            acc = f(acc, v);
+        }
+        if (!acc.IsNumber)
+            throw TypeError(op, "a number", acc);
+        return acc;
+    }
+
+    private static Val Extreme(string op, ReadOnlySpan<Val> args, int sign)
+    {
+        var best = args[0];
+        if (!best.IsNumber)
+            throw TypeError(op, "a number", best);
+        foreach (var v in args[1..])
+        {
+            if (Arith.Compare(op, v, best) * sign > 0)
+                best = v;
+        }
+        return best;
+    }
+
+    private static bool Chain(ReadOnlySpan<Val> args, Func<Val, Val, bool> holds)
+    {
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (!holds(args[i], args[i + 1]))
+                return false;
+        }
+        return true;
+    }
+}
+
+/// <summary>Arithmetic on Yin numbers: longs overflow into an error (as Clojure's do), doubles are IEEE 754.</summary>
+internal static class Arith
+{
+    public static Val Add(Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+        {
+            var x = a.AsLong;
+            var y = b.AsLong;
+            var r = unchecked(x + y);
+            // Overflow iff both operands have the sign the result lacks.
+            return ((x ^ r) & (y ^ r)) < 0 ? throw Overflow("+") : Val.Long(r);
+        }
+        return Val.Double(Num("+", a) + Num("+", b));
+    }
+
+    public static Val Sub(Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+        {
+            var x = a.AsLong;
+            var y = b.AsLong;
+            var r = unchecked(x - y);
+            return ((x ^ y) & (x ^ r)) < 0 ? throw Overflow("-") : Val.Long(r);
+        }
+        return Val.Double(Num("-", a) - Num("-", b));
+    }
+
+    public static Val Mul(Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+        {
+            var high = Math.BigMul(a.AsLong, b.AsLong, out var low);
+            return (high == 0 && low >= 0) || (high == -1 && low < 0) ? Val.Long(low) : throw Overflow("*");
+        }
+        return Val.Double(Num("*", a) * Num("*", b));
+    }
+
+    /// <summary>Clojure's <c>/</c>, with a double where Clojure would make a ratio.</summary>
+    public static Val Div(Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+        {
+            var y = b.AsLong;
+            if (y == 0)
+                throw YinException.Of(Kinds.Arithmetic, "/: divide by zero");
+            var x = a.AsLong;
+            if (x == long.MinValue && y == -1)
+                throw Overflow("/");
+            return x % y == 0 ? Val.Long(x / y) : Val.Double((double)x / y);
+        }
+        return Val.Double(Num("/", a) / Num("/", b));
+    }
+
+    public static Val Quot(string op, Val a, Val b)
+    {
+        var x = Natives.LongArg(op, a);
+        var y = Natives.LongArg(op, b);
+        if (y == 0)
+            throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero");
+        return x == long.MinValue && y == -1 ? throw Overflow(op) : Val.Long(x / y);
+    }
+
+    public static Val Rem(string op, Val a, Val b, bool floor)
+    {
+        var x = Natives.LongArg(op, a);
+        var y = Natives.LongArg(op, b);
+        if (y == 0)
+            throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero");
+        if (y == -1)
+            return Val.Long(0);
+        var r = x % y;
+        if (floor && r != 0 && (r < 0) != (y < 0))
+            r += y;
+        return Val.Long(r);
+    }
+
+    public static int Compare(string op, Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+            return a.AsLong.CompareTo(b.AsLong);
+        return Num(op, a).CompareTo(Num(op, b));
+    }
+
+    public static bool NumEquals(Val a, Val b) => Compare("==", a, b) == 0;
+
+    private static double Num(string op, Val v) => v.IsLong ? v.AsLong : v.IsDouble ? v.AsDouble : throw Natives.TypeError(op, "a number", v);
+
+    private static YinException Overflow(string op) => YinException.Of(Kinds.Arithmetic, $"{op}: integer overflow");
+}

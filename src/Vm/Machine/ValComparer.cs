@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Datom.Log.Edn;
+using Datom.Log.Model;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>
+/// Equality and a total order over Yin values. Equality is Clojure's <c>=</c> (1 and 1.0 differ;
+/// a vector equals a seq of the same items); the order sorts by kind, then by value, and is
+/// consistent with equality, so sorted maps and sets keep exactly one of each equal key. The
+/// order of functions is by creation, which is all that can be said of them.
+/// </summary>
+internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
+{
+    public static readonly ValComparer Instance = new();
+
+    public int Compare(Val x, Val y) => Order(x, y);
+
+    public bool Equals(Val x, Val y) => Equal(x, y);
+
+    public int GetHashCode(Val obj) => Hash(obj);
+
+    private static int Rank(ValKind k) => k switch
+    {
+        ValKind.Nil => 0,
+        ValKind.Boolean => 1,
+        ValKind.Long or ValKind.Double => 2,
+        ValKind.String => 3,
+        ValKind.Keyword => 4,
+        ValKind.Symbol => 5,
+        ValKind.Instant => 6,
+        ValKind.Uuid => 7,
+        ValKind.Entity => 8,
+        ValKind.Vector or ValKind.Seq => 9,
+        ValKind.Map => 10,
+        ValKind.Set => 11,
+        ValKind.Record => 12,
+        ValKind.Fn => 13,
+        _ => 14,
+    };
+
+    public static bool Equal(Val x, Val y)
+    {
+        if (x.IsLong && y.IsLong)
+            return x.Bits == y.Bits;
+        if (ReferenceEquals(x.Obj, y.Obj) && x.Bits == y.Bits)
+            return true;
+        var kx = x.Kind;
+        var ky = y.Kind;
+        if (kx != ky && !(IsSequential(kx) && IsSequential(ky)))
+            return false;
+        return Order(x, y) == 0;
+    }
+
+    private static bool IsSequential(ValKind k) => k is ValKind.Vector or ValKind.Seq;
+
+    public static int Order(Val x, Val y)
+    {
+        var kx = x.Kind;
+        var ky = y.Kind;
+        var rx = Rank(kx);
+        var ry = Rank(ky);
+        if (rx != ry)
+            return rx.CompareTo(ry);
+        if (rx >= 9)
+            Guard();
+        switch (kx)
+        {
+            case ValKind.Nil:
+                return 0;
+            case ValKind.Boolean:
+                return x.Bits.CompareTo(y.Bits);
+            case ValKind.Long or ValKind.Double:
+            {
+                if (kx == ValKind.Long && ky == ValKind.Long)
+                    return x.Bits.CompareTo(y.Bits);
+                var c = kx == ValKind.Long && ky == ValKind.Long ? 0 : x.ToDouble().CompareTo(y.ToDouble());
+                return c != 0 ? c : kx.CompareTo(ky);
+            }
+            case ValKind.String:
+                return string.CompareOrdinal(x.AsString, y.AsString);
+            case ValKind.Keyword:
+                return string.CompareOrdinal(((Keyword)x.Obj!).ToString(), ((Keyword)y.Obj!).ToString());
+            case ValKind.Symbol:
+                return string.CompareOrdinal(((Symbol)x.Obj!).ToString(), ((Symbol)y.Obj!).ToString());
+            case ValKind.Instant:
+                return x.Bits.CompareTo(y.Bits);
+            case ValKind.Uuid:
+                return ((Guid)x.Obj!).CompareTo((Guid)y.Obj!);
+            case ValKind.Entity:
+                return ((EntityId)x.Obj!).CompareTo((EntityId)y.Obj!);
+            case ValKind.Vector or ValKind.Seq:
+                return Sequence(Items(x), Items(y));
+            case ValKind.Map:
+            {
+                var a = (YMap)x.Obj!;
+                var b = (YMap)y.Obj!;
+                if (a.Count != b.Count)
+                    return a.Count.CompareTo(b.Count);
+                using var ea = a.Items.GetEnumerator();
+                using var eb = b.Items.GetEnumerator();
+                while (ea.MoveNext() && eb.MoveNext())
+                {
+                    var c = Order(ea.Current.Key, eb.Current.Key);
+                    if (c == 0)
+                        c = Order(ea.Current.Value, eb.Current.Value);
+                    if (c != 0)
+                        return c;
+                }
+                return 0;
+            }
+            case ValKind.Set:
+            {
+                var a = (YSet)x.Obj!;
+                var b = (YSet)y.Obj!;
+                return a.Count != b.Count ? a.Count.CompareTo(b.Count) : Sequence(a.Items, b.Items);
+            }
+            case ValKind.Record:
+            {
+                var a = (YRecord)x.Obj!;
+                var b = (YRecord)y.Obj!;
+                var c = string.CompareOrdinal(a.Type.Key, b.Type.Key);
+                return c != 0 ? c : Sequence(a.Values, b.Values);
+            }
+            case ValKind.Fn:
+                return ((YFunction)x.Obj!).Serial.CompareTo(((YFunction)y.Obj!).Serial);
+            default:
+                return string.CompareOrdinal(((YinError)x.Obj!).Message, ((YinError)y.Obj!).Message);
+        }
+    }
+
+    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : ((YSeq)v.Obj!).Values;
+
+    private static int Sequence(IEnumerable<Val> a, IEnumerable<Val> b)
+    {
+        using var ea = a.GetEnumerator();
+        using var eb = b.GetEnumerator();
+        while (true)
+        {
+            var ha = ea.MoveNext();
+            var hb = eb.MoveNext();
+            if (!ha || !hb)
+                return ha.CompareTo(hb);
+            var c = Order(ea.Current, eb.Current);
+            if (c != 0)
+                return c;
+        }
+    }
+
+    /// <summary>A hash consistent with <see cref="Equal"/> (stable across processes: no string hash randomization).</summary>
+    public static int Hash(Val v)
+    {
+        switch (v.Kind)
+        {
+            case ValKind.Nil: return 0;
+            case ValKind.Boolean or ValKind.Long or ValKind.Instant: return v.Bits.GetHashCode();
+            case ValKind.Double: return v.AsDouble.GetHashCode();
+            case ValKind.String: return Fnv(v.AsString);
+            case ValKind.Keyword or ValKind.Symbol: return Fnv(v.Obj!.ToString()!);
+            case ValKind.Vector or ValKind.Seq:
+            {
+                Guard();
+                var h = 17;
+                foreach (var item in Items(v))
+                    h = (h * 31) + Hash(item);
+                return h;
+            }
+            case ValKind.Map: return ((YMap)v.Obj!).Count;
+            case ValKind.Set: return ((YSet)v.Obj!).Count;
+            default: return v.Obj!.GetHashCode();
+        }
+    }
+
+    /// <summary>
+    /// Values nest as deep as memory allows, and comparing or printing them recurses: past what the
+    /// host's stack can take, the program gets an error instead of the process a stack overflow.
+    /// </summary>
+    internal static void Guard()
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw YinException.Of(Kinds.Limit("depth"), "depth limit: a value is nested too deeply to compare, print or store");
+    }
+
+    private static int Fnv(string s)
+    {
+        var h = 2166136261u;
+        foreach (var c in s)
+            h = (h ^ c) * 16777619u;
+        return (int)h;
+    }
+}

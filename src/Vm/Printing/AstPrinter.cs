@@ -1,0 +1,309 @@
+using System.Text;
+using Datom.Index.Query;
+using Datom.Log.Edn;
+using Datom.Log.Model;
+using Datom.Vm.Ast;
+using T = Datom.Vm.Ast.AstSchema.Types;
+
+namespace Datom.Vm.Printing;
+
+/// <summary>
+/// Turns AST datoms back into source. Each node is printed on the line its <c>:ast/line</c> names
+/// (the printer starts a new line, indented under its parent, whenever a node's line is below the
+/// current one), so reading the printout back gives every node its line again: a load, print,
+/// load round trip gives the same datoms. Comments are not datoms and do not come back.
+/// </summary>
+public static class AstPrinter
+{
+    /// <summary>Prints <c>ns</c> (the whole namespace) or <c>ns/name</c> (one definition).</summary>
+    /// <exception cref="KeyNotFoundException">Nothing of that name is in the view.</exception>
+    public static string Print(IDatomView view, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Contains('/', StringComparison.Ordinal) ? PrintDefinition(view, name) : PrintNamespace(view, name);
+    }
+
+    public static string PrintNamespace(IDatomView view, string ns)
+    {
+        var reader = new AstReader(view);
+        var nsNode = reader.Lookup(AstKeys.Namespace(ns));
+        if (nsNode is null || !nsNode.Is(T.Namespace))
+            throw new KeyNotFoundException($"no namespace {ns} is loaded");
+        var definitions = view.Match(null, AstSchema.Namespace, Value.String(ns))
+            .Select(d => reader.Node(d.E))
+            .Where(n => n is not null && !n.Is(T.Namespace))
+            .Select(n => n!)
+            .OrderBy(n => n.Index).ThenBy(n => n.Line)
+            .ToList();
+        var printer = new Printer(reader, ns, 1);
+        printer.Namespace(nsNode);
+        foreach (var d in definitions)
+            printer.TopLevel(d);
+        return printer.Text();
+    }
+
+    public static string PrintDefinition(IDatomView view, string key)
+    {
+        var reader = new AstReader(view);
+        var node = reader.Lookup(key);
+        if (node is null || !(node.Is(T.Function) || node.Is(T.Record)))
+            throw new KeyNotFoundException($"no function or record {key} is loaded");
+        var printer = new Printer(reader, node.Str(AstSchema.Namespace) ?? "", node.Line);
+        printer.TopLevel(node);
+        return printer.Text();
+    }
+
+    private sealed class Printer(AstReader reader, string ns, int firstLine)
+    {
+        private readonly StringBuilder _sb = new();
+        private int _line = firstLine;
+        private int _column;
+        private int _nesting;
+
+        public string Text() => _sb.Append('\n').ToString();
+
+        public void Namespace(AstNode node)
+        {
+            Place(node.Line, 0);
+            Write("(ns " + ns);
+            if (node.Str(AstSchema.FnDoc) is { } doc)
+                Write(" " + EdnWriter.Write(doc));
+            Write(")");
+        }
+
+        public void TopLevel(AstNode node)
+        {
+            Place(node.Line, 0);
+            if (node.Is(T.Function))
+                Function(node);
+            else
+                Record(node);
+        }
+
+        private void Function(AstNode fn)
+        {
+            var open = _column;
+            Write("(defn ");
+            if (fn.Flag(AstSchema.FnService))
+                Write("^:service ");
+            if (fn.Ref(AstSchema.FnReturnType) is { } rt)
+                Write("^" + TypeName(rt) + " ");
+            Write(fn.Str(AstSchema.FnName) ?? "?");
+            if (fn.Str(AstSchema.FnDoc) is { } doc)
+                Write(" " + EdnWriter.Write(doc));
+            Params(fn, open + 2);
+            Body(fn, open + 2);
+            Write(")");
+        }
+
+        private void Record(AstNode record)
+        {
+            var open = _column;
+            Write("(defrecord " + (record.Str(AstSchema.TypeName) ?? "?") + " [");
+            var first = true;
+            foreach (var f in reader.Children(record, AstSchema.TypeField))
+            {
+                Place(f.Line, open + 2, first);
+                first = false;
+                if (f.Ref(AstSchema.FieldType) is { } t)
+                    Write("^" + TypeName(t) + " ");
+                Write(f.Str(AstSchema.FieldName) ?? "?");
+            }
+            Write("])");
+        }
+
+        private void Params(AstNode fn, int indent)
+        {
+            Write(" [");
+            var first = true;
+            foreach (var p in reader.Children(fn, AstSchema.FnParam))
+            {
+                Place(p.Line, indent, first);
+                first = false;
+                if (p.Ref(AstSchema.ParamType) is { } t)
+                    Write("^" + TypeName(t) + " ");
+                Write(p.Str(AstSchema.ParamName) ?? "?");
+            }
+            Write("]");
+        }
+
+        private void Body(AstNode node, int indent)
+        {
+            foreach (var child in reader.Children(node, AstSchema.Body))
+                Child(child, indent);
+        }
+
+        private void Args(AstNode node, int indent, bool first = false)
+        {
+            foreach (var child in reader.Children(node, AstSchema.Arg))
+            {
+                Child(child, indent, first);
+                first = false;
+            }
+        }
+
+        private void Child(AstNode node, int indent, bool first = false)
+        {
+            Place(node.Line, indent, first);
+            Expr(node);
+        }
+
+        private void Expr(AstNode node)
+        {
+            if (++_nesting > Machine.Compiler.MaxNesting)
+                throw new InvalidOperationException($"{node.Key}: expressions nest more than {Machine.Compiler.MaxNesting} deep (or the AST has a cycle)");
+            try
+            {
+                ExprAt(node);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private void ExprAt(AstNode node)
+        {
+            var open = _column;
+            var indent = open + 2;
+            var type = node.Type;
+            if (type == T.Literal)
+            {
+                Write(Literal(node));
+            }
+            else if (type == T.Variable)
+            {
+                Write(node.Str(AstSchema.Name) ?? "?");
+            }
+            else if (type == T.Quote)
+            {
+                Write("(quote " + (node.Str(AstSchema.QuoteEdn) ?? "nil") + ")");
+            }
+            else if (type == T.Call || type == T.New)
+            {
+                Write("(");
+                if (node.Str(AstSchema.Name) is { } name)
+                    Write(name);
+                else if (reader.Child(node, AstSchema.Operator) is { } op)
+                    Expr(op);
+                Args(node, indent);
+                Write(")");
+            }
+            else if (type == T.If || type == T.When)
+            {
+                Write(type == T.If ? "(if" : "(when");
+                Optional(reader.Child(node, AstSchema.IfTest), indent);
+                if (type == T.If)
+                {
+                    Optional(reader.Child(node, AstSchema.IfThen), indent);
+                    Optional(reader.Child(node, AstSchema.IfElse), indent);
+                }
+                else
+                {
+                    Body(node, indent);
+                }
+                Write(")");
+            }
+            else if (type == T.Cond || type == T.And || type == T.Or || type == T.Recur)
+            {
+                Write("(" + type!.Name);
+                Args(node, indent);
+                Write(")");
+            }
+            else if (type == T.Do)
+            {
+                Write("(do");
+                Body(node, indent);
+                Write(")");
+            }
+            else if (type == T.Let || type == T.Loop)
+            {
+                Write("(" + type!.Name + " [");
+                var first = true;
+                foreach (var b in reader.Children(node, AstSchema.Binding))
+                {
+                    Place(b.Line, open + 6, first);
+                    first = false;
+                    Write(b.Str(AstSchema.BindingName) ?? "?");
+                    Optional(reader.Child(b, AstSchema.BindingValue), open + 8);
+                }
+                Write("]");
+                Body(node, indent);
+                Write(")");
+            }
+            else if (type == T.Lambda)
+            {
+                Write("(fn");
+                Params(node, indent);
+                Body(node, indent);
+                Write(")");
+            }
+            else if (type == T.Vector || type == T.Map || type == T.Set)
+            {
+                var (o, c) = type == T.Vector ? ("[", "]") : type == T.Map ? ("{", "}") : ("#{", "}");
+                Write(o);
+                Args(node, open + o.Length, first: true);
+                Write(c);
+            }
+            else
+            {
+                Write("#_unknown-node");
+            }
+        }
+
+        private void Optional(AstNode? node, int indent)
+        {
+            if (node is not null)
+                Child(node, indent);
+        }
+
+        private static string Literal(AstNode node)
+        {
+            if (node.One(AstSchema.LiteralString) is { } s)
+                return EdnWriter.Write(s.AsString);
+            if (node.One(AstSchema.LiteralLong) is { } l)
+                return EdnWriter.Write(l.AsLong);
+            if (node.One(AstSchema.LiteralDouble) is { } d)
+                return EdnWriter.Write(d.AsDouble);
+            if (node.One(AstSchema.LiteralBoolean) is { } b)
+                return b.AsBoolean ? "true" : "false";
+            if (node.One(AstSchema.LiteralKeyword) is { } k)
+                return ":" + k.AsString;
+            return "nil";
+        }
+
+        private string TypeName(EntityId type)
+        {
+            var key = reader.Node(type)?.Key ?? "?";
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0)
+                return key;
+            var owner = key[..slash];
+            return owner == AstKeys.VmNamespace || owner == ns ? key[(slash + 1)..] : key;
+        }
+
+        /// <summary>Moves to <paramref name="line"/> (indenting) if it is below the current line; otherwise separates with a space.</summary>
+        private void Place(int line, int indent, bool first = false)
+        {
+            if (line > _line)
+            {
+                while (_line < line)
+                {
+                    _sb.Append('\n');
+                    _line++;
+                }
+                _sb.Append(' ', indent);
+                _column = indent;
+                return;
+            }
+            if (_sb.Length > 0 && !first && _column > 0)
+                Write(" ");
+        }
+
+        private void Write(string text)
+        {
+            _sb.Append(text);
+            _column += text.Length;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using Datom.Log.Edn;
+
+namespace Datom.Vm.Reading;
+
+/// <summary>
+/// Reads Yin source: EDN with Clojure's reader metadata (<c>^Type</c>, <c>^:service</c>), through the
+/// shared <see cref="EdnReader"/>, into <see cref="Syntax"/> forms that all carry a line.
+/// </summary>
+internal static class SourceReader
+{
+    /// <summary>Deepest nesting accepted: deeper source is a syntax error, never a stack overflow.</summary>
+    public const int MaxDepth = 256;
+
+    /// <exception cref="CodeException">A syntax error, with the source, line and column.</exception>
+    public static IReadOnlyList<Syntax> Read(string text, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        IReadOnlyList<object?> forms;
+        try
+        {
+            forms = EdnReader.ReadAll(text, new EdnReaderOptions { AllowMetadata = true, SourceName = sourceName, MaxDepth = MaxDepth });
+        }
+        catch (EdnException e)
+        {
+            throw new CodeException(sourceName, e.Line, e.Column, "syntax error: " + e.Reason);
+        }
+
+        var positions = PositionScanner.Scan(text);
+        var zipper = new Zipper(positions);
+        var result = forms.Select(zipper.Build).ToList();
+        if (zipper.Aligned && zipper.Used == positions.Count)
+            return result;
+        // The scanner disagreed with the reader somewhere: keep the reader's positions and give
+        // each scalar the line of the form before it, which is never later than its own.
+        var fallback = new Zipper(null);
+        return [.. forms.Select(fallback.Build)];
+    }
+
+    private sealed class Zipper(List<SourcePosition>? positions)
+    {
+        private SourcePosition _last = new(1, 1);
+
+        public bool Aligned { get; private set; } = true;
+
+        public int Used { get; private set; }
+
+        public Syntax Build(object? edn)
+        {
+            var scanned = positions is not null && Used < positions.Count ? positions[Used] : (SourcePosition?)null;
+            Used++;
+            var own = edn switch
+            {
+                EdnList l => l.Position,
+                EdnVector v => v.Position,
+                EdnMap m => m.Position,
+                EdnSet s => s.Position,
+                Symbol s => s.Position,
+                _ => null,
+            };
+            if (own is not null && scanned is not null && own != scanned)
+                Aligned = false;
+            var position = own ?? scanned ?? _last;
+            _last = position;
+            switch (edn)
+            {
+                case EdnList l:
+                    return new Syntax(SyntaxKind.List, l, [.. l.Select(Build)], l.Meta, position);
+                case EdnVector v:
+                    return new Syntax(SyntaxKind.Vector, v, [.. v.Select(Build)], v.Meta, position);
+                case EdnSet s:
+                    return new Syntax(SyntaxKind.Set, s, [.. s.Select(Build)], s.Meta, position);
+                case EdnMap m:
+                {
+                    var items = new List<Syntax>(m.Count * 2);
+                    foreach (var (k, v) in m)
+                    {
+                        items.Add(Build(k));
+                        items.Add(Build(v));
+                    }
+                    return new Syntax(SyntaxKind.Map, m, items, m.Meta, position);
+                }
+                case Symbol s:
+                    return new Syntax(SyntaxKind.Symbol, s, [], s.Meta, position);
+                default:
+                    return new Syntax(SyntaxKind.Scalar, edn, [], null, position);
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Datom.Index;
+using Datom.Log.Model;
+using Datom.Vm.Ast;
+using Datom.Vm.Continuations;
+using Datom.Vm.Effects;
+using Datom.Vm.Loading;
+using Datom.Vm.Machine;
+using Datom.Vm.Reading;
+
+namespace Datom.Vm;
+
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    /// <summary>The function returned; <see cref="RunResult.Value"/> is its value.</summary>
+    Finished,
+
+    /// <summary>The program called <c>(suspend)</c>; <see cref="RunResult.Continuation"/> resumes it.</summary>
+    Suspended,
+
+    /// <summary>The host asked for a pause (<see cref="RunOptions.PauseAfterSteps"/>); <see cref="RunResult.Continuation"/> resumes it.</summary>
+    Paused,
+
+    /// <summary>The program failed; <see cref="RunResult.Error"/> says what, where, and with which Yin stack.</summary>
+    Failed,
+}
+
+/// <summary>Options of one run.</summary>
+public sealed class RunOptions
+{
+    public RunLimits Limits { get; init; } = RunLimits.Default;
+
+    /// <summary>Where <c>print</c> writes (default: standard output).</summary>
+    public TextWriter? Output { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Pause at the first checkpoint after this many steps, and capture the continuation.</summary>
+    public long? PauseAfterSteps { get; init; }
+}
+
+/// <summary>What a run produced.</summary>
+public sealed class RunResult
+{
+    internal RunResult(RunStatus status, Val value, YinError? error, Continuation? continuation, long steps, TimeSpan elapsed)
+    {
+        Status = status;
+        RawValue = value;
+        Error = error;
+        Continuation = continuation;
+        Steps = steps;
+        Elapsed = elapsed;
+    }
+
+    public RunStatus Status { get; }
+
+    /// <summary>The value, as readable EDN (for a finished run), or the suspended value (for a suspended one).</summary>
+    public string Value
+    {
+        get
+        {
+            try
+            {
+                return ValPrinter.Edn(RawValue);
+            }
+            catch (YinException e)
+            {
+                return "#yin/unprintable " + Log.Edn.EdnWriter.Write(e.Message);
+            }
+        }
+    }
+
+    public YinError? Error { get; }
+
+    public Continuation? Continuation { get; }
+
+    public long Steps { get; }
+
+    public TimeSpan Elapsed { get; }
+
+    internal Val RawValue { get; }
+
+    public override string ToString() => Status == RunStatus.Failed ? Error!.Describe() : Value;
+}
+
+/// <summary>
+/// Yin.VM over one DaoDB: runs functions stored as AST datoms, sees edits (local or from peers) as
+/// they are indexed, and stores and resumes continuations. Thread-safe: runs on several threads
+/// share the prepared code.
+/// </summary>
+public sealed class YinVm : IDisposable
+{
+    private readonly CodeBase _code;
+    private readonly DaoDb? _db;
+
+    private YinVm(CodeBase code, DaoDb? db)
+    {
+        _code = code;
+        _db = db;
+        _code.Invalidated += cell => Invalidated?.Invoke(cell.Name);
+    }
+
+    /// <summary>Runs the <c>query</c> effect: DaoDB's Datalog engine unless replaced.</summary>
+    public IQueryEngine? QueryEngine { get; set; } = DatalogQueryEngine.Instance;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Raised with a function's name when an edit invalidates its prepared code.</summary>
+    public event Action<string>? Invalidated;
+
+    /// <summary>How many times code was prepared (cache misses).</summary>
+    public long Preparations => _code.Preparations;
+
+    internal CodeBase Code => _code;
+
+    /// <summary>A VM over DaoDB; makes sure the AST schema is there.</summary>
+    public static async Task<YinVm> OpenAsync(DaoDb db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        await AstSchema.EnsureAsync(db, cancellationToken).ConfigureAwait(false);
+        return new YinVm(new DaoDbCodeBase(db), db);
+    }
+
+    /// <summary>A VM over source analyzed straight into memory, with no database: the benchmark's baseline.</summary>
+    /// <exception cref="CodeException">The source is not valid Yin.</exception>
+    public static YinVm FromSource(string text, string sourceName)
+    {
+        var unit = Analyzer.Analyze(SourceReader.Read(text, sourceName), sourceName, EmptyCatalog.Instance);
+        return new YinVm(new ViewCodeBase(new MemoryDatomView(unit.Nodes)), null);
+    }
+
+    /// <summary>Calls <paramref name="function"/> (<c>ns/name</c>) with EDN arguments.</summary>
+    public RunResult Run(string function, IReadOnlyList<object?> args, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(args);
+        options ??= new RunOptions();
+        var machine = NewMachine(options);
+        Prepared entry;
+        Val[] values;
+        try
+        {
+            var cell = _code.Find(function) ?? throw YinException.Of(Kinds.UnknownFunction, $"unknown function {function}");
+            entry = cell.Current ?? _code.Prepare(cell);
+            values = [.. args.Select(ValConvert.FromEdn)];
+        }
+        catch (YinException e)
+        {
+            return new RunResult(RunStatus.Failed, Val.Nil, e.Error, null, 0, TimeSpan.Zero);
+        }
+        machine.Start(entry, values);
+        return Finish(machine, function);
+    }
+
+    /// <summary>Carries on from a continuation; a suspended one gets <paramref name="value"/> (EDN) as the value of its <c>(suspend)</c>.</summary>
+    public RunResult Resume(Continuation continuation, object? value = null, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var machine = NewMachine(options ?? new RunOptions());
+        try
+        {
+            machine.Restore(continuation, ValConvert.FromEdn(value));
+        }
+        catch (YinException e)
+        {
+            return new RunResult(RunStatus.Failed, Val.Nil, e.Error, null, 0, TimeSpan.Zero);
+        }
+        return Finish(machine, continuation.Entry);
+    }
+
+    /// <summary>Stores a continuation as datoms; returns its entity.</summary>
+    /// <exception cref="InvalidOperationException">The continuation holds a value that cannot be stored.</exception>
+    public async Task<EntityId> SaveAsync(Continuation continuation, CancellationToken cancellationToken = default)
+    {
+        var db = _db ?? throw new InvalidOperationException("this VM has no database to store continuations in");
+        try
+        {
+            return await ContinuationStore.SaveAsync(db, continuation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (YinException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
+
+    /// <summary>Reads a stored continuation, with the code each frame was running.</summary>
+    /// <exception cref="InvalidOperationException">It cannot be loaded; the message says why.</exception>
+    public Continuation LoadContinuation(EntityId id)
+    {
+        var db = _db ?? throw new InvalidOperationException("this VM has no database to load continuations from");
+        try
+        {
+            return ContinuationStore.Load(db.Current(), id, _code, at => db.AsOf(at));
+        }
+        catch (YinException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
+
+    private YinMachine NewMachine(RunOptions options)
+    {
+        IEffectHost effects = _db is null ? NoDatabaseEffects.Instance : new DatabaseEffects(_db, QueryEngine);
+        return new YinMachine(options.Limits, options.Output ?? Console.Out, effects, Time, options.Cancellation, options.PauseAfterSteps);
+    }
+
+    private static RunResult Finish(YinMachine machine, string entry)
+    {
+        var outcome = machine.Run();
+        return outcome switch
+        {
+            Outcome.Finished => new RunResult(RunStatus.Finished, machine.Result, null, null, machine.Steps, machine.Elapsed),
+            Outcome.Suspended => new RunResult(RunStatus.Suspended, machine.SuspendedWith, null, machine.Capture(entry, expectsValue: true), machine.Steps, machine.Elapsed),
+            Outcome.Paused => new RunResult(RunStatus.Paused, Val.Nil, null, machine.Capture(entry, expectsValue: false), machine.Steps, machine.Elapsed),
+            _ => new RunResult(RunStatus.Failed, Val.Nil, machine.Error, null, machine.Steps, machine.Elapsed),
+        };
+    }
+
+    public void Dispose() => _code.Dispose();
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Datom.Vm.Machine;
+using Datom.Vm.Tests.Support;
+using Xunit;
+
+namespace Datom.Vm.Tests;
+
+/// <summary>Hostile programs stop with an error that names the limit they hit, and the host stays up.</summary>
+public class LimitTests
+{
+    private static RunOptions With(params Constraint[] constraints) => new() { Limits = new RunLimits(constraints), Output = TextWriter.Null };
+
+    private static YinError Stops(string source, RunOptions options, string limit)
+    {
+        var result = Yin.RunWith(source, options);
+        Assert.True(result.Status == RunStatus.Failed, $"expected :limit/{limit}, got {result.Status}: {result}");
+        Assert.Equal(":limit/" + limit, result.Error!.Kind.ToString());
+        Assert.Equal(limit, result.Error.Limit);
+        Assert.Contains(limit, result.Error.Message, StringComparison.Ordinal);
+        // And the host is fine: the next program runs.
+        Assert.Equal("3", Yin.Expr("(+ 1 2)"));
+        return result.Error;
+    }
+
+    [Fact]
+    public void No_limit_is_unlimited_by_default()
+    {
+        var d = RunLimits.Default;
+        Assert.True(d.Fuel.Steps < long.MaxValue && d.Memory.Bytes < long.MaxValue && d.Depth.Frames < int.MaxValue && d.Deadline.Timeout < TimeSpan.MaxValue);
+        var partial = new RunLimits(new FuelLimit(5));
+        Assert.Equal(RunLimits.DefaultMemory, partial.Memory.Bytes);
+        Assert.Equal(RunLimits.DefaultDepth, partial.Depth.Frames);
+        Assert.Equal(RunLimits.DefaultDeadline, partial.Deadline.Timeout);
+    }
+
+    [Fact]
+    public void An_endless_loop_runs_out_of_fuel()
+    {
+        var e = Stops("(defn main [] (loop [i 0] (recur (inc i))))", With(new FuelLimit(1_000_000)), "fuel");
+        Assert.Equal("fuel limit: the program ran more than 1000000 steps", e.Message);
+        Assert.Equal("t/main", e.Stack[0].Function);
+    }
+
+    [Fact]
+    public void An_endless_loop_stops_on_the_default_limits()
+    {
+        var watch = Stopwatch.StartNew();
+        var result = Yin.Run("(defn spin [] (loop [] (recur)))\n(defn main [] (spin))");
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.True(result.Error!.Limit is "fuel" or "deadline", result.ToString());
+        Assert.True(watch.Elapsed < RunLimits.DefaultDeadline + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Exponential_string_allocation_hits_the_memory_limit_before_it_is_made()
+    {
+        var e = Stops("(defn main [] (loop [s \"ab\"] (recur (str s s))))", With(new MemoryLimit(16 << 20)), "memory");
+        Assert.StartsWith("memory limit: the program needs more than 16777216 bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exponential_collection_allocation_hits_the_memory_limit()
+    {
+        Stops("(defn main [] (loop [v [1 2]] (recur (into v v))))", With(new MemoryLimit(16 << 20)), "memory");
+        Stops("(defn main [] (range 1000000000))", With(new MemoryLimit(16 << 20)), "memory");
+        Stops("(defn grow [m i] (grow (assoc m i [i i i]) (inc i)))\n(defn main [] (loop [m {} i 0] (recur (assoc m i (str \"value \" i)) (inc i))))",
+            With(new MemoryLimit(4 << 20), new FuelLimit(100_000_000)), "memory");
+    }
+
+    [Fact]
+    public void The_memory_limit_is_on_live_data_not_on_all_allocation()
+    {
+        // 20,000 vectors of 100 items are about 100 MB allocated in all, but one at a time.
+        var result = Yin.RunWith("(defn main [] (loop [i 0] (if (< i 20000) (do (vec (range 100)) (recur (inc i))) :done)))", With(new MemoryLimit(4 << 20)));
+        Assert.True(result.Status == RunStatus.Finished, result.ToString());
+    }
+
+    [Fact]
+    public void Deep_recursion_hits_the_depth_limit()
+    {
+        var e = Stops("(defn down [n] (+ 1 (down n)))\n(defn main [] (down 1))", With(), "depth");
+        Assert.Equal($"depth limit: more than {RunLimits.DefaultDepth} nested calls (calling t/down)", e.Message);
+        Assert.True(e.Stack.Count >= RunLimits.DefaultDepth - 1);
+    }
+
+    [Fact]
+    public void Deep_recursion_uses_the_machine_stack_not_the_host_stack()
+    {
+        // 300,000 nested Yin calls would overflow any .NET thread stack if each were a host call.
+        var result = Yin.RunWith("(defn sum [n] (if (= n 0) 0 (+ n (sum (dec n)))))\n(defn main [] (sum 300000))", With(new DepthLimit(400_000)));
+        Assert.Equal("45000150000", result.Value);
+    }
+
+    [Fact]
+    public void Sleeping_past_the_deadline_stops_at_the_deadline()
+    {
+        var watch = Stopwatch.StartNew();
+        Stops("(defn main [] (sleep 60000))", With(new DeadlineLimit(TimeSpan.FromMilliseconds(200))), "deadline");
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 5000);
+    }
+
+    [Fact]
+    public void Busy_code_stops_at_the_deadline()
+    {
+        var watch = Stopwatch.StartNew();
+        Stops("(defn main [] (loop [i 0] (recur (inc i))))", With(new DeadlineLimit(TimeSpan.FromMilliseconds(200)), new FuelLimit(long.MaxValue)), "deadline");
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 5000);
+    }
+
+    [Fact]
+    public void A_custom_constraint_is_checked_as_the_program_runs()
+    {
+        Stops("(defn main [] (loop [i 0] (recur (inc i))))", With(new StepCeiling(50_000)), "ceiling");
+    }
+
+    [Fact]
+    public void Cancellation_stops_a_run()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var result = Yin.RunWith("(defn main [] (loop [i 0] (recur (inc i))))", new RunOptions { Cancellation = cts.Token, Output = TextWriter.Null });
+        Assert.Equal(":error/cancelled", result.Error!.Kind.ToString());
+    }
+
+    [Fact]
+    public void Many_hostile_runs_in_parallel_leave_the_host_up()
+    {
+        string[] hostile =
+        [
+            "(defn main [] (loop [] (recur)))",
+            "(defn main [] (loop [s \"x\"] (recur (str s s))))",
+            "(defn f [n] (+ 1 (f n)))\n(defn main [] (f 0))",
+            "(defn main [] (sleep 100000))",
+        ];
+        var options = With(new FuelLimit(2_000_000), new MemoryLimit(8 << 20), new DeadlineLimit(TimeSpan.FromMilliseconds(300)));
+        var results = hostile.AsParallel().Select(s => Yin.RunWith(s, options)).ToList();
+        Assert.All(results, r => Assert.NotNull(r.Error?.Limit));
+        Assert.Equal(["fuel", "memory", "depth", "deadline"], results.Select(r => r.Error!.Limit));
+    }
+
+    private sealed class StepCeiling(long steps) : Constraint
+    {
+        public override string Name => "ceiling";
+
+        public override void Check(ExecutionStatus status)
+        {
+            if (status.Steps > steps)
+                throw new LimitExceededException(Name, $"ceiling: more than {steps} steps");
+        }
+    }
+}
