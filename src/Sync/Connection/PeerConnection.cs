@@ -41,7 +41,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<(SyncError Error, string Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly Channel<SyncMessage> _outgoing = Bounded<SyncMessage>(256, singleReader: true, singleWriter: false);
+    // Frames waiting for the writer: 32 of at most ~256 KiB (TargetFrameBytes) each, so a slow peer
+    // holds at most ~8 MiB here, and one flush always has plenty to gather.
+    private readonly Channel<SyncMessage> _outgoing = Bounded<SyncMessage>(32, singleReader: true, singleWriter: false);
     private readonly Channel<SyncMessage> _control = Bounded<SyncMessage>(16, singleReader: true, singleWriter: true);
     private readonly Channel<SyncMessage> _inbound = Bounded<SyncMessage>(4, singleReader: true, singleWriter: true);
     private readonly Channel<Task<VerifiedBatch>> _verified = Bounded<Task<VerifiedBatch>>(2, singleReader: true, singleWriter: true);

@@ -49,6 +49,8 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public void Consume(int count)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _written);
+        if (count == 0)
+            return;
         _buffer.AsSpan(count, _written - count).CopyTo(_buffer);
         _written -= count;
     }

@@ -136,7 +136,7 @@ public sealed class LimitTests(ITestOutputHelper output)
         var sw = Stopwatch.StartNew();
         var appends = Enumerable.Range(0, 500).Select(fast.AppendAsync).ToList();
         await Task.WhenAll(appends);
-        await Eventually.TrueAsync(() => n.Log.Count == 500, Bound, "all 500 entries arrive");
+        await Eventually.TrueAsync(() => n.Log.DurableCount == 500, Bound, "all 500 entries arrive");
         output.WriteLine($"500 entries at 400/s with a burst of 100 took {sw.ElapsedMilliseconds} ms");
         Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(700), $"{sw.ElapsedMilliseconds} ms: not throttled");
         Assert.True(n.Logger.Has(4210), "throttling logged");

@@ -26,7 +26,7 @@ public sealed class LivePushTests(ITestOutputHelper output)
         // A line: C - B - A. What A appends reaches C only through B's relay.
         b.Sync.AddPeer(a.Address);
         c.Sync.AddPeer(b.Address);
-        await Eventually.TrueAsync(() => c.Log.Count == 10 && Pulled(b, a) && Pulled(a, b) && Pulled(c, b) && Pulled(b, c), Bound, "initial sync along the line");
+        await Eventually.TrueAsync(() => c.Log.DurableCount == 10 && Pulled(b, a) && Pulled(a, b) && Pulled(c, b) && Pulled(b, c), Bound, "initial sync along the line");
 
         var storedAt = new ConcurrentDictionary<(char Node, EntryHash Hash), long>();
         a.Log.EntryStored += e => storedAt.TryAdd(('a', e.Hash), Stopwatch.GetTimestamp());
@@ -77,7 +77,7 @@ public sealed class LivePushTests(ITestOutputHelper output)
             appends.Add(c.AppendAsync(200 + i));
         }
         await Task.WhenAll(appends);
-        await Eventually.TrueAsync(() => a.Log.Count == 90 && b.Log.Count == 90 && c.Log.Count == 90, Bound, "90 entries everywhere");
+        await Eventually.TrueAsync(() => a.Log.DurableCount == 90 && b.Log.DurableCount == 90 && c.Log.DurableCount == 90, Bound, "90 entries everywhere");
         Assert.Equal(a.Hashes(), b.Hashes());
         Assert.Equal(a.Hashes(), c.Hashes());
     }

@@ -41,7 +41,7 @@ public sealed class NodeBehaviourTests
 
         // B comes back at the same address (same identity, same log) while A keeps dialing with backoff.
         await using var again = await TestNode.StartAsync(mesh, Simulated(network, where), NodeIdentity.FromSeed(identityB.ExportSeed()), b.Log);
-        await Eventually.TrueAsync(() => again.Log.Count == 5, Bound, "b catches up after reconnecting");
+        await Eventually.TrueAsync(() => again.Log.DurableCount == 5, Bound, "b catches up after reconnecting");
         var target = a.Sync.Targets().Single();
         Assert.Equal(identityB.Id, target.NodeId);
         Assert.Equal(PeerTargetState.Connected, target.State);
@@ -87,7 +87,7 @@ public sealed class NodeBehaviourTests
         var smaller = a.Id < b.Id ? a : b;
         Assert.Equal(PeerDirection.Outbound, smaller.Sync.Peers().Single().Direction);
         await a.AppendAsync(1);
-        await Eventually.TrueAsync(() => b.Log.Count == 1, Bound, "push over the kept connection");
+        await Eventually.TrueAsync(() => b.Log.DurableCount == 1, Bound, "push over the kept connection");
     }
 
     [Fact]
@@ -101,9 +101,28 @@ public sealed class NodeBehaviourTests
         await Eventually.TrueAsync(() => a.Sync.Peers().Any(p => p.RoundsServed > 0), Bound, "connected");
         var appends = Enumerable.Range(0, 300).Select(a.AppendAsync).ToList();
         await Task.WhenAll(appends);
-        await Eventually.TrueAsync(() => b.Log.Count == 300, Bound, "every entry reaches b");
+        await Eventually.TrueAsync(() => b.Log.DurableCount == 300, Bound, "every entry reaches b");
         Assert.True(a.Logger.Has(4211), "overflow logged");
         Assert.True(b.Sync.Peers().Single().PullRoundsCompleted >= 2, "b pulled again");
+    }
+
+    [Fact]
+    public async Task Entries_near_the_size_cap_cross_many_noise_messages_both_by_pull_and_by_push()
+    {
+        var mesh = MeshKey.Generate();
+        await using var a = await TestNode.StartAsync(mesh);
+        await using var b = await TestNode.StartAsync(mesh);
+        var blob = new byte[900_000];
+        new Random(5).NextBytes(blob);
+        Datom.Log.Model.LogDatom[] Big(int i) => [new(new Datom.Log.Model.EntityId(8, (ulong)i), "test/blob", Datom.Log.Model.Value.Bytes(blob), true)];
+        for (var i = 0; i < 3; i++)
+            await a.Log.AppendAsync(Big(i));
+        b.Sync.AddPeer(a.Address);
+        await Eventually.TrueAsync(() => b.Log.DurableCount == 3, Bound, "pulled");
+        await a.Log.AppendAsync(Big(3));
+        // Count includes an entry still being written; the durable entries are what Entries() lists.
+        await Eventually.TrueAsync(() => b.Hashes().SetEquals(a.Hashes()) && b.Hashes().Count == 4, Bound, "pushed and durable");
+        Assert.True(b.Sync.Peers().Single().BytesReceived > 4 * 900_000);
     }
 
     [Fact]
@@ -127,7 +146,7 @@ public sealed class NodeBehaviourTests
         for (var i = 0; i < 12; i++)
             await a.AppendAsync(i);
         b.Sync.AddPeer(a.Address);
-        await Eventually.TrueAsync(() => b.Log.Count == 12 && b.Sync.Peers().Any(p => p.PullRoundsCompleted > 0) && a.Sync.Peers().Any(p => p.RoundsServed > 0), Bound, "synced");
+        await Eventually.TrueAsync(() => b.Log.DurableCount == 12 && b.Sync.Peers().Any(p => p.PullRoundsCompleted > 0) && a.Sync.Peers().Any(p => p.RoundsServed > 0), Bound, "synced");
         var fromA = a.Sync.Peers().Single();
         var fromB = b.Sync.Peers().Single();
         Assert.Equal(b.Id, fromA.NodeId);

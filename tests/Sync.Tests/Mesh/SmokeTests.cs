@@ -20,9 +20,9 @@ public sealed class SmokeTests(ITestOutputHelper output)
         b.Sync.AddPeer(a.Address);
         try
         {
-            await Eventually.TrueAsync(() => a.Log.Count == 27 && b.Log.Count == 27, TimeSpan.FromSeconds(10), "both hold 27 entries");
+            await Eventually.TrueAsync(() => a.Log.DurableCount == 27 && b.Log.DurableCount == 27, TimeSpan.FromSeconds(10), "both hold 27 entries");
             await a.AppendAsync(50);
-            await Eventually.TrueAsync(() => b.Log.Count == 28, TimeSpan.FromSeconds(10), "push reaches b");
+            await Eventually.TrueAsync(() => b.Log.DurableCount == 28, TimeSpan.FromSeconds(10), "push reaches b");
         }
         finally
         {
