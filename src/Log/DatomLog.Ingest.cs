@@ -50,9 +50,28 @@ public sealed partial class DatomLog
     }
 
     /// <inheritdoc cref="IngestAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
-    public async Task<IngestResult> IngestAsync(Entry entry, CancellationToken cancellationToken = default)
+    public Task<IngestResult> IngestAsync(Entry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        return IngestCoreAsync(entry, signatureVerified: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="IngestAsync(Entry, CancellationToken)"/>, but the caller has already checked
+    /// <see cref="Entry.VerifySignature"/> and it returned true: replication verifies a batch on all
+    /// cores and then ingests it in order, and the signature is the dominant cost. Every other check
+    /// (allow-list, sequence, time, parents) still runs here. The synchronous part (checks,
+    /// registration, queueing for the store) runs before this returns, so a caller may start many in
+    /// order and await them later.
+    /// </summary>
+    internal Task<IngestResult> IngestVerifiedAsync(Entry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return IngestCoreAsync(entry, signatureVerified: true, cancellationToken);
+    }
+
+    private async Task<IngestResult> IngestCoreAsync(Entry entry, bool signatureVerified, CancellationToken cancellationToken)
+    {
         lock (_gate)
         {
             if (_entries.ContainsKey(entry.Hash) || _held.ContainsKey(entry.Hash))
@@ -60,7 +79,7 @@ public sealed partial class DatomLog
         }
         if (_options.AllowedAuthors is { } allowed && !allowed.Contains(entry.Author))
             Reject.Throw(RejectReason.AuthorNotAllowed, $"author {entry.Author} is not in this node's trusted authors");
-        if (!entry.VerifySignature())
+        if (!signatureVerified && !entry.VerifySignature())
             Reject.Throw(RejectReason.BadSignature, $"signature of {entry.Hash} does not verify for author {entry.Author}");
 
         var accepted = new List<(long Ticket, Entry Entry, EntryMeta Meta)>();

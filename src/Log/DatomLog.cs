@@ -275,6 +275,7 @@ public sealed partial class DatomLog : IDisposable
         // node, whatever order a three-way (or wider) fork arrives in.
         if (chain.BySeq.TryGetValue(seq, out var earlier))
         {
+            chain.Forked = true;
             meta.Forks = [.. earlier.Select(first => new ForkRecord(author, seq, first, hash))];
             _forks.AddRange(meta.Forks);
             earlier.Add(hash);
@@ -333,6 +334,9 @@ public sealed partial class DatomLog : IDisposable
 
         /// <summary>The entries seen at each sequence number; more than one is a fork.</summary>
         public Dictionary<ulong, List<EntryHash>> BySeq { get; } = [];
+
+        /// <summary>Some sequence number has more than one entry (see <see cref="BySeq"/>).</summary>
+        public bool Forked { get; set; }
     }
 
     private sealed record ForkRecord(NodeId Author, ulong Seq, EntryHash First, EntryHash Second);

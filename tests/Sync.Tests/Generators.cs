@@ -1,8 +1,12 @@
 using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
+using Datom.Log.Entries;
+using Datom.Log.Identity;
+using Datom.Log.Model;
 using Datom.Sync.Discovery;
 using Datom.Sync.Noise;
+using Datom.Sync.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -75,11 +79,167 @@ public static class Generators
                 (1, Gen.Zip(Gen.Choose(NoiseProtocol.MaxMessageLength - 8, NoiseProtocol.MaxMessageLength + 8), ArbMap.Default.GeneratorFor<int>(), (n, seed) => Seeded(n, seed))))
             select new HostileMessage(step, bytes));
 
+    // ---- Frames (Datom.Sync.Protocol) ----
+
+    public static Gen<EntryHash> Hash { get; } = Key32.Select(b => new EntryHash(b));
+
+    public static Gen<NodeId> Node { get; } = Key32.Select(b => new NodeId(b));
+
+    private static Gen<string> Text(int maxChars) =>
+        Gen.Choose(0, maxChars).SelectMany(n => Gen.ArrayOf(Gen.Elements('a', 'z', '0', ' ', '-', '\u00e9', '\u4e2d'), n)).Select(c => new string(c));
+
+    public static Gen<AuthorHeads> AuthorSummary { get; } =
+        from author in Node
+        from maxSeq in Gen.Choose(1, int.MaxValue).Select(n => (ulong)n * 3)
+        from heads in Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(Gen.Zip(Hash, Gen.Choose(1, int.MaxValue)), n))
+        select new AuthorHeads(author, maxSeq, [.. heads.Select(h => new HeadRef(h.Item1, Math.Min(maxSeq, (ulong)h.Item2)))]);
+
+    /// <summary>Any frame this version speaks, with fields anywhere inside their caps.</summary>
+    public static Gen<SyncMessage> Message { get; } = Gen.OneOf<SyncMessage>(
+        from id in Node
+        from proof in Gen.ArrayOf(AnyByte, 64)
+        from version in Gen.Choose(0, 255)
+        from maxFrame in Gen.Choose(1, int.MaxValue)
+        from agent in Text(16)
+        select (SyncMessage)new HelloMessage((byte)version, id, proof, maxFrame, agent),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from authors in Gen.Choose(0, 8).SelectMany(n => Gen.ArrayOf(AuthorSummary, n))
+        select (SyncMessage)new SyncRequestMessage(round, authors),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from hashes in Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Hash, n))
+        select (SyncMessage)new ProbeMessage(round, hashes),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from held in Gen.Choose(0, 70).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<bool>(), n))
+        select (SyncMessage)ProbeReplyMessage.Create(round, held),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from entries in Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(Payload(3000), n))
+        select (SyncMessage)new EntriesMessage(round, [.. entries.Select(e => (ReadOnlyMemory<byte>)e)]),
+        from round in ArbMap.Default.GeneratorFor<uint>()
+        from sent in Gen.Choose(0, int.MaxValue)
+        select (SyncMessage)new SyncDoneMessage(round, sent * 7L),
+        Gen.Constant((SyncMessage)new ResyncHintMessage()),
+        ArbMap.Default.GeneratorFor<ulong>().Select(n => (SyncMessage)new PingMessage(n)),
+        ArbMap.Default.GeneratorFor<ulong>().Select(n => (SyncMessage)new PongMessage(n)),
+        from error in Gen.Choose(1, 40)
+        from reason in Text(60)
+        select (SyncMessage)new GoodbyeMessage((SyncError)error, reason));
+
+    /// <summary>A few frames back to back, and where the stream is cut into segments.</summary>
+    public static Arbitrary<FrameStream> FrameStreams() =>
+        Arb.From(
+            from messages in Gen.Choose(1, 5).SelectMany(n => Gen.ArrayOf(Message, n))
+            from cuts in Gen.ListOf(Gen.Choose(0, 1 << 16))
+            select new FrameStream(messages, [.. cuts]));
+
+    // ---- Histories (reconciliation) ----
+
+    /// <summary>
+    /// A random multi-author history and two logs that hold parts of it. Devices append (an author
+    /// with two devices forks when both append without syncing; a device holding two heads of its
+    /// author merges them) and gossip with each other; each log is the union of some devices'
+    /// holdings, so logs overlap, differ, or are disjoint, and every log is closed under parents.
+    /// </summary>
+    public static Arbitrary<History> Histories() =>
+        Arb.From(
+            from authors in Gen.Choose(1, 4)
+            from seeds in Gen.ArrayOf(Key32, authors)
+            from forked in Gen.ArrayOf(ArbMap.Default.GeneratorFor<bool>(), authors)
+            from steps in Gen.ListOf(
+                from kind in Gen.Choose(0, 99)
+                from x in Gen.Choose(0, 99)
+                from y in Gen.Choose(0, 99)
+                select (kind, x, y))
+            from holdersA in Gen.Choose(1, 255)
+            from holdersB in Gen.Choose(1, 255)
+            from partitioned in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+            select new History(seeds, forked, [.. steps.Take(60)], holdersA, holdersB, partitioned));
+
     private static byte[] Seeded(int length, int seed)
     {
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         return bytes;
+    }
+}
+
+/// <summary>Frames to encode back to back, and offsets (mod the stream length) at which to split the bytes.</summary>
+public sealed record FrameStream(SyncMessage[] Messages, int[] Cuts)
+{
+    public override string ToString() => $"FrameStream([{string.Join(", ", Messages.Select(m => m.Type))}], cuts [{string.Join(", ", Cuts)}])";
+}
+
+/// <summary>
+/// The recipe of a history (see <see cref="Generators.Histories"/>); <see cref="Build"/> makes the
+/// signed entries, deterministically.
+/// </summary>
+/// <param name="Partitioned">Devices gossip only with devices of the same parity, A is the even devices and B the odd: disjoint logs.</param>
+public sealed record History(byte[][] AuthorSeeds, bool[] Forked, (int Kind, int A, int B)[] Steps, int HoldersA, int HoldersB, bool Partitioned)
+{
+    public override string ToString() =>
+        $"History({AuthorSeeds.Length} authors, forked [{string.Join(",", Forked)}], {Steps.Length} steps: {string.Join(" ", Steps.Select(s => $"{s.Kind}/{s.A}/{s.B}"))}, A={HoldersA}, B={HoldersB}, partitioned={Partitioned})";
+
+    /// <summary>All entries in creation (topological) order, and the hashes each log holds.</summary>
+    public (List<Entry> All, HashSet<EntryHash> A, HashSet<EntryHash> B) Build()
+    {
+        var identities = AuthorSeeds.Select(s => NodeIdentity.FromSeed(s)).ToArray();
+        try
+        {
+            // Devices: each author has one, or two if forked.
+            var devices = new List<(int Author, HashSet<EntryHash> Holds)>();
+            for (var a = 0; a < identities.Length; a++)
+            {
+                devices.Add((a, []));
+                if (Forked[a])
+                    devices.Add((a, []));
+            }
+            var all = new List<Entry>();
+            var byHash = new Dictionary<EntryHash, Entry>();
+            ulong clock = 1_000;
+            foreach (var (kind, x, y) in Steps)
+            {
+                var d = devices[x % devices.Count];
+                if (kind < 70)
+                {
+                    var author = identities[d.Author];
+                    var own = d.Holds.Select(h => byHash[h]).Where(e => e.Author == author.Id).ToList();
+                    var heads = own.Where(e => !own.Any(o => o.Parents.Contains(e.Hash))).ToList();
+                    var parents = heads.Select(h => h.Hash).ToList();
+                    // Sometimes a causal link to another author's entry the device holds.
+                    var others = d.Holds.Select(h => byHash[h]).Where(e => e.Author != author.Id).ToList();
+                    if (others.Count > 0 && y % 2 == 0)
+                        parents.Add(others[y % others.Count].Hash);
+                    var seq = heads.Count == 0 ? 1UL : heads.Max(h => h.Seq) + 1;
+                    var entry = Entry.Create(author, seq, new EntityId(11, (ulong)all.Count), new HlcTimestamp(++clock << 16), parents,
+                        [new LogDatom(new EntityId(12, (ulong)all.Count), "h/n", Value.Long(all.Count), true)]);
+                    all.Add(entry);
+                    byHash[entry.Hash] = entry;
+                    d.Holds.Add(entry.Hash);
+                }
+                else
+                {
+                    // Gossip: device x learns everything device y holds.
+                    var other = devices[y % devices.Count];
+                    if (!Partitioned || (x % devices.Count) % 2 == (y % devices.Count) % 2)
+                        d.Holds.UnionWith(other.Holds);
+                }
+            }
+            HashSet<EntryHash> Union(int mask)
+            {
+                var set = new HashSet<EntryHash>();
+                for (var i = 0; i < devices.Count; i++)
+                {
+                    if ((mask & (1 << (i % 8))) != 0)
+                        set.UnionWith(devices[i].Holds);
+                }
+                return set;
+            }
+            return Partitioned ? (all, Union(0x55), Union(0xAA)) : (all, Union(HoldersA), Union(HoldersB));
+        }
+        finally
+        {
+            foreach (var identity in identities)
+                identity.Dispose();
+        }
     }
 }
 

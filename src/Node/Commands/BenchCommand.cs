@@ -37,6 +37,18 @@ internal static class BenchCommand
         query.SetAction((parse, cancellationToken) =>
             QueryBench.RunAsync(parse.GetValue(shared), parse.GetValue(runs), parse.GetValue(queryFormat) == "json", cancellationToken));
         command.Subcommands.Add(query);
+        var entries = new Option<int>("--entries") { Description = "Entries the nodes share", DefaultValueFactory = _ => 1_000_000 };
+        var differ = new Option<int>("--differ") { Description = "Entries by which the two nodes of (a) differ", DefaultValueFactory = _ => 10 };
+        var sync = new Command("sync", "Sync on loopback: (a) bytes and time to reconcile two large logs that differ slightly; (b) a new node's pull rate, verified and stored, against the raw verify rate times cores.")
+        {
+            dir,
+            entries,
+            differ,
+            format,
+        };
+        sync.SetAction((parse, cancellationToken) =>
+            SyncBench.RunAsync(parse.GetValue(dir), parse.GetValue(entries), parse.GetValue(differ), parse.GetValue(format) == "json", cancellationToken));
+        command.Subcommands.Add(sync);
 
         var fib = new Option<int>("--n") { Description = "Which Fibonacci number to compute recursively", DefaultValueFactory = _ => 27 };
         var vmRuns = new Option<int>("--runs") { Description = "Timed runs each (the median is reported)", DefaultValueFactory = _ => 9 };

@@ -1,0 +1,263 @@
+using System.Net;
+using System.Threading.Channels;
+using Datom.Log;
+using Datom.Log.Entries;
+using Datom.Log.Identity;
+using Datom.Sync.Noise;
+using Datom.Sync.Protocol;
+using Datom.Sync.Reconcile;
+using Datom.Sync.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Datom.Sync.Connection;
+
+/// <summary>
+/// One authenticated connection to a peer, after the handshake. Its parts run as loops joined by
+/// bounded channels:
+/// <code>
+/// socket ─► reader ─► inbound (Entries, SyncDone) ─► verifier (all cores) ─► ingester ─► log
+///                 └─► control (SyncRequest, Probe, ProbeReply, ResyncHint) ─► server / puller
+/// log.EntryStored ─► push queue ─► pusher ─┐
+/// server (answers pulls) ──────────────────┼─► outgoing ─► writer ─► socket
+/// puller, keep-alive, control ─────────────┘
+/// </code>
+/// Every channel is bounded and waits when full, so a slow consumer slows the reader and, through
+/// TCP, the peer; nothing fed from the network grows without bound. The push queue is the exception
+/// that does not wait (it is fed by the log's commit thread): when full, pushes are dropped and the
+/// peer is asked to pull instead. The first loop to fail closes the connection.
+/// </summary>
+internal sealed partial class PeerConnection : IAsyncDisposable
+{
+    private readonly IPeerHost _host;
+    private readonly DatomLog _log;
+    private readonly SyncNodeOptions _options;
+    private readonly FrameLimits _limits;
+    private readonly ILogger _logger;
+    private readonly TransportConnection _connection;
+    private readonly NoiseTransport _noise;
+    private readonly Reconciler _reconciler;
+    private readonly PeerKnowledge _knowledge = new();
+    private readonly TokenBucket _bucket;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<(SyncError Error, string Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly Channel<SyncMessage> _outgoing = Bounded<SyncMessage>(256, singleReader: true, singleWriter: false);
+    private readonly Channel<SyncMessage> _control = Bounded<SyncMessage>(16, singleReader: true, singleWriter: true);
+    private readonly Channel<SyncMessage> _inbound = Bounded<SyncMessage>(4, singleReader: true, singleWriter: true);
+    private readonly Channel<Task<VerifiedBatch>> _verified = Bounded<Task<VerifiedBatch>>(2, singleReader: true, singleWriter: true);
+    private readonly Channel<SyncRequestMessage> _requests = Bounded<SyncRequestMessage>(1, singleReader: true, singleWriter: true);
+    private readonly Channel<Entry> _push;
+
+    private long _entriesSent;
+    private long _entriesReceived;
+    private long _entriesStored;
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _lastReceivedTicks;
+    private long _lastSentTicks;
+
+    public PeerConnection(IPeerHost host, TransportConnection connection, HandshakeResult handshake, bool initiator)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(handshake);
+        _host = host;
+        _log = host.Log;
+        _options = host.Options;
+        _limits = _options.Limits;
+        _logger = host.Logger;
+        _connection = connection;
+        _noise = handshake.Transport;
+        _reconciler = new Reconciler(_log, _limits);
+        _bucket = new TokenBucket(_options.MaxEntriesPerSecond, _options.EntryBurst, _options.Time);
+        _push = Channel.CreateBounded<Entry>(new BoundedChannelOptions(Math.Max(1, _options.PushQueueCapacity))
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of waiting; see OfferPush
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        RemoteId = handshake.Remote.NodeId;
+        Agent = handshake.Remote.Agent;
+        PeerMaxFrameBytes = handshake.Remote.MaxFrameBytes;
+        RemoteEndPoint = connection.RemoteEndPoint;
+        Direction = initiator ? PeerDirection.Outbound : PeerDirection.Inbound;
+        IsInitiator = initiator;
+        ConnectedSince = _options.Time.GetUtcNow();
+        _bytesSent = handshake.BytesSent;
+        _bytesReceived = handshake.BytesReceived;
+        _lastReceivedTicks = _lastSentTicks = _options.Time.GetTimestamp();
+    }
+
+    public NodeId RemoteId { get; }
+
+    public string Agent { get; }
+
+    public EndPoint RemoteEndPoint { get; }
+
+    public string RemoteText => PeerAddress.Format(RemoteEndPoint);
+
+    public PeerDirection Direction { get; }
+
+    public bool IsInitiator { get; }
+
+    public DateTimeOffset ConnectedSince { get; }
+
+    /// <summary>The largest frame the peer accepts (from its Hello).</summary>
+    public int PeerMaxFrameBytes { get; }
+
+    /// <summary>Completes when the connection has closed, with why.</summary>
+    public Task<(SyncError Error, string Reason)> Closed => _closed.Task;
+
+    /// <summary>Completes when this node's first pull from the peer has finished (both logs then hold what the peer held at its start).</summary>
+    public Task FirstPullCompleted => _firstPull.Task;
+
+    public bool IsClosing => _stop.IsCancellationRequested || _closing != 0;
+
+    public PeerInfo Describe(IReadOnlyList<AuthorSummary> ours)
+    {
+        var (theyLack, weLack) = _knowledge.Distance(ours);
+        return new PeerInfo(RemoteId, RemoteEndPoint, Direction, Agent, ConnectedSince,
+            Interlocked.Read(ref _entriesSent), Interlocked.Read(ref _entriesReceived), Interlocked.Read(ref _entriesStored),
+            Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _bytesReceived),
+            theyLack, weLack, Volatile.Read(ref _pullsCompleted), Volatile.Read(ref _roundsServed), LastPullCompleted);
+    }
+
+    /// <summary>Runs the connection until it closes; returns why it closed. Never throws for the peer's faults.</summary>
+    public async Task<(SyncError Error, string Reason)> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var registration = cancellationToken.Register(() => Close(SyncError.ShuttingDown, "this node is stopping", goodbye: true)).ConfigureAwait(false);
+        Task[] loops =
+        [
+            Loop(ReadLoopAsync),
+            Loop(WriteLoopAsync),
+            Loop(ControlLoopAsync),
+            Loop(ServeLoopAsync),
+            Loop(VerifyLoopAsync),
+            Loop(IngestLoopAsync),
+            Loop(PushLoopAsync),
+            Loop(PullLoopAsync),
+            Loop(KeepAliveLoopAsync),
+        ];
+        await Task.WhenAll(loops).ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        var result = _closed.Task.IsCompleted ? await _closed.Task.ConfigureAwait(false) : (SyncError.ConnectionClosed, "closed");
+        _closed.TrySetResult(result);
+        _firstPull.TrySetCanceled(CancellationToken.None);
+        _firstServe.TrySetCanceled(CancellationToken.None);
+        return result;
+    }
+
+    /// <summary>
+    /// Closes the connection, first sending a Goodbye naming <paramref name="error"/> if asked. The
+    /// first reason given is the one reported.
+    /// </summary>
+    public void Close(SyncError error, string reason, bool goodbye)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+            return;
+        _closed.TrySetResult((error, reason));
+        if (goodbye && _outgoing.Writer.TryWrite(new GoodbyeMessage(error, Truncate(reason, _limits.MaxReasonBytes / 4))))
+        {
+            // The writer stops once the Goodbye is flushed; this bounds the wait if it cannot be.
+            try
+            {
+                _stop.CancelAfter(TimeSpan.FromSeconds(1));
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        else
+        {
+            Stop();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _noise.Dispose();
+        _stop.Dispose();
+    }
+
+    private int _closing;
+
+    private void Stop()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Runs one loop; its failure closes the connection with a named reason.</summary>
+    private async Task Loop(Func<CancellationToken, Task> body)
+    {
+        var token = _stop.Token;
+        try
+        {
+            await body(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (SyncProtocolException e)
+        {
+            if (e.IsMisbehaviour && _closing == 0)
+            {
+                var ban = _host.Misbehaved(this, e);
+                SyncLog.Misbehaved(_logger, RemoteId, RemoteText, ban, e.Error, e.Message);
+            }
+            Close(e.Error, e.Message, goodbye: e.Error is not (SyncError.ConnectionClosed or SyncError.Truncated or SyncError.DecryptionFailed));
+        }
+        catch (IOException e)
+        {
+            Close(SyncError.ConnectionClosed, e.Message, goodbye: false);
+        }
+        catch (ObjectDisposedException e) when (_closing != 0 || token.IsCancellationRequested)
+        {
+            _ = e;
+        }
+        catch (Exception e)
+        {
+            if (_closing == 0)
+                SyncLog.ConnectionFault(_logger, RemoteId, e);
+            Close(SyncError.ConnectionClosed, "internal error: " + e.Message, goodbye: false);
+        }
+        finally
+        {
+            // One loop ending ends them all; the Goodbye (if any) still goes out first.
+            if (_closing == 0)
+                Close(SyncError.ConnectionClosed, "closed", goodbye: false);
+        }
+    }
+
+    private static Channel<T> Bounded<T>(int capacity, bool singleReader, bool singleWriter) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = singleReader,
+            SingleWriter = singleWriter,
+        });
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    private void Received(long bytes)
+    {
+        Interlocked.Add(ref _bytesReceived, bytes);
+        Volatile.Write(ref _lastReceivedTicks, _options.Time.GetTimestamp());
+    }
+
+    private void Sent(long bytes)
+    {
+        Interlocked.Add(ref _bytesSent, bytes);
+        Volatile.Write(ref _lastSentTicks, _options.Time.GetTimestamp());
+    }
+}
