@@ -18,7 +18,7 @@ public class LiveUpdateTests
           (loop [i 0]
             (when (< i n)
               (println (greet "ann"))
-              (sleep 10)
+              (sleep 25)
               (recur (inc i)))))
         """;
 

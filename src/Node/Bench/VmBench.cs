@@ -93,6 +93,8 @@ internal static class VmBench
         var ratios = new Dictionary<string, double>
         {
             ["daodb_vs_memory"] = yin.MedianMs / figures[1].MedianMs,
+            // The fastest runs, least disturbed by whatever else the machine is doing.
+            ["daodb_vs_memory_min"] = yin.MinMs / figures[1].MinMs,
             ["jint_vs_yin"] = figures[2].MedianMs / yin.MedianMs,
         };
         if (python is not null)
@@ -122,7 +124,7 @@ internal static class VmBench
         foreach (var f in figures)
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Name,-40} {f.MedianMs,10:F1} {f.MinMs,10:F1} {f.MedianMs / yin.MedianMs,12:F2}x"));
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Yin.VM from DaoDB is {ratios["daodb_vs_memory"]:F2}x the time of Yin.VM over an in-memory AST (target: within 1.2x)"));
+            $"Yin.VM from DaoDB is {ratios["daodb_vs_memory"]:F2}x the time of Yin.VM over an in-memory AST by medians, {ratios["daodb_vs_memory_min"]:F2}x by fastest runs (target: within 1.2x)"));
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Jint takes {ratios["jint_vs_yin"]:F2}x Yin.VM's time{(python is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; CPython takes {ratios["cpython_vs_yin"]:F2}x"))}"));
         foreach (var note in notes)

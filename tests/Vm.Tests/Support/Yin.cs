@@ -35,6 +35,4 @@ public static class Yin
         Assert.True(result.Status == RunStatus.Failed, $"expected an error, got {result.Status}: {result}");
         return result.Error!;
     }
-
-    internal static Val Val(long n) => Machine.Val.Long(n);
 }

@@ -1,0 +1,133 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Datom.Log.Edn;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>Calls off the fast path, and the instructions that build values: state is in the fields here.</summary>
+internal sealed partial class YinMachine
+{
+    /// <summary>Pushes a frame for <paramref name="callee"/>, whose arguments are the top <paramref name="argc"/> values.</summary>
+    private void Enter(Prepared callee, int argc, int resultSp, Val[]? captures)
+    {
+        var bp = _sp - argc;
+        CheckArguments(callee, bp, argc);
+        if (_fp + 1 >= _maxDepth)
+            throw YinException.Of(Kinds.Limit("depth"), $"depth limit: more than {_maxDepth} nested calls (calling {callee.Name})");
+        if (_fp == _frames.Length)
+        {
+            Array.Resize(ref _frames, Math.Min(_frames.Length * 2, _maxDepth + 1));
+            SetFrameLimit();
+        }
+        _frames[_fp++] = new Frame(_fn, _pc, _bp, _captures, resultSp);
+        _bp = bp;
+        EnsureStack(bp + callee.FrameSize);
+        _sp = bp + callee.SlotCount;
+        _fn = callee;
+        _pc = 0;
+        _captures = captures;
+    }
+
+    private void SetFrameLimit() => _frameLimit = Math.Min(_frames.Length, _maxDepth - 1);
+
+    private void CheckArguments(Prepared callee, int bp, int argc)
+    {
+        if (callee.Arity != argc)
+            throw ArityError(callee.Name, callee.Arity.ToString(CultureInfo.InvariantCulture), argc);
+        if (callee.ParamChecks is { } checks)
+        {
+            for (var i = 0; i < checks.Length; i++)
+            {
+                if (checks[i] is { } check && !check.Matches(_stack[bp + i]))
+                    throw ParamTypeError(callee, i, _stack[bp + i]);
+            }
+        }
+    }
+
+    private void CallValue(int argc, int resultSp)
+    {
+        var f = _stack[_sp - argc - 1];
+        switch (f.Obj)
+        {
+            case FnRef r:
+                Enter(r.Cell.Current ?? r.Cell.Owner.Prepare(r.Cell), argc, resultSp, null);
+                return;
+            case Closure c:
+                Enter(c.Code, argc, resultSp, c.Captures);
+                return;
+            case NativeRef n:
+            {
+                if (!n.Native.Accepts(argc))
+                    throw ArityError(n.Native.Name, n.Native.ArityText, argc);
+                var result = n.Native.Fn(this, new ReadOnlySpan<Val>(_stack, _sp - argc, argc));
+                _stack[resultSp] = result;
+                _sp = resultSp + 1;
+                return;
+            }
+            case Keyword or YMap or YRecord or YSet or YVector:
+            {
+                if (argc is not (1 or 2))
+                    throw ArityError(Natives.Describe(f), "1 or 2", argc);
+                var result = f.Obj is Keyword
+                    ? Natives.Get(_stack[_sp - argc], f, argc == 2 ? _stack[_sp - 1] : Val.Nil)
+                    : Natives.Get(f, _stack[_sp - argc], argc == 2 ? _stack[_sp - 1] : Val.Nil);
+                _stack[resultSp] = result;
+                _sp = resultSp + 1;
+                return;
+            }
+            default:
+                throw YinException.Of(Kinds.Type, $"{Natives.Describe(f)} is not a function");
+        }
+    }
+
+    /// <summary><c>(apply f a b coll)</c>: the collection's items become the last arguments.</summary>
+    private void Apply(int n)
+    {
+        var items = Natives.Items("apply", _stack[_sp - 1]);
+        _sp--;
+        EnsureStack(_sp + items.Length + 1);
+        Array.Copy(items, 0, _stack, _sp, items.Length);
+        _sp += items.Length;
+        var argc = n - 2 + items.Length;
+        CallValue(argc, _sp - argc - 1);
+    }
+
+    private Val Build(Op op, Val[] items)
+    {
+        Charge(Heap.VectorBytes + ((op == Op.Map ? Heap.EntryBytes / 2 : Heap.ElementBytes) * items.LongLength));
+        switch (op)
+        {
+            case Op.Vector:
+                return Val.Object(new YVector(ImmutableList.Create(items)));
+            case Op.Set:
+                return Val.Object(new YSet(ImmutableSortedSet.Create(ValComparer.Instance, items)));
+            default:
+                var map = YMap.Empty.Items;
+                for (var i = 0; i + 1 < items.Length; i += 2)
+                    map = map.SetItem(items[i], items[i + 1]);
+                return Val.Object(new YMap(map));
+        }
+    }
+
+    private Val NewRecord(RecordType type, ReadOnlySpan<Val> args)
+    {
+        if (args.Length != type.Fields.Count)
+            throw ArityError("->" + type.Name, type.Fields.Count.ToString(CultureInfo.InvariantCulture), args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (type.FieldTypes[i] is { } check && !check.Matches(args[i]))
+                throw YinException.Of(Kinds.Type, $"->{type.Name}: field {type.Fields[i].Name} is a {check.Name}, not {Natives.Describe(args[i])}");
+        }
+        Charge(Heap.RecordBytes + (Heap.SlotBytes * args.Length));
+        return Val.Object(new YRecord(type, args.ToArray()));
+    }
+
+    private void EnsureStack(int size)
+    {
+        if (size <= _stack.Length)
+            return;
+        var grown = Math.Max(size, _stack.Length * 2);
+        Charge(Heap.SlotBytes * (grown - _stack.Length));
+        Array.Resize(ref _stack, grown);
+    }
+}

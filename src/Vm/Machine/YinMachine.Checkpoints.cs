@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>Checkpoints between slices of instructions: fuel, deadline, cancellation, other constraints and pauses.</summary>
+internal sealed partial class YinMachine
+{
+    private void NextSlice()
+    {
+        var left = _fuel - _steps - _burned;
+        var slice = Math.Max(0, Math.Min(Slice, left));
+        if (_pauseAt is { } pause)
+            slice = Math.Max(0, Math.Min(slice, pause - _steps));
+        _sliceSize = slice;
+        _budget = slice;
+    }
+
+    /// <summary>Between slices: account the slice, then check every limit and a requested pause.</summary>
+    private Outcome Checkpoint()
+    {
+        _steps += _sliceSize;
+        _sliceSize = 0;
+        if (_steps + _burned >= _fuel)
+            throw FuelError();
+        if (Stopwatch.GetTimestamp() > _deadline)
+            throw DeadlineError();
+        if (Cancellation.IsCancellationRequested)
+            throw YinException.Of(Kinds.Cancelled, "the run was cancelled");
+        if (_limits.Others.Count > 0)
+        {
+            var status = new ExecutionStatus(Steps, Depth, _heap.Charged, Elapsed);
+            foreach (var c in _limits.Others)
+                c.Check(status);
+        }
+        if (_pauseAt is { } pause && _steps >= pause)
+        {
+            _pauseAt = null;
+            NextSlice();
+            return Outcome.Paused;
+        }
+        NextSlice();
+        return Outcome.Running;
+    }
+
+    private YinException FuelError() =>
+        YinException.Of(Kinds.Limit("fuel"), $"fuel limit: the program ran more than {_fuel} steps");
+
+    private YinException DeadlineError() =>
+        YinException.Of(Kinds.Limit("deadline"), $"deadline: the program ran longer than {_limits.Deadline.Timeout.TotalSeconds:0.###} s");
+
+    private static YinException ArityError(string name, string expected, int got) =>
+        YinException.Of(Kinds.Arity, $"wrong number of arguments: {name} takes {expected}, called with {got}");
+
+    private static YinException ParamTypeError(Prepared callee, int i, Val got) =>
+        YinException.Of(Kinds.Type, $"{callee.Name}: parameter {callee.ParamNames[i]} is a {callee.ParamChecks![i]!.Name}, not {Natives.Describe(got)}");
+
+    /// <summary>Everything the program can still reach: what the memory limit measures.</summary>
+    private IEnumerable<Val> Roots()
+    {
+        for (var i = 0; i < _sp && i < _stack.Length; i++)
+            yield return _stack[i];
+        if (_captures is not null)
+        {
+            foreach (var v in _captures)
+                yield return v;
+        }
+        for (var i = 0; i < _fp; i++)
+        {
+            if (_frames[i].Captures is { } c)
+            {
+                foreach (var v in c)
+                    yield return v;
+            }
+        }
+        yield return _result;
+        yield return _suspended;
+    }
+}
