@@ -69,7 +69,7 @@ public sealed class DaoDb : IDisposable
         }
         var db = new DaoDb(log, store);
         db.CatchUp();
-        log.EntryStored += _ => db._wake.Release();
+        log.EntryStored += db.OnEntryStored;
         db._applier.Start();
         return db;
     }
@@ -183,6 +183,28 @@ public sealed class DaoDb : IDisposable
         }
     }
 
+    // Entries the log handed over as they became durable, kept until indexed so that the applier
+    // need not read and decode them again. Bounded: beyond it, the applier reads from the log.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Log.Model.EntryHash, Entry> _handedOver = new();
+    private const int MaxHandedOver = 16_384;
+
+    private void OnEntryStored(Entry entry)
+    {
+        if (_handedOver.Count < MaxHandedOver)
+            _handedOver.TryAdd(entry.Hash, entry);
+        _wake.Release();
+    }
+
+    /// <summary>The next entries to index, in store order: handed over ones from memory, the rest from the log.</summary>
+    private List<Entry> NextBatch(long applied)
+    {
+        var hashes = _log.HashesFrom((int)applied, BatchEntries);
+        var batch = new List<Entry>(hashes.Count);
+        foreach (var h in hashes)
+            batch.Add(_handedOver.TryRemove(h, out var e) ? e : _log.Get(h)!);
+        return batch;
+    }
+
     /// <summary>Indexes what the log holds and the index does not, synchronously.</summary>
     public void CatchUp()
     {
@@ -191,7 +213,7 @@ public sealed class DaoDb : IDisposable
             while (true)
             {
                 var applied = _store.AppliedEntries;
-                var batch = _log.EntriesFrom((int)applied, BatchEntries);
+                var batch = NextBatch(applied);
                 if (batch.Count == 0)
                 {
                     Interlocked.Exchange(ref _published, applied);

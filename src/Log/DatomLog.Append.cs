@@ -157,7 +157,6 @@ public sealed partial class DatomLog
                 s.Meta.Durable = true;
                 s.Meta.InFlight = null;
                 _order.Add(s.Entry.Hash);
-                Remember(s.Entry);
                 stored.Add(s.Entry);
                 foreach (var fork in s.Meta.Forks)
                 {
@@ -172,20 +171,6 @@ public sealed partial class DatomLog
         {
             foreach (var fork in forks)
                 Notify(ForkDetected, fork.FirstHash == fork.First.Hash ? fork : fork with { First = Get(fork.FirstHash)! });
-        }
-    }
-
-    /// <summary>Keeps a just-durable entry decoded, within <see cref="RecentBytes"/>. Caller holds the gate.</summary>
-    private void Remember(Entry entry)
-    {
-        if (!_recent.TryAdd(entry.Hash, entry))
-            return;
-        _recentOrder.Enqueue(entry.Hash);
-        _recentBytes += entry.Encoded.Length;
-        while (_recentBytes > RecentBytes && _recentOrder.TryDequeue(out var old))
-        {
-            if (_recent.Remove(old, out var gone))
-                _recentBytes -= gone.Encoded.Length;
         }
     }
 

@@ -50,8 +50,12 @@ public sealed partial class DatomLog
     {
         lock (_gate)
         {
-            if (_authors.TryGetValue(author, out var chain) && chain.BySeq.TryGetValue(seq, out var hashes))
-                into.AddRange(hashes);
+            if (_authors.TryGetValue(author, out var chain) && chain.BySeq.TryGetValue(seq, out var first))
+            {
+                into.Add(first);
+                if (chain.MoreAtSeq.TryGetValue(seq, out var more))
+                    into.AddRange(more);
+            }
         }
     }
 
@@ -67,7 +71,7 @@ public sealed partial class DatomLog
     }
 
     /// <summary>
-    /// The canonical bytes of an accepted entry: from the recent cache or the store when durable, from
+    /// The canonical bytes of an accepted entry: from the store when durable, from
     /// memory while in flight. Null if not held, or for the instant between registering and signing.
     /// </summary>
     internal ReadOnlyMemory<byte>? ReadEncoded(EntryHash hash)
@@ -79,8 +83,6 @@ public sealed partial class DatomLog
                 return null;
             if (!meta.Durable)
                 return meta.InFlight?.Encoded;
-            if (_recent.TryGetValue(hash, out var recent))
-                return recent.Encoded;
             position = meta.Position;
         }
         return _store.Read(position);

@@ -29,12 +29,6 @@ public sealed partial class DatomLog : IDisposable
     private readonly List<ForkRecord> _forks = [];
     private readonly List<EntryHash> _order = [];
 
-    // Entries made durable most recently, kept decoded: whoever follows the log (the index, peers
-    // waiting for a push) reads them right after, and should not decode them from disk again.
-    private readonly Dictionary<EntryHash, Entry> _recent = [];
-    private readonly Queue<EntryHash> _recentOrder = new();
-    private long _recentBytes;
-    private const long RecentBytes = 32L << 20;
     // Other authors' heads that our next entry has already linked to (causal links are sent once).
     private readonly HashSet<EntryHash> _linked = [];
 
@@ -142,8 +136,6 @@ public sealed partial class DatomLog : IDisposable
                 return null;
             if (!meta.Durable)
                 return meta.InFlight; // null for the moment between registering and signing
-            if (_recent.TryGetValue(hash, out var recent))
-                return recent;
             position = meta.Position;
         }
         return EntryCodec.Decode(_store.Read(position), _options.Limits);
@@ -219,16 +211,17 @@ public sealed partial class DatomLog : IDisposable
     }
 
     /// <summary>Durable entries from the <paramref name="start"/>-th in store order (0-based), at most <paramref name="max"/>.</summary>
-    public IReadOnlyList<Entry> EntriesFrom(int start, int max)
+    public IReadOnlyList<Entry> EntriesFrom(int start, int max) => [.. HashesFrom(start, max).Select(h => Get(h)!)];
+
+    /// <summary>The hashes of durable entries from the <paramref name="start"/>-th in store order, at most <paramref name="max"/>.</summary>
+    public IReadOnlyList<EntryHash> HashesFrom(int start, int max)
     {
-        EntryHash[] hashes;
         lock (_gate)
         {
             if (start >= _order.Count)
                 return [];
-            hashes = [.. _order.Skip(start).Take(max)];
+            return [.. _order.GetRange(start, Math.Min(max, _order.Count - start))];
         }
-        return [.. hashes.Select(h => Get(h)!)];
     }
 
     /// <summary>Stored entries in store order (a topological order), optionally one author's only.</summary>
@@ -273,16 +266,18 @@ public sealed partial class DatomLog : IDisposable
 
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
-        if (chain.BySeq.TryGetValue(seq, out var earlier))
+        if (chain.BySeq.TryGetValue(seq, out var first))
         {
             chain.Forked = true;
-            meta.Forks = [.. earlier.Select(first => new ForkRecord(author, seq, first, hash))];
+            if (!chain.MoreAtSeq.TryGetValue(seq, out var more))
+                chain.MoreAtSeq[seq] = more = [];
+            meta.Forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(author, seq, earlier, hash))];
             _forks.AddRange(meta.Forks);
-            earlier.Add(hash);
+            more.Add(hash);
         }
         else
         {
-            chain.BySeq[seq] = [hash];
+            chain.BySeq[seq] = hash;
         }
         return meta;
     }
@@ -332,8 +327,11 @@ public sealed partial class DatomLog : IDisposable
         /// <summary>Entries by this author that no entry by this author names as a parent.</summary>
         public HashSet<EntryHash> Heads { get; } = [];
 
-        /// <summary>The entries seen at each sequence number; more than one is a fork.</summary>
-        public Dictionary<ulong, List<EntryHash>> BySeq { get; } = [];
+        /// <summary>The first entry seen at each sequence number.</summary>
+        public Dictionary<ulong, EntryHash> BySeq { get; } = [];
+
+        /// <summary>Entries after the first at a sequence number: forks only (no list per entry otherwise).</summary>
+        public Dictionary<ulong, List<EntryHash>> MoreAtSeq { get; } = [];
 
         /// <summary>Some sequence number has more than one entry (see <see cref="BySeq"/>).</summary>
         public bool Forked { get; set; }
