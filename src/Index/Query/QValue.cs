@@ -164,7 +164,7 @@ internal static class Conversions
         decimal m => QValue.Double((double)m),
         bool b => QValue.Bool(b),
         Keyword k => FromKeyword(k),
-        Symbol s => QValue.Of(Value.Symbol(s.Namespace is null ? s.Name : s.Namespace + "/" + s.Name)),
+        Symbol s => QValue.Of(Value.Symbol(s.QualifiedName)),
         DateTimeOffset t => QValue.Of(Value.Instant(t)),
         DateTime t => QValue.Of(Value.Instant(new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t))),
         Guid g => QValue.Of(Value.Uuid(g)),

@@ -58,7 +58,7 @@ public static class RawTransactor
     }
 
     /// <summary>A keyword as the log names attributes: without the colon.</summary>
-    public static string AttributeName(Keyword k) => k.Namespace is null ? k.Name : k.Namespace + "/" + k.Name;
+    public static string AttributeName(Keyword k) => k.QualifiedName;
 
     /// <summary>An EDN value as a datom value, by its EDN type.</summary>
     public static Value ToValue(object? v, Keyword attribute, SourcePosition? at) => v switch
@@ -73,7 +73,7 @@ public static class RawTransactor
         decimal => throw new TxDataException($"{attribute}: {v}M is a bigdec; the value types are string, long, double, boolean, keyword, symbol, ref, instant, uuid, bytes", at),
         bool b => Value.Boolean(b),
         Keyword k => Value.Keyword(AttributeName(k)),
-        Symbol s => Value.Symbol(s.Namespace is null ? s.Name : s.Namespace + "/" + s.Name),
+        Symbol s => Value.Symbol(s.QualifiedName),
         DateTimeOffset t => Value.Instant(t),
         Guid g => Value.Uuid(g),
         EntityId id => Value.Ref(id),

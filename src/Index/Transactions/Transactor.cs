@@ -218,7 +218,7 @@ public sealed class Transactor
             (ValueType.Double, float f) => Value.Double(f),
             (ValueType.Boolean, bool b) => Value.Boolean(b),
             (ValueType.Keyword, Keyword k) => Value.Keyword(Name(k)),
-            (ValueType.Symbol, Symbol s) => Value.Symbol(s.Namespace is null ? s.Name : s.Namespace + "/" + s.Name),
+            (ValueType.Symbol, Symbol s) => Value.Symbol(s.QualifiedName),
             (ValueType.Instant, DateTimeOffset t) => Value.Instant(t),
             (ValueType.Uuid, Guid g) => Value.Uuid(g),
             (ValueType.Bytes, byte[] bytes) => Value.Bytes(bytes),
@@ -283,7 +283,7 @@ public sealed class Transactor
             emit(d.E, Name(d.A), d.V, false);
     }
 
-    private static string Name(Keyword k) => k.Namespace is null ? k.Name : k.Namespace + "/" + k.Name;
+    private static string Name(Keyword k) => k.QualifiedName;
 
     private static string TypeName(ValueType t) => ":db.type/" + t.ToString().ToLowerInvariant();
 }

@@ -314,5 +314,5 @@ public class CurrentView : IDatomView
         return type is null ? null : new AttributeSchema(ident, type.Value, many, unique, component, doc);
     }
 
-    private static string Name(Keyword k) => k.Namespace is null ? k.Name : k.Namespace + "/" + k.Name;
+    private static string Name(Keyword k) => k.QualifiedName;
 }

@@ -28,7 +28,7 @@ public sealed class HistoryView(IndexSnapshot snapshot) : IDatomView
         uint? attr = null;
         if (a is not null)
         {
-            attr = snapshot.Attributes.Find(a.Namespace is null ? a.Name : a.Namespace + "/" + a.Name);
+            attr = snapshot.Attributes.Find(a.QualifiedName);
             if (attr is null)
                 yield break;
         }

@@ -25,6 +25,9 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
 
     public string Name { get; }
 
+    /// <summary>The keyword without its colon (<c>user/email</c>): how log entries and indexes name attributes.</summary>
+    public string QualifiedName => _text[1..];
+
     /// <summary>
     /// The keyword with this namespace (or none) and name. Both parts must follow the EDN symbol
     /// grammar; otherwise an <see cref="ArgumentException"/>.

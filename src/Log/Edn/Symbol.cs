@@ -129,6 +129,9 @@ public sealed class Symbol : IEquatable<Symbol>, IComparable<Symbol>, IComparabl
         _ => throw new ArgumentException("not a Symbol", nameof(obj)),
     };
 
+    /// <summary>The symbol's text (<c>ns/name</c> or <c>name</c>), as symbol values store it.</summary>
+    public string QualifiedName => _text;
+
     public override string ToString() => _text;
 
     public static bool operator ==(Symbol? left, Symbol? right) => left is null ? right is null : left.Equals(right);

@@ -39,7 +39,7 @@ internal sealed class AstNode(EntityId id, Dictionary<Keyword, List<Value>> attr
 
     public bool Flag(Keyword attribute) => One(attribute) is { Type: ValueType.Boolean } v && v.AsBoolean;
 
-    private static string Text(Keyword k) => k.Namespace is null ? k.Name : k.Namespace + "/" + k.Name;
+    private static string Text(Keyword k) => k.QualifiedName;
 }
 
 /// <summary>

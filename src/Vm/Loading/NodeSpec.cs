@@ -73,7 +73,7 @@ internal sealed class LoadUnit(string ns, string source, IReadOnlyList<NodeSpec>
 
 internal static class AstValues
 {
-    public static Value Keyword(Keyword k) => Value.Keyword(k.Namespace is null ? k.Name : k.Namespace + "/" + k.Name);
+    public static Value Keyword(Keyword k) => Value.Keyword(k.QualifiedName);
 
     public static Keyword ToKeyword(Value v) => Log.Edn.Keyword.Parse(v.AsString);
 }
