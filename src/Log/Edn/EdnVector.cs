@@ -1,18 +1,14 @@
-using System.Collections;
 using System.Runtime.CompilerServices;
 
 namespace Datom.Log.Edn;
 
 /// <summary>
 /// An immutable EDN vector <c>[a b c]</c>. Equal to an <see cref="EdnList"/> with equal elements
-/// (as in Clojure). <see cref="Position"/> and <see cref="Meta"/> are not part of equality.
+/// (as in Clojure); see <see cref="EdnSequential"/>.
 /// </summary>
 [CollectionBuilder(typeof(EdnVector), nameof(Create))]
-public sealed class EdnVector : IReadOnlyList<object?>, IEquatable<EdnVector>
+public sealed class EdnVector : EdnSequential, IEquatable<EdnVector>
 {
-    private readonly object?[] _items;
-    private int _hash;
-
     public EdnVector(IEnumerable<object?> items)
         : this(items?.ToArray() ?? throw new ArgumentNullException(nameof(items)), null, null)
     {
@@ -20,59 +16,24 @@ public sealed class EdnVector : IReadOnlyList<object?>, IEquatable<EdnVector>
 
     // Takes ownership of items: callers pass an array nobody else writes to.
     internal EdnVector(object?[] items, SourcePosition? position, EdnMap? meta)
+        : base(items, position, meta)
     {
-        _items = items;
-        Position = position;
-        Meta = meta;
     }
 
     public static EdnVector Empty { get; } = new([], null, null);
-
-    /// <summary>Where the opening bracket was read, if it was read.</summary>
-    public SourcePosition? Position { get; }
-
-    /// <summary>Reader metadata, if any.</summary>
-    public EdnMap? Meta { get; }
-
-    public int Count => _items.Length;
-
-    public object? this[int index] => _items[index];
 
     public static EdnVector Of(params ReadOnlySpan<object?> items) => Create(items);
 
     /// <summary>Collection-expression builder: <c>EdnVector v = [1L, "a"];</c></summary>
     public static EdnVector Create(ReadOnlySpan<object?> items) => items.IsEmpty ? Empty : new(items.ToArray(), null, null);
 
-    public ReadOnlySpan<object?> AsSpan() => _items;
+    public EdnVector WithPosition(SourcePosition? position) => new(Items, position, Meta);
 
-    public EdnVector WithPosition(SourcePosition? position) => new(_items, position, Meta);
+    public EdnVector WithMeta(EdnMap? meta) => new(Items, Position, meta);
 
-    public EdnVector WithMeta(EdnMap? meta) => new(_items, Position, meta);
+    public bool Equals(EdnVector? other) => SequenceEquals(other);
 
-    public IEnumerator<object?> GetEnumerator() => ((IEnumerable<object?>)_items).GetEnumerator();
+    public override bool Equals(object? obj) => base.Equals(obj);
 
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
-    public bool Equals(EdnVector? other) =>
-        other is not null && (ReferenceEquals(_items, other._items) || EdnEquality.SequenceEquals(_items, other._items));
-
-    public override bool Equals(object? obj) => obj switch
-    {
-        EdnVector v => Equals(v),
-        EdnList l => EdnEquality.SequenceEquals(_items, l.AsSpan()),
-        _ => false,
-    };
-
-    public override int GetHashCode()
-    {
-        var hash = _hash;
-        if (hash == 0)
-        {
-            _hash = hash = EdnEquality.SequenceHash(_items);
-        }
-
-        return hash;
-    }
-
-    public override string ToString() => EdnWriter.ToDebugString(this);
+    public override int GetHashCode() => base.GetHashCode();
 }
