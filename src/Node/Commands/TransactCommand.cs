@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Datom.Index.Transactions;
 using Datom.Log.Edn;
 using Datom.Log.Entries;
@@ -17,9 +16,6 @@ namespace Datom.Node.Commands;
 /// </summary>
 internal static class TransactCommand
 {
-    /// <summary>Transactions in flight at once: enough to fill a sync group, few enough to bound memory.</summary>
-    private const int Window = 256;
-
     public static Command Create()
     {
         var input = new Argument<string>("input")
@@ -56,8 +52,7 @@ internal static class TransactCommand
         }
 
         using var opened = data.OpenLog("datom transact");
-        var acks = Channel.CreateBounded<(Task Durable, string Line)>(new BoundedChannelOptions(Window) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
-        var printer = PrintAcksAsync(acks.Reader);
+        var stdout = Console.Out;
         var failures = 0;
         try
         {
@@ -84,7 +79,9 @@ internal static class TransactCommand
                     // Serial by design: each transaction is checked against the database that
                     // includes the one before it.
                     var result = await opened.Database.TransactAsync(form, cancellationToken);
-                    await acks.Writer.WriteAsync((Task.CompletedTask, AckLine(result.Entry, result.Tx)), cancellationToken);
+                    await stdout.WriteLineAsync(AckLine(result.Entry, result.Tx));
+                    // Flush per line: a script reading the stream must see each ack as soon as it is true.
+                    await stdout.FlushAsync(cancellationToken);
                 }
                 catch (TxDataException e)
                 {
@@ -100,25 +97,10 @@ internal static class TransactCommand
         }
         finally
         {
-            acks.Writer.TryComplete();
-            await printer;
             if (reader != Console.In)
                 reader.Dispose();
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    /// <summary>Prints each acknowledgement once its transaction is durable, in order.</summary>
-    private static async Task PrintAcksAsync(ChannelReader<(Task Durable, string Line)> acks)
-    {
-        var stdout = Console.Out;
-        await foreach (var (durable, line) in acks.ReadAllAsync())
-        {
-            await durable;
-            await stdout.WriteLineAsync(line);
-            // Flush per line: a script reading the stream must see each ack as soon as it is true.
-            await stdout.FlushAsync();
-        }
     }
 
     private static string AckLine(Entry entry, PreparedTx tx)
