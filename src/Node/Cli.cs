@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Datom.Log.Entries;
+using Datom.Node.Api;
 using Datom.Log.Identity;
 using Datom.Log.Segments;
 using Datom.Node.Commands;
@@ -17,24 +18,27 @@ internal static class Cli
 
     public static int Run(string[] args)
     {
-        var root = new RootCommand("datom: a peer-to-peer datom database node. Every machine runs one daemon; this command talks to it or to its data directory.");
-        root.Subcommands.Add(InitCommand.Create());
-        root.Subcommands.Add(TransactCommand.Create());
-        root.Subcommands.Add(LogCommand.Create());
-        root.Subcommands.Add(QueryCommand.CreateQuery());
-        root.Subcommands.Add(QueryCommand.CreatePull());
-        root.Subcommands.Add(IndexCommand.Create());
-        root.Subcommands.Add(StatusCommand.Create());
-        root.Subcommands.Add(CodeCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
-
+        var root = CreateRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
-                Console.Error.WriteLine($"datom: {error.Message}");
-            Console.Error.WriteLine("Try 'datom --help'.");
+                Terminal.Error.WriteLine($"datom: {error.Message}");
+            Terminal.Error.WriteLine("Try 'datom --help'.");
             return ExitCodes.Usage;
+        }
+        // With a daemon running on the data directory, the daemon runs the command (it holds the
+        // directory's lock); without one, this process opens the directory itself.
+        if (DaemonClient.Route(parse) is { } daemon)
+        {
+            try
+            {
+                return daemon.RunAsync(args).GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                return Report(e);
+            }
         }
         try
         {
@@ -47,43 +51,93 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// Runs a command inside the daemon on behalf of a CLI: the same parser and handlers, with the
+    /// caller's terminal, and the caller's cancellation instead of this process's signals.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, Terminal terminal, CancellationToken cancellationToken)
+    {
+        using var scope = Terminal.Use(terminal);
+        var parse = CreateRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                terminal.ErrorOutput.WriteLine($"datom: {error.Message}");
+            terminal.ErrorOutput.WriteLine("Try 'datom --help'.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return await parse.InvokeAsync(
+                new InvocationConfiguration
+                {
+                    EnableDefaultExceptionHandler = false,
+                    ProcessTerminationTimeout = null,
+                    Output = terminal.Output,
+                    Error = terminal.ErrorOutput,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            return Report(e);
+        }
+    }
+
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("datom: a peer-to-peer datom database node. Every machine runs one daemon; this command talks to it or to its data directory.");
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(TransactCommand.Create());
+        root.Subcommands.Add(LogCommand.Create());
+        root.Subcommands.Add(QueryCommand.CreateQuery());
+        root.Subcommands.Add(QueryCommand.CreatePull());
+        root.Subcommands.Add(IndexCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(CodeCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(PeersCommand.Create());
+        return root;
+    }
+
     /// <summary>Turns an exception into one line on stderr and an exit code. The process stays well-behaved.</summary>
     public static int Report(Exception e)
     {
         switch (e)
         {
             case CliException c:
-                Console.Error.WriteLine($"datom: {c.Message}");
+                Terminal.Error.WriteLine($"datom: {c.Message}");
                 return c.ExitCode;
             case LogCorruptionException c:
-                Console.Error.WriteLine($"datom: log is damaged: {c.Message}");
-                Console.Error.WriteLine("datom: nothing was changed; run 'datom log verify' for details");
+                Terminal.Error.WriteLine($"datom: log is damaged: {c.Message}");
+                Terminal.Error.WriteLine("datom: nothing was changed; run 'datom log verify' for details");
                 return ExitCodes.Unavailable;
             case IdentityException i:
-                Console.Error.WriteLine($"datom: {i.Message}");
+                Terminal.Error.WriteLine($"datom: {i.Message}");
                 return ExitCodes.Unavailable;
             case LogFailedException f:
-                Console.Error.WriteLine($"datom: {f.Message}: {f.InnerException?.Message}");
+                Terminal.Error.WriteLine($"datom: {f.Message}: {f.InnerException?.Message}");
                 return ExitCodes.Unavailable;
             case Datom.Index.Query.QueryException q:
-                Console.Error.WriteLine($"datom: {q.Message}");
+                Terminal.Error.WriteLine($"datom: {q.Message}");
                 return ExitCodes.Failed;
             case Datom.Index.Transactions.TxDataException t:
-                Console.Error.WriteLine($"datom: {t.Message}");
+                Terminal.Error.WriteLine($"datom: {t.Message}");
                 return ExitCodes.Failed;
             case EntryRejectedException r:
-                Console.Error.WriteLine($"datom: entry refused: {r.Message}");
+                Terminal.Error.WriteLine($"datom: entry refused: {r.Message}");
                 return ExitCodes.Failed;
             case OperationCanceledException:
-                Console.Error.WriteLine("datom: interrupted");
+                Terminal.Error.WriteLine("datom: interrupted");
                 return ExitCodes.Interrupted;
             case IOException or UnauthorizedAccessException:
-                Console.Error.WriteLine($"datom: {e.Message}");
+                Terminal.Error.WriteLine($"datom: {e.Message}");
                 return ExitCodes.Unavailable;
             case AggregateException { InnerExceptions.Count: 1 } a:
                 return Report(a.InnerExceptions[0]);
             default:
-                Console.Error.WriteLine($"datom: internal error: {e}");
+                Terminal.Error.WriteLine($"datom: internal error: {e}");
                 return ExitCodes.Failed;
         }
     }

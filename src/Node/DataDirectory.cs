@@ -13,7 +13,9 @@ internal sealed class DataDirectory
 {
     public DataDirectory(string? option)
     {
-        Path = System.IO.Path.GetFullPath(Resolve(option));
+        // Inside the daemon a command always works on the daemon's own directory (the client found
+        // the daemon through that directory's socket).
+        Path = Terminal.Current.Node?.Path ?? Terminal.FullPath(Resolve(option));
     }
 
     public string Path { get; }
@@ -36,9 +38,14 @@ internal sealed class DataDirectory
         return System.IO.Path.Combine(baseDir, "datom");
     }
 
-    /// <summary>Takes the directory's lock and opens its log with the node's identity.</summary>
+    /// <summary>
+    /// Takes the directory's lock and opens its log with the node's identity. Inside the daemon,
+    /// lends the daemon's open log and database instead (disposing the loan closes nothing).
+    /// </summary>
     public OpenedLog OpenLog(string holder, LogOptions? options = null)
     {
+        if (Terminal.Current.Node is { } running)
+            return running.Opened.Lend();
         if (!IsInitialized)
             throw new CliException(ExitCodes.Unavailable, $"{Path}: not a datom data directory (no identity); run 'datom init --data {Path}' first");
         DirectoryLock dirLock;
@@ -56,8 +63,8 @@ internal sealed class DataDirectory
             identity = NodeIdentity.Load(Path);
             var log = DatomLog.Open(Path, identity, options);
             foreach (var note in log.Store.RecoveryNotes)
-                Console.Error.WriteLine($"datom: recovered: {note}");
-            return new OpenedLog(dirLock, identity, log) { Path = Path };
+                Terminal.Error.WriteLine($"datom: recovered: {note}");
+            return new OpenedLog(dirLock, identity, log, Path);
         }
         catch
         {
@@ -68,41 +75,70 @@ internal sealed class DataDirectory
     }
 }
 
-internal sealed class OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log) : IDisposable
+/// <summary>An open data directory: its lock, identity, log and (opened on first use) DaoDB.</summary>
+internal sealed class OpenedLog : IDisposable
 {
+    private readonly DirectoryLock? _lock;
+    private readonly OpenedLog? _lender;
     private Datom.Index.DaoDb? _db;
 
-    public NodeIdentity Identity { get; } = identity;
+    public OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log, string path)
+    {
+        _lock = dirLock;
+        Identity = identity;
+        Log = log;
+        Path = path;
+    }
 
-    public DatomLog Log { get; } = log;
+    private OpenedLog(OpenedLog lender)
+    {
+        _lender = lender;
+        Identity = lender.Identity;
+        Log = lender.Log;
+        Path = lender.Path;
+    }
 
-    public string Path { get; init; } = "";
+    public NodeIdentity Identity { get; }
+
+    public DatomLog Log { get; }
+
+    public string Path { get; }
 
     /// <summary>DaoDB over this log, opened (and caught up with the log) on first use.</summary>
     public Datom.Index.DaoDb Database
     {
         get
         {
-            if (_db is null)
+            if (_lender is not null)
+                return _lender.Database;
+            lock (Log)
             {
-                try
+                if (_db is null)
                 {
-                    _db = Datom.Index.DaoDb.Open(Path, Log);
+                    try
+                    {
+                        _db = Datom.Index.DaoDb.Open(Path, Log);
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        throw new CliException(ExitCodes.Unavailable, $"{Path}: {e.Message}");
+                    }
                 }
-                catch (InvalidOperationException e)
-                {
-                    throw new CliException(ExitCodes.Unavailable, $"{Path}: {e.Message}");
-                }
+                return _db;
             }
-            return _db;
         }
     }
 
+    /// <summary>A handle on the same open log and database whose disposal closes nothing.</summary>
+    public OpenedLog Lend() => new(this);
+
     public void Dispose()
     {
+        if (_lender is not null)
+            return;
         _db?.Dispose();
         Log.Dispose();
         Identity.Dispose();
-        dirLock.Dispose();
+        _lock!.Dispose();
     }
 }

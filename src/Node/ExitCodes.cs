@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>The data directory cannot be used: not initialised, locked by another process, or damaged.</summary>
     public const int Unavailable = 3;
 
+    /// <summary>The configuration file is missing or wrong (sysexits' EX_CONFIG), so a supervisor should not restart blindly.</summary>
+    public const int Config = 78;
+
     /// <summary>Interrupted (SIGINT).</summary>
     public const int Interrupted = 130;
 }

@@ -55,7 +55,8 @@ public sealed class NodeIdentity : IDisposable
             throw new IdentityException($"{path}: no identity here; run 'datom init --data {dataDirectory}' first");
         SecretFile.CheckMode(path);
         var bytes = File.ReadAllBytes(path);
-        if (!Key.TryImport(Ed25519, bytes, KeyBlobFormat.PkixPrivateKeyText, out var key))
+        // Exportable: Sync derives the node's X25519 transport key from this seed.
+        if (!Key.TryImport(Ed25519, bytes, KeyBlobFormat.PkixPrivateKeyText, out var key, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }))
             throw new IdentityException($"{path}: not an Ed25519 private key in PEM (RFC 8410) form");
         return new NodeIdentity(key!);
     }

@@ -28,6 +28,7 @@ internal static class CodeCommand
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Run());
         command.Subcommands.Add(Resume());
+        command.Subcommands.Add(CodeLogsCommand.Create());
         return command;
     }
 
@@ -86,9 +87,10 @@ internal static class CodeCommand
 
     private static async Task<int> LoadAsync(DataDirectory data, string file, string? reason, CancellationToken cancellationToken)
     {
-        if (!File.Exists(file))
+        var path = Terminal.FullPath(file);
+        if (!File.Exists(path))
             throw new CliException(ExitCodes.Failed, $"{file}: no such file");
-        var text = await File.ReadAllTextAsync(file, Encoding.UTF8, cancellationToken);
+        var text = await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken);
         using var opened = data.OpenLog("datom code load");
         using var loader = new CodeLoader(opened.Database);
         LoadResult result;
@@ -102,10 +104,10 @@ internal static class CodeCommand
         }
         if (!result.Transacted)
         {
-            Console.Out.WriteLine($"{result.Namespace}: unchanged; nothing transacted");
+            Terminal.Out.WriteLine($"{result.Namespace}: unchanged; nothing transacted");
             return ExitCodes.Ok;
         }
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Namespace}: {result.Asserted} datoms asserted, {result.Retracted} retracted (entry {result.Entry!.Seq}, {result.Entry.Hash}); changed: {string.Join(" ", result.Changed)}"));
         return ExitCodes.Ok;
     }
@@ -115,7 +117,7 @@ internal static class CodeCommand
         using var opened = data.OpenLog("datom code show");
         try
         {
-            Console.Out.Write(AstPrinter.Print(opened.Database.Current(), name));
+            Terminal.Out.Write(AstPrinter.Print(opened.Database.Current(), name));
         }
         catch (KeyNotFoundException e)
         {
@@ -161,7 +163,7 @@ internal static class CodeCommand
     /// </summary>
     private static int Time(YinVm vm, string function, List<object?> args, int times, RunLimits limits, CancellationToken cancellationToken)
     {
-        var options = new RunOptions { Limits = limits, Cancellation = cancellationToken, Output = Console.Error };
+        var options = new RunOptions { Limits = limits, Cancellation = cancellationToken, Output = Terminal.Error };
         var result = vm.Run(function, args, options);
         var samples = new double[times];
         for (var i = 0; i < times && result.Status == RunStatus.Finished; i++)
@@ -172,12 +174,12 @@ internal static class CodeCommand
         }
         if (result.Status != RunStatus.Finished)
         {
-            Console.Error.WriteLine($"datom: {(result.Status == RunStatus.Failed ? result.Error!.Describe() : result.Status.ToString().ToLowerInvariant() + ": --time needs a run that finishes")}");
+            Terminal.Error.WriteLine($"datom: {(result.Status == RunStatus.Failed ? result.Error!.Describe() : result.Status.ToString().ToLowerInvariant() + ": --time needs a run that finishes")}");
             return ExitCodes.Failed;
         }
         Array.Sort(samples);
         var median = times % 2 == 1 ? samples[times / 2] : (samples[(times / 2) - 1] + samples[times / 2]) / 2;
-        Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        Terminal.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["runs"] = times,
             ["median_ms"] = Math.Round(median, 3),
@@ -192,7 +194,7 @@ internal static class CodeCommand
         switch (result.Status)
         {
             case RunStatus.Finished:
-                Console.Out.WriteLine(result.Value);
+                Terminal.Out.WriteLine(result.Value);
                 return ExitCodes.Ok;
             case RunStatus.Suspended or RunStatus.Paused:
             {
@@ -205,12 +207,12 @@ internal static class CodeCommand
                 {
                     throw new CliException(ExitCodes.Failed, "the program suspended, but its continuation cannot be stored: " + e.Message);
                 }
-                Console.Out.WriteLine(result.Value);
-                Console.Error.WriteLine($"datom: the program suspended; resume it with: datom code resume {id} VALUE");
+                Terminal.Out.WriteLine(result.Value);
+                Terminal.Error.WriteLine($"datom: the program suspended; resume it with: datom code resume {id} VALUE");
                 return ExitCodes.Ok;
             }
             default:
-                Console.Error.WriteLine("datom: " + result.Error!.Describe());
+                Terminal.Error.WriteLine("datom: " + result.Error!.Describe());
                 return ExitCodes.Failed;
         }
     }
@@ -240,7 +242,9 @@ internal static class CodeCommand
 
         public RunLimits Read(ParseResult parse)
         {
-            var constraints = new List<Constraint>();
+            // Inside a daemon the config's [vm] limits are the defaults; the command line overrides them.
+            var defaults = Terminal.Current.Node?.CodeLimits ?? RunLimits.Default;
+            var constraints = new List<Constraint> { defaults.Fuel, defaults.Memory, defaults.Depth, defaults.Deadline };
             try
             {
                 if (parse.GetValue(Fuel) is { } fuel)

@@ -34,16 +34,16 @@ internal static class IndexCommand
             if (DateTime.UtcNow - lastReport < TimeSpan.FromMilliseconds(250) && n < total)
                 return;
             lastReport = DateTime.UtcNow;
-            Console.Error.Write($"\rdatom: indexing {n}/{total} entries ({(total == 0 ? 100 : n * 100 / total)}%)");
+            Terminal.Error.Write($"\rdatom: indexing {n}/{total} entries ({(total == 0 ? 100 : n * 100 / total)}%)");
         });
         var started = DateTime.UtcNow;
         DaoDb.Rebuild(new FileStorage(building), opened.Log, progress);
-        Console.Error.WriteLine();
+        Terminal.Error.WriteLine();
         if (Directory.Exists(indexDirectory))
             Directory.Delete(indexDirectory, recursive: true);
         Directory.Move(building, indexDirectory);
         DirectorySync.Sync(data.Path);
-        Console.Out.WriteLine($"rebuilt the index from {total} entries in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+        Terminal.Out.WriteLine($"rebuilt the index from {total} entries in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         return ExitCodes.Ok;
     }
 }

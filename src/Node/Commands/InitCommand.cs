@@ -50,9 +50,9 @@ internal static class InitCommand
         }
         else
         {
-            var (opened, created) = MeshKey.OpenOrCreate(Path.GetFullPath(meshKeyFile));
+            var (opened, created) = MeshKey.OpenOrCreate(Terminal.FullPath(meshKeyFile));
             key = opened;
-            if (!string.Equals(Path.GetFullPath(meshKeyFile), data.MeshKeyPath, StringComparison.Ordinal))
+            if (!string.Equals(Terminal.FullPath(meshKeyFile), data.MeshKeyPath, StringComparison.Ordinal))
             {
                 if (File.Exists(data.MeshKeyPath))
                 {
@@ -65,14 +65,14 @@ internal static class InitCommand
                 }
             }
             meshNote = created
-                ? $"created mesh {key.Id}; its key is {Path.GetFullPath(meshKeyFile)}: copy it to the other machines"
+                ? $"created mesh {key.Id}; its key is {Terminal.FullPath(meshKeyFile)}: copy it to the other machines"
                 : $"joined mesh {key.Id}";
         }
 
         using var identity = NodeIdentity.Create(data.Path);
-        Console.Out.WriteLine(identity.Id.ToString());
-        Console.Error.WriteLine($"datom: initialised {data.Path}");
-        Console.Error.WriteLine($"datom: {meshNote}");
+        Terminal.Out.WriteLine(identity.Id.ToString());
+        Terminal.Error.WriteLine($"datom: initialised {data.Path}");
+        Terminal.Error.WriteLine($"datom: {meshNote}");
         return ExitCodes.Ok;
     }
 }

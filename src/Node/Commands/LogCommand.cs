@@ -40,7 +40,7 @@ internal static class LogCommand
             author = parsed;
         }
         using var opened = data.OpenLog("datom log");
-        var stdout = Console.Out;
+        var stdout = Terminal.Out;
         foreach (var entry in opened.Log.Entries(author))
             stdout.WriteLine(format == "json" ? EntryFormatter.Json(entry) : EntryFormatter.Edn(entry));
         return ExitCodes.Ok;
@@ -55,11 +55,11 @@ internal static class LogCommand
         var report = LogVerifier.Verify(data.Path);
         if (report.Ok)
         {
-            Console.Out.WriteLine($"ok: {report.Entries} entries from {report.Authors} author(s), {report.Forks} fork(s), {report.Segments} segment(s), {report.Bytes} bytes");
+            Terminal.Out.WriteLine($"ok: {report.Entries} entries from {report.Authors} author(s), {report.Forks} fork(s), {report.Segments} segment(s), {report.Bytes} bytes");
             return ExitCodes.Ok;
         }
-        Console.Out.WriteLine($"BAD: {report.Failure}");
-        Console.Out.WriteLine($"     ({report.Entries} entries verified before it)");
+        Terminal.Out.WriteLine($"BAD: {report.Failure}");
+        Terminal.Out.WriteLine($"     ({report.Entries} entries verified before it)");
         return ExitCodes.Failed;
     }
 

@@ -55,7 +55,7 @@ internal static class QueryCommand
     private static int RunQuery(DataDirectory data, string queryText, string[] args, string? asOf, string? special, string format, int times, bool explain)
     {
         if (queryText.StartsWith('@'))
-            queryText = File.ReadAllText(queryText[1..]);
+            queryText = File.ReadAllText(Terminal.FullPath(queryText[1..]));
         var query = DatalogQuery.Parse(queryText, "<query>");
         using var opened = data.OpenLog("datom query");
         var db = opened.Database;
@@ -68,7 +68,7 @@ internal static class QueryCommand
         var inputs = Inputs(query, view, args);
         if (explain)
         {
-            Console.Out.Write(query.Explain(inputs));
+            Terminal.Out.Write(query.Explain(inputs));
             return ExitCodes.Ok;
         }
         if (times > 0)
@@ -84,7 +84,7 @@ internal static class QueryCommand
             }
             Array.Sort(samples);
             var median = times % 2 == 1 ? samples[times / 2] : (samples[(times / 2) - 1] + samples[times / 2]) / 2;
-            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            Terminal.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["runs"] = times,
                 ["median_ms"] = Math.Round(median, 3),
@@ -94,7 +94,7 @@ internal static class QueryCommand
             return ExitCodes.Ok;
         }
         var result = query.Run(inputs);
-        Console.Out.WriteLine(Format(result, format));
+        Terminal.Out.WriteLine(Format(result, format));
         return ExitCodes.Ok;
     }
 
@@ -115,7 +115,7 @@ internal static class QueryCommand
         using var opened = data.OpenLog("datom pull");
         var view = View(opened.Database, asOf);
         var map = Datalog.Pull(view, pattern!, entity!);
-        Console.Out.WriteLine(format == "json" ? ValueJson.Write(map) : ResultPrinter.Print(map));
+        Terminal.Out.WriteLine(format == "json" ? ValueJson.Write(map) : ResultPrinter.Print(map));
         return map is null ? ExitCodes.Failed : ExitCodes.Ok;
     }
 

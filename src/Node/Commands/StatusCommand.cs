@@ -27,11 +27,17 @@ internal static class StatusCommand
         using var opened = data.OpenLog("datom status");
         var log = opened.Log;
         var db = opened.Database;
-        var mesh = File.Exists(data.MeshKeyPath) ? MeshKey.Read(data.MeshKeyPath).Id : null;
+        var mesh = Terminal.Current.Node?.Mesh.Id ?? (File.Exists(data.MeshKeyPath) ? MeshKey.Read(data.MeshKeyPath).Id : null);
         var authors = log.Authors();
         var frontier = log.Frontier();
         var forks = log.Forks();
         var store = log.Store;
+        var daemon = Terminal.Current.Node;
+        var peers = daemon?.Sync.Peers() ?? [];
+        var services = daemon?.Services.Snapshot() ?? [];
+        var daemonText = daemon is null
+            ? "not running (read from the data directory)"
+            : $"running (pid {daemon.ProcessId}, since {daemon.Started:yyyy-MM-ddTHH:mm:ssZ}, API {daemon.Socket})";
         if (json)
         {
             using var stream = new MemoryStream();
@@ -44,7 +50,21 @@ internal static class StatusCommand
                     w.WriteNull("mesh");
                 else
                     w.WriteString("mesh", mesh);
-                w.WriteString("daemon", "not running (read from the data directory)");
+                if (daemon is null)
+                {
+                    w.WriteNull("daemon");
+                }
+                else
+                {
+                    w.WriteStartObject("daemon");
+                    w.WriteNumber("pid", daemon.ProcessId);
+                    w.WriteString("started", daemon.Started);
+                    w.WriteString("socket", daemon.Socket);
+                    if (daemon.Sync.LocalEndPoint is { } listening)
+                        w.WriteString("listen", Datom.Sync.PeerAddress.Format(listening));
+                    w.WriteBoolean("mdns", daemon.Discovery.Running);
+                    w.WriteEndObject();
+                }
                 w.WriteNumber("entries", log.Count);
                 w.WriteNumber("held", log.HeldCount);
                 w.WriteNumber("segments", store.SegmentCount);
@@ -68,19 +88,38 @@ internal static class StatusCommand
                 w.WriteNumber("index_applied", db.AppliedEntries);
                 w.WriteNumber("index_lag", db.Lag);
                 w.WriteStartArray("peers");
+                foreach (var p in peers)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("node", p.NodeId.ToString());
+                    w.WriteString("address", Datom.Sync.PeerAddress.Format(p.RemoteEndPoint));
+                    w.WriteNumber("they_lack", p.EntriesTheyLack);
+                    w.WriteNumber("we_lack", p.EntriesWeLack);
+                    w.WriteEndObject();
+                }
                 w.WriteEndArray();
                 w.WriteStartArray("services");
+                foreach (var service in services)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", service.Name);
+                    w.WriteString("running_since", service.RunningSince);
+                    w.WriteNumber("restarts", service.Restarts);
+                    if (service.LastError is { } error)
+                        w.WriteString("last_error", error);
+                    w.WriteEndObject();
+                }
                 w.WriteEndArray();
                 w.WriteEndObject();
             }
-            Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+            Terminal.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
             return ExitCodes.Ok;
         }
         var sb = new StringBuilder();
         sb.AppendLine($"node      {opened.Identity.Id}");
         sb.AppendLine($"data      {data.Path}");
         sb.AppendLine($"mesh      {mesh ?? "(no mesh key)"}");
-        sb.AppendLine("daemon    not running (read from the data directory)");
+        sb.AppendLine($"daemon    {daemonText}");
         sb.AppendLine($"log       {log.Count} entries in {store.SegmentCount} segment(s), {store.TotalBytes:N0} bytes; {log.HeldCount} held awaiting parents");
         sb.AppendLine($"authors   {authors.Count}");
         foreach (var a in authors)
@@ -91,8 +130,17 @@ internal static class StatusCommand
             sb.AppendLine($"          {h}");
         if (frontier.Count > 8)
             sb.AppendLine($"          … and {frontier.Count - 8} more");
-        sb.Append($"index     {db.AppliedEntries} entries applied, lag {db.Lag}");
-        Console.Out.WriteLine(sb.ToString());
+        sb.AppendLine($"index     {db.AppliedEntries} entries applied, lag {db.Lag}");
+        if (daemon is not null)
+        {
+            sb.AppendLine($"peers     {peers.Count} connected");
+            foreach (var p in peers)
+                sb.AppendLine($"          {p.NodeId}  {Datom.Sync.PeerAddress.Format(p.RemoteEndPoint)}  they lack {p.EntriesTheyLack}, we lack {p.EntriesWeLack}");
+            sb.AppendLine($"services  {services.Count}");
+            foreach (var service in services)
+                sb.AppendLine($"          {service.Name}  since {service.RunningSince:HH:mm:ss}, {service.Restarts} restart(s){(service.LastError is { } e ? $"; last error: {e}" : "")}");
+        }
+        Terminal.Out.WriteLine(sb.ToString().TrimEnd());
         return ExitCodes.Ok;
     }
 }

@@ -40,19 +40,20 @@ internal static class TransactCommand
         string sourceName;
         if (input == "-")
         {
-            reader = Console.In;
+            reader = Terminal.In;
             sourceName = "<stdin>";
         }
         else
         {
-            if (!File.Exists(input))
+            var path = Terminal.FullPath(input);
+            if (!File.Exists(path))
                 throw new CliException(ExitCodes.Failed, $"{input}: no such file");
-            reader = new StreamReader(input, Encoding.UTF8);
+            reader = new StreamReader(path, Encoding.UTF8);
             sourceName = input;
         }
 
         using var opened = data.OpenLog("datom transact");
-        var stdout = Console.Out;
+        var stdout = Terminal.Out;
         var failures = 0;
         try
         {
@@ -69,7 +70,7 @@ internal static class TransactCommand
                 {
                     // After a syntax error the reader cannot know where the next form starts: stop
                     // reading, but everything before it is still acknowledged.
-                    Console.Error.WriteLine($"datom: {e.Message}");
+                    Terminal.Error.WriteLine($"datom: {e.Message}");
                     failures++;
                     break;
                 }
@@ -85,19 +86,19 @@ internal static class TransactCommand
                 }
                 catch (TxDataException e)
                 {
-                    Console.Error.WriteLine($"datom: {sourceName}:{e.Message}");
+                    Terminal.Error.WriteLine($"datom: {sourceName}:{e.Message}");
                     failures++;
                 }
                 catch (EntryRejectedException e)
                 {
-                    Console.Error.WriteLine($"datom: {sourceName}: transaction refused: {e.Message}");
+                    Terminal.Error.WriteLine($"datom: {sourceName}: transaction refused: {e.Message}");
                     failures++;
                 }
             }
         }
         finally
         {
-            if (reader != Console.In)
+            if (reader != Terminal.In)
                 reader.Dispose();
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;

@@ -58,6 +58,38 @@ public sealed class DeadlineLimit(TimeSpan timeout) : Constraint
     public override string Name => "deadline";
 }
 
+/// <summary>
+/// A rate instead of a total, for programs meant to run for ever (a daemon's <c>^:service</c>
+/// functions): at most <see cref="StepsPerSecond"/> steps per second of wall time on average, after
+/// an allowance of <see cref="Burst"/> steps. A service that sleeps between bursts of work never
+/// meets it; one spinning in a loop does within <c>Burst / StepsPerSecond</c> seconds or so, and
+/// stops with a <c>fuel</c> error that names the rate.
+/// </summary>
+public sealed class FuelRateLimit : Constraint
+{
+    public FuelRateLimit(long stepsPerSecond, long burst)
+    {
+        StepsPerSecond = stepsPerSecond > 0 ? stepsPerSecond : throw new ArgumentOutOfRangeException(nameof(stepsPerSecond));
+        Burst = burst > 0 ? burst : throw new ArgumentOutOfRangeException(nameof(burst));
+    }
+
+    public long StepsPerSecond { get; }
+
+    public long Burst { get; }
+
+    public override string Name => "fuel";
+
+    public override void Check(ExecutionStatus status)
+    {
+        var allowed = Burst + (StepsPerSecond * status.Elapsed.TotalSeconds);
+        if (status.Steps > allowed)
+        {
+            throw new LimitExceededException(Name, string.Create(CultureInfo.InvariantCulture,
+                $"fuel: the program used {status.Steps} steps in {status.Elapsed.TotalSeconds:0.###} s, more than its rate of {StepsPerSecond} steps per second after {Burst}"));
+        }
+    }
+}
+
 /// <summary>Thrown by a constraint to stop a run; the run ends with a <c>:limit/NAME</c> error.</summary>
 public sealed class LimitExceededException : Exception
 {

@@ -1,0 +1,29 @@
+using System.Net;
+using Datom.Log;
+using Datom.Sync;
+using Datom.Vm.Machine;
+
+namespace Datom.Node.Daemon;
+
+/// <summary>Everything <c>datom run</c> needs, resolved from the config file and the command line.</summary>
+internal sealed record DaemonSettings
+{
+    public required string DataDirectory { get; init; }
+
+    public required string MeshKeyPath { get; init; }
+
+    /// <summary>Where the sync protocol listens; null: it does not (dial-only).</summary>
+    public EndPoint? Listen { get; init; }
+
+    public required LogOptions Log { get; init; }
+
+    public required SyncNodeOptions Sync { get; init; }
+
+    public required DiscoveryOptions Discovery { get; init; }
+
+    public required ServiceOptions Services { get; init; }
+
+    public required RunLimits CodeLimits { get; init; }
+
+    public required string Socket { get; init; }
+}

@@ -1,0 +1,128 @@
+using Datom.Log.Identity;
+using Datom.Node.Api;
+using Datom.Sync;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Datom.Node.Daemon;
+
+/// <summary>
+/// <c>datom run</c>: opens the data directory (taking its lock for the daemon's lifetime), then runs
+/// sync, discovery, the services and the local API on Microsoft.Extensions.Hosting until SIGINT or
+/// SIGTERM. Stopping is graceful: the API stops taking commands, services end, mDNS says goodbye,
+/// peers are told, and the log is flushed and closed. Under systemd (<c>Type=notify</c>) it reports
+/// READY once every part is up and STOPPING when it begins to stop.
+/// </summary>
+internal static class NodeHost
+{
+    public static async Task<int> RunAsync(DaemonSettings settings, CancellationToken cancellationToken)
+    {
+        var data = new DataDirectory(settings.DataDirectory);
+        if (!data.IsInitialized)
+            throw new CliException(ExitCodes.Unavailable, $"{data.Path}: not a datom data directory (no identity); run 'datom init --data {data.Path}' first");
+        if (!File.Exists(settings.MeshKeyPath))
+            throw new CliException(ExitCodes.Unavailable, $"{settings.MeshKeyPath}: no mesh key; copy the mesh's key there, or run 'datom init --mesh-key FILE'");
+        var mesh = MeshKey.Read(settings.MeshKeyPath);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = data.Path });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        using var opened = data.OpenLog($"datom run (pid {Environment.ProcessId})", settings.Log);
+        // The log is open: from here on, the socket path is ours (a stale one was left by a killed daemon).
+        PrepareSocket(settings.Socket);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(settings.Socket, l => l.Protocols = HttpProtocols.Http2);
+            k.Limits.MaxRequestBodySize = null; // a transaction stream is as long as its caller makes it
+            k.AddServerHeader = false;
+        });
+
+        var db = opened.Database;
+        builder.Services.AddSingleton(sp => new SyncNode(opened.Log, opened.Identity, mesh, settings.Sync with { Listen = settings.Listen }, sp.GetRequiredService<ILogger<SyncNode>>()));
+        builder.Services.AddSingleton(db);
+        builder.Services.AddSingleton(settings.Services);
+        builder.Services.AddSingleton<ServiceRunner>();
+        builder.Services.AddSingleton(sp => new Discovery(settings.Discovery, sp.GetRequiredService<SyncNode>(), opened.Identity.Id, mesh.Id, sp.GetRequiredService<ILoggerFactory>()));
+        // Started in this order, stopped in the reverse: sync binds its port before discovery
+        // advertises it, and services start last.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SyncNode>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Discovery>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServiceRunner>());
+
+        await using var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("datom");
+        foreach (var note in opened.Log.Store.RecoveryNotes)
+            DaemonLog.Recovered(logger, note);
+        DaemonLog.Opened(logger, opened.Log.Count, db.AppliedEntries);
+
+        var node = new RunningNode(opened, mesh, app.Services.GetRequiredService<SyncNode>(), app.Services.GetRequiredService<Discovery>(),
+            app.Services.GetRequiredService<ServiceRunner>(), settings.CodeLimits, settings.Socket);
+        LocalApi.Map(app, node);
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new CliException(ExitCodes.Unavailable, $"cannot start: {e.Message}");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new CliException(ExitCodes.Unavailable, $"cannot listen: {e.Message}");
+        }
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(settings.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var nodeId = opened.Identity.Id.ToString();
+        new DaemonFile(Environment.ProcessId, settings.Socket, nodeId, node.Started).Write(data.Path);
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            DaemonLog.Stopping(logger);
+            // From now on the CLI opens the directory itself (once this process lets go of its lock).
+            DaemonFile.Remove(data.Path, Environment.ProcessId);
+        });
+        DaemonLog.Started(logger, nodeId, data.Path, mesh.Id, settings.Socket);
+        // Until SIGINT or SIGTERM; then every hosted part stops, in reverse order of starting.
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        await node.Discovery.DisposeAsync().ConfigureAwait(false);
+        TryDelete(settings.Socket);
+        DaemonLog.Stopped(logger);
+        return ExitCodes.Ok;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void PrepareSocket(string socket)
+    {
+        var directory = Path.GetDirectoryName(socket);
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
+        // sun_path holds 108 bytes on Linux, the terminating NUL included.
+        if (System.Text.Encoding.UTF8.GetByteCount(socket) > 107)
+            throw new CliException(ExitCodes.Config, $"{socket}: the API socket's path is longer than a Unix socket allows (107 bytes); set [api] socket to a shorter path");
+        if (File.Exists(socket))
+            File.Delete(socket);
+    }
+}
