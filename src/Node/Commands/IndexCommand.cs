@@ -21,6 +21,8 @@ internal static class IndexCommand
 
     private static int Rebuild(DataDirectory data)
     {
+        if (Terminal.Current.Node is not null)
+            throw new CliException(ExitCodes.Unavailable, $"a daemon runs on {data.Path} and serves queries from this index; stop it, then run 'datom index rebuild' again");
         using var opened = data.OpenLog("datom index rebuild");
         var indexDirectory = Path.Combine(data.Path, DaoDb.DirectoryName);
         // Build beside the old index and swap, so an interrupted rebuild leaves the old one usable.
