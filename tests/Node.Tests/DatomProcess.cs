@@ -14,9 +14,14 @@ public static class DatomProcess
 
     public static Result Run(string? stdin, params string[] args) => RunAsync(stdin, args).GetAwaiter().GetResult();
 
-    public static async Task<Result> RunAsync(string? stdin, params string[] args)
+    /// <summary>Runs it with <paramref name="workingDirectory"/> as the current directory.</summary>
+    public static Result RunIn(string workingDirectory, string? stdin, params string[] args) => RunAsync(stdin, args, workingDirectory).GetAwaiter().GetResult();
+
+    public static Task<Result> RunAsync(string? stdin, params string[] args) => RunAsync(stdin, args, null);
+
+    private static async Task<Result> RunAsync(string? stdin, string[] args, string? workingDirectory)
     {
-        using var process = Start(args);
+        using var process = Start(args, workingDirectory);
         if (stdin is not null)
             await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
@@ -35,10 +40,13 @@ public static class DatomProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(args, null);
+
+    private static Process Start(string[] args, string? workingDirectory)
     {
         var info = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
