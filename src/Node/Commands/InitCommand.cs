@@ -29,6 +29,19 @@ internal static class InitCommand
             using var existing = NodeIdentity.Load(data.Path);
             throw new CliException(ExitCodes.Failed, $"{data.Path}: already initialised as node {existing.Id}; refusing to overwrite its identity");
         }
+        var (id, meshNote) = Initialize(data, meshKeyFile);
+        Terminal.Out.WriteLine(id.ToString());
+        Terminal.Error.WriteLine($"datom: initialised {data.Path}");
+        Terminal.Error.WriteLine($"datom: {meshNote}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Creates the directory, the mesh key (or joins the one in <paramref name="meshKeyFile"/>) and
+    /// the identity. Also what <c>datom run</c> does on a directory that has none yet.
+    /// </summary>
+    internal static (NodeId Id, string MeshNote) Initialize(DataDirectory data, string? meshKeyFile)
+    {
         Directory.CreateDirectory(data.Path);
 
         // The mesh key first: if the given file is unreadable, no identity is left half-made.
@@ -70,9 +83,6 @@ internal static class InitCommand
         }
 
         using var identity = NodeIdentity.Create(data.Path);
-        Terminal.Out.WriteLine(identity.Id.ToString());
-        Terminal.Error.WriteLine($"datom: initialised {data.Path}");
-        Terminal.Error.WriteLine($"datom: {meshNote}");
-        return ExitCodes.Ok;
+        return (identity.Id, meshNote);
     }
 }

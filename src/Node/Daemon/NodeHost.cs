@@ -23,7 +23,13 @@ internal static class NodeHost
     {
         var data = new DataDirectory(settings.DataDirectory);
         if (!data.IsInitialized)
-            throw new CliException(ExitCodes.Unavailable, $"{data.Path}: not a datom data directory (no identity); run 'datom init --data {data.Path}' first");
+        {
+            // A node runs on defaults: a fresh directory gets an identity (and, unless the config
+            // names an existing mesh key, a new mesh), as 'datom init' would make them.
+            var (id, meshNote) = Commands.InitCommand.Initialize(data, settings.MeshKeyPath == data.MeshKeyPath ? null : settings.MeshKeyPath);
+            Terminal.Error.WriteLine($"datom: initialised {data.Path} as node {id}");
+            Terminal.Error.WriteLine($"datom: {meshNote}");
+        }
         if (!File.Exists(settings.MeshKeyPath))
             throw new CliException(ExitCodes.Unavailable, $"{settings.MeshKeyPath}: no mesh key; copy the mesh's key there, or run 'datom init --mesh-key FILE'");
         var mesh = MeshKey.Read(settings.MeshKeyPath);
