@@ -20,6 +20,12 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "stopped")]
     public static partial void Stopped(ILogger logger);
 
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "sync: catching up: {Lacking} entries behind the mesh; {Held} held, {Rate:F0} entries/s")]
+    public static partial void CatchingUp(ILogger logger, long lacking, long held, double rate);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "sync: caught up: {Held} entries, in step with {Peers} peer(s)")]
+    public static partial void CaughtUp(ILogger logger, long held, int peers);
+
     [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "discovery: found {NodeId} at {Endpoints} ({Instance})")]
     public static partial void PeerDiscovered(ILogger logger, Datom.Log.Identity.NodeId nodeId, IEnumerable<System.Net.IPEndPoint> endpoints, string instance);
 

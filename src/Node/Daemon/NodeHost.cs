@@ -67,6 +67,7 @@ internal static class NodeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SyncNode>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Discovery>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServiceRunner>());
+        builder.Services.AddHostedService(sp => new CatchUpReporter(sp.GetRequiredService<SyncNode>(), opened.Log, sp.GetRequiredService<ILogger<CatchUpReporter>>()));
 
         await using var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("datom");
