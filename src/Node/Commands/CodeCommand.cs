@@ -133,7 +133,7 @@ internal static class CodeCommand
         using var vm = await YinVm.OpenAsync(opened.Database, cancellationToken);
         if (times > 0)
             return Time(vm, function, args, times, limits, cancellationToken);
-        var result = vm.Run(function, args, new RunOptions { Limits = limits, Cancellation = cancellationToken });
+        var result = vm.Run(function, args, new RunOptions { Limits = limits, Cancellation = cancellationToken, Output = Terminal.Out });
         return await ReportAsync(vm, result, cancellationToken);
     }
 
@@ -153,7 +153,7 @@ internal static class CodeCommand
         {
             throw new CliException(ExitCodes.Failed, e.Message);
         }
-        var result = vm.Resume(continuation, value, new RunOptions { Limits = limits, Cancellation = cancellationToken });
+        var result = vm.Resume(continuation, value, new RunOptions { Limits = limits, Cancellation = cancellationToken, Output = Terminal.Out });
         return await ReportAsync(vm, result, cancellationToken);
     }
 
