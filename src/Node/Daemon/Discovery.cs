@@ -28,6 +28,7 @@ internal sealed class Discovery(
     private readonly ILogger _logger = loggerFactory.CreateLogger<Discovery>();
     private readonly Lock _gate = new();
     private readonly Dictionary<NodeId, IPEndPoint[]> _dialing = [];
+    private readonly HashSet<NodeId> _ignored = [];
     private UdpMdnsTransport? _transport;
     private MdnsEndpoint? _endpoint;
     private MdnsResponder? _responder;
@@ -98,7 +99,16 @@ internal sealed class Discovery(
     {
         if (!peer.IsCompatible)
         {
-            DaemonLog.PeerIgnored(_logger, peer.InstanceName, peer.NodeId, peer.Mismatch);
+            bool first;
+            lock (_gate)
+            {
+                // Logged once per node; bounded, since anyone on the LAN can announce names.
+                if (_ignored.Count >= 4096)
+                    _ignored.Clear();
+                first = _ignored.Add(peer.NodeId);
+            }
+            if (first)
+                DaemonLog.PeerIgnored(_logger, peer.InstanceName, peer.NodeId, peer.Mismatch);
             return;
         }
         var endpoints = peer.Endpoints.ToArray();
