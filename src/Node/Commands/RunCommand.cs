@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Net;
-using Datom.Log;
-using Datom.Log.Identity;
+using Datom.Node.Config;
 using Datom.Node.Daemon;
 using Datom.Sync;
 using Datom.Sync.Protocol;
-using Datom.Vm.Machine;
 
 namespace Datom.Node.Commands;
 
@@ -30,39 +27,49 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>The config file (or the defaults), then the command line over it.</summary>
     internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers)
     {
-        if (configFile is not null)
-            throw new CliException(ExitCodes.Config, "--config: config files are not read yet");
-        var data = new DataDirectory(dataOption);
-        var listen = ParseListen(listenOption ?? $"[::]:{SyncProtocol.DefaultPort}", "--listen");
-        var staticPeers = new List<PeerAddress>();
+        NodeConfig config;
+        try
+        {
+            config = configFile is null ? NodeConfig.Default() : NodeConfig.Load(Terminal.FullPath(configFile));
+        }
+        catch (ConfigException e)
+        {
+            throw new CliException(ExitCodes.Config, e.Message);
+        }
+        if (dataOption is not null)
+            config = config with { DataDir = new DataDirectory(dataOption).Path };
+        if (listenOption is not null)
+        {
+            if (!ListenAddress.TryParse(listenOption, out var listen))
+                throw new CliException(ExitCodes.Usage, $"--listen: '{listenOption}' is not HOST:PORT with HOST an IP address (e.g. 0.0.0.0:7420, [::]:7420, 127.0.0.1:0), or 'off'");
+            config = config with { Listen = listen };
+        }
+        var staticPeers = new List<PeerAddress>(config.Peers.Static);
         foreach (var p in extraPeers)
         {
             if (!PeerAddress.TryParse(p, out var address))
                 throw new CliException(ExitCodes.Usage, $"--peer: '{p}' is not HOST:PORT");
             staticPeers.Add(address);
         }
+        var sync = config.ToSyncNodeOptions() with { StaticPeers = staticPeers };
         return new DaemonSettings
         {
-            DataDirectory = data.Path,
-            MeshKeyPath = data.MeshKeyPath,
-            Listen = listen,
-            Log = new LogOptions(),
-            Sync = new SyncNodeOptions { StaticPeers = staticPeers },
-            Discovery = new DiscoveryOptions(!noMdns, [], true, true, null),
-            Services = new ServiceOptions(true, ServiceOptions.LimitsFor(50_000_000, RunLimits.DefaultMemory, RunLimits.DefaultDepth), TimeSpan.FromSeconds(1)),
-            CodeLimits = RunLimits.Default,
-            Socket = Path.Combine(data.Path, "api.sock"),
+            DataDirectory = config.DataDir,
+            MeshKeyPath = config.MeshKeyPath,
+            Listen = sync.Listen,
+            Log = config.ToLogOptions(),
+            Sync = sync,
+            // The instance name on the LAN: the configured name, else the node id (unique, so three
+            // nodes on one host, or behind one host name, never have to rename on mDNS).
+            Discovery = new DiscoveryOptions(config.Mdns.Enabled && !noMdns, config.Mdns.Interfaces, config.Mdns.IPv4, config.Mdns.IPv6,
+                config.Name == NodeConfig.DefaultName() ? null : config.Name),
+            Services = new ServiceOptions(config.Services.Enabled,
+                ServiceOptions.LimitsFor(config.Services.FuelPerSecond, config.Services.MemoryBytes, config.Services.Depth), config.Services.RestartDelay),
+            CodeLimits = config.Vm.ToRunLimits(),
+            Socket = config.ApiSocketPath,
         };
-    }
-
-    internal static EndPoint? ParseListen(string text, string what)
-    {
-        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase))
-            return null;
-        if (IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal))
-            return endPoint;
-        throw new CliException(ExitCodes.Usage, $"{what}: '{text}' is not an address HOST:PORT (an IP address, e.g. 0.0.0.0:7420 or [::]:7420), or 'off'");
     }
 }
