@@ -19,9 +19,13 @@ public static class DatomProcess
 
     public static Task<Result> RunAsync(string? stdin, params string[] args) => RunAsync(stdin, args, null);
 
-    private static async Task<Result> RunAsync(string? stdin, string[] args, string? workingDirectory)
+    /// <summary>Runs it with these environment variables set (a null value removes one).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunAsync(null, args, null, environment).GetAwaiter().GetResult();
+
+    private static async Task<Result> RunAsync(string? stdin, string[] args, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var process = Start(args, workingDirectory);
+        using var process = Start(args, workingDirectory, environment);
         if (stdin is not null)
             await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
@@ -42,7 +46,7 @@ public static class DatomProcess
 
     public static Process Start(params string[] args) => Start(args, null);
 
-    private static Process Start(string[] args, string? workingDirectory)
+    private static Process Start(string[] args, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -56,6 +60,13 @@ public static class DatomProcess
         foreach (var a in args)
             info.ArgumentList.Add(a);
         info.Environment.Remove("DATOM_DATA");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                info.Environment.Remove(name);
+            else
+                info.Environment[name] = value;
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("could not start datom");
     }
 }

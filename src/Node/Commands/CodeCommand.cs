@@ -29,6 +29,15 @@ internal static class CodeCommand
         command.Subcommands.Add(Run());
         command.Subcommands.Add(Resume());
         command.Subcommands.Add(CodeLogsCommand.Create());
+        command.Subcommands.Add(Code.CodeEditCommand.Create());
+        command.Subcommands.Add(Code.CodeDiffCommand.Create());
+        command.Subcommands.Add(Code.CodeBlameCommand.Create());
+        command.Subcommands.Add(Code.CodeHistoryCommand.Create());
+        command.Subcommands.Add(Code.CodeRevertCommand.Create());
+        command.Subcommands.Add(Code.CodeConflictsCommand.Create());
+        command.Subcommands.Add(Code.CodePickCommand.Create());
+        command.Subcommands.Add(Code.CodeExportCommand.Create());
+        command.Subcommands.Add(Code.CodeImportCommand.Create());
         return command;
     }
 
@@ -48,11 +57,12 @@ internal static class CodeCommand
     private static Command Show()
     {
         var name = new Argument<string>("name") { Description = "A namespace (core) or a definition (core/greet)" };
+        var asOf = new Option<string?>("--as-of") { Description = "An old version: an entry hash (as 'code history' lists it), entry hashes, or an ISO-8601 time", HelpName = "X" };
         var command = new Command("show", "Print a namespace or definition as source, from its AST datoms.")
         {
-            Cli.Data, name,
+            Cli.Data, name, asOf,
         };
-        command.SetAction(parse => ShowCode(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(name)!));
+        command.SetAction(parse => ShowCode(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(name)!, parse.GetValue(asOf)));
         return command;
     }
 
@@ -112,12 +122,12 @@ internal static class CodeCommand
         return ExitCodes.Ok;
     }
 
-    private static int ShowCode(DataDirectory data, string name)
+    private static int ShowCode(DataDirectory data, string name, string? asOf)
     {
         using var opened = data.OpenLog("datom code show");
         try
         {
-            Terminal.Out.Write(AstPrinter.Print(opened.Database.Current(), name));
+            Terminal.Out.Write(AstPrinter.Print(QueryCommand.View(opened.Database, asOf), name));
         }
         catch (KeyNotFoundException e)
         {

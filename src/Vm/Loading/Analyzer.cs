@@ -62,10 +62,21 @@ internal sealed class Analyzer
     }
 
     /// <exception cref="CodeException">The code is not valid Yin; the message has the line.</exception>
-    public static LoadUnit Analyze(IReadOnlyList<Syntax> forms, string source, ICodeCatalog catalog, bool allowReserved = false)
+    /// <param name="siblings">
+    /// Definitions of the same namespace that are not in <paramref name="forms"/> but may be referred
+    /// to (when one definition of a namespace is loaded alone): function and record names.
+    /// </param>
+    public static LoadUnit Analyze(IReadOnlyList<Syntax> forms, string source, ICodeCatalog catalog, bool allowReserved = false,
+        (IEnumerable<string> Functions, IEnumerable<string> Records)? siblings = null)
     {
         ArgumentNullException.ThrowIfNull(forms);
-        return new Analyzer(source, catalog).Run(forms, allowReserved);
+        var analyzer = new Analyzer(source, catalog);
+        if (siblings is { } known)
+        {
+            analyzer._functions.UnionWith(known.Functions);
+            analyzer._records.UnionWith(known.Records);
+        }
+        return analyzer.Run(forms, allowReserved);
     }
 
     private LoadUnit Run(IReadOnlyList<Syntax> forms, bool allowReserved)

@@ -63,13 +63,116 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
         }
     }
 
+    /// <summary>
+    /// Loads one definition's new text (<c>(defn name ...)</c> or <c>(defrecord name ...)</c>, as
+    /// <see cref="Printing.AstPrinter.PrintDefinition"/> prints it) as the new version of
+    /// <paramref name="key"/> (<c>ns/name</c>), leaving the rest of the namespace alone: only the
+    /// datoms of that definition that differ are transacted. The text's lines count from the
+    /// definition's own first line, so its nodes keep their place in the namespace; a syntax error's
+    /// line is the line in <paramref name="text"/>.
+    /// </summary>
+    /// <exception cref="CodeException">A syntax error, code the language does not accept, or text that is not exactly that one definition; nothing is transacted.</exception>
+    public async Task<LoadResult> LoadDefinitionAsync(string text, string key, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == key.Length - 1 || key.Contains('#', StringComparison.Ordinal))
+            throw new ArgumentException($"'{key}' is not a definition name (ns/name)", nameof(key));
+        var ns = key[..slash];
+        await AstSchema.EnsureAsync(db, cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var view = db.Current();
+            var reader = new AstReader(view);
+            var nsNode = reader.Lookup(AstKeys.Namespace(ns));
+            if (nsNode is null || !nsNode.Is(AstSchema.Types.Namespace))
+                throw new CodeException(key, 0, 0, $"no namespace {ns} is loaded");
+            var old = reader.Lookup(key);
+            var live = old is not null && (old.Is(AstSchema.Types.Function) || old.Is(AstSchema.Types.Record));
+            var siblings = view.Match(null, AstSchema.Namespace, Value.String(ns))
+                .Select(d => reader.Node(d.E)).Where(n => n is not null && !n.Is(AstSchema.Types.Namespace) && n.Key != key).Select(n => n!).ToList();
+            var location = (live ? old!.Str(AstSchema.Location) : null) ?? nsNode.Str(AstSchema.Location) ?? ns + ".yin";
+            // A definition that is gone (a revert to a version before its deletion) goes after the rest.
+            var firstLine = live ? old!.Line : siblings.Select(n => reader.Subtree(n).Max(x => x.Line)).DefaultIfEmpty(nsNode.Line).Max() + 2;
+            var index = live ? old!.Index : siblings.Select(n => n.Index + 1).DefaultIfEmpty(0).Max();
+
+            // The namespace form shares the text's first line, so every line number in an error is the text's own.
+            var prefix = "(ns " + ns + ") ";
+            IReadOnlyList<Syntax> forms;
+            try
+            {
+                forms = SourceReader.Read(prefix + text, location);
+            }
+            catch (CodeException e) when (e.Line == 1 && e.Column > prefix.Length)
+            {
+                throw new CodeException(e.SourceName, e.Line, e.Column - prefix.Length, e.Reason);
+            }
+            if (forms.Count < 2)
+                throw new CodeException(location, 1, 0, $"the text is empty: it should be the definition of {key}");
+            if (forms.Count > 2)
+                throw new CodeException(location, forms[2].Line, 0, $"the text should be one definition ({key}), but another form follows it");
+            var known = (siblings.Where(n => n.Is(AstSchema.Types.Function)).Select(n => n.Str(AstSchema.FnName)!),
+                siblings.Where(n => n.Is(AstSchema.Types.Record)).Select(n => n.Str(AstSchema.TypeName)!));
+            var unit = Analyzer.Analyze(forms, location, new ViewCatalog(view), siblings: known);
+            if (unit.Definitions.Count != 1 || unit.Definitions[0] != key)
+                throw new CodeException(location, forms[1].Line, 0, $"the text defines {string.Join(" ", unit.Definitions)}, not {key}");
+            var shift = firstLine - forms[1].Line;
+            var nodes = new List<NodeSpec>();
+            foreach (var node in unit.Nodes)
+            {
+                if (node.Shared)
+                {
+                    nodes.Add(node);
+                    continue;
+                }
+                if (AstKeys.DefinitionOf(node.Key) != key)
+                    continue; // the namespace node: this load does not speak for it
+                if (node.One(AstSchema.Line) is { } line)
+                    node.Set(AstSchema.Line, Value.Long(line.AsLong + shift));
+                if (node.Key == key)
+                    node.Set(AstSchema.Index, Value.Long(index));
+                nodes.Add(node);
+            }
+            var scoped = new LoadUnit(ns, location, nodes, unit.Definitions);
+            var diff = Diff(view, scoped, _time.GetUtcNow(), key, resolveConflicts: true);
+            if (diff.Forms.Count == 0)
+                return new LoadResult(ns, 0, 0, null, []);
+            var txData = new List<object?>(diff.Forms);
+            if (!string.IsNullOrEmpty(reason))
+                txData.Add(EdnVector.Of(DbAdd, "datomic.tx", TxReason, reason));
+            var result = await db.TransactAsync(new EdnVector(txData), cancellationToken).ConfigureAwait(false);
+            var tx = result.Tx.Tx;
+            var code = result.Tx.Datoms.Where(d => d.E != tx).ToList();
+            return new LoadResult(ns, code.Count(d => d.Added), code.Count(d => !d.Added), result.Entry, diff.Changed);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
-    /// <summary>The transaction data that makes <paramref name="view"/> hold exactly <paramref name="unit"/>.</summary>
-    internal static (List<object?> Forms, List<string> Changed) Diff(IDatomView view, LoadUnit unit, DateTimeOffset now)
+    /// <summary>
+    /// The transaction data that makes <paramref name="view"/> hold exactly <paramref name="unit"/>;
+    /// with <paramref name="definition"/>, only that definition's nodes are compared (the rest of the
+    /// namespace is left as it is). With <paramref name="resolveConflicts"/>, a value that concurrent
+    /// branches contest is stated again even where the current view already shows it, which resolves
+    /// the conflict (the transactor retracts the competing values): what an edit of a definition, made
+    /// by someone who saw this version, means. Loading a whole file does not, so that a file exported
+    /// and loaded back transacts nothing.
+    /// </summary>
+    internal static (List<object?> Forms, List<string> Changed) Diff(IDatomView view, LoadUnit unit, DateTimeOffset now, string? definition = null, bool resolveConflicts = false)
     {
         var reader = new AstReader(view);
         var existing = Existing(reader, unit.Namespace);
+        if (definition is not null)
+        {
+            foreach (var key in existing.Keys.Where(k => AstKeys.DefinitionOf(k) != definition).ToList())
+                existing.Remove(key);
+        }
         foreach (var node in unit.Nodes)
         {
             if (!existing.ContainsKey(node.Key) && reader.Lookup(node.Key) is { } found)
@@ -117,7 +220,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
                 var schema = AstSchema.Attribute(a)!;
                 if (!schema.Many)
                 {
-                    if (have.Count == 1 && TxEquals(have[0], values[0]))
+                    if (have.Count == 1 && TxEquals(have[0], values[0]) && !(resolveConflicts && Contested(view, e, a)))
                         continue;
                     forms.Add(EdnVector.Of(DbAdd, e, a, values[0]));
                     continue;
@@ -158,6 +261,9 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
         }
         return (forms, [.. changed]);
     }
+
+    private static bool Contested(IDatomView view, object e, Keyword a) =>
+        e is EntityId id && view is Index.Views.CurrentView current && current.Conflicts(id, a).Count > 1;
 
     /// <summary>Every node of a namespace now in the view: the namespace node, its definitions and their trees.</summary>
     private static Dictionary<string, AstNode> Existing(AstReader reader, string ns)

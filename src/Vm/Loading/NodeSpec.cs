@@ -47,6 +47,17 @@ internal sealed class NodeSpec(string key)
 
     public NodeSpec Add(Keyword attribute, Keyword value) => Add(attribute, AstValues.Keyword(value));
 
+    /// <summary>Replaces the value of a cardinality-one attribute (or adds it).</summary>
+    public NodeSpec Set(Keyword attribute, Value value)
+    {
+        var i = _attributes.FindIndex(x => x.Attribute.Equals(attribute));
+        if (i < 0)
+            _attributes.Add((attribute, value));
+        else
+            _attributes[i] = (attribute, value);
+        return this;
+    }
+
     public Value? One(Keyword attribute)
     {
         foreach (var (a, v) in _attributes)

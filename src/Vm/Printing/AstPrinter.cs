@@ -23,7 +23,14 @@ public static class AstPrinter
         return name.Contains('/', StringComparison.Ordinal) ? PrintDefinition(view, name) : PrintNamespace(view, name);
     }
 
-    public static string PrintNamespace(IDatomView view, string ns)
+    public static string PrintNamespace(IDatomView view, string ns) => PrintNamespaceWithRanges(view, ns).Text;
+
+    /// <summary>
+    /// Prints a namespace, and says which lines (1-based, inclusive) each definition took. A
+    /// definition whose stored first line is already taken (the one before it grew in an edit of
+    /// that definition alone) is moved down, whole, to leave one blank line after it.
+    /// </summary>
+    public static (string Text, IReadOnlyDictionary<string, (int First, int Last)> Ranges) PrintNamespaceWithRanges(IDatomView view, string ns)
     {
         var reader = new AstReader(view);
         var nsNode = reader.Lookup(AstKeys.Namespace(ns));
@@ -37,9 +44,14 @@ public static class AstPrinter
             .ToList();
         var printer = new Printer(reader, ns, 1);
         printer.Namespace(nsNode);
+        var ranges = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
         foreach (var d in definitions)
+        {
+            printer.Shift = d.Line <= printer.Line ? printer.Line + 2 - d.Line : 0;
             printer.TopLevel(d);
-        return printer.Text();
+            ranges[d.Key ?? d.Id.ToString()] = (d.Line + printer.Shift, printer.Line);
+        }
+        return (printer.Text(), ranges);
     }
 
     public static string PrintDefinition(IDatomView view, string key)
@@ -59,6 +71,12 @@ public static class AstPrinter
         private int _line = firstLine;
         private int _column;
         private int _nesting;
+
+        /// <summary>Lines added to every stored line (see <see cref="PrintNamespaceWithRanges"/>).</summary>
+        public int Shift { get; set; }
+
+        /// <summary>The line being written.</summary>
+        public int Line => _line;
 
         public string Text() => _sb.Append('\n').ToString();
 
@@ -285,6 +303,7 @@ public static class AstPrinter
         /// <summary>Moves to <paramref name="line"/> (indenting) if it is below the current line; otherwise separates with a space.</summary>
         private void Place(int line, int indent, bool first = false)
         {
+            line += Shift;
             if (line > _line)
             {
                 while (_line < line)
