@@ -36,6 +36,9 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
             return null;
         if (!parse.CommandResult.Command.Options.Contains(Cli.Data))
             return null;
+        // A command that needs the person's terminal (an editor) runs here and uses the daemon itself.
+        if (Commands.Code.CodeEditCommand.RunsInClient(parse))
+            return null;
         var data = Path.GetFullPath(DataDirectory.Resolve(parse.GetValue(Cli.Data)));
         return Find(data);
     }
@@ -79,8 +82,11 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
         };
     }
 
-    /// <summary>Runs the command in the daemon; returns its exit code. Ctrl-C cancels it there.</summary>
-    public async Task<int> RunAsync(string[] args)
+    /// <summary>Runs the command in the daemon with this process's terminal; returns its exit code. Ctrl-C cancels it there.</summary>
+    public Task<int> RunAsync(string[] args) => RunAsync(args, Console.OpenStandardInput(), Console.Out, Console.Error);
+
+    /// <summary>Runs the command in the daemon with the given input and output.</summary>
+    public async Task<int> RunAsync(string[] args, Stream input, TextWriter stdout, TextWriter stderr)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -95,7 +101,7 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
             var line = ApiJson.Line(new CliRequest(args, Environment.CurrentDirectory, dataDirectory), ApiJson.Default.CliRequest);
             using var request = new HttpRequestMessage(HttpMethod.Post, ApiFrames.CliPath)
             {
-                Content = new CommandContent(line, Console.OpenStandardInput()),
+                Content = new CommandContent(line, input),
                 Version = HttpVersion.Version20,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             };
@@ -109,11 +115,11 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
                 throw new CliException(ExitCodes.Unavailable, $"a daemon runs on {dataDirectory} but its API ({SocketPath}) does not answer: {e.Message}");
             }
             using (response)
-                return await RelayAsync(response, cancel.Token).ConfigureAwait(false);
+                return await RelayAsync(response, stdout, stderr, cancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            Console.Error.WriteLine("datom: interrupted");
+            stderr.WriteLine("datom: interrupted");
             return ExitCodes.Interrupted;
         }
         finally
@@ -122,7 +128,7 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
         }
     }
 
-    private static async Task<int> RelayAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<int> RelayAsync(HttpResponseMessage response, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -130,11 +136,9 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
         {
             var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             var error = TryParse(text, ApiJson.Default.ApiError);
-            Console.Error.WriteLine($"datom: {error?.Error ?? $"the daemon answered {(int)response.StatusCode}: {text.Trim()}"}");
+            stderr.WriteLine($"datom: {error?.Error ?? $"the daemon answered {(int)response.StatusCode}: {text.Trim()}"}");
             return error?.Exit ?? ExitCodes.Unavailable;
         }
-        var stdout = Console.Out;
-        var stderr = Console.Error;
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             var frame = TryParse(line, ApiJson.Default.CliFrame)

@@ -186,6 +186,34 @@ public class DaemonApiTests
     }
 
     [Fact]
+    public void Code_edit_runs_the_editor_here_and_transacts_through_the_daemon()
+    {
+        using var dir = new TempDirectory();
+        var data = Init(dir);
+        var source = dir.Sub("app.clj");
+        File.WriteAllText(source, "(ns app)\n(defn greet [name] (str \"hello, \" name))\n");
+        Assert.Equal(0, DatomProcess.Run(null, "code", "load", "--data", data, source).ExitCode);
+        using var daemon = RunningDaemon.Start(data);
+        var editor = dir.Sub("editor.sh");
+        File.WriteAllText(editor, "#!/bin/sh\nsed -i 's/hello, /hallo, /' \"$1\"\n");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var edit = DatomProcess.RunWith(new Dictionary<string, string?> { ["EDITOR"] = editor, ["VISUAL"] = null }, "code", "edit", "--data", data, "-m", "German", "app/greet");
+        Assert.True(edit.ExitCode == 0, edit.Stderr);
+        Assert.Contains("1 datoms asserted, 1 retracted", edit.Stdout, StringComparison.Ordinal);
+        Assert.Equal("\"hallo, x\"", DatomProcess.Run(null, "code", "run", "--data", data, "app/greet", "\"x\"").Stdout.Trim());
+
+        // A syntax error in the edited text: reported with its line, nothing transacted.
+        File.WriteAllText(editor, "#!/bin/sh\necho '(defn greet [name] (str ' >> \"$1\"\n");
+        var broken = DatomProcess.RunWith(new Dictionary<string, string?> { ["EDITOR"] = editor, ["VISUAL"] = null }, "code", "edit", "--data", data, "app/greet");
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("line 2", broken.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing transacted", broken.Stderr, StringComparison.Ordinal);
+        Assert.Equal("\"hallo, x\"", DatomProcess.Run(null, "code", "run", "--data", data, "app/greet", "\"x\"").Stdout.Trim());
+        Assert.Equal(0, daemon.Stop());
+    }
+
+    [Fact]
     public async Task The_api_refuses_bad_requests_clearly_and_stays_up()
     {
         using var dir = new TempDirectory();
