@@ -42,7 +42,7 @@ public sealed class DiscoveryAndReplicationTests(ITestOutputHelper output)
             {
                 var found = await daemon.Stdout.WaitForAsync($"discovery: found {other.Id}", TimeSpan.Zero);
                 Assert.True(found is not null, $"{node} connected to {other} without mDNS finding it first?\n{daemon}");
-                output.WriteLine($"  {node.Name} found {other.Name} by mDNS at +{Ms(found.Value.At - started)}");
+                output.WriteLine($"  {node.Name} found {other.Name} by mDNS {Ms(found.Value.At - started)} after all were running");
             }
         }
         Assert.True(elapsed < TimeSpan.FromSeconds(3), $"the mesh formed {Ms(elapsed)} after the daemons started (limit 3 s)\n{mesh.Report()}");
