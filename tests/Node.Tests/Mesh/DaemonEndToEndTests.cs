@@ -90,6 +90,16 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         var log = await MeshNetwork.CliAsync(a, "log", "--data", a.Data, "--format", "json");
         Assert.Contains(before, log.Stdout, StringComparison.Ordinal);
 
+        // Also when the dead daemon's pid has been reused, as after a crash and a reboot, when
+        // pids start over: the file names a live process, but one that started after the daemon.
+        var reused = mesh.Net.Start(a.Net.Namespace, "sleep", ["60"]);
+        var daemonFile = Path.Combine(a.Data, "daemon.json");
+        var stale = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(daemonFile))!;
+        stale["pid"] = reused.Id;
+        File.WriteAllText(daemonFile, stale.ToJsonString());
+        status = await MeshNetwork.JsonAsync(a, "status", "--data", a.Data, "--format", "json");
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("daemon").ValueKind);
+
         // b goes on writing meanwhile.
         var meanwhile = await TransactFileAsync(mesh, b, "meanwhile.edn", "[[:db/add \"m\" :t/n 2]]");
 
