@@ -45,6 +45,26 @@ public sealed partial class SyncNode
         return true;
     }
 
+    /// <summary>
+    /// Cuts short the backoff of every address waiting to be dialed again (or of those in
+    /// <paramref name="endPoints"/>) and forgets their failures: for when the network has just
+    /// changed (a link came back, an address appeared) or discovery has just heard from the peer,
+    /// so that failures counted before say nothing about now. Without this, a node whose link
+    /// returns after a long partition waits out a backoff of up to <see cref="SyncNodeOptions.ReconnectMaxDelay"/>.
+    /// Addresses that are connected or being dialed are not affected. Returns how many were woken.
+    /// </summary>
+    public int RetryNow(IEnumerable<EndPoint>? endPoints = null)
+    {
+        DialTarget[] targets;
+        lock (_gate)
+        {
+            targets = endPoints is null
+                ? [.. _targets.Values]
+                : [.. endPoints.Select(e => _targets.GetValueOrDefault(e)).OfType<DialTarget>().Distinct()];
+        }
+        return targets.Count(t => t.Wake());
+    }
+
     /// <summary>The addresses this node dials, and how that is going.</summary>
     public IReadOnlyList<PeerTargetInfo> Targets()
     {
@@ -118,7 +138,8 @@ public sealed partial class SyncNode
                 SyncLog.DialFailed(_logger, target.Address, error, reason, delay);
             try
             {
-                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                if (await target.WaitToRetryAsync(delay, _time, token).ConfigureAwait(false))
+                    target.Failures = 0; // woken by RetryNow: the network changed since those failures
             }
             catch (OperationCanceledException)
             {
@@ -182,6 +203,7 @@ public sealed partial class SyncNode
         private DateTimeOffset? _nextAttempt;
         private SyncError? _lastError;
         private string? _lastReason;
+        private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public PeerAddress Address { get; } = address;
 
@@ -198,6 +220,10 @@ public sealed partial class SyncNode
             {
                 _state = state;
                 _nextAttempt = null;
+                // A wake is for a wait in progress; one left from before (the target's first
+                // moments count as waiting) must not cut short the next backoff.
+                if (_wake.Task.IsCompleted)
+                    _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
 
@@ -210,6 +236,40 @@ public sealed partial class SyncNode
                 _lastError = error;
                 _lastReason = reason;
             }
+        }
+
+        /// <summary>Ends a <see cref="WaitToRetryAsync"/> in progress; false if this target is not waiting to retry.</summary>
+        public bool Wake()
+        {
+            lock (_gate)
+            {
+                if (_state != PeerTargetState.WaitingToRetry)
+                    return false;
+                return _wake.TrySetResult();
+            }
+        }
+
+        /// <summary>
+        /// Waits <paramref name="delay"/>, or until <see cref="Wake"/>; true if woken. Throws
+        /// <see cref="OperationCanceledException"/> when <paramref name="token"/> fires.
+        /// </summary>
+        public async Task<bool> WaitToRetryAsync(TimeSpan delay, TimeProvider time, CancellationToken token)
+        {
+            Task woken;
+            lock (_gate)
+                woken = _wake.Task;
+            using var sleep = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var timer = Task.Delay(delay, time, sleep.Token);
+            if (await Task.WhenAny(timer, woken).ConfigureAwait(false) != woken)
+            {
+                await timer.ConfigureAwait(false); // rethrows the cancellation
+                return false;
+            }
+            lock (_gate)
+                _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await sleep.CancelAsync().ConfigureAwait(false); // ends the timer
+            token.ThrowIfCancellationRequested();
+            return true;
         }
 
         public void Stop()

@@ -7,6 +7,15 @@ public static class DatomProcess
 {
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "datom.dll");
 
+    /// <summary>
+    /// The dotnet host running these tests (a full path, for commands that do not search PATH the
+    /// way a shell does, such as <c>ip netns exec</c> under a test runner's environment).
+    /// </summary>
+    public static string Dotnet { get; } =
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+            ? host
+            : Datom.Sync.Tests.Netns.NetworkNamespaces.FindExecutable("dotnet") ?? "dotnet";
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public string[] Lines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -48,7 +57,7 @@ public static class DatomProcess
 
     private static Process Start(string[] args, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Dotnet)
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,

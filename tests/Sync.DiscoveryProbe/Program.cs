@@ -11,6 +11,7 @@ namespace Datom.Sync.DiscoveryProbe;
 /// <c>Datom.Sync.DiscoveryProbe [--id ID|random] [--port N] [--mesh HEX] [--expect-mesh HEX]
 /// [--host LABEL] [--advertise] [--browse] [--interface NAME]... [--no-ipv6] [--verbose]</c>
 /// Prints one JSON object per line on stdout: <c>started</c>, <c>announced</c>, <c>renamed</c>,
+/// <c>state</c> (the responder's), <c>interfaces</c> (when the transport's list changed),
 /// <c>discovered</c>/<c>updated</c>/<c>lost</c> (with the peer), <c>stopped</c>. Reads stdin: the
 /// line <c>stop</c>, or the end of input, stops it gracefully (goodbyes sent). Logs go to stderr.
 /// </summary>
@@ -39,6 +40,7 @@ public static class Program
         }, loggerFactory);
         await using var endpoint = new MdnsEndpoint(transport, loggerFactory: loggerFactory);
 
+        transport.InterfacesChanged += (_, _) => Emit(new { @event = "interfaces", interfaces = transport.Interfaces.Select(i => i.Name) });
         Emit(new
         {
             @event = "started",
@@ -52,6 +54,7 @@ public static class Program
             responder = new MdnsResponder(endpoint, new DatomServiceProfile(options.Id, options.Mesh, options.Port),
                 new MdnsResponderOptions { HostName = options.Host });
             responder.NameChanged += (_, e) => Emit(new { @event = "renamed", instance = e.NewInstanceName, host = e.NewHostName });
+            responder.StateChanged += (_, state) => Emit(new { @event = "state", state = state.ToString() });
             responder.Start();
             _ = responder.WhenAnnouncedAsync().ContinueWith(
                 _ => Emit(new { @event = "announced", instance = responder.FullInstanceName, host = responder.HostName + ".local", port = (int)options.Port }),

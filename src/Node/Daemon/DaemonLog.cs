@@ -41,6 +41,9 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "discovery: mDNS is unavailable ({Reason}); only static peers will be dialed")]
     public static partial void DiscoveryUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "discovery: network changed (mDNS now on {Interfaces}); announcing again, and dialing {Woken} waiting peer address(es) now")]
+    public static partial void NetworkChanged(ILogger logger, IEnumerable<string> interfaces, int woken);
+
     [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "service {Service}: started")]
     public static partial void ServiceStarted(ILogger logger, string service);
 

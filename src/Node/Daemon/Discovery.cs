@@ -71,6 +71,7 @@ internal sealed class Discovery(
         _browser.PeerDiscovered += (_, e) => OnPeer(e.Peer);
         _browser.PeerUpdated += (_, e) => OnPeer(e.Peer);
         _browser.PeerLost += (_, e) => OnLost(e.Peer);
+        _transport.InterfacesChanged += (_, _) => OnNetworkChanged();
         _responder.Start();
         _browser.Start();
         var interfaces = _transport.Interfaces.Select(i => i.Name);
@@ -121,10 +122,28 @@ internal sealed class Discovery(
             _dialing[peer.NodeId] = [.. known.Union(endpoints)];
         }
         if (added.Length == 0)
+        {
+            // Heard from again at addresses we dial already: if they are waiting out a backoff
+            // (the peer was unreachable), the advertisement says it is back; try now.
+            sync.RetryNow(endpoints);
             return;
+        }
         DaemonLog.PeerDiscovered(_logger, peer.NodeId, added, peer.InstanceName);
         foreach (var endpoint in added)
             sync.AddPeer(new PeerAddress(endpoint, peer.NodeId));
+    }
+
+    /// <summary>
+    /// An interface came or went, its link came back, or its addresses changed: the responder
+    /// announces this node again and the browser queries again (RFC 6762 §8, on "Link Change"),
+    /// and every peer address waiting out a reconnect backoff is dialed now, since failures
+    /// counted on the old network say nothing about the new one.
+    /// </summary>
+    private void OnNetworkChanged()
+    {
+        var interfaces = _transport?.Interfaces.Select(i => i.Name).ToArray() ?? [];
+        var woken = sync.RetryNow();
+        DaemonLog.NetworkChanged(_logger, interfaces.Length > 0 ? interfaces : ["no interface"], woken);
     }
 
     private void OnLost(DiscoveredPeer peer)

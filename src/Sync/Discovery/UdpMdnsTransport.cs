@@ -31,6 +31,18 @@ public sealed class UdpMdnsTransportOptions
     public bool WatchAddressChanges { get; init; } = true;
 
     /// <summary>
+    /// How often to look at the interfaces' link state. The OS reports address changes, but not a
+    /// link that goes down and comes back with its addresses in place (a cable pulled and plugged
+    /// back, a switch port down for a while): the interface loses carrier, nothing else. RFC 6762
+    /// §8 asks a responder to probe and announce again after such a "Link Change" event (the
+    /// browser starts querying again too); without it, peers that forgot this node during a long
+    /// partition find it only at some node's next backed-off query, which may be minutes away.
+    /// Reading the state costs one small file read per interface. Zero or less: not watched (nor
+    /// with <see cref="InterfaceSource"/>, whose list is the caller's).
+    /// </summary>
+    public TimeSpan LinkStatePollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Where the interface list comes from; null: <see cref="UdpMdnsTransport.EnumerateInterfaces"/>.
     /// Tests that create sockets inside a network namespace from a thread pass the list they made.
     /// </summary>
@@ -66,6 +78,9 @@ public sealed class UdpMdnsTransport : IMdnsTransport
     private readonly List<Task> _loops = [];
     private MdnsInterface[] _interfaces = [];
     private ITimer? _debounce;
+    private ITimer? _linkPoll;
+    private string _linkState = "";
+    private int _polling;
     private bool _disposed;
     private long _dropped;
 
@@ -98,6 +113,8 @@ public sealed class UdpMdnsTransport : IMdnsTransport
                 transport._loops.Add(Task.Run(() => transport.ReceiveLoopAsync(transport._v6, transport._stop.Token)));
             if (transport._options.WatchAddressChanges)
                 NetworkChange.NetworkAddressChanged += transport.OnAddressChanged;
+            if (transport._options.LinkStatePollInterval > TimeSpan.Zero && transport._options.InterfaceSource is null)
+                transport.WatchLinkState(transport._options.LinkStatePollInterval);
             return transport;
         }
         catch
@@ -175,6 +192,8 @@ public sealed class UdpMdnsTransport : IMdnsTransport
         if (_options.WatchAddressChanges)
             NetworkChange.NetworkAddressChanged -= OnAddressChanged;
         _debounce?.Dispose();
+        if (_linkPoll is not null)
+            await _linkPoll.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync();
         _v4?.Dispose();
         _v6?.Dispose();
@@ -277,6 +296,7 @@ public sealed class UdpMdnsTransport : IMdnsTransport
     private void ApplyInterfaces(IReadOnlyList<MdnsInterface> interfaces, bool raise)
     {
         var usable = new List<MdnsInterface>();
+        bool changed;
         lock (_joinGate)
         {
             if (_disposed)
@@ -306,11 +326,60 @@ public sealed class UdpMdnsTransport : IMdnsTransport
                 }
                 _joined.Remove((family, index));
             }
+            // Under the lock: the address watch and the link watch may both re-read at once.
+            var before = Volatile.Read(ref _interfaces);
+            Volatile.Write(ref _interfaces, [.. usable]);
+            changed = !before.SequenceEqual(usable);
         }
-        var before = Volatile.Read(ref _interfaces);
-        Volatile.Write(ref _interfaces, [.. usable]);
-        if (raise && !before.SequenceEqual(usable))
+        if (raise && changed)
             InterfacesChanged?.Invoke(this, EventArgs.Empty);
+    }
+
+    private void WatchLinkState(TimeSpan interval)
+    {
+        _linkState = LinkState(_options.InterfaceNames);
+        _linkPoll = _time.CreateTimer(_ => PollLinkState(), null, interval, interval);
+    }
+
+    /// <summary>Re-reads the interfaces when a link went down or came back (see <see cref="UdpMdnsTransportOptions.LinkStatePollInterval"/>).</summary>
+    private void PollLinkState()
+    {
+        // A slow read must not overlap the next tick.
+        if (_disposed || Interlocked.Exchange(ref _polling, 1) == 1)
+            return;
+        try
+        {
+            var now = LinkState(_options.InterfaceNames);
+            if (now == _linkState)
+                return;
+            _linkState = now;
+            ApplyInterfaces(ReadInterfaces(), raise: true);
+        }
+        catch (Exception ex)
+        {
+            MdnsLog.InterfaceFailed(_logger, "(re-reading link state)", ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _polling, 0);
+        }
+    }
+
+    /// <summary>
+    /// The name and operational state (up; down, or lower layer down: no carrier) of every
+    /// interface mDNS could use, as one string to compare with the last one. Cheaper than
+    /// <see cref="EnumerateInterfaces"/>, which also reads each interface's addresses.
+    /// </summary>
+    internal static string LinkState(IReadOnlyList<string>? names)
+    {
+        var state = new System.Text.StringBuilder();
+        foreach (var ni in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (ni.NetworkInterfaceType == NetworkInterfaceType.Loopback || !ni.SupportsMulticast || (names is not null && !names.Contains(ni.Name)))
+                continue;
+            state.Append(ni.Name).Append('=').Append(ni.OperationalStatus).Append(';');
+        }
+        return state.ToString();
     }
 
     private bool Join(Socket socket, AddressFamily family, MdnsInterface iface)

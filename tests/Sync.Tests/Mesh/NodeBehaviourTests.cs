@@ -48,6 +48,29 @@ public sealed class NodeBehaviourTests
     }
 
     [Fact]
+    public async Task RetryNow_dials_at_once_an_address_waiting_out_a_long_backoff_and_forgets_its_failures()
+    {
+        var network = new MemorySyncTransport();
+        var mesh = MeshKey.Generate();
+        var where = new IPEndPoint(IPAddress.Loopback, 7001);
+        // A backoff of six minutes at the least (a tenth of the base): only RetryNow can end it in time.
+        await using var a = await TestNode.StartAsync(mesh, Simulated(network) with
+        {
+            ReconnectBaseDelay = TimeSpan.FromHours(1),
+            ReconnectMaxDelay = TimeSpan.FromHours(1),
+        });
+        a.Sync.AddPeer(new PeerAddress(where));
+        await Eventually.TrueAsync(() => a.Sync.Targets().Single() is { State: PeerTargetState.WaitingToRetry, FailedAttempts: 1 }, Bound, "the first dial fails: nothing listens there");
+        Assert.Equal(0, a.Sync.RetryNow([new IPEndPoint(IPAddress.Loopback, 7002)])); // another address: nothing to wake
+
+        await using var b = await TestNode.StartAsync(mesh, Simulated(network, where));
+        Assert.Equal(1, a.Sync.RetryNow());
+        await Eventually.TrueAsync(() => a.Sync.Peers().Count == 1, Bound, "connected long before the backoff ends");
+        Assert.Equal(0, a.Sync.RetryNow()); // connected: not waiting, so not woken
+        Assert.Equal(0, a.Sync.Targets().Single().FailedAttempts);
+    }
+
+    [Fact]
     public async Task Nodes_of_different_meshes_exchange_nothing_and_say_why()
     {
         var network = new MemorySyncTransport();

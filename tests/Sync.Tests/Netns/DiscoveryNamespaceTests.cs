@@ -116,4 +116,39 @@ public sealed class DiscoveryNamespaceTests
             Assert.True(updated is not null, $"node1 did not learn node0's new address\n{string.Join("\n", probes)}");
         }
     }
+
+    [NetnsFact]
+    public async Task A_link_that_comes_back_is_noticed_and_the_node_probes_and_announces_again()
+    {
+        var (net, probes, _) = await StartThreeAsync();
+        using (net)
+        {
+            static bool Announced(System.Text.Json.JsonElement e) => ProbeProcess.Event(e) == "state" && e.GetProperty("state").GetString() == "Announced";
+            bool Lists(System.Text.Json.JsonElement e, bool present) => ProbeProcess.Event(e) == "interfaces"
+                && e.GetProperty("interfaces").EnumerateArray().Any(i => i.GetString() == net.Nodes[2].Interface) == present;
+            Assert.True(await probes[2].WaitForAsync(Announced, TimeSpan.FromSeconds(5)) is not null, $"node2 never announced\n{probes[2]}");
+
+            // The cable is pulled at the switch: node2's interface keeps its addresses and only
+            // loses carrier, which the OS does not report as an address change.
+            net.SetConnected(net.Nodes[2], false);
+            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: false), TimeSpan.FromSeconds(5)) is not null,
+                $"node2 did not notice its link went down\n{probes[2]}");
+            net.SetConnected(net.Nodes[2], true);
+            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: true), TimeSpan.FromSeconds(5)) is not null,
+                $"node2 did not notice its link came back\n{probes[2]}");
+
+            // RFC 6762 §8: after a link change, probe and announce again, so that peers which
+            // forgot this node during a long partition learn of it at once.
+            var watch = Stopwatch.StartNew();
+            string[] Since()
+            {
+                var events = probes[2].Events;
+                var back = events.ToList().FindLastIndex(e => Lists(e, present: true));
+                return [.. events.Skip(back + 1).Where(e => ProbeProcess.Event(e) == "state").Select(e => e.GetProperty("state").GetString()!)];
+            }
+            while (!Since().Contains("Announced") && watch.Elapsed < TimeSpan.FromSeconds(5))
+                await Task.Delay(50);
+            Assert.True(Since() is ["Probing", "Announcing", "Announced", ..], $"node2 did not probe and announce again once its link was back\n{probes[2]}");
+        }
+    }
 }

@@ -83,7 +83,7 @@ public sealed class NetworkNamespaces : IDisposable
         {
             var ns = $"{Prefix}{Environment.ProcessId}-{Tag}-n{i}";
             var inside = $"d{Tag}n{i}";     // at most 1 + 4 + 1 + 3 = 9 characters
-            var outside = $"d{Tag}b{i}";
+            var outside = BridgePort(i);
             AddNamespace(ns);
             Ip("link", "add", inside, "netns", ns, "type", "veth", "peer", "name", outside, "netns", BridgeNamespace);
             Ip("-n", BridgeNamespace, "link", "set", outside, "master", "br0");
@@ -107,6 +107,22 @@ public sealed class NetworkNamespaces : IDisposable
         lock (_gate)
             _namespaces.Add(name);
     }
+
+    /// <summary>
+    /// Unplugs a node from the segment (<paramref name="connected"/> false) or plugs it back in, by
+    /// setting the bridge's end of its veth pair down or up: a partition as a pulled cable makes it.
+    /// The node keeps its interface and addresses (its side only loses carrier), so connections open
+    /// across the partition are not reset; they stall until the link returns.
+    /// </summary>
+    public void SetConnected(NetnsNode node, bool connected)
+    {
+        var index = Nodes.ToList().IndexOf(node);
+        if (index < 0)
+            throw new ArgumentException($"{node.Namespace} is not a node of this network", nameof(node));
+        Ip("-n", BridgeNamespace, "link", "set", BridgePort(index), connected ? "up" : "down");
+    }
+
+    private string BridgePort(int index) => $"d{Tag}b{index}";
 
     /// <summary>The OS index of a node's interface, read inside its namespace.</summary>
     public static int InterfaceIndex(NetnsNode node)
