@@ -27,7 +27,13 @@ internal sealed class Discovery(
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<Discovery>();
     private readonly Lock _gate = new();
+    /// <summary>How long a peer whose records expired is still dialed (see <see cref="OnLost"/>).</summary>
+    private static readonly TimeSpan LostGrace = TimeSpan.FromMinutes(10);
+
     private readonly Dictionary<NodeId, IPEndPoint[]> _dialing = [];
+    private readonly Dictionary<NodeId, long> _lost = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private long _lostGeneration;
     private readonly HashSet<NodeId> _ignored = [];
     private UdpMdnsTransport? _transport;
     private MdnsEndpoint? _endpoint;
@@ -81,6 +87,7 @@ internal sealed class Discovery(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
         // Goodbye first (RFC 6762 §10.1), while the sockets are still open.
         if (_responder is not null)
             await _responder.StopAsync().ConfigureAwait(false);
@@ -90,6 +97,7 @@ internal sealed class Discovery(
 
     public async ValueTask DisposeAsync()
     {
+        _stopping.Dispose();
         if (_endpoint is not null)
             await _endpoint.DisposeAsync().ConfigureAwait(false);
         if (_transport is not null)
@@ -116,6 +124,7 @@ internal sealed class Discovery(
         IPEndPoint[] added;
         lock (_gate)
         {
+            _lost.Remove(peer.NodeId);
             _dialing.TryGetValue(peer.NodeId, out var known);
             known ??= [];
             added = [.. endpoints.Except(known)];
@@ -148,15 +157,32 @@ internal sealed class Discovery(
 
     private void OnLost(DiscoveredPeer peer)
     {
-        IPEndPoint[]? endpoints;
         lock (_gate)
-            _dialing.Remove(peer.NodeId, out endpoints);
-        if (endpoints is null)
-            return;
+        {
+            if (!_dialing.ContainsKey(peer.NodeId))
+                return;
+        }
         DaemonLog.PeerLost(_logger, peer.NodeId, peer.InstanceName);
-        // Stop dialing it; an open connection stays until it closes by itself, and the peer is
-        // found again when it comes back.
-        foreach (var endpoint in endpoints)
-            sync.RemovePeer(endpoint);
+        // Keep dialing it for a while: its records may have expired only because a partition
+        // between switches hid its announcements (nobody's link changed, so nobody re-announces),
+        // and mDNS queries back off to an hour. Dialing (with backoff) finds it as soon as the
+        // network heals. After the grace period it is dropped; it is found again when it comes back.
+        var generation = Interlocked.Increment(ref _lostGeneration);
+        lock (_gate)
+            _lost[peer.NodeId] = generation;
+        _ = Task.Delay(LostGrace, _stopping.Token).ContinueWith(_ =>
+        {
+            IPEndPoint[]? endpoints = null;
+            lock (_gate)
+            {
+                if (_lost.TryGetValue(peer.NodeId, out var g) && g == generation)
+                {
+                    _lost.Remove(peer.NodeId);
+                    _dialing.Remove(peer.NodeId, out endpoints);
+                }
+            }
+            foreach (var endpoint in endpoints ?? [])
+                sync.RemovePeer(endpoint);
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 }
