@@ -1,0 +1,24 @@
+using Datom.Fuzz.Engine;
+using Datom.Fuzz.Targets;
+using Xunit;
+
+namespace Datom.Fuzz.Tests;
+
+/// <summary>
+/// Inputs the fuzzer once failed on, kept literally (hex) so they replay whatever the mutator
+/// becomes. Each names what was wrong and the commit that fixed it.
+/// </summary>
+public sealed class RegressionTests
+{
+    [Theory]
+    // handshake, scenario 3: a responder whose first transport message decrypts to a malformed Hello
+    // frame. SecureHandshake let the frame error (MalformedFrame) out where message 3's equivalent is
+    // HandshakeMalformed; now both sides name it HandshakeMalformed.
+    [InlineData("handshake", "0300000071960101c42066be7e332c7a453332bd9d0a7f7db055f5c5ef1a06ada66d98b39fb6810c473acb19aefbdb4ecaa58b60d2036b22859290767fae15f1ef6071ff7a9b9294819fd1cb3c86c5ad778ad4f0feea45c5033e8f762f4f5bcc0d5003ecea6a797ef3512a34503bbf9fb86eec56b4683ee96d1e269e6a5b418c5e7aedfee435182e9a980228c048c2d68527b3")]
+    public void Input_keeps_the_contract(string name, string hex)
+    {
+        using var target = AllTargets.Create(name);
+        var (_, failure, _) = FuzzRunner.RunOne(target, Convert.FromHexString(hex));
+        Assert.True(failure is null, failure?.Message);
+    }
+}
