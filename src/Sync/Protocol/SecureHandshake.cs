@@ -198,7 +198,19 @@ internal static class SecureHandshake
             throw new SyncProtocolException(SyncError.DecryptionFailed, "the responder's first transport message fails authentication", e);
         }
         var buffer = new ReadOnlySequence<byte>(plaintext);
-        if (!FrameCodec.TryRead(ref buffer, limits, out var frame) || !buffer.IsEmpty)
+        SyncMessage? frame;
+        bool whole;
+        try
+        {
+            whole = FrameCodec.TryRead(ref buffer, limits, out frame) && buffer.IsEmpty;
+        }
+        catch (SyncProtocolException e)
+        {
+            // As for message 3 (ReadHello): a frame error inside the handshake is a malformed
+            // handshake, so both sides name the same failure the same way.
+            throw new SyncProtocolException(SyncError.HandshakeMalformed, $"the responder's first transport message does not carry a Hello: {e.Message}", e);
+        }
+        if (!whole || frame is null)
             SyncThrow.Error(SyncError.HandshakeMalformed, "the responder's first transport message is not exactly one Hello frame");
         return frame as HelloMessage ?? throw new SyncProtocolException(SyncError.HandshakeMalformed, $"the responder sent {frame.Type} before Hello");
     }
