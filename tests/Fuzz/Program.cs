@@ -8,7 +8,8 @@ namespace Datom.Fuzz;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/Fuzz -- --target edn --inputs 100000 --seed 0x1</c>: runs
 /// targets and prints inputs per second and the slowest input (the figures for BENCHMARKS.md).
-/// <c>--replay N</c> runs input N of that seed alone and prints it; <c>--target all</c> runs each.
+/// <c>--replay N</c> runs input N of that seed alone and prints it; <c>--input HEX</c> runs those
+/// bytes (a regression case); <c>--target all</c> runs each.
 /// Exit code 1 if any input broke the contract.
 /// </summary>
 internal static class Program
@@ -19,6 +20,7 @@ internal static class Program
         long inputs = 100_000;
         var seed = FuzzSettings.SeedFromEnvironment();
         long? replay = null;
+        byte[]? literal = null;
         double? seconds = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -29,9 +31,10 @@ internal static class Program
                 case "--inputs": inputs = long.Parse(value.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture); i++; break;
                 case "--seed": seed = FuzzSettings.ParseSeed(value); i++; break;
                 case "--replay": replay = long.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--input": literal = Convert.FromHexString(value); i++; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 default:
-                    Console.Error.WriteLine("usage: Datom.Fuzz [--target NAME|all] [--inputs N] [--seconds S] [--seed S] [--replay INDEX]");
+                    Console.Error.WriteLine("usage: Datom.Fuzz [--target NAME|all] [--inputs N] [--seconds S] [--seed S] [--replay INDEX | --input HEX]");
                     Console.Error.WriteLine("targets: " + string.Join(", ", AllTargets.Names));
                     return 2;
             }
@@ -42,10 +45,12 @@ internal static class Program
         foreach (var name in names)
         {
             using var fuzz = AllTargets.Create(name);
-            if (replay is { } index)
+            if (replay is not null || literal is not null)
             {
-                var input = FuzzRunner.Generate(fuzz, seed, index);
-                Console.WriteLine($"input {index} of seed 0x{seed:x16} ({input.Length} bytes): {Convert.ToHexStringLower(input)}");
+                var input = literal ?? FuzzRunner.Generate(fuzz, seed, replay!.Value);
+                Console.WriteLine(literal is null
+                    ? $"input {replay} of seed 0x{seed:x16} ({input.Length} bytes): {Convert.ToHexStringLower(input)}"
+                    : $"input ({input.Length} bytes): {Convert.ToHexStringLower(input)}");
                 Console.WriteLine("as text: " + Escape.Text(input));
                 var (outcome, failure, ticks) = FuzzRunner.RunOne(fuzz, input);
                 Console.WriteLine(failure is { } f

@@ -13,7 +13,7 @@ namespace Datom.Fuzz.Targets;
 /// The secure handshake (<see cref="SecureHandshake"/>: preambles, Noise XXpsk3 under the mesh key,
 /// identity proofs), one real side driven over in-memory pipes. The first input byte picks the
 /// scenario (bits 0-1) and whether the fuzzing peer holds the mesh key (bit 2); the rest is what
-/// the peer sends:
+/// the peer sends (bit 3 in scenario 2: the peer forges message 1 instead, see below):
 /// <list type="number">
 /// <item>0: the bytes an initiator sends, replayed whole to a real responder (preamble, message 1,
 /// message 3 of a recorded session), then the connection closes;</item>
@@ -23,6 +23,10 @@ namespace Datom.Fuzz.Targets;
 /// <item>3: a peer that runs the responder's Noise state for real and sends the bytes as the
 /// plaintext of its first transport message (the responder's Hello frame).</item>
 /// </list>
+/// Message 1 of XXpsk3 is authenticated only by public values (the chaining key holds no secret until
+/// "ee"), so anyone can make a valid one around any 32 bytes: with bit 3 set in scenario 2 the peer
+/// sends the first 32 bytes of the input as its ephemeral key, with a correct tag, and the responder
+/// must refuse a low-order point by name.
 /// Allowed error: <see cref="SyncProtocolException"/> with a handshake error, never
 /// <see cref="SyncError.HandshakeTimeout"/> (the peer's bytes are all there and the stream ends, so
 /// waiting for the timeout is a hang). Oracles: a replayed session is never accepted (the other
@@ -93,6 +97,7 @@ public sealed class HandshakeTarget : FuzzTarget
         var peer = scenario switch
         {
             0 or 1 => ReplayAsync(toUnderTest.Writer, payload),
+            2 when (input[0] & 8) != 0 => ForgedMessage1Async(toPeer.Reader, toUnderTest.Writer, payload),
             2 => LiveInitiatorAsync(toPeer.Reader, toUnderTest.Writer, peerMesh, payload),
             _ => LiveResponderAsync(toPeer.Reader, toUnderTest.Writer, peerMesh, payload),
         };
@@ -173,6 +178,36 @@ public sealed class HandshakeTarget : FuzzTarget
         }
     }
 
+    /// <summary>Message 1 around a chosen ephemeral key (the payload's first 32 bytes), its tag made from the public transcript.</summary>
+    private static async Task ForgedMessage1Async(PipeReader input, PipeWriter output, ReadOnlyMemory<byte> payload)
+    {
+        await Task.Yield();
+        try
+        {
+            var ours = Preamble.Current.ToBytes();
+            await output.WriteAsync(ours);
+            var theirs = await NoiseWire.ReadExactAsync(input, Preamble.Size, "preamble", default);
+            var ephemeral = new byte[32];
+            payload.Span[..Math.Min(32, payload.Length)].CopyTo(ephemeral);
+            using var symmetric = new SymmetricState(SyncProtocol.NoiseProtocolName);
+            symmetric.MixHash(SyncProtocol.Prologue(ours, theirs));
+            symmetric.MixHash(ephemeral);
+            symmetric.MixKey(ephemeral); // §9.2: in a PSK handshake "e" is also MixKey(e)
+            var message = new byte[32 + NoiseProtocol.TagLength];
+            ephemeral.CopyTo(message, 0);
+            symmetric.EncryptAndHash([], message.AsSpan(32));
+            await NoiseWire.WriteAsync(output, message, default);
+            // Nothing more to say (no private key for this ephemeral): the stream ends here.
+        }
+        catch (Exception e) when (e is SyncProtocolException or NoiseException or InvalidOperationException or ArgumentException)
+        {
+        }
+        finally
+        {
+            await output.CompleteAsync();
+        }
+    }
+
     /// <summary>A real responder's Noise state whose first transport message carries the fuzzed plaintext.</summary>
     private async Task LiveResponderAsync(PipeReader input, PipeWriter output, MeshKey mesh, ReadOnlyMemory<byte> payload)
     {
@@ -212,6 +247,8 @@ public sealed class HandshakeTarget : FuzzTarget
             [2, .. hello.WrittenSpan],
             [3, .. helloFrame],
             [6, .. hello.WrittenSpan],
+            [10, .. _peer.StaticPublicKey],
+            [10, .. new byte[32]],
             [1, .. fromResponder.AsSpan(0, Preamble.Size)],
         ];
     }
