@@ -103,7 +103,20 @@ internal sealed class PullPattern
         if (k == DbId)
             return new PullAttr(k, false, k) { IsDbId = true };
         if (k.Name.StartsWith('_') && k.Name.Length > 1)
-            return new PullAttr(Keyword.Intern(k.Namespace, k.Name[1..]), true, k);
+        {
+            // The forward name is what follows the '_', which need not be a keyword name of its own
+            // (:_#x is a keyword, :#x is not): such a reverse reference names no attribute.
+            Keyword forward;
+            try
+            {
+                forward = Keyword.Intern(k.Namespace, k.Name[1..]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new QueryException($"{k} is not a reverse reference: {e.Message}", at, text, e);
+            }
+            return new PullAttr(forward, true, k);
+        }
         return new PullAttr(k, false, k);
     }
 

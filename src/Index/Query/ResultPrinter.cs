@@ -74,7 +74,11 @@ public static class ResultPrinter
                 }
                 sb.Append('}');
                 break;
-            case string or long or bool or Keyword or Symbol or DateTimeOffset or Guid:
+            // Every other EDN scalar as EDN, so that printed text reads back as the same value: a
+            // char is \c (not the bare character, which may not even be readable), a BigInteger
+            // keeps its N and a decimal its M, a tagged value its tag.
+            case string or long or bool or Keyword or Symbol or DateTimeOffset or Guid or char or System.Numerics.BigInteger
+                or decimal or float or int or EdnTagged:
                 sb.Append(EdnWriter.ToDebugString(value));
                 break;
             case IEnumerable items when value is ISet<object?> or IReadOnlySet<object?>:

@@ -87,7 +87,7 @@ internal static class SecureHandshake
         byte[] remoteStatic;
         if (initiator)
         {
-            sent += await NoiseWire.WriteAsync(output, handshake.WriteMessage([]), cancellationToken).ConfigureAwait(false);
+            sent += await NoiseWire.WriteAsync(output, Write(handshake, [], 1), cancellationToken).ConfigureAwait(false);
 
             var message2 = await NoiseWire.ReadAsync(input, SyncProtocol.MaxHandshakeMessage, "handshake message 2", cancellationToken).ConfigureAwait(false);
             received += SyncProtocol.NoiseLengthPrefix + message2.Length;
@@ -100,7 +100,7 @@ internal static class SecureHandshake
             if (remoteStatic.AsSpan().SequenceEqual(local.StaticPublicKey))
                 SyncThrow.Error(SyncError.SelfConnection, "connected to this node itself");
 
-            sent += await NoiseWire.WriteAsync(output, handshake.WriteMessage(helloBody.WrittenSpan), cancellationToken).ConfigureAwait(false);
+            sent += await NoiseWire.WriteAsync(output, Write(handshake, helloBody.WrittenSpan, 3), cancellationToken).ConfigureAwait(false);
             transport = handshake.Split();
             try
             {
@@ -131,7 +131,7 @@ internal static class SecureHandshake
             if (payload1.Length != 0)
                 SyncThrow.Error(SyncError.HandshakeMalformed, "handshake message 1 carries a payload; it must be empty");
 
-            sent += await NoiseWire.WriteAsync(output, handshake.WriteMessage([]), cancellationToken).ConfigureAwait(false);
+            sent += await NoiseWire.WriteAsync(output, Write(handshake, [], 2), cancellationToken).ConfigureAwait(false);
 
             var message3 = await NoiseWire.ReadAsync(input, SyncProtocol.MaxHandshakeMessage, "handshake message 3", cancellationToken).ConfigureAwait(false);
             received += SyncProtocol.NoiseLengthPrefix + message3.Length;
@@ -184,6 +184,26 @@ internal static class SecureHandshake
         }
     }
 
+    /// <summary>
+    /// Writes a handshake message. Writing one runs the DH tokens with the key the peer sent in the
+    /// previous message; message 1 is authenticated only by public values (no secret is mixed in
+    /// before "ee"), so anyone can send a valid one around a low-order point, and the responder
+    /// meets it here, while writing message 2, not while reading message 1. That is the peer's
+    /// failure and is named like the others, never a bare <see cref="NoiseException"/>.
+    /// </summary>
+    private static byte[] Write(HandshakeState handshake, ReadOnlySpan<byte> payload, int index)
+    {
+        try
+        {
+            return handshake.WriteMessage(payload);
+        }
+        catch (NoiseException e)
+        {
+            throw new SyncProtocolException(SyncError.HandshakeFailed,
+                $"handshake message {index} cannot be made: the peer's key in the message before it is unusable [{e.Error}]", e);
+        }
+    }
+
     private static HelloMessage ReadResponderHello(NoiseTransport transport, byte[] message, FrameLimits limits)
     {
         if (message.Length < NoiseProtocol.TagLength)
@@ -198,7 +218,19 @@ internal static class SecureHandshake
             throw new SyncProtocolException(SyncError.DecryptionFailed, "the responder's first transport message fails authentication", e);
         }
         var buffer = new ReadOnlySequence<byte>(plaintext);
-        if (!FrameCodec.TryRead(ref buffer, limits, out var frame) || !buffer.IsEmpty)
+        SyncMessage? frame;
+        bool whole;
+        try
+        {
+            whole = FrameCodec.TryRead(ref buffer, limits, out frame) && buffer.IsEmpty;
+        }
+        catch (SyncProtocolException e)
+        {
+            // As for message 3 (ReadHello): a frame error inside the handshake is a malformed
+            // handshake, so both sides name the same failure the same way.
+            throw new SyncProtocolException(SyncError.HandshakeMalformed, $"the responder's first transport message does not carry a Hello: {e.Message}", e);
+        }
+        if (!whole || frame is null)
             SyncThrow.Error(SyncError.HandshakeMalformed, "the responder's first transport message is not exactly one Hello frame");
         return frame as HelloMessage ?? throw new SyncProtocolException(SyncError.HandshakeMalformed, $"the responder sent {frame.Type} before Hello");
     }
