@@ -23,7 +23,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
     /// Partitions that outlast what keeps the nodes' view of each other: 80 s, past the sync idle
     /// timeout (60 s: every connection to c is dropped and redialed with backoff), and 150 s, well past
     /// the mDNS records' lifetime as well (120 s: the nodes forget each other's addresses and stop
-    /// dialing). Minutes long, so only with DATOM_SLOW_TESTS=1.
+    /// dialing). Minutes long, so only with DATOM_SLOW=1.
     /// </summary>
     [SlowNetnsTheory]
     [InlineData(80)]
@@ -89,7 +89,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
 }
 
 /// <summary>
-/// A namespace theory that takes minutes: runs only when DATOM_SLOW_TESTS=1 (and namespaces can
+/// A namespace theory that takes minutes: runs only when DATOM_SLOW=1 (and namespaces can
 /// be made), and says so when skipped.
 /// </summary>
 public sealed class SlowNetnsTheoryAttribute : TheoryAttribute
@@ -98,7 +98,7 @@ public sealed class SlowNetnsTheoryAttribute : TheoryAttribute
     {
         if (NetworkNamespaces.UnavailableReason is { } reason)
             Skip = reason;
-        else if (Environment.GetEnvironmentVariable("DATOM_SLOW_TESTS") != "1")
-            Skip = "takes minutes; set DATOM_SLOW_TESTS=1 to run it";
+        else if (Environment.GetEnvironmentVariable("DATOM_SLOW") != "1")
+            Skip = "takes minutes; set DATOM_SLOW=1 to run it";
     }
 }
