@@ -7,6 +7,7 @@ using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
+using Datom.Node.Output;
 using Datom.Sync;
 using NSec.Cryptography;
 
@@ -113,8 +114,13 @@ internal static class SyncBench
                 await nodeC.StartAsync(cancellationToken);
                 sw.Restart();
                 nodeC.AddPeer(new PeerAddress(nodeA.LocalEndPoint!, identityA.Id));
-                await WaitAsync(() => logC.Count >= total && Synced(nodeC, identityA.Id), TimeSpan.FromSeconds(60 + (total / 2_000)), "the new node to pull everything", cancellationToken);
-                pull = sw.Elapsed;
+                using (var bar = new ProgressLine("(b) pulling", total, "entries"))
+                {
+                    await WaitAsync(() => logC.Count >= total && Synced(nodeC, identityA.Id), TimeSpan.FromSeconds(60 + (total / 2_000)), "the new node to pull everything", cancellationToken,
+                        () => bar.Report(logC.Count));
+                    pull = sw.Elapsed;
+                    bar.Report(logC.Count);
+                }
             }
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var load = LoadAverage();
@@ -172,11 +178,12 @@ internal static class SyncBench
 
     private static bool Synced(SyncNode node, NodeId peer) => node.Peers().Any(p => p.NodeId == peer && p.PullRoundsCompleted >= 1);
 
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan within, string what, CancellationToken cancellationToken)
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan within, string what, CancellationToken cancellationToken, Action? tick = null)
     {
         var sw = Stopwatch.StartNew();
         while (!condition())
         {
+            tick?.Invoke();
             if (sw.Elapsed > within)
                 throw new TimeoutException($"bench: waited {within.TotalSeconds:F0} s for {what}");
             await Task.Delay(1, cancellationToken);
@@ -194,6 +201,7 @@ internal static class SyncBench
         var storage = new FileStorage(Path.Combine(directory, "log"));
         NodeIdentity? author = null;
         var written = 0;
+        using var bar = new ProgressLine("generating the shared log", entries, "entries");
         for (var a = 0; a < Authors; a++)
         {
             author?.Dispose();
@@ -212,6 +220,8 @@ internal static class SyncBench
                     if (i >= end)
                         break;
                     window.Enqueue(log.BeginAppend(Datoms(i), log.NewEntityId()).Durable);
+                    if (i % 4096 == 0)
+                        bar.Report(i);
                     if (window.Count > 512)
                         await window.Dequeue();
                 }
@@ -220,6 +230,7 @@ internal static class SyncBench
             }, cancellationToken)));
             written = end;
         }
+        bar.Report(written);
         return author!;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Datom.Index;
 using Datom.Log.Storage;
+using Datom.Node.Output;
 
 namespace Datom.Node.Commands;
 
@@ -30,17 +31,9 @@ internal static class IndexCommand
         if (Directory.Exists(building))
             Directory.Delete(building, recursive: true);
         var total = opened.Log.DurableCount;
-        var lastReport = DateTime.MinValue;
-        var progress = new Progress<long>(n =>
-        {
-            if (DateTime.UtcNow - lastReport < TimeSpan.FromMilliseconds(250) && n < total)
-                return;
-            lastReport = DateTime.UtcNow;
-            Terminal.Error.Write($"\rdatom: indexing {n}/{total} entries ({(total == 0 ? 100 : n * 100 / total)}%)");
-        });
         var started = DateTime.UtcNow;
-        DaoDb.Rebuild(new FileStorage(building), opened.Log, progress);
-        Terminal.Error.WriteLine();
+        using (var bar = new ProgressLine("indexing", total, "entries"))
+            DaoDb.Rebuild(new FileStorage(building), opened.Log, new SyncProgress(bar.Report));
         if (Directory.Exists(indexDirectory))
             Directory.Delete(indexDirectory, recursive: true);
         Directory.Move(building, indexDirectory);
@@ -48,4 +41,10 @@ internal static class IndexCommand
         Terminal.Out.WriteLine($"rebuilt the index from {total} entries in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         return ExitCodes.Ok;
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (<see cref="Progress{T}"/> would post to the thread pool, after the work is done).</summary>
+internal sealed class SyncProgress(Action<long> report) : IProgress<long>
+{
+    public void Report(long value) => report(value);
 }
