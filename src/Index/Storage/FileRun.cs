@@ -236,19 +236,54 @@ public sealed class FileRun : ISortedRun, IDisposable
             var first = run._firstKeys;
             if (first.Length == 0)
                 return false;
-            // The last block whose first key is ≤ key (or the first block).
-            int lo = 0, hi = first.Length;
-            while (lo < hi)
+            var lo = 0;
+            if (_block >= 0 && (_block == 0 || first[_block].AsSpan().SequenceCompareTo(key) <= 0)
+                && (_block + 1 == first.Length || key.SequenceCompareTo(first[_block + 1]) < 0))
             {
-                var mid = (lo + hi) >>> 1;
-                if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
+                // The key is in the block already loaded: no block lookup, and when it is ahead of
+                // the current position (a probe sequence in key order) the search starts there.
+                if (_i < _n && Current.SequenceCompareTo(key) < 0)
+                    lo = _i + 1;
             }
-            Load(Math.Max(0, lo - 1));
-            lo = 0;
-            hi = _n;
+            else
+            {
+                // The last block whose first key is ≤ key (or the first block).
+                int bl = 0, bh = first.Length;
+                while (bl < bh)
+                {
+                    var mid = (bl + bh) >>> 1;
+                    if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
+                        bl = mid + 1;
+                    else
+                        bh = mid;
+                }
+                Load(Math.Max(0, bl - 1));
+            }
+            _i = LowerBound(key, lo);
+            if (_i < _n)
+                return true;
+            return NextBlock();
+        }
+
+        /// <summary>
+        /// The first position ≥ <paramref name="lo"/> whose key is ≥ <paramref name="key"/>: a gallop
+        /// from <paramref name="lo"/> (nearby targets cost a few compares), then a binary search.
+        /// </summary>
+        private int LowerBound(ReadOnlySpan<byte> key, int lo)
+        {
+            var hi = _n;
+            var step = 1;
+            while (lo + step < hi)
+            {
+                _i = lo + step - 1;
+                if (Current.SequenceCompareTo(key) >= 0)
+                {
+                    hi = _i;
+                    break;
+                }
+                lo = _i + 1;
+                step <<= 1;
+            }
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
@@ -258,10 +293,7 @@ public sealed class FileRun : ISortedRun, IDisposable
                 else
                     hi = mid;
             }
-            _i = lo;
-            if (_i < _n)
-                return true;
-            return NextBlock();
+            return lo;
         }
 
         public bool Next()

@@ -71,6 +71,21 @@ public sealed class MemoryRun : ISortedRun
         public bool Seek(ReadOnlySpan<byte> key)
         {
             int lo = 0, hi = keys.Length;
+            if (_i >= 0 && _i < keys.Length && keys[_i].AsSpan().SequenceCompareTo(key) < 0)
+            {
+                // Ahead of the current position (a probe sequence in key order): gallop from here.
+                lo = _i + 1;
+                for (var step = 1; lo + step < hi; step <<= 1)
+                {
+                    var probe = lo + step - 1;
+                    if (keys[probe].AsSpan().SequenceCompareTo(key) >= 0)
+                    {
+                        hi = probe;
+                        break;
+                    }
+                    lo = probe + 1;
+                }
+            }
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;

@@ -64,6 +64,49 @@ public class RunTests
         Assert.False(c.Seek([0xFF, 0xFF]));
     }
 
+    /// <summary>
+    /// A cursor seeks from where it is when the target lies ahead (in its block, or a later one): any
+    /// sequence of seeks and steps, in key order or not, lands where a fresh binary search would.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public void Seeks_from_any_position_land_on_the_first_key_at_or_after_the_target(int seed)
+    {
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, 6_000).Select(i => KeyCodec.Encode(IndexOrder.Eavt,
+            new DatomOp(new Log.Model.EntityId(1, (ulong)i * 2), 1, Log.Model.Value.String(new string('v', i % 40)), default, default, true))).ToList();
+        var storage = new MemoryStorage();
+        FileRun.Write(storage, "seek.run", IndexOrder.Eavt, keys);
+        using var file = FileRun.Open(storage, "seek.run", IndexOrder.Eavt, new BlockCache(1 << 20), 1);
+        var memory = new MemoryRun([.. keys], sorted: true);
+        var targets = new List<byte[]>();
+        for (var i = 0; i < 400; i++)
+        {
+            var k = random.Next(-2, keys.Count + 2);
+            targets.Add(k < 0 ? [] : k >= keys.Count ? [0xFF] : random.Next(2) == 0 ? keys[k] : keys[k][..random.Next(1, keys[k].Length)]);
+        }
+        if (random.Next(2) == 0)
+            targets.Sort(KeyComparer.Instance);
+        foreach (var run in new ISortedRun[] { file, memory })
+        {
+            using var cursor = run.OpenCursor();
+            foreach (var target in targets)
+            {
+                var at = keys.BinarySearch(target, KeyComparer.Instance);
+                if (at < 0)
+                    at = ~at;
+                Assert.Equal(at < keys.Count, cursor.Seek(target));
+                for (var step = random.Next(3); at < keys.Count; step--)
+                {
+                    Assert.True(cursor.Current.SequenceEqual(keys[at]));
+                    if (step == 0)
+                        break;
+                    at++;
+                    Assert.Equal(at < keys.Count, cursor.Next());
+                }
+            }
+        }
+    }
+
     [Fact]
     public void A_damaged_run_file_is_reported_with_its_name()
     {
