@@ -292,8 +292,10 @@ internal sealed partial class Evaluator(RunContext run)
 
         if (place != PT && index.Keys * Planner.SeekCost < rp.Scan)
         {
-            // Few distinct entities: one index lookup each, the entity pushed into Match.
-            foreach (var (key, head) in index.Entries())
+            // Few distinct entities: one index lookup each, the entity pushed into Match, in entity
+            // order: each lookup then lands at or after the previous one in the index, which a view
+            // can continue from instead of searching afresh.
+            foreach (var (key, head) in index.SortedEntries())
             {
                 var matches = place == PE ? rp.View.Match(key, rp.A, rp.V) : rp.View.Match(rp.E, rp.A, Value.Ref(key));
                 foreach (var d in matches)

@@ -169,6 +169,33 @@ internal sealed class EntityIndex
         }
     }
 
+    /// <summary>Each entity with its last row, in entity order.</summary>
+    public IEnumerable<(Log.Model.EntityId Key, int Head)> SortedEntries()
+    {
+        var keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(Keys);
+        var heads = ArrayPool<int>.Shared.Rent(Keys);
+        try
+        {
+            var n = 0;
+            for (var i = 0; i <= _mask; i++)
+            {
+                if (_heads[i] != 0)
+                {
+                    keys[n] = _keys[i];
+                    heads[n++] = _heads[i] - 1;
+                }
+            }
+            Array.Sort(keys, heads, 0, n);
+            for (var i = 0; i < n; i++)
+                yield return (keys[i], heads[i]);
+        }
+        finally
+        {
+            ArrayPool<Log.Model.EntityId>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(heads);
+        }
+    }
+
     public void Release()
     {
         ArrayPool<Log.Model.EntityId>.Shared.Return(_keys);
