@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Datom.Index.Query;
 
@@ -45,6 +46,7 @@ internal sealed class Rel
     public QValue Cell(int row, int slot) => _data[(row * Width) + slot];
 
     /// <summary>The place for one more row, not yet counted: fill it, then <see cref="Commit"/> (or leave it to be overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Next()
     {
         Ensure(Count + 1);
@@ -110,6 +112,7 @@ internal sealed class EntityIndex
     private readonly Log.Model.EntityId[] _keys;
     private readonly int[] _heads; // row + 1; 0 is an empty slot
     private readonly int[] _next;
+    private readonly int[] _order; // the slots of the distinct entities (KeyAt)
     private readonly int _mask;
 
     public EntityIndex(int rows)
@@ -122,6 +125,7 @@ internal sealed class EntityIndex
         _heads = ArrayPool<int>.Shared.Rent(capacity);
         Array.Clear(_heads, 0, capacity);
         _next = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
+        _order = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
         _mask = capacity - 1;
     }
 
@@ -130,6 +134,7 @@ internal sealed class EntityIndex
 
     public int Keys { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(Log.Model.EntityId e, int row)
     {
         var slot = Hash(e) & _mask;
@@ -138,13 +143,14 @@ internal sealed class EntityIndex
         if (_heads[slot] == 0)
         {
             _keys[slot] = e;
-            Keys++;
+            _order[Keys++] = slot;
         }
         _next[row] = _heads[slot] - 1;
         _heads[slot] = row + 1;
     }
 
     /// <summary>The last row with <paramref name="e"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Find(Log.Model.EntityId e)
     {
         var slot = Hash(e) & _mask;
@@ -159,41 +165,29 @@ internal sealed class EntityIndex
         }
     }
 
-    /// <summary>Each entity with its last row, in table order.</summary>
-    public IEnumerable<(Log.Model.EntityId Key, int Head)> Entries()
-    {
-        for (var i = 0; i <= _mask; i++)
-        {
-            if (_heads[i] != 0)
-                yield return (_keys[i], _heads[i] - 1);
-        }
-    }
+    /// <summary>The i-th distinct entity: in order of first appearance, or after <see cref="SortKeys"/> in entity order.</summary>
+    public Log.Model.EntityId KeyAt(int i) => _keys[_order[i]];
 
-    /// <summary>Each entity with its last row, in entity order.</summary>
-    public IEnumerable<(Log.Model.EntityId Key, int Head)> SortedEntries()
+    /// <summary>The last row with the i-th distinct entity (see <see cref="KeyAt"/>).</summary>
+    public int HeadAt(int i) => _heads[_order[i]] - 1;
+
+    /// <summary>
+    /// Puts the distinct entities in entity order. Rows that came from an index scan or from lookups
+    /// made in entity order are in it already, which one pass confirms without sorting.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SortKeys()
     {
+        var sorted = true;
+        for (var i = 1; i < Keys && sorted; i++)
+            sorted = _keys[_order[i - 1]].CompareTo(_keys[_order[i]]) < 0;
+        if (sorted)
+            return;
         var keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(Keys);
-        var heads = ArrayPool<int>.Shared.Rent(Keys);
-        try
-        {
-            var n = 0;
-            for (var i = 0; i <= _mask; i++)
-            {
-                if (_heads[i] != 0)
-                {
-                    keys[n] = _keys[i];
-                    heads[n++] = _heads[i] - 1;
-                }
-            }
-            Array.Sort(keys, heads, 0, n);
-            for (var i = 0; i < n; i++)
-                yield return (keys[i], heads[i]);
-        }
-        finally
-        {
-            ArrayPool<Log.Model.EntityId>.Shared.Return(keys);
-            ArrayPool<int>.Shared.Return(heads);
-        }
+        for (var i = 0; i < Keys; i++)
+            keys[i] = _keys[_order[i]];
+        Array.Sort(keys, _order, 0, Keys);
+        ArrayPool<Log.Model.EntityId>.Shared.Return(keys);
     }
 
     public void Release()
@@ -201,9 +195,11 @@ internal sealed class EntityIndex
         ArrayPool<Log.Model.EntityId>.Shared.Return(_keys);
         ArrayPool<int>.Shared.Return(_heads);
         ArrayPool<int>.Shared.Return(_next);
+        ArrayPool<int>.Shared.Return(_order);
     }
 
     // Entity ids are a random 64-bit prefix and a counter; a multiply-xorshift mixes both halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(Log.Model.EntityId e)
     {
         var h = (e.Prefix * 0x9E3779B97F4A7C15UL) ^ e.Counter;
@@ -233,6 +229,7 @@ internal sealed class CellTable
     public int Count { get; private set; }
 
     /// <summary>The place for the next row, counted at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Add()
     {
         var chunk = Count / _rowsPerChunk;

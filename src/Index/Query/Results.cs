@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Log.Edn;
 using ValueType = Datom.Log.Model.ValueType;
 
@@ -11,6 +12,7 @@ namespace Datom.Index.Query;
 /// </summary>
 internal static class Results
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static QueryResult Build(ParsedQuery q, Rel rows, RunContext run)
     {
         // Projection columns: each element's variable, the pull pattern variables, then :with.
@@ -122,6 +124,7 @@ internal static class Results
     }
 
     /// <summary>The first row of each distinct projection on <paramref name="slots"/>, in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<int> Distinct(Rel rows, int[] slots)
     {
         var n = rows.Count;
@@ -165,6 +168,7 @@ internal static class Results
         return kept;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SameProjection(QValue[] data, int w, int a, int b, int[] slots)
     {
         foreach (var s in slots)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
 
@@ -221,6 +222,7 @@ public sealed class FileRun : ISortedRun, IDisposable
 
         public ReadOnlySpan<byte> Current
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             get
             {
                 var start = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * _i)));
@@ -231,6 +233,7 @@ public sealed class FileRun : ISortedRun, IDisposable
 
         private int KeyStart => 8 + 4 + (4 * (_n + 1));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Seek(ReadOnlySpan<byte> key)
         {
             var first = run._firstKeys;
@@ -269,6 +272,7 @@ public sealed class FileRun : ISortedRun, IDisposable
         /// The first position ≥ <paramref name="lo"/> whose key is ≥ <paramref name="key"/>: a gallop
         /// from <paramref name="lo"/> (nearby targets cost a few compares), then a binary search.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int LowerBound(ReadOnlySpan<byte> key, int lo)
         {
             var hi = _n;
@@ -296,6 +300,7 @@ public sealed class FileRun : ISortedRun, IDisposable
             return lo;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Next()
         {
             if (_block < 0)
@@ -305,6 +310,7 @@ public sealed class FileRun : ISortedRun, IDisposable
             return NextBlock();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool NextBlock()
         {
             if (_block + 1 >= run._firstKeys.Length)
@@ -317,6 +323,7 @@ public sealed class FileRun : ISortedRun, IDisposable
             return _n > 0;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Load(int block)
         {
             _block = block;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Datom.Log.Model;
 using ValueType = Datom.Log.Model.ValueType;
@@ -303,6 +304,7 @@ public static class KeyCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Value ReadValue(ReadOnlySpan<byte> key, ref int o)
     {
         var type = (ValueType)key[o++];
@@ -360,6 +362,7 @@ public static class KeyCodec
         return o;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string ReadEscapedString(ReadOnlySpan<byte> key, ref int o)
     {
         // Nearly every string has no zero byte: then the first 00 is the terminator's, and the

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Datom.Index.Storage;
 
 /// <summary>
@@ -66,8 +68,13 @@ public sealed class MemoryRun : ISortedRun
     {
         private int _i = -1;
 
-        public ReadOnlySpan<byte> Current => keys[_i];
+        public ReadOnlySpan<byte> Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => keys[_i];
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Seek(ReadOnlySpan<byte> key)
         {
             int lo = 0, hi = keys.Length;
@@ -98,6 +105,7 @@ public sealed class MemoryRun : ISortedRun
             return _i < keys.Length;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Next() => ++_i < keys.Length;
 
         public void Dispose()
@@ -123,8 +131,13 @@ public sealed class MergeCursor : IRunCursor
         _valid = new bool[_cursors.Length];
     }
 
-    public ReadOnlySpan<byte> Current => _cursors[_current].Current;
+    public ReadOnlySpan<byte> Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _cursors[_current].Current;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Seek(ReadOnlySpan<byte> key)
     {
         for (var i = 0; i < _cursors.Length; i++)
@@ -132,6 +145,7 @@ public sealed class MergeCursor : IRunCursor
         return Pick();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next()
     {
         if (_current < 0)
@@ -148,6 +162,7 @@ public sealed class MergeCursor : IRunCursor
         return Pick();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Pick()
     {
         // Few runs (compaction keeps them few): a linear minimum beats a heap here.

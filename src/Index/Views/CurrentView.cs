@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Index.Query;
 using Datom.Index.Schema;
 using Datom.Index.Storage;
@@ -25,7 +26,7 @@ namespace Datom.Index.Views;
 /// </list>
 /// An optional filter on operations makes the as-of, since and branch views from the same code.
 /// </remarks>
-public class CurrentView : IDatomView
+public partial class CurrentView : IDatomView
 {
     private readonly IndexSnapshot _snapshot;
     private readonly Func<DatomOp, bool>? _include;
@@ -115,74 +116,11 @@ public class CurrentView : IDatomView
         // When the scan covers every value of each [e a] it meets (EAVT, or AEVT without a value),
         // the winner is decided within the scan; otherwise (AVET, VAET) it is checked per datom.
         var order = e is not null ? IndexOrder.Eavt : Order(attr, v);
-        return order is IndexOrder.Eavt || (order is IndexOrder.Aevt && v is null)
-            ? MatchGrouped(order, e, a, attr, v)
-            : MatchEach(order, a, attr, v!.Value);
-    }
-
-    /// <summary>Match over EAVT or AEVT: one [e a] group at a time, its live values resolved together.</summary>
-    private IEnumerable<IndexDatom> MatchGrouped(IndexOrder order, EntityId? e, Keyword? a, uint? attr, Value? v)
-    {
-        var reader = Rent(order);
-        try
-        {
-            reader.SetPrefix(e, attr, null);
-            if (v is { } value)
-                reader.SetValue(value);
-            var more = reader.Start();
-            while (more)
-            {
-                more = reader.ReadGroup();
-                if (reader.Count == 0)
-                    continue;
-                if (reader.Count == 1 || !IsCardinalityOne(reader.Attribute(0)))
-                {
-                    for (var i = 0; i < reader.Count; i++)
-                    {
-                        if (v is null || reader.ValueEquals(i))
-                            yield return Datom(reader, i, a, v);
-                    }
-                }
-                else
-                {
-                    var winner = reader.Latest();
-                    if (v is null || reader.ValueEquals(winner))
-                        yield return Datom(reader, winner, a, v);
-                }
-            }
-        }
-        finally
-        {
-            Return(reader);
-        }
-    }
-
-    /// <summary>Match over AVET or VAET (the value in the prefix): each live datom, a cardinality-one one only if it is [e a]'s winner.</summary>
-    private IEnumerable<IndexDatom> MatchEach(IndexOrder order, Keyword? a, uint? attr, Value v)
-    {
-        var reader = Rent(order);
-        KeyReader? probe = null;
-        try
-        {
-            reader.SetPrefix(null, attr, v);
-            var more = reader.Start();
-            while (more)
-            {
-                more = reader.ReadDatom();
-                if (reader.Count == 0 || (IsCardinalityOne(attr ?? reader.Attribute(0)) && !IsWinner(reader, ref probe)))
-                    continue;
-                yield return Datom(reader, 0, a, v);
-            }
-        }
-        finally
-        {
-            Return(reader);
-            if (probe is not null)
-                Return(probe);
-        }
+        return new Matches(this, order, e, a, attr, v, grouped: order is IndexOrder.Eavt || (order is IndexOrder.Aevt && v is null));
     }
 
     /// <summary>Whether the reader's live datom is the latest assertion among the live values of its [e a].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool IsWinner(KeyReader reader, ref KeyReader? probe)
     {
         probe ??= Rent(IndexOrder.Eavt);
@@ -284,6 +222,7 @@ public class CurrentView : IDatomView
 
     private IndexDatom ToDatom(in DatomOp op) => new(op.E, _snapshot.Attributes.Keyword(op.A), op.V, op.Tx, true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool IsCardinalityOne(uint attr)
     {
         // 0 not yet known, 1 cardinality one, 2 otherwise; asked for every datom a scan meets.

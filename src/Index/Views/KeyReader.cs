@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Index.Storage;
 using Datom.Log.Model;
 
@@ -8,7 +9,8 @@ namespace Datom.Index.Views;
 /// (<see cref="CurrentView"/> keeps a spare per order): a probe sequence in key order continues from
 /// where the previous one stopped, and a match allocates nothing for its keys. It works on raw keys:
 /// the live datoms it reads are copied out whole and decoded only when returned, and values are
-/// compared as encoded bytes (equal values have equal encodings, <see cref="KeyCodec"/>).
+/// compared as encoded bytes (equal values have equal encodings, <see cref="KeyCodec"/>). Its per-key
+/// methods are compiled optimized from the first call (see the remarks on the query evaluator).
 /// </summary>
 internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposable
 {
@@ -34,6 +36,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     private ReadOnlySpan<byte> Prefix => _prefix.AsSpan(0, _prefixLength);
 
     /// <summary>The components the scan is confined to (<see cref="KeyCodec.Prefix"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetPrefix(EntityId? e, uint? a, Value? v)
     {
         var size = KeyCodec.PrefixMaxSize(v);
@@ -43,6 +46,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     }
 
     /// <summary>The value <see cref="ValueEquals"/> compares with.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetValue(Value v)
     {
         var size = KeyCodec.PrefixMaxSize(v);
@@ -52,6 +56,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     }
 
     /// <summary>Seeks to the prefix; false if no key has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Start()
     {
         Count = 0;
@@ -62,6 +67,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     /// Reads the [e a] group at the cursor (EAVT and AEVT only): its live datoms. Returns whether
     /// more keys under the prefix follow.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ReadGroup()
     {
         Count = 0;
@@ -75,6 +81,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     }
 
     /// <summary>Reads the datom at the cursor: <see cref="Count"/> is 1 if it is live. Returns whether more keys under the prefix follow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ReadDatom()
     {
         Count = 0;
@@ -85,6 +92,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     /// Reads every operation on the datom at the cursor (one contiguous run of keys ordered by time)
     /// and keeps its latest if that is an assertion. Returns whether a key under the prefix follows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadOne()
     {
         var key = cursor.Current;
@@ -112,8 +120,10 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
         return more && cursor.Current.StartsWith(Prefix);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<byte> Key(int i) => _keys.AsSpan(_starts[i], _starts[i + 1] - _starts[i]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EntityId Entity(int i)
     {
         var key = Key(i);
@@ -125,6 +135,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public uint Attribute(int i)
     {
         var key = Key(i);
@@ -137,6 +148,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
     }
 
     /// <summary>The encoded value of live datom <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Value(int i)
     {
         var key = Key(i);
@@ -148,6 +160,7 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Value DecodeValue(int i)
     {
         var o = order switch
@@ -159,15 +172,18 @@ internal sealed class KeyReader(IndexOrder order, MergeCursor cursor) : IDisposa
         return KeyCodec.ReadValue(Key(i), ref o);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EntityId Tx(int i) => KeyCodec.TxOf(Key(i));
 
     /// <summary>Whether live datom <paramref name="i"/> has the value given to <see cref="SetValue"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ValueEquals(int i) => Value(i).SequenceEqual(_value.AsSpan(0, _valueLength));
 
     /// <summary>
     /// The live datom asserted latest: the greatest time and then tx, which are the key's time part in
     /// byte order; of equals, the first in value order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Latest()
     {
         var best = 0;
