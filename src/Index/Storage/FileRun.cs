@@ -53,6 +53,21 @@ public sealed class FileRun : ISortedRun, IDisposable
 
     public IRunCursor OpenCursor() => new Cursor(this);
 
+    /// <summary>
+    /// The keys of the blocks the range touches: from the last block starting at or before the
+    /// prefix to the last block starting within it, at the run's average keys per block.
+    /// </summary>
+    public long EstimateRange(ReadOnlySpan<byte> prefix)
+    {
+        if (_firstKeys.Length == 0)
+            return 0;
+        var first = Math.Max(0, KeyRange.Start(_firstKeys, prefix) - 1);
+        var last = KeyRange.End(_firstKeys, prefix) - 1;
+        if (last < first)
+            return 0;
+        return (long)Math.Ceiling((last - first + 1) * ((double)Count / _firstKeys.Length));
+    }
+
     public void Dispose() => _file.Dispose();
 
     /// <summary>Writes sorted, distinct keys as a run file and syncs it. The caller makes it visible (manifest).</summary>

@@ -13,6 +13,13 @@ public interface ISortedRun
     long SizeBytes { get; }
 
     IRunCursor OpenCursor();
+
+    /// <summary>
+    /// About how many keys start with <paramref name="prefix"/>, without reading them: exact for a
+    /// memory run, within two blocks for a file run (from its block index). What the planner's
+    /// estimates fall back on when counting would take too long.
+    /// </summary>
+    long EstimateRange(ReadOnlySpan<byte> prefix);
 }
 
 /// <summary>A position in a run. Keys are returned as spans valid until the next call.</summary>
@@ -63,6 +70,8 @@ public sealed class MemoryRun : ISortedRun
     public IEnumerable<byte[]> Keys => _keys;
 
     public IRunCursor OpenCursor() => new Cursor(_keys);
+
+    public long EstimateRange(ReadOnlySpan<byte> prefix) => KeyRange.End(_keys, prefix) - KeyRange.Start(_keys, prefix);
 
     private sealed class Cursor(byte[][] keys) : IRunCursor
     {
@@ -181,5 +190,40 @@ public sealed class MergeCursor : IRunCursor
     {
         foreach (var c in _cursors)
             c.Dispose();
+    }
+}
+
+/// <summary>Binary searches over sorted keys for the range of keys with a prefix.</summary>
+internal static class KeyRange
+{
+    /// <summary>The first index whose key is ≥ <paramref name="prefix"/>.</summary>
+    public static int Start(byte[][] keys, ReadOnlySpan<byte> prefix)
+    {
+        int lo = 0, hi = keys.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (keys[mid].AsSpan().SequenceCompareTo(prefix) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The first index whose key is after every key with <paramref name="prefix"/>.</summary>
+    public static int End(byte[][] keys, ReadOnlySpan<byte> prefix)
+    {
+        int lo = 0, hi = keys.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var key = keys[mid].AsSpan();
+            if (key.SequenceCompareTo(prefix) < 0 || key.StartsWith(prefix))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
     }
 }

@@ -89,13 +89,14 @@ public partial class CurrentView : IDatomView
                 return 0;
         }
         var (order, prefix) = Plan(e, attr, v);
-        // Count at most a bounded number of keys: the estimate must stay cheap.
+        // Count at most a bounded number of keys: the estimate must stay cheap. Beyond that, the runs'
+        // block indexes say how many keys the prefix spans (within a block or two per run).
         const int Cap = 4096;
         long n = 0;
         using var scan = _snapshot.Scan(order, prefix);
         while (n < Cap && scan.MoveNext())
             n++;
-        return n < Cap ? n : _snapshot.Count(order);
+        return n < Cap ? n : Math.Max(n, _snapshot.EstimateRange(order, prefix));
     }
 
     public IEnumerable<IndexDatom> Match(EntityId? e, Keyword? a, Value? v)

@@ -107,6 +107,29 @@ public class RunTests
         }
     }
 
+    /// <summary>A range estimate is exact for a memory run and within a few blocks of the truth for a file run.</summary>
+    [Property(MaxTest = 30)]
+    public void Range_estimates_are_exact_in_memory_and_within_blocks_on_disk(int seed)
+    {
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, 6_000).Select(i => KeyCodec.Encode(IndexOrder.Eavt,
+            new DatomOp(new Log.Model.EntityId(1, (ulong)(i / 7)), (uint)(i % 7), Log.Model.Value.Long(i), default, default, true))).ToList();
+        var storage = new MemoryStorage();
+        FileRun.Write(storage, "range.run", IndexOrder.Eavt, keys);
+        using var file = FileRun.Open(storage, "range.run", IndexOrder.Eavt, new BlockCache(1 << 20), 1);
+        var memory = new MemoryRun([.. keys], sorted: true);
+        var perBlock = (double)keys.Count / Math.Max(1, (file.SizeBytes / FileRun.TargetBlockBytes));
+        for (var i = 0; i < 100; i++)
+        {
+            var key = keys[random.Next(keys.Count)];
+            var prefix = key[..random.Next(0, 21)];
+            var actual = keys.Count(k => k.AsSpan().StartsWith(prefix));
+            Assert.Equal(actual, memory.EstimateRange(prefix));
+            Assert.InRange(file.EstimateRange(prefix), actual - (3 * perBlock), actual + (3 * perBlock));
+        }
+        Assert.Equal(0, memory.EstimateRange([0xFF]));
+    }
+
     [Fact]
     public void A_damaged_run_file_is_reported_with_its_name()
     {
