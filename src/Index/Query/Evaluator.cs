@@ -306,7 +306,7 @@ internal sealed partial class Evaluator(RunContext run)
         if (index.Keys == 0)
             return;
 
-        if (place != PT && index.Keys * Planner.SeekCost < rp.Scan)
+        if (place != PT && index.Keys * Planner.SortedSeekCost < rp.ScanCost)
         {
             // Few distinct entities: one index lookup each, the entity pushed into Match, in entity
             // order: each lookup then lands at or after the previous one in the index, which a view
@@ -360,7 +360,7 @@ internal sealed partial class Evaluator(RunContext run)
         if (index.Head.Count == 0)
             return;
 
-        if (shape.Pushable && index.Head.Count * Planner.SeekCost < rp.Scan)
+        if (shape.Pushable && index.Head.Count * Planner.SeekCost < rp.ScanCost)
         {
             foreach (var (key, head) in index.Head)
             {
