@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Datom.Index.Query;
@@ -20,7 +19,7 @@ internal sealed class Rel
     public Rel(int width, int capacity = 8)
     {
         Width = width;
-        _data = width == 0 ? [] : ArrayPool<QValue>.Shared.Rent(Math.Max(capacity, 1) * width);
+        _data = width == 0 ? [] : Pools.Cells.Rent(Math.Max(capacity, 1) * width);
     }
 
     public int Width { get; }
@@ -86,7 +85,7 @@ internal sealed class Rel
         var needed = rows * Width;
         if (needed <= _data.Length)
             return;
-        var bigger = ArrayPool<QValue>.Shared.Rent(Math.Max(needed, _data.Length * 2));
+        var bigger = Pools.Cells.Rent(Math.Max(needed, _data.Length * 2));
         Array.Copy(_data, bigger, Count * Width);
         Return(_data, _touched * Width);
         _touched = Count;
@@ -95,10 +94,11 @@ internal sealed class Rel
 
     private static void Return(QValue[] data, int used)
     {
-        if (data.Length == 0)
+        // Larger arrays are not pooled (Pools): nothing to clear them for.
+        if (data.Length == 0 || data.Length > Pools.MaxCells)
             return;
         Array.Clear(data, 0, Math.Min(used, data.Length));
-        ArrayPool<QValue>.Shared.Return(data);
+        Pools.Cells.Return(data);
     }
 }
 
@@ -121,11 +121,11 @@ internal sealed class EntityIndex
         while (capacity < rows * 2)
             capacity <<= 1;
         // Pooled: a join on a few thousand rows would otherwise put its table on the large-object heap each time.
-        _keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(capacity);
-        _heads = ArrayPool<int>.Shared.Rent(capacity);
+        _keys = Pools.Entities.Rent(capacity);
+        _heads = Pools.Ints.Rent(capacity);
         Array.Clear(_heads, 0, capacity);
-        _next = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
-        _order = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
+        _next = Pools.Ints.Rent(Math.Max(rows, 1));
+        _order = Pools.Ints.Rent(Math.Max(rows, 1));
         _mask = capacity - 1;
     }
 
@@ -183,19 +183,19 @@ internal sealed class EntityIndex
             sorted = _keys[_order[i - 1]].CompareTo(_keys[_order[i]]) < 0;
         if (sorted)
             return;
-        var keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(Keys);
+        var keys = Pools.Entities.Rent(Keys);
         for (var i = 0; i < Keys; i++)
             keys[i] = _keys[_order[i]];
         Array.Sort(keys, _order, 0, Keys);
-        ArrayPool<Log.Model.EntityId>.Shared.Return(keys);
+        Pools.Entities.Return(keys);
     }
 
     public void Release()
     {
-        ArrayPool<Log.Model.EntityId>.Shared.Return(_keys);
-        ArrayPool<int>.Shared.Return(_heads);
-        ArrayPool<int>.Shared.Return(_next);
-        ArrayPool<int>.Shared.Return(_order);
+        Pools.Entities.Return(_keys);
+        Pools.Ints.Return(_heads);
+        Pools.Ints.Return(_next);
+        Pools.Ints.Return(_order);
     }
 
     // Entity ids are a random 64-bit prefix and a counter; a multiply-xorshift mixes both halves.

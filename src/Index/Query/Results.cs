@@ -134,8 +134,8 @@ internal static class Results
         var capacity = 16;
         while (capacity < n * 2)
             capacity <<= 1;
-        var table = System.Buffers.ArrayPool<int>.Shared.Rent(capacity); // row + 1; 0 is empty
-        var hashes = System.Buffers.ArrayPool<int>.Shared.Rent(capacity);
+        var table = Pools.Ints.Rent(capacity); // row + 1; 0 is empty
+        var hashes = Pools.Ints.Rent(capacity);
         Array.Clear(table, 0, capacity);
         var mask = capacity - 1;
         var data = rows.Data;
@@ -163,8 +163,8 @@ internal static class Results
             hashes[slot] = hash;
             kept.Add(r);
         }
-        System.Buffers.ArrayPool<int>.Shared.Return(table);
-        System.Buffers.ArrayPool<int>.Shared.Return(hashes);
+        Pools.Ints.Return(table);
+        Pools.Ints.Return(hashes);
         return kept;
     }
 
