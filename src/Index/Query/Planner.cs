@@ -468,7 +468,7 @@ internal static class Planner
     private static string Index(bool e, bool a, bool v, ResolvedPattern rp)
     {
         if (e)
-            return "EAVT";
+            return a ? "AEVT" : "EAVT";
         if (a && v)
             return "AVET";
         if (v && (rp.Schema?.IsRef ?? rp.V is { Type: Log.Model.ValueType.Ref }))

@@ -113,18 +113,24 @@ public partial class CurrentView : IDatomView
         if (v is { } value && !KeyCodec.RoundTrips(value))
             return [];
         // With the entity bound, scan all of [e a] (a handful of datoms) even when v is bound too:
-        // the cardinality-one winner is then decided within the scan, and v compared after it.
-        // When the scan covers every value of each [e a] it meets (EAVT, or AEVT without a value),
-        // the winner is decided within the scan; otherwise (AVET, VAET) it is checked per datom.
-        var order = e is not null ? IndexOrder.Eavt : Order(attr, v);
-        return new Matches(this, order, e, a, attr, v, grouped: order is IndexOrder.Eavt || (order is IndexOrder.Aevt && v is null));
+        // the cardinality-one winner is then decided within the scan, and v compared after it. With
+        // the attribute bound as well, that group is read from AEVT rather than EAVT: the same keys
+        // in the same order, but lookups of many entities (a join) then stay within the attribute's
+        // range of the index instead of visiting every entity's every attribute (on 10M datoms, a
+        // tenth of the blocks). When the scan covers every value of each [e a] it meets (EAVT, or
+        // AEVT without a value or with the entity), the winner is decided within the scan;
+        // otherwise (AVET, VAET) it is checked per datom.
+        var order = e is not null ? (attr is not null ? IndexOrder.Aevt : IndexOrder.Eavt) : Order(attr, v);
+        return new Matches(this, order, e, a, attr, v, grouped: order is IndexOrder.Eavt || (order is IndexOrder.Aevt && (v is null || e is not null)));
     }
 
     /// <summary>Whether the reader's live datom is the latest assertion among the live values of its [e a].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool IsWinner(KeyReader reader, ref KeyReader? probe)
     {
-        probe ??= Rent(IndexOrder.Eavt);
+        // [a e] in AEVT: a scan by value meets its entities in order, so these probes sweep the
+        // attribute's range once.
+        probe ??= Rent(IndexOrder.Aevt);
         probe.SetPrefix(reader.Entity(0), reader.Attribute(0), null);
         if (!probe.Start())
             return false;
