@@ -234,19 +234,34 @@ public sealed class FileRun : ISortedRun, IDisposable
         private byte[] _data = [];
         private int _n;
         private int _i;
+        private int _keyStart;
 
-        public ReadOnlySpan<byte> Current
+        // Where the current key lies in _data, set whenever the cursor moves.
+        private int _currentStart;
+        private int _currentLength;
+
+        public ReadOnlySpan<byte> Current => new(_data, _currentStart, _currentLength);
+
+        /// <summary>Key <paramref name="i"/> of the loaded block: payload = [u32 n][u32 offset × (n+1)][keys].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ReadOnlySpan<byte> KeyAt(int i)
         {
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            get
-            {
-                var start = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * _i)));
-                var end = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * (_i + 1))));
-                return _data.AsSpan(start, end - start);
-            }
+            var start = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * i)));
+            var end = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(16 + (4 * i)));
+            return _data.AsSpan(_keyStart + start, end - start);
         }
 
-        private int KeyStart => 8 + 4 + (4 * (_n + 1));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool MoveTo(int i)
+        {
+            _i = i;
+            if (i >= _n)
+                return false;
+            var start = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * i)));
+            _currentStart = _keyStart + start;
+            _currentLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(16 + (4 * i))) - start;
+            return true;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Seek(ReadOnlySpan<byte> key)
@@ -255,15 +270,23 @@ public sealed class FileRun : ISortedRun, IDisposable
             if (first.Length == 0)
                 return false;
             var lo = 0;
-            if (_block >= 0 && (_block == 0 || first[_block].AsSpan().SequenceCompareTo(key) <= 0)
-                && (_block + 1 == first.Length || key.SequenceCompareTo(first[_block + 1]) < 0))
+            var inBlock = false;
+            if (_block >= 0 && (_block + 1 == first.Length || key.SequenceCompareTo(first[_block + 1]) < 0))
             {
-                // The key is in the block already loaded: no block lookup, and when it is ahead of
-                // the current position (a probe sequence in key order) the search starts there.
+                // The key is in the block already loaded (it is before the next block and after the
+                // current key, or after the block's first): no block lookup, and when it is ahead
+                // of the current position (a probe sequence in key order) the search starts there.
                 if (_i < _n && Current.SequenceCompareTo(key) < 0)
+                {
                     lo = _i + 1;
+                    inBlock = true;
+                }
+                else
+                {
+                    inBlock = _block == 0 || first[_block].AsSpan().SequenceCompareTo(key) <= 0;
+                }
             }
-            else
+            if (!inBlock)
             {
                 // The last block whose first key is ≤ key (or the first block).
                 int bl = 0, bh = first.Length;
@@ -277,10 +300,7 @@ public sealed class FileRun : ISortedRun, IDisposable
                 }
                 Load(Math.Max(0, bl - 1));
             }
-            _i = LowerBound(key, lo);
-            if (_i < _n)
-                return true;
-            return NextBlock();
+            return MoveTo(LowerBound(key, lo)) || NextBlock();
         }
 
         /// <summary>
@@ -294,20 +314,19 @@ public sealed class FileRun : ISortedRun, IDisposable
             var step = 1;
             while (lo + step < hi)
             {
-                _i = lo + step - 1;
-                if (Current.SequenceCompareTo(key) >= 0)
+                var probe = lo + step - 1;
+                if (KeyAt(probe).SequenceCompareTo(key) >= 0)
                 {
-                    hi = _i;
+                    hi = probe;
                     break;
                 }
-                lo = _i + 1;
+                lo = probe + 1;
                 step <<= 1;
             }
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
-                _i = mid;
-                if (Current.SequenceCompareTo(key) < 0)
+                if (KeyAt(mid).SequenceCompareTo(key) < 0)
                     lo = mid + 1;
                 else
                     hi = mid;
@@ -320,9 +339,7 @@ public sealed class FileRun : ISortedRun, IDisposable
         {
             if (_block < 0)
                 return false;
-            if (++_i < _n)
-                return true;
-            return NextBlock();
+            return MoveTo(_i + 1) || NextBlock();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -334,16 +351,15 @@ public sealed class FileRun : ISortedRun, IDisposable
                 return false;
             }
             Load(_block + 1);
-            _i = 0;
-            return _n > 0;
+            return MoveTo(0);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Load(int block)
         {
             _block = block;
             _data = run.Block(block);
             _n = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(8));
+            _keyStart = 8 + 4 + (4 * (_n + 1));
         }
 
         public void Dispose()
