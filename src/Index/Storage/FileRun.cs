@@ -61,8 +61,8 @@ public sealed class FileRun : ISortedRun, IDisposable
     {
         if (_firstKeys.Length == 0)
             return 0;
-        var first = Math.Max(0, KeyRange.Start(_firstKeys, prefix) - 1);
-        var last = KeyRange.End(_firstKeys, prefix) - 1;
+        var first = Math.Max(0, KeyRange.Start(new ArrayKeys(_firstKeys), prefix) - 1);
+        var last = KeyRange.End(new ArrayKeys(_firstKeys), prefix) - 1;
         if (last < first)
             return 0;
         return (long)Math.Ceiling((last - first + 1) * ((double)Count / _firstKeys.Length));

@@ -214,7 +214,7 @@ public sealed class IndexStore : IDisposable
         return state with { Files = [.. files] };
     }
 
-    private static MemoryRun MergeMemory(IEnumerable<ISortedRun> runs) => new([.. MergedKeys(runs)], sorted: true);
+    private static MemoryRun MergeMemory(List<ISortedRun> runs) => MemoryRun.Merge(runs);
 
     private static IEnumerable<byte[]> MergedKeys(IEnumerable<ISortedRun> runs)
     {

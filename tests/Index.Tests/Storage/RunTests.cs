@@ -37,6 +37,9 @@ public class RunTests
 
         using var merged = new MergeCursor([fileA, memoryB]);
         Assert.Equal(expected, ReadAll(merged, []), new ByteArrayEquality());
+        var packed = MemoryRun.Merge([fileA, memoryB]);
+        Assert.Equal(expected, packed.Keys, new ByteArrayEquality());
+        Assert.Equal(expected.Count, packed.Count);
 
         // Seeking to every key lands on it.
         using var cursor = fileA.OpenCursor();
