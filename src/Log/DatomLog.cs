@@ -70,7 +70,10 @@ public sealed partial class DatomLog : IDisposable
     public static DatomLog Open(IStorage storage, NodeIdentity? identity, LogOptions? options = null)
     {
         options ??= new LogOptions();
-        var pending = new List<(RecordPosition, Entry)>();
+        // Every record is decoded (and so checked) as it is read, but only what the in-memory state
+        // needs is kept until the store is open: holding the decoded entries themselves (their
+        // datoms and encoded bytes) would hold the whole log in memory at once.
+        var pending = new List<(RecordPosition Position, EntryHeader Entry)>();
         var store = SegmentStore.Open(storage, options.Segments, (position, payload) =>
         {
             Entry entry;
@@ -82,7 +85,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 throw new LogCorruptionException(storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, "stored entry does not decode: " + e.Message);
             }
-            pending.Add((position, entry));
+            pending.Add((position, new EntryHeader(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents])));
         });
         var log = new DatomLog(store, options, identity);
         store.GroupDurable = log.OnGroupDurable;
@@ -97,7 +100,7 @@ public sealed partial class DatomLog : IDisposable
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
                 }
-                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents], position);
+                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.Parents, position);
                 log._clock.Observe(entry.Time);
             }
             // Causal links already made by our own entries need not be made again.
@@ -341,3 +344,6 @@ public sealed partial class DatomLog : IDisposable
 }
 
 public sealed record AuthorSummary(NodeId Author, ulong MaxSeq, int Entries, IReadOnlyList<EntryHash> Heads);
+
+/// <summary>What opening the log keeps of each stored entry until its in-memory state is rebuilt.</summary>
+internal sealed record EntryHeader(EntryHash Hash, NodeId Author, ulong Seq, EntityId Tx, HlcTimestamp Time, EntryHash[] Parents);

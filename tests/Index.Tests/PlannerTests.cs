@@ -60,9 +60,10 @@ public class PlannerTests
         var text = Datalog.Explain("[:find ?e ?a :where [?e :age ?a] [?e :name \"Ivan\"] (not [?e :sex :female])]", People);
         Assert.Contains("scan AVET (25 datoms)", text, StringComparison.Ordinal);
         Assert.Contains("anti-join on ?e", text, StringComparison.Ordinal);
-        Assert.Contains("scan AEVT (200 datoms), hash join on ?e", text, StringComparison.Ordinal);
+        // 25 Ivans looked up in entity order cost less than a scan of the 200 ages.
+        Assert.Contains("AEVT lookup per binding of ?e", text, StringComparison.Ordinal);
         var lookup = Datalog.Explain("[:find ?a ?n :in $ ?e :where [?e :age ?a] [?f :age ?a] [?f :name ?n]]", People, E(7));
-        Assert.Contains("EAVT lookup per binding of ?e", lookup, StringComparison.Ordinal);
+        Assert.Contains("AEVT lookup per binding of ?e", lookup, StringComparison.Ordinal);
         Assert.Contains("AVET lookup per binding of ?a", lookup, StringComparison.Ordinal);
         Assert.Contains("find: relation ?e ?a", text, StringComparison.Ordinal);
         var hash = Datalog.Explain("[:find ?e ?a :where [?e :age ?a] [?e :sex :male]]", People);

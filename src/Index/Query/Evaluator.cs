@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Log.Model;
 using ValueType = Datom.Log.Model.ValueType;
 
@@ -10,6 +11,14 @@ namespace Datom.Index.Query;
 /// entity), or index lookups per distinct binding when those are few; predicates that follow a
 /// data pattern run on each candidate row before it is kept. Single-threaded.
 /// </summary>
+/// <remarks>
+/// Methods that run once per datom or row, here and in the index below (views, key readers, run
+/// cursors), are marked <see cref="MethodImplOptions.AggressiveOptimization"/>: compiled optimized at
+/// their first call. Tiered compilation would run them as unoptimized tier-0 code until they had
+/// been called 30 times after a 100 ms pause in new compilation, which a query run once (the CLI)
+/// or the first runs of a new query shape never reach; tier-0 code is 2-4x slower here (measured
+/// with DOTNET_TieredCompilation=0 against the default, `datom bench query`).
+/// </remarks>
 internal sealed partial class Evaluator(RunContext run)
 {
     /// <summary>
@@ -131,6 +140,7 @@ internal sealed partial class Evaluator(RunContext run)
         return shape;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private QValue Place(in Datom d, int place) => place switch
     {
         PE => QValue.Ref(d.E),
@@ -141,6 +151,7 @@ internal sealed partial class Evaluator(RunContext run)
     };
 
     /// <summary>The datom passes the pattern's constant tx/added and repeated-variable tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Passes(in Datom d, ResolvedPattern rp, PatternShape shape)
     {
         if (!shape.Checks)
@@ -161,6 +172,7 @@ internal sealed partial class Evaluator(RunContext run)
     /// Row <paramref name="r"/> joined with the datom. A pattern that binds nothing is a semi-join:
     /// a row is kept once however many datoms match it (<paramref name="matched"/> tracks them).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(Rel output, Rel rows, int r, in Datom d, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         if (matched is not null)
@@ -173,6 +185,7 @@ internal sealed partial class Evaluator(RunContext run)
     }
 
     /// <summary>Appends <paramref name="row"/> extended with the datom's places, if the fused predicates pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(Rel output, ReadOnlySpan<QValue> row, in Datom d, PatternShape shape, PreparedCall[] filters)
     {
         var next = output.Next();
@@ -196,6 +209,7 @@ internal sealed partial class Evaluator(RunContext run)
         output.Commit();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Rel ExecPattern(PatternStep step, Rel rows, IReadOnlyList<Step> steps, int filterFrom, int filterTo)
     {
         var rp = step.Pattern;
@@ -254,6 +268,7 @@ internal sealed partial class Evaluator(RunContext run)
         return output;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void JoinOnEntity(PatternStep step, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, bool[]? matched)
     {
         var rp = step.Pattern;
@@ -270,6 +285,7 @@ internal sealed partial class Evaluator(RunContext run)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void JoinOnEntity(ResolvedPattern rp, Rel rows, Rel output, PatternShape shape, PreparedCall[] filters, int place, int slot, EntityIndex index, bool[]? matched)
     {
         try
@@ -290,11 +306,16 @@ internal sealed partial class Evaluator(RunContext run)
         if (index.Keys == 0)
             return;
 
-        if (place != PT && index.Keys * Planner.SeekCost < rp.Scan)
+        if (place != PT && index.Keys * Planner.SortedSeekCost < rp.ScanCost)
         {
-            // Few distinct entities: one index lookup each, the entity pushed into Match.
-            foreach (var (key, head) in index.Entries())
+            // Few distinct entities: one index lookup each, the entity pushed into Match, in entity
+            // order: each lookup then lands at or after the previous one in the index, which a view
+            // can continue from instead of searching afresh.
+            index.SortKeys();
+            for (var k = 0; k < index.Keys; k++)
             {
+                var key = index.KeyAt(k);
+                var head = index.HeadAt(k);
                 var matches = place == PE ? rp.View.Match(key, rp.A, rp.V) : rp.View.Match(rp.E, rp.A, Value.Ref(key));
                 foreach (var d in matches)
                 {
@@ -339,7 +360,7 @@ internal sealed partial class Evaluator(RunContext run)
         if (index.Head.Count == 0)
             return;
 
-        if (shape.Pushable && index.Head.Count * Planner.SeekCost < rp.Scan)
+        if (shape.Pushable && index.Head.Count * Planner.SeekCost < rp.ScanCost)
         {
             foreach (var (key, head) in index.Head)
             {
@@ -536,6 +557,7 @@ internal sealed partial class Evaluator(RunContext run)
     }
 
     /// <summary>Whether a predicate holds on a row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Test(PreparedCall c, ReadOnlySpan<QValue> row)
     {
         if (c.Op == CompareOp.None)

@@ -27,7 +27,10 @@ public interface IDatomView
     /// </summary>
     IEnumerable<Datom> Match(EntityId? e, Keyword? a, Value? v);
 
-    /// <summary>A cheap upper bound on how many datoms <see cref="Match"/> would yield: what the planner orders clauses by.</summary>
+    /// <summary>
+    /// A cheap estimate of how many datoms <see cref="Match"/> would yield, normally from above (it may
+    /// count operations that are not live): what the planner orders clauses by.
+    /// </summary>
     long Estimate(EntityId? e, Keyword? a, Value? v);
 
     /// <summary>The entity whose <c>:db/ident</c> is <paramref name="ident"/>, if any.</summary>

@@ -80,6 +80,16 @@ internal static class Planner
     /// </summary>
     public const double SeekCost = 16;
 
+    /// <summary>
+    /// What one lookup costs when the lookups of a join are made in index order (an entity join: the
+    /// evaluator sorts them, and the view continues each from where the previous one stopped, in the
+    /// block it has loaded). Measured on DataScript's benchmark (2,548 sorted lookups of [?e :age ?a]
+    /// against one scan of its 20,411 datoms and a hash join): the lookups took 30-70% of the scan's
+    /// time, so one costs under 8 scanned datoms; 4 keeps lookups where they win and scans where a
+    /// large share of the attribute is wanted anyway.
+    /// </summary>
+    public const double SortedSeekCost = 4;
+
     /// <summary>Values per entity of a cardinality-many attribute, without statistics.</summary>
     private const double ManyFanout = 4;
 
@@ -245,7 +255,7 @@ internal static class Planner
         bool be = (p.E.Mask & bound) != 0, ba = (p.A.Mask & bound) != 0, bv = (p.V.Mask & bound) != 0;
         bool bt = (p.Tx.Mask & bound) != 0, bd = (p.Added.Mask & bound) != 0;
         if (!(be || ba || bv || bt || bd))
-            return (rows * scan, scan, false);
+            return (rows * scan, rp.ScanCost, false);
         double fanout;
         if (be)
         {
@@ -270,8 +280,11 @@ internal static class Planner
         }
         var estOut = Math.Min(rows * fanout, rows * scan);
         var pushable = be || ba || bv;
-        var lookup = pushable && rows * SeekCost < scan;
-        var cost = lookup ? rows * SeekCost : scan;
+        // One bound entity (e, or the value of a ref attribute) is a join the evaluator makes in entity order.
+        var sorted = (be ? 1 : 0) + (ba ? 1 : 0) + (bv ? 1 : 0) + (bt ? 1 : 0) + (bd ? 1 : 0) == 1 && (be || (bv && rp.Schema is { IsRef: true }));
+        var seek = sorted ? SortedSeekCost : SeekCost;
+        var lookup = pushable && rows * seek < rp.ScanCost;
+        var cost = lookup ? rows * seek : rp.ScanCost;
         return (estOut, cost, lookup);
     }
 
@@ -455,7 +468,7 @@ internal static class Planner
     private static string Index(bool e, bool a, bool v, ResolvedPattern rp)
     {
         if (e)
-            return "EAVT";
+            return a ? "AEVT" : "EAVT";
         if (a && v)
             return "AVET";
         if (v && (rp.Schema?.IsRef ?? rp.V is { Type: Log.Model.ValueType.Ref }))

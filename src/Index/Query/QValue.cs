@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Datom.Index.Transactions;
 using Datom.Log.Edn;
@@ -63,12 +64,14 @@ internal readonly struct QValue : IEquatable<QValue>
     /// <summary>Clojure truthiness: everything but nil and false.</summary>
     public bool IsTruthy => Obj is not null || (V.Type != 0 && !(V.Type == ValueType.Boolean && !V.AsBoolean));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(QValue other) =>
         Obj is null ? other.Obj is null && V.Equals(other.V) : Obj.Equals(other.Obj);
 
     public override bool Equals(object? obj) => obj is QValue other && Equals(other);
 
     /// <summary>Equal values hash equally; entities and longs (the usual join keys) without a detour through Value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (Obj is not null)

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Datom.Index.Query;
 
@@ -19,7 +19,7 @@ internal sealed class Rel
     public Rel(int width, int capacity = 8)
     {
         Width = width;
-        _data = width == 0 ? [] : ArrayPool<QValue>.Shared.Rent(Math.Max(capacity, 1) * width);
+        _data = width == 0 ? [] : Pools.Cells.Rent(Math.Max(capacity, 1) * width);
     }
 
     public int Width { get; }
@@ -45,6 +45,7 @@ internal sealed class Rel
     public QValue Cell(int row, int slot) => _data[(row * Width) + slot];
 
     /// <summary>The place for one more row, not yet counted: fill it, then <see cref="Commit"/> (or leave it to be overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Next()
     {
         Ensure(Count + 1);
@@ -84,7 +85,7 @@ internal sealed class Rel
         var needed = rows * Width;
         if (needed <= _data.Length)
             return;
-        var bigger = ArrayPool<QValue>.Shared.Rent(Math.Max(needed, _data.Length * 2));
+        var bigger = Pools.Cells.Rent(Math.Max(needed, _data.Length * 2));
         Array.Copy(_data, bigger, Count * Width);
         Return(_data, _touched * Width);
         _touched = Count;
@@ -93,10 +94,11 @@ internal sealed class Rel
 
     private static void Return(QValue[] data, int used)
     {
-        if (data.Length == 0)
+        // Larger arrays are not pooled (Pools): nothing to clear them for.
+        if (data.Length == 0 || data.Length > Pools.MaxCells)
             return;
         Array.Clear(data, 0, Math.Min(used, data.Length));
-        ArrayPool<QValue>.Shared.Return(data);
+        Pools.Cells.Return(data);
     }
 }
 
@@ -110,6 +112,7 @@ internal sealed class EntityIndex
     private readonly Log.Model.EntityId[] _keys;
     private readonly int[] _heads; // row + 1; 0 is an empty slot
     private readonly int[] _next;
+    private readonly int[] _order; // the slots of the distinct entities (KeyAt)
     private readonly int _mask;
 
     public EntityIndex(int rows)
@@ -118,10 +121,11 @@ internal sealed class EntityIndex
         while (capacity < rows * 2)
             capacity <<= 1;
         // Pooled: a join on a few thousand rows would otherwise put its table on the large-object heap each time.
-        _keys = ArrayPool<Log.Model.EntityId>.Shared.Rent(capacity);
-        _heads = ArrayPool<int>.Shared.Rent(capacity);
+        _keys = Pools.Entities.Rent(capacity);
+        _heads = Pools.Ints.Rent(capacity);
         Array.Clear(_heads, 0, capacity);
-        _next = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
+        _next = Pools.Ints.Rent(Math.Max(rows, 1));
+        _order = Pools.Ints.Rent(Math.Max(rows, 1));
         _mask = capacity - 1;
     }
 
@@ -130,6 +134,7 @@ internal sealed class EntityIndex
 
     public int Keys { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(Log.Model.EntityId e, int row)
     {
         var slot = Hash(e) & _mask;
@@ -138,13 +143,14 @@ internal sealed class EntityIndex
         if (_heads[slot] == 0)
         {
             _keys[slot] = e;
-            Keys++;
+            _order[Keys++] = slot;
         }
         _next[row] = _heads[slot] - 1;
         _heads[slot] = row + 1;
     }
 
     /// <summary>The last row with <paramref name="e"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Find(Log.Model.EntityId e)
     {
         var slot = Hash(e) & _mask;
@@ -159,24 +165,41 @@ internal sealed class EntityIndex
         }
     }
 
-    /// <summary>Each entity with its last row, in table order.</summary>
-    public IEnumerable<(Log.Model.EntityId Key, int Head)> Entries()
+    /// <summary>The i-th distinct entity: in order of first appearance, or after <see cref="SortKeys"/> in entity order.</summary>
+    public Log.Model.EntityId KeyAt(int i) => _keys[_order[i]];
+
+    /// <summary>The last row with the i-th distinct entity (see <see cref="KeyAt"/>).</summary>
+    public int HeadAt(int i) => _heads[_order[i]] - 1;
+
+    /// <summary>
+    /// Puts the distinct entities in entity order. Rows that came from an index scan or from lookups
+    /// made in entity order are in it already, which one pass confirms without sorting.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SortKeys()
     {
-        for (var i = 0; i <= _mask; i++)
-        {
-            if (_heads[i] != 0)
-                yield return (_keys[i], _heads[i] - 1);
-        }
+        var sorted = true;
+        for (var i = 1; i < Keys && sorted; i++)
+            sorted = _keys[_order[i - 1]].CompareTo(_keys[_order[i]]) < 0;
+        if (sorted)
+            return;
+        var keys = Pools.Entities.Rent(Keys);
+        for (var i = 0; i < Keys; i++)
+            keys[i] = _keys[_order[i]];
+        Array.Sort(keys, _order, 0, Keys);
+        Pools.Entities.Return(keys);
     }
 
     public void Release()
     {
-        ArrayPool<Log.Model.EntityId>.Shared.Return(_keys);
-        ArrayPool<int>.Shared.Return(_heads);
-        ArrayPool<int>.Shared.Return(_next);
+        Pools.Entities.Return(_keys);
+        Pools.Ints.Return(_heads);
+        Pools.Ints.Return(_next);
+        Pools.Ints.Return(_order);
     }
 
     // Entity ids are a random 64-bit prefix and a counter; a multiply-xorshift mixes both halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(Log.Model.EntityId e)
     {
         var h = (e.Prefix * 0x9E3779B97F4A7C15UL) ^ e.Counter;
@@ -206,6 +229,7 @@ internal sealed class CellTable
     public int Count { get; private set; }
 
     /// <summary>The place for the next row, counted at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Add()
     {
         var chunk = Count / _rowsPerChunk;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Datom.Log.Edn;
 using ValueType = Datom.Log.Model.ValueType;
 
@@ -11,6 +12,7 @@ namespace Datom.Index.Query;
 /// </summary>
 internal static class Results
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static QueryResult Build(ParsedQuery q, Rel rows, RunContext run)
     {
         // Projection columns: each element's variable, the pull pattern variables, then :with.
@@ -122,6 +124,7 @@ internal static class Results
     }
 
     /// <summary>The first row of each distinct projection on <paramref name="slots"/>, in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<int> Distinct(Rel rows, int[] slots)
     {
         var n = rows.Count;
@@ -131,8 +134,8 @@ internal static class Results
         var capacity = 16;
         while (capacity < n * 2)
             capacity <<= 1;
-        var table = System.Buffers.ArrayPool<int>.Shared.Rent(capacity); // row + 1; 0 is empty
-        var hashes = System.Buffers.ArrayPool<int>.Shared.Rent(capacity);
+        var table = Pools.Ints.Rent(capacity); // row + 1; 0 is empty
+        var hashes = Pools.Ints.Rent(capacity);
         Array.Clear(table, 0, capacity);
         var mask = capacity - 1;
         var data = rows.Data;
@@ -160,11 +163,12 @@ internal static class Results
             hashes[slot] = hash;
             kept.Add(r);
         }
-        System.Buffers.ArrayPool<int>.Shared.Return(table);
-        System.Buffers.ArrayPool<int>.Shared.Return(hashes);
+        Pools.Ints.Return(table);
+        Pools.Ints.Return(hashes);
         return kept;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SameProjection(QValue[] data, int w, int a, int b, int[] slots)
     {
         foreach (var s in slots)

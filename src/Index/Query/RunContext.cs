@@ -215,6 +215,13 @@ internal sealed class ResolvedPattern
     /// <summary>How many datoms the constants alone match (the view's estimate).</summary>
     public long Scan { get; private set; }
 
+    /// <summary>
+    /// What one scan of what the constants match costs, in datoms read: a scan by a constant value
+    /// (AVET, VAET) of a cardinality-one attribute also checks each datom against its [e a] in EAVT
+    /// (is it the value shown?), a lookup in entity order each.
+    /// </summary>
+    public double ScanCost => Schema is { Many: false } && V is not null && E is null ? Scan * (1 + Planner.SortedSeekCost) : Scan;
+
     /// <summary>How many datoms the attribute has (for the value selectivity of a lookup).</summary>
     public long AttrCount => _attrCount ??= A is null ? Scan : Estimates.Get(View, null, A, null);
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
 
@@ -51,6 +52,21 @@ public sealed class FileRun : ISortedRun, IDisposable
     public long SizeBytes { get; }
 
     public IRunCursor OpenCursor() => new Cursor(this);
+
+    /// <summary>
+    /// The keys of the blocks the range touches: from the last block starting at or before the
+    /// prefix to the last block starting within it, at the run's average keys per block.
+    /// </summary>
+    public long EstimateRange(ReadOnlySpan<byte> prefix)
+    {
+        if (_firstKeys.Length == 0)
+            return 0;
+        var first = Math.Max(0, KeyRange.Start(new ArrayKeys(_firstKeys), prefix) - 1);
+        var last = KeyRange.End(new ArrayKeys(_firstKeys), prefix) - 1;
+        if (last < first)
+            return 0;
+        return (long)Math.Ceiling((last - first + 1) * ((double)Count / _firstKeys.Length));
+    }
 
     public void Dispose() => _file.Dispose();
 
@@ -218,61 +234,115 @@ public sealed class FileRun : ISortedRun, IDisposable
         private byte[] _data = [];
         private int _n;
         private int _i;
+        private int _keyStart;
 
-        public ReadOnlySpan<byte> Current
+        // Where the current key lies in _data, set whenever the cursor moves.
+        private int _currentStart;
+        private int _currentLength;
+
+        public ReadOnlySpan<byte> Current => new(_data, _currentStart, _currentLength);
+
+        /// <summary>Key <paramref name="i"/> of the loaded block: payload = [u32 n][u32 offset × (n+1)][keys].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ReadOnlySpan<byte> KeyAt(int i)
         {
-            get
-            {
-                var start = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * _i)));
-                var end = KeyStart + (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * (_i + 1))));
-                return _data.AsSpan(start, end - start);
-            }
+            var start = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * i)));
+            var end = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(16 + (4 * i)));
+            return _data.AsSpan(_keyStart + start, end - start);
         }
 
-        private int KeyStart => 8 + 4 + (4 * (_n + 1));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool MoveTo(int i)
+        {
+            _i = i;
+            if (i >= _n)
+                return false;
+            var start = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(12 + (4 * i)));
+            _currentStart = _keyStart + start;
+            _currentLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(16 + (4 * i))) - start;
+            return true;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Seek(ReadOnlySpan<byte> key)
         {
             var first = run._firstKeys;
             if (first.Length == 0)
                 return false;
-            // The last block whose first key is ≤ key (or the first block).
-            int lo = 0, hi = first.Length;
-            while (lo < hi)
+            var lo = 0;
+            var inBlock = false;
+            if (_block >= 0 && (_block + 1 == first.Length || key.SequenceCompareTo(first[_block + 1]) < 0))
             {
-                var mid = (lo + hi) >>> 1;
-                if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
-                    lo = mid + 1;
+                // The key is in the block already loaded (it is before the next block and after the
+                // current key, or after the block's first): no block lookup, and when it is ahead
+                // of the current position (a probe sequence in key order) the search starts there.
+                if (_i < _n && Current.SequenceCompareTo(key) < 0)
+                {
+                    lo = _i + 1;
+                    inBlock = true;
+                }
                 else
-                    hi = mid;
+                {
+                    inBlock = _block == 0 || first[_block].AsSpan().SequenceCompareTo(key) <= 0;
+                }
             }
-            Load(Math.Max(0, lo - 1));
-            lo = 0;
-            hi = _n;
-            while (lo < hi)
+            if (!inBlock)
             {
-                var mid = (lo + hi) >>> 1;
-                _i = mid;
-                if (Current.SequenceCompareTo(key) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
+                // The last block whose first key is ≤ key (or the first block).
+                int bl = 0, bh = first.Length;
+                while (bl < bh)
+                {
+                    var mid = (bl + bh) >>> 1;
+                    if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
+                        bl = mid + 1;
+                    else
+                        bh = mid;
+                }
+                Load(Math.Max(0, bl - 1));
             }
-            _i = lo;
-            if (_i < _n)
-                return true;
-            return NextBlock();
+            return MoveTo(LowerBound(key, lo)) || NextBlock();
         }
 
+        /// <summary>
+        /// The first position ≥ <paramref name="lo"/> whose key is ≥ <paramref name="key"/>: a gallop
+        /// from <paramref name="lo"/> (nearby targets cost a few compares), then a binary search.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private int LowerBound(ReadOnlySpan<byte> key, int lo)
+        {
+            var hi = _n;
+            var step = 1;
+            while (lo + step < hi)
+            {
+                var probe = lo + step - 1;
+                if (KeyAt(probe).SequenceCompareTo(key) >= 0)
+                {
+                    hi = probe;
+                    break;
+                }
+                lo = probe + 1;
+                step <<= 1;
+            }
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (KeyAt(mid).SequenceCompareTo(key) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            return lo;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Next()
         {
             if (_block < 0)
                 return false;
-            if (++_i < _n)
-                return true;
-            return NextBlock();
+            return MoveTo(_i + 1) || NextBlock();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool NextBlock()
         {
             if (_block + 1 >= run._firstKeys.Length)
@@ -281,8 +351,7 @@ public sealed class FileRun : ISortedRun, IDisposable
                 return false;
             }
             Load(_block + 1);
-            _i = 0;
-            return _n > 0;
+            return MoveTo(0);
         }
 
         private void Load(int block)
@@ -290,6 +359,7 @@ public sealed class FileRun : ISortedRun, IDisposable
             _block = block;
             _data = run.Block(block);
             _n = (int)BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(8));
+            _keyStart = 8 + 4 + (4 * (_n + 1));
         }
 
         public void Dispose()

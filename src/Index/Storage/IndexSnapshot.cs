@@ -19,6 +19,9 @@ public sealed class IndexSnapshot
 
     /// <summary>Number of keys in one order (an upper bound on datoms: it counts every operation).</summary>
     public long Count(IndexOrder order) => _state.Runs(order).Sum(r => r.Count);
+
+    /// <summary>About how many keys of one order start with <paramref name="prefix"/> (<see cref="ISortedRun.EstimateRange"/>), without reading them.</summary>
+    public long EstimateRange(IndexOrder order, byte[] prefix) => _state.Runs(order).Sum(r => r.EstimateRange(prefix));
 }
 
 /// <summary>A forward scan over keys with a prefix. Dispose when done.</summary>

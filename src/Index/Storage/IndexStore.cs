@@ -55,6 +55,9 @@ public sealed class IndexStore : IDisposable
 
     public AttributeDictionary Attributes => _state.Attributes;
 
+    /// <summary>Bytes of run blocks held in the block cache now.</summary>
+    public long BlockCacheBytes => _cache.Bytes;
+
     /// <summary>Log entries (in the log's store order) the index holds.</summary>
     public long AppliedEntries => Volatile.Read(ref _state).Applied;
 
@@ -211,7 +214,7 @@ public sealed class IndexStore : IDisposable
         return state with { Files = [.. files] };
     }
 
-    private static MemoryRun MergeMemory(IEnumerable<ISortedRun> runs) => new([.. MergedKeys(runs)], sorted: true);
+    private static MemoryRun MergeMemory(List<ISortedRun> runs) => MemoryRun.Merge(runs);
 
     private static IEnumerable<byte[]> MergedKeys(IEnumerable<ISortedRun> runs)
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Datom.Log.Model;
 using ValueType = Datom.Log.Model.ValueType;
@@ -123,45 +124,111 @@ public static class KeyCodec
     /// <summary>A prefix of components in the order's sequence, as many as are given (stops at the first null).</summary>
     public static byte[] Prefix(IndexOrder order, EntityId? e, uint? a, Value? v)
     {
-        var buffer = new byte[EntityId.Size + 4 + (v is { } value ? ValueMaxSize(value) : 0)];
+        var buffer = new byte[PrefixMaxSize(v)];
+        return buffer.AsSpan(0, WritePrefix(order, e, a, v, buffer)).ToArray();
+    }
+
+    /// <summary>Room enough for any prefix with this value.</summary>
+    public static int PrefixMaxSize(Value? v) => EntityId.Size + 4 + (v is { } value ? ValueMaxSize(value) : 0);
+
+    /// <summary>Writes the prefix of <see cref="Prefix"/> into <paramref name="to"/> (at least <see cref="PrefixMaxSize"/> long) and returns its length.</summary>
+    public static int WritePrefix(IndexOrder order, EntityId? e, uint? a, Value? v, Span<byte> to)
+    {
         var o = 0;
         switch (order)
         {
             case IndexOrder.Eavt:
                 if (e is null) break;
-                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                o += WriteEntity(e.Value, to[o..]);
                 if (a is null) break;
-                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                o += WriteAttribute(a.Value, to[o..]);
                 if (v is null) break;
-                o += WriteValue(v.Value, buffer.AsSpan(o));
+                o += WriteValue(v.Value, to[o..]);
                 break;
             case IndexOrder.Aevt:
                 if (a is null) break;
-                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                o += WriteAttribute(a.Value, to[o..]);
                 if (e is null) break;
-                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                o += WriteEntity(e.Value, to[o..]);
                 if (v is null) break;
-                o += WriteValue(v.Value, buffer.AsSpan(o));
+                o += WriteValue(v.Value, to[o..]);
                 break;
             case IndexOrder.Avet:
                 if (a is null) break;
-                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                o += WriteAttribute(a.Value, to[o..]);
                 if (v is null) break;
-                o += WriteValue(v.Value, buffer.AsSpan(o));
+                o += WriteValue(v.Value, to[o..]);
                 if (e is null) break;
-                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                o += WriteEntity(e.Value, to[o..]);
                 break;
             case IndexOrder.Vaet:
                 if (v is null) break;
-                o += WriteValue(v.Value, buffer.AsSpan(o));
+                o += WriteValue(v.Value, to[o..]);
                 if (a is null) break;
-                o += WriteAttribute(a.Value, buffer.AsSpan(o));
+                o += WriteAttribute(a.Value, to[o..]);
                 if (e is null) break;
-                o += WriteEntity(e.Value, buffer.AsSpan(o));
+                o += WriteEntity(e.Value, to[o..]);
                 break;
         }
-        return buffer.AsSpan(0, o).ToArray();
+        return o;
     }
+
+    /// <summary>
+    /// Whether a value has an index encoding that decodes back to it. Not so for a string with a
+    /// lone UTF-16 surrogate: UTF-8 replaces it, so no stored datom can equal such a value, and a
+    /// comparison of encoded bytes would wrongly find one.
+    /// </summary>
+    public static bool RoundTrips(in Value v)
+    {
+        if (v.Type is not (ValueType.String or ValueType.Keyword or ValueType.Symbol))
+            return true;
+        var text = v.AsString.AsSpan();
+        if (text.IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
+            return true;
+        return System.Text.Unicode.Utf8.FromUtf16(text, new byte[Encoding.UTF8.GetMaxByteCount(text.Length)], out _, out _, replaceInvalidSequences: false)
+            == System.Buffers.OperationStatus.Done;
+    }
+
+    /// <summary>The length of the encoded value at the start of <paramref name="key"/>, without decoding it.</summary>
+    public static int ValueLength(ReadOnlySpan<byte> key)
+    {
+        switch ((ValueType)key[0])
+        {
+            case ValueType.Long:
+            case ValueType.Instant:
+            case ValueType.Double:
+                return 9;
+            case ValueType.Boolean:
+                return 2;
+            case ValueType.Ref:
+            case ValueType.Uuid:
+                return 17;
+            default:
+                // Escaped bytes up to the 00 01 terminator; 00 FF is an escaped zero.
+                var o = 1;
+                while (true)
+                {
+                    var zero = key[o..].IndexOf((byte)0);
+                    if (zero < 0 || o + zero + 1 >= key.Length)
+                        throw new FormatException("unterminated value in index key");
+                    o += zero + 2;
+                    if (key[o - 1] == 1)
+                        return o;
+                }
+        }
+    }
+
+    /// <summary>The entity at <paramref name="offset"/> of a key.</summary>
+    public static EntityId EntityAt(ReadOnlySpan<byte> key, int offset) => new(key.Slice(offset, EntityId.Size));
+
+    /// <summary>The attribute id at <paramref name="offset"/> of a key.</summary>
+    public static uint AttributeAt(ReadOnlySpan<byte> key, int offset) => BinaryPrimitives.ReadUInt32BigEndian(key[offset..]);
+
+    /// <summary>The transaction of a key (in its time part).</summary>
+    public static EntityId TxOf(ReadOnlySpan<byte> key) => new(key.Slice(key.Length - 1 - EntityId.Size, EntityId.Size));
+
+    /// <summary>Whether the key is an assertion (its last byte).</summary>
+    public static bool IsAssertion(ReadOnlySpan<byte> key) => key[^1] != 0;
 
     // ---- components -----------------------------------------------------------------------------
 
@@ -237,6 +304,7 @@ public static class KeyCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Value ReadValue(ReadOnlySpan<byte> key, ref int o)
     {
         var type = (ValueType)key[o++];
@@ -266,11 +334,11 @@ public static class KeyCodec
                 o += 16;
                 return u;
             case ValueType.String:
-                return Value.String(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+                return Value.String(ReadEscapedString(key, ref o));
             case ValueType.Keyword:
-                return Value.Keyword(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+                return Value.Keyword(ReadEscapedString(key, ref o));
             case ValueType.Symbol:
-                return Value.Symbol(Encoding.UTF8.GetString(ReadEscaped(key, ref o)));
+                return Value.Symbol(ReadEscapedString(key, ref o));
             case ValueType.Bytes:
                 return Value.Bytes(ReadEscaped(key, ref o));
             default:
@@ -292,6 +360,21 @@ public static class KeyCodec
         to[o++] = 0;
         to[o++] = 1;
         return o;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string ReadEscapedString(ReadOnlySpan<byte> key, ref int o)
+    {
+        // Nearly every string has no zero byte: then the first 00 is the terminator's, and the
+        // UTF-8 is decoded where it lies.
+        var rest = key[o..];
+        var zero = rest.IndexOf((byte)0);
+        if (zero >= 0 && zero + 1 < rest.Length && rest[zero + 1] == 1)
+        {
+            o += zero + 2;
+            return Encoding.UTF8.GetString(rest[..zero]);
+        }
+        return Encoding.UTF8.GetString(ReadEscaped(key, ref o));
     }
 
     private static byte[] ReadEscaped(ReadOnlySpan<byte> key, ref int o)

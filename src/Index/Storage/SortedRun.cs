@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Datom.Index.Storage;
 
 /// <summary>
@@ -11,6 +13,13 @@ public interface ISortedRun
     long SizeBytes { get; }
 
     IRunCursor OpenCursor();
+
+    /// <summary>
+    /// About how many keys start with <paramref name="prefix"/>, without reading them: exact for a
+    /// memory run, within two blocks for a file run (from its block index). What the planner's
+    /// estimates fall back on when counting would take too long.
+    /// </summary>
+    long EstimateRange(ReadOnlySpan<byte> prefix);
 }
 
 /// <summary>A position in a run. Keys are returned as spans valid until the next call.</summary>
@@ -33,57 +42,146 @@ public sealed class KeyComparer : IComparer<byte[]>
     public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
 }
 
-/// <summary>A run held in memory: a sorted array of keys.</summary>
+/// <summary>
+/// A run held in memory: sorted keys packed back to back in one array, with where each starts. A
+/// few large objects rather than one per key: the keys of the memory runs live until they are
+/// flushed, and as separate arrays they were most of what every full collection had to trace and
+/// move while a node indexed (hundreds of thousands of objects per 64 MiB).
+/// </summary>
 public sealed class MemoryRun : ISortedRun
 {
-    private readonly byte[][] _keys;
+    private readonly byte[] _bytes;
+    private readonly int[] _starts; // key i is _bytes[_starts[i] .. _starts[i + 1])
 
-    /// <summary>Takes ownership of <paramref name="keys"/>: sorts it (unless it says it is sorted) and drops duplicates.</summary>
+    /// <summary>Sorts <paramref name="keys"/> (unless it says it is sorted), drops duplicates and packs them.</summary>
     public MemoryRun(List<byte[]> keys, bool sorted = false)
     {
         ArgumentNullException.ThrowIfNull(keys);
         if (!sorted)
             keys.Sort(KeyComparer.Instance);
-        var unique = new List<byte[]>(keys.Count);
+        var pack = new Packer(keys.Count, keys.Sum(k => (long)k.Length));
         foreach (var k in keys)
-        {
-            if (unique.Count == 0 || !unique[^1].AsSpan().SequenceEqual(k))
-                unique.Add(k);
-        }
-        _keys = [.. unique];
-        SizeBytes = _keys.Sum(k => (long)k.Length + 24);
+            pack.Add(k);
+        (_bytes, _starts) = pack.Done();
     }
 
-    public long Count => _keys.Length;
+    private MemoryRun(byte[] bytes, int[] starts)
+    {
+        _bytes = bytes;
+        _starts = starts;
+    }
 
-    public long SizeBytes { get; }
+    /// <summary>The union of <paramref name="runs"/> as one memory run, each key once.</summary>
+    public static MemoryRun Merge(IReadOnlyCollection<ISortedRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var pack = new Packer(runs.Sum(r => r.Count), runs.Sum(r => r.SizeBytes));
+        using var cursor = new MergeCursor(runs);
+        if (cursor.Seek([]))
+        {
+            do
+                pack.Add(cursor.Current);
+            while (cursor.Next());
+        }
+        var (bytes, starts) = pack.Done();
+        return new MemoryRun(bytes, starts);
+    }
 
-    public IEnumerable<byte[]> Keys => _keys;
+    public long Count => _starts.Length - 1;
 
-    public IRunCursor OpenCursor() => new Cursor(_keys);
+    /// <summary>What the run holds in memory: its key bytes and one offset per key.</summary>
+    public long SizeBytes => _bytes.Length + (4L * _starts.Length);
 
-    private sealed class Cursor(byte[][] keys) : IRunCursor
+    /// <summary>Copies of the keys, in order.</summary>
+    public IEnumerable<byte[]> Keys
+    {
+        get
+        {
+            for (var i = 0; i < Count; i++)
+                yield return _bytes[_starts[i].._starts[i + 1]];
+        }
+    }
+
+    public IRunCursor OpenCursor() => new Cursor(new PackedKeys(_bytes, _starts));
+
+    public long EstimateRange(ReadOnlySpan<byte> prefix)
+    {
+        var keys = new PackedKeys(_bytes, _starts);
+        return KeyRange.End(keys, prefix) - KeyRange.Start(keys, prefix);
+    }
+
+    /// <summary>Packs sorted keys, skipping a repeat of the previous one; sized for at most the given keys and bytes.</summary>
+    private sealed class Packer(long keys, long bytes)
+    {
+        private readonly byte[] _bytes = new byte[checked((int)bytes)];
+        private readonly int[] _starts = new int[checked((int)keys + 1)];
+        private int _count;
+
+        public void Add(ReadOnlySpan<byte> key)
+        {
+            if (_count > 0 && _bytes.AsSpan(_starts[_count - 1], _starts[_count] - _starts[_count - 1]).SequenceEqual(key))
+                return;
+            key.CopyTo(_bytes.AsSpan(_starts[_count]));
+            _starts[_count + 1] = _starts[_count] + key.Length;
+            _count++;
+        }
+
+        /// <summary>
+        /// The packed arrays. Duplicates leave room unused: the offsets must end at the last key (their
+        /// number less one is the count), the bytes are copied only when an eighth or more is unused.
+        /// </summary>
+        public (byte[] Bytes, int[] Starts) Done()
+        {
+            var used = _starts[_count];
+            var starts = _count + 1 == _starts.Length ? _starts : _starts[..(_count + 1)];
+            var bytes = used * 8L < _bytes.Length * 7L ? _bytes[..used] : _bytes;
+            return (bytes, starts);
+        }
+    }
+
+    private sealed class Cursor(PackedKeys keys) : IRunCursor
     {
         private int _i = -1;
 
-        public ReadOnlySpan<byte> Current => keys[_i];
+        public ReadOnlySpan<byte> Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => keys.Key(_i);
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Seek(ReadOnlySpan<byte> key)
         {
-            int lo = 0, hi = keys.Length;
+            int lo = 0, hi = keys.Count;
+            if (_i >= 0 && _i < keys.Count && keys.Key(_i).SequenceCompareTo(key) < 0)
+            {
+                // Ahead of the current position (a probe sequence in key order): gallop from here.
+                lo = _i + 1;
+                for (var step = 1; lo + step < hi; step <<= 1)
+                {
+                    var probe = lo + step - 1;
+                    if (keys.Key(probe).SequenceCompareTo(key) >= 0)
+                    {
+                        hi = probe;
+                        break;
+                    }
+                    lo = probe + 1;
+                }
+            }
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
-                if (keys[mid].AsSpan().SequenceCompareTo(key) < 0)
+                if (keys.Key(mid).SequenceCompareTo(key) < 0)
                     lo = mid + 1;
                 else
                     hi = mid;
             }
             _i = lo;
-            return _i < keys.Length;
+            return _i < keys.Count;
         }
 
-        public bool Next() => ++_i < keys.Length;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public bool Next() => ++_i < keys.Count;
 
         public void Dispose()
         {
@@ -108,8 +206,13 @@ public sealed class MergeCursor : IRunCursor
         _valid = new bool[_cursors.Length];
     }
 
-    public ReadOnlySpan<byte> Current => _cursors[_current].Current;
+    public ReadOnlySpan<byte> Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _cursors[_current].Current;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Seek(ReadOnlySpan<byte> key)
     {
         for (var i = 0; i < _cursors.Length; i++)
@@ -117,6 +220,7 @@ public sealed class MergeCursor : IRunCursor
         return Pick();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next()
     {
         if (_current < 0)
@@ -133,6 +237,7 @@ public sealed class MergeCursor : IRunCursor
         return Pick();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Pick()
     {
         // Few runs (compaction keeps them few): a linear minimum beats a heap here.
@@ -151,5 +256,67 @@ public sealed class MergeCursor : IRunCursor
     {
         foreach (var c in _cursors)
             c.Dispose();
+    }
+}
+
+/// <summary>Sorted keys addressed by position.</summary>
+internal interface IKeyList
+{
+    int Count { get; }
+
+    ReadOnlySpan<byte> Key(int i);
+}
+
+/// <summary>Keys as separate arrays (a file run's block index).</summary>
+internal readonly struct ArrayKeys(byte[][] keys) : IKeyList
+{
+    public int Count => keys.Length;
+
+    public ReadOnlySpan<byte> Key(int i) => keys[i];
+}
+
+/// <summary>Keys packed back to back (a memory run).</summary>
+internal readonly struct PackedKeys(byte[] bytes, int[] starts) : IKeyList
+{
+    public int Count => starts.Length - 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> Key(int i) => new(bytes, starts[i], starts[i + 1] - starts[i]);
+}
+
+/// <summary>Binary searches over sorted keys for the range of keys with a prefix.</summary>
+internal static class KeyRange
+{
+    /// <summary>The first index whose key is ≥ <paramref name="prefix"/>.</summary>
+    public static int Start<TKeys>(TKeys keys, ReadOnlySpan<byte> prefix)
+        where TKeys : struct, IKeyList
+    {
+        int lo = 0, hi = keys.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (keys.Key(mid).SequenceCompareTo(prefix) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The first index whose key is after every key with <paramref name="prefix"/>.</summary>
+    public static int End<TKeys>(TKeys keys, ReadOnlySpan<byte> prefix)
+        where TKeys : struct, IKeyList
+    {
+        int lo = 0, hi = keys.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var key = keys.Key(mid);
+            if (key.SequenceCompareTo(prefix) < 0 || key.StartsWith(prefix))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
     }
 }

@@ -14,7 +14,7 @@ namespace Datom.Node.Bench;
 /// <c>datom bench query</c>: DataScript's own benchmark workload (../shared/bench/datascript), run by
 /// DataScript under node and by this build on the identical data, in the same run, with the ratios.
 /// </summary>
-internal static class QueryBench
+internal static partial class QueryBench
 {
     /// <summary>The queries of datascript-bench.js, with the same inputs.</summary>
     private static readonly (string Name, string Query, string[] Args)[] Queries =

@@ -28,14 +28,20 @@ internal static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Runs per query (the median is reported)", DefaultValueFactory = _ => 15 };
         var queryFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
         queryFormat.AcceptOnlyFromAmong("table", "json");
+        var scale = new Option<long>("--scale") { Description = "Instead: grow the workload to about N datoms (e.g. 10000000), load it durably into --dir (default: a temporary folder, deleted after), and run the queries in a new process that reports its resident memory", HelpName = "N" };
+        var queryOnly = new Option<bool>("--query-only") { Description = "With --dir: only open the database a --scale run left there, query it and print times and memory as JSON (what --scale runs in its second process)" };
         var query = new Command("query", "DataScript's benchmark workload (q1-q4, qpred1/2 and the load), run by DataScript under node and by this build on the same data, with the ratios.")
         {
             shared,
             runs,
             queryFormat,
+            scale,
+            dir,
+            queryOnly,
         };
-        query.SetAction((parse, cancellationToken) =>
-            QueryBench.RunAsync(parse.GetValue(shared), parse.GetValue(runs), parse.GetValue(queryFormat) == "json", cancellationToken));
+        query.SetAction((parse, cancellationToken) => parse.GetValue(scale) > 0 || parse.GetValue(queryOnly)
+            ? QueryBench.RunScaleAsync(parse.GetValue(scale), parse.GetValue(dir), parse.GetValue(runs), parse.GetValue(queryOnly), parse.GetValue(queryFormat) == "json", cancellationToken)
+            : QueryBench.RunAsync(parse.GetValue(shared), parse.GetValue(runs), parse.GetValue(queryFormat) == "json", cancellationToken));
         command.Subcommands.Add(query);
         var entries = new Option<int>("--entries") { Description = "Entries the nodes share", DefaultValueFactory = _ => 1_000_000 };
         var differ = new Option<int>("--differ") { Description = "Entries by which the two nodes of (a) differ", DefaultValueFactory = _ => 10 };
