@@ -41,11 +41,9 @@ public sealed partial class DatomLog
         {
             var self = identity.Id;
             _authors.TryGetValue(self, out var own);
-            var parents = new List<EntryHash>();
-            if (own is not null)
-                parents.AddRange(own.Heads);
-            var links = new List<EntryHash>();
-            var room = _options.Limits.MaxParents - parents.Count;
+            var ownHeads = own?.Heads.Count ?? 0;
+            List<EntryHash>? links = null; // allocated only when there is another author's head to link
+            var room = _options.Limits.MaxParents - ownHeads;
             foreach (var (author, chain) in _authors)
             {
                 if (author == self)
@@ -53,20 +51,24 @@ public sealed partial class DatomLog
                 foreach (var head in chain.Heads)
                 {
                     // If more heads are new than fit in one entry, the rest are linked by the next one.
-                    if (links.Count < room && !_linked.Contains(head))
-                        links.Add(head);
+                    if ((links?.Count ?? 0) < room && !_linked.Contains(head))
+                        (links ??= []).Add(head);
                 }
             }
-            parents.AddRange(links);
             // Own heads and other authors' heads are disjoint sets, so there are no duplicates to remove.
-            var sortedParents = parents.ToArray();
+            var sortedParents = new EntryHash[ownHeads + (links?.Count ?? 0)];
+            own?.Heads.CopyTo(sortedParents);
+            links?.CopyTo(sortedParents, ownHeads);
             Array.Sort(sortedParents);
             var seq = (own?.MaxSeq ?? 0) + 1;
             // Encoding and hashing are cheap and fix everything but the signature; a refusal (too
             // large) happens here, before anything is registered.
             prepared = EntryCodec.Prepare(self, seq, tx, _clock.Now(), sortedParents, [.. datoms], _options.Limits);
-            foreach (var link in links)
-                _linked.Add(link);
+            if (links is not null)
+            {
+                foreach (var link in links)
+                    _linked.Add(link);
+            }
             meta = Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null);
             ticket = _nextTicket++;
         }

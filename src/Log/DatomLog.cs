@@ -267,19 +267,24 @@ public sealed partial class DatomLog : IDisposable
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
         if (chain.BySeq.TryGetValue(seq, out var first))
-        {
-            chain.Forked = true;
-            if (!chain.MoreAtSeq.TryGetValue(seq, out var more))
-                chain.MoreAtSeq[seq] = more = [];
-            meta.Forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(author, seq, earlier, hash))];
-            _forks.AddRange(meta.Forks);
-            more.Add(hash);
-        }
+            RecordFork(chain, meta, first);
         else
-        {
             chain.BySeq[seq] = hash;
-        }
         return meta;
+    }
+
+    /// <summary>
+    /// A second (or later) entry at an author's sequence number: one fork with each earlier entry.
+    /// Kept out of <see cref="Register"/>, whose every call would otherwise allocate this lambda's closure.
+    /// </summary>
+    private void RecordFork(AuthorChain chain, EntryMeta meta, EntryHash first)
+    {
+        chain.Forked = true;
+        if (!chain.MoreAtSeq.TryGetValue(meta.Seq, out var more))
+            chain.MoreAtSeq[meta.Seq] = more = [];
+        meta.Forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(meta.Author, meta.Seq, earlier, meta.Hash))];
+        _forks.AddRange(meta.Forks);
+        more.Add(meta.Hash);
     }
 
     private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents)

@@ -12,7 +12,7 @@ namespace Datom.Log.Entries;
 public sealed class Entry
 {
     internal Entry(NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms,
-        byte[] signature, EntryHash hash, byte[] encoded)
+        ReadOnlyMemory<byte> signature, EntryHash hash, byte[] encoded)
     {
         Author = author;
         Seq = seq;
@@ -40,6 +40,7 @@ public sealed class Entry
 
     public IReadOnlyList<LogDatom> Datoms { get; }
 
+    /// <summary>The last 64 bytes of <see cref="Encoded"/>.</summary>
     public ReadOnlyMemory<byte> Signature { get; }
 
     public EntryHash Hash { get; }
