@@ -10,7 +10,7 @@ public sealed partial class DatomLog
     // The sequencer: entries take a ticket under the gate (so ticket order is a topological order of
     // the DAG) and enter the store queue in ticket order, even when signed in parallel outside it.
     private readonly Lock _sequencer = new();
-    private readonly SortedDictionary<long, Sequenced> _parked = [];
+    private readonly SortedDictionary<long, Sequenced?> _parked = []; // null: a ticket given up
     private long _nextTicket;
     private long _nextToEnqueue;
 
@@ -91,10 +91,9 @@ public sealed partial class DatomLog
     private Task<RecordPosition> Sequence(long ticket, Entry entry, EntryMeta meta)
     {
         Debug.Assert(!_gate.IsHeldByCurrentThread, "the commit thread takes the gate; the sequencer may wait on the commit thread");
-        var completion = new TaskCompletionSource<RecordPosition>(TaskCreationOptions.RunContinuationsAsynchronously);
         // A reference write is atomic; readers under the gate see the entry or null (not yet signed).
         Volatile.Write(ref meta.InFlightField, entry);
-        var sequenced = new Sequenced(entry, meta, completion);
+        var sequenced = new Sequenced(entry, meta);
         lock (_sequencer)
         {
             if (ticket == _nextToEnqueue && _parked.Count == 0)
@@ -109,14 +108,14 @@ public sealed partial class DatomLog
                 Drain();
             }
         }
-        return completion.Task;
+        return sequenced.Task;
     }
 
     private void SkipTicket(long ticket)
     {
         lock (_sequencer)
         {
-            _parked.Add(ticket, new Sequenced(null, null, null));
+            _parked.Add(ticket, null);
             Drain();
         }
     }
@@ -126,7 +125,7 @@ public sealed partial class DatomLog
         while (_parked.Remove(_nextToEnqueue, out var next))
         {
             _nextToEnqueue++;
-            if (next.Entry is not null)
+            if (next is not null)
                 Enqueue(next);
         }
     }
@@ -135,27 +134,30 @@ public sealed partial class DatomLog
     {
         try
         {
-            _store.Enqueue(next.Entry!.Encoded, next, next.Completion);
+            _store.Enqueue(next);
         }
         catch (Exception e)
         {
-            next.Completion!.TrySetException(e);
+            next.TrySetException(e);
         }
     }
 
+    // The commit thread's list of entries just made durable, reused from group to group.
+    private readonly List<Entry> _stored = [];
+
     /// <summary>On the commit thread: a group of records is durable. Update state, then tell subscribers.</summary>
-    private void OnGroupDurable(IReadOnlyList<(RecordPosition Position, object? State)> group)
+    private void OnGroupDurable(IReadOnlyList<PendingAppend> group)
     {
-        var stored = new List<Entry>(group.Count);
+        var stored = _stored;
+        stored.Clear();
         List<ForkProof>? forks = null;
         lock (_gate)
         {
-            foreach (var (position, state) in group)
+            for (var i = 0; i < group.Count; i++)
             {
-                var s = (Sequenced)state!;
-                if (s.Entry is null || s.Meta is null)
-                    continue;
-                s.Meta.Position = position;
+                if (group[i] is not Sequenced s)
+                    continue; // a record written through Store directly is not an entry of this log
+                s.Meta.Position = s.Position;
                 s.Meta.Durable = true;
                 s.Meta.InFlight = null;
                 _order.Add(s.Entry.Hash);
@@ -167,8 +169,12 @@ public sealed partial class DatomLog
                 }
             }
         }
-        foreach (var entry in stored)
-            Notify(EntryStored, entry);
+        if (EntryStored is { } entryStored)
+        {
+            foreach (var entry in stored)
+                Notify(entryStored, entry);
+        }
+        stored.Clear(); // the entries are the subscribers' now; this list must not keep them alive
         if (forks is not null)
         {
             foreach (var fork in forks)
@@ -181,19 +187,33 @@ public sealed partial class DatomLog
     {
         if (handler is null)
             return;
-        foreach (var h in handler.GetInvocationList().Cast<Action<T>>())
+        if (handler.HasSingleTarget)
         {
-            try
-            {
-                h(value);
-            }
-            catch (Exception e)
-            {
-                Trace.TraceError($"datom log: a subscriber failed: {e}");
-            }
+            // The usual case (one subscriber, DaoDB): no invocation list to allocate per entry.
+            Invoke(handler, value);
+            return;
+        }
+        foreach (var h in handler.GetInvocationList().Cast<Action<T>>())
+            Invoke(h, value);
+    }
+
+    private static void Invoke<T>(Action<T> h, T value)
+    {
+        try
+        {
+            h(value);
+        }
+        catch (Exception e)
+        {
+            Trace.TraceError($"datom log: a subscriber failed: {e}");
         }
     }
 
-    /// <summary>An entry waiting for its turn; all null for a ticket that was given up.</summary>
-    private sealed record Sequenced(Entry? Entry, EntryMeta? Meta, TaskCompletionSource<RecordPosition>? Completion);
+    /// <summary>An entry on its way to the store: its record, its bookkeeping, and its durable completion in one object.</summary>
+    private sealed class Sequenced(Entry entry, EntryMeta meta) : PendingAppend(entry.Encoded)
+    {
+        public Entry Entry { get; } = entry;
+
+        public EntryMeta Meta { get; } = meta;
+    }
 }
