@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Datom.Log.Entries;
 using Datom.Log.Model;
 using Datom.Log.Segments;
@@ -35,7 +36,7 @@ public sealed partial class DatomLog
         ArgumentNullException.ThrowIfNull(datoms);
         var identity = _identity ?? throw new InvalidOperationException("this log was opened without an identity and cannot append");
         EntryCodec.PreparedEntry prepared;
-        EntryMeta meta;
+        Sequenced sequenced;
         long ticket;
         lock (_gate)
         {
@@ -69,7 +70,9 @@ public sealed partial class DatomLog
                 foreach (var link in links)
                     _linked.Add(link);
             }
-            meta = Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null);
+            // The record for the store is the encoded entry, whose signature is filled in below.
+            sequenced = new Sequenced(prepared.Encoded, prepared.Hash);
+            Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null, sequenced);
             ticket = _nextTicket++;
         }
         // The slow part, outside the gate: concurrent writers sign on all cores.
@@ -84,16 +87,15 @@ public sealed partial class DatomLog
             SkipTicket(ticket);
             throw;
         }
-        return (entry, Sequence(ticket, entry, meta));
+        sequenced.Entry = entry;
+        return (entry, Sequence(ticket, sequenced));
     }
 
-    /// <summary>Hands an entry to the store in ticket order. Never call with the gate held.</summary>
-    private Task<RecordPosition> Sequence(long ticket, Entry entry, EntryMeta meta)
+    /// <summary>Hands a signed entry to the store in ticket order. Never call with the gate held.</summary>
+    private Task<RecordPosition> Sequence(long ticket, Sequenced sequenced)
     {
         Debug.Assert(!_gate.IsHeldByCurrentThread, "the commit thread takes the gate; the sequencer may wait on the commit thread");
-        // A reference write is atomic; readers under the gate see the entry or null (not yet signed).
-        Volatile.Write(ref meta.InFlightField, entry);
-        var sequenced = new Sequenced(entry, meta);
+        Debug.Assert(sequenced.Entry is not null, "only a signed entry goes to the store");
         lock (_sequencer)
         {
             if (ticket == _nextToEnqueue && _parked.Count == 0)
@@ -157,15 +159,20 @@ public sealed partial class DatomLog
             {
                 if (group[i] is not Sequenced s)
                     continue; // a record written through Store directly is not an entry of this log
-                s.Meta.Position = s.Position;
-                s.Meta.Durable = true;
-                s.Meta.InFlight = null;
-                _order.Add(s.Entry.Hash);
-                stored.Add(s.Entry);
-                foreach (var fork in s.Meta.Forks)
+                ref var meta = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, s.Hash);
+                meta.Position = s.Position;
+                meta.Durable = true;
+                meta.InFlight = null;
+                var entry = s.Entry!;
+                _order.Add(entry.Hash);
+                stored.Add(entry);
+                if (meta.Forks is { } made)
                 {
-                    var first = fork.First == s.Entry.Hash ? null : _entries[fork.First];
-                    (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first?.InFlight ?? s.Entry, s.Entry) { FirstHash = fork.First });
+                    foreach (var fork in made)
+                    {
+                        var first = fork.First == entry.Hash ? null : _entries[fork.First].InFlight?.Entry;
+                        (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first ?? entry, entry) { FirstHash = fork.First });
+                    }
                 }
             }
         }
@@ -209,11 +216,24 @@ public sealed partial class DatomLog
         }
     }
 
-    /// <summary>An entry on its way to the store: its record, its bookkeeping, and its durable completion in one object.</summary>
-    private sealed class Sequenced(Entry entry, EntryMeta meta) : PendingAppend(entry.Encoded)
+    /// <summary>
+    /// An entry on its way to the store: its record (the encoded entry), its durable completion, and,
+    /// once signed, the entry itself, in one object that lives only while the entry is in flight.
+    /// </summary>
+    private sealed class Sequenced(ReadOnlyMemory<byte> encoded, EntryHash hash) : PendingAppend(encoded)
     {
-        public Entry Entry { get; } = entry;
+        private Entry? _entry;
 
-        public EntryMeta Meta { get; } = meta;
+        public EntryHash Hash { get; } = hash;
+
+        /// <summary>
+        /// Null between registering and signing. Published without the gate (a reference write is
+        /// atomic), so readers under the gate see the entry or null.
+        /// </summary>
+        public Entry? Entry
+        {
+            get => Volatile.Read(ref _entry);
+            set => Volatile.Write(ref _entry, value);
+        }
     }
 }

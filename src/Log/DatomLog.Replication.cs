@@ -82,7 +82,7 @@ public sealed partial class DatomLog
             if (!_entries.TryGetValue(hash, out var meta))
                 return null;
             if (!meta.Durable)
-                return meta.InFlight?.Encoded;
+                return meta.InFlight?.Entry?.Encoded;
             position = meta.Position;
         }
         return _store.Read(position);

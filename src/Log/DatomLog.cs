@@ -24,6 +24,8 @@ public sealed partial class DatomLog : IDisposable
     private readonly NodeIdentity? _identity;
     private readonly HybridLogicalClock _clock;
     private readonly EntityIdMinter _minter = new();
+    // One value per entry held, no object of its own: what the log keeps for every entry for as long
+    // as it runs must not be garbage the collector promotes and copies (see EntryMeta).
     private readonly Dictionary<EntryHash, EntryMeta> _entries = [];
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
@@ -97,7 +99,7 @@ public sealed partial class DatomLog : IDisposable
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
                 }
-                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents], position);
+                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.ParentArray, position, inFlight: null);
                 log._clock.Observe(entry.Time);
             }
             // Causal links already made by our own entries need not be made again.
@@ -135,7 +137,7 @@ public sealed partial class DatomLog : IDisposable
             if (!_entries.TryGetValue(hash, out var meta))
                 return null;
             if (!meta.Durable)
-                return meta.InFlight; // null for the moment between registering and signing
+                return meta.InFlight?.Entry; // null for the moment between registering and signing
             position = meta.Position;
         }
         return EntryCodec.Decode(_store.Read(position), _options.Limits);
@@ -243,17 +245,25 @@ public sealed partial class DatomLog : IDisposable
     /// <summary>
     /// Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).
     /// <paramref name="position"/> is given for entries already durable (while opening); otherwise
-    /// the entry is in flight until its group is durable.
+    /// the entry is in flight, on its way to the store as <paramref name="inFlight"/>, until its
+    /// group is durable.
     /// </summary>
-    private EntryMeta Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, RecordPosition? position)
+    private void Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, RecordPosition? position, Sequenced? inFlight)
     {
         // One NodeId instance per author, not one per entry.
         if (!_authors.TryGetValue(author, out var chain))
             _authors[author] = chain = new AuthorChain(author);
-        var meta = new EntryMeta(hash, chain.Author, seq, tx, time, parents) { Position = position ?? default, Durable = position is not null };
-        _entries.Add(hash, meta);
-        if (position is not null)
-            _order.Add(hash);
+        var meta = new EntryMeta
+        {
+            Time = time,
+            Tx = tx,
+            Author = chain.Author,
+            Seq = seq,
+            Parents = parents,
+            Position = position ?? default,
+            Durable = position is not null,
+            InFlight = inFlight,
+        };
 
         chain.Count++;
         chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
@@ -267,58 +277,56 @@ public sealed partial class DatomLog : IDisposable
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
         if (chain.BySeq.TryGetValue(seq, out var first))
-            RecordFork(chain, meta, first);
+            meta.Forks = RecordFork(chain, seq, hash, first);
         else
             chain.BySeq[seq] = hash;
-        return meta;
+        _entries.Add(hash, meta);
+        if (position is not null)
+            _order.Add(hash);
     }
 
     /// <summary>
     /// A second (or later) entry at an author's sequence number: one fork with each earlier entry.
     /// Kept out of <see cref="Register"/>, whose every call would otherwise allocate this lambda's closure.
     /// </summary>
-    private void RecordFork(AuthorChain chain, EntryMeta meta, EntryHash first)
+    private ForkRecord[] RecordFork(AuthorChain chain, ulong seq, EntryHash hash, EntryHash first)
     {
         chain.Forked = true;
-        if (!chain.MoreAtSeq.TryGetValue(meta.Seq, out var more))
-            chain.MoreAtSeq[meta.Seq] = more = [];
-        meta.Forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(meta.Author, meta.Seq, earlier, meta.Hash))];
-        _forks.AddRange(meta.Forks);
-        more.Add(meta.Hash);
+        if (!chain.MoreAtSeq.TryGetValue(seq, out var more))
+            chain.MoreAtSeq[seq] = more = [];
+        ForkRecord[] forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(chain.Author, seq, earlier, hash))];
+        _forks.AddRange(forks);
+        more.Add(hash);
+        return forks;
     }
 
-    private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents)
+    /// <summary>
+    /// What the log keeps in memory for an entry: a value stored in <see cref="_entries"/>. Its only
+    /// per-entry object is the parent array (shared with the entry that was appended or received);
+    /// the other references are shared (the author's key) or short-lived (the in-flight record) or rare
+    /// (forks).
+    /// </summary>
+    private struct EntryMeta
     {
-        public HlcTimestamp Time { get; } = time;
+        public HlcTimestamp Time { get; init; }
 
-        public EntityId Tx { get; } = tx;
+        public EntityId Tx { get; init; }
 
-        public EntryHash Hash { get; } = hash;
+        public NodeId Author { get; init; }
 
-        public NodeId Author { get; } = author;
+        public ulong Seq { get; init; }
 
-        public ulong Seq { get; } = seq;
-
-        public EntryHash[] Parents { get; } = parents;
+        public EntryHash[] Parents { get; init; }
 
         public RecordPosition Position { get; set; }
 
-        /// <summary>The entry itself while its write is in flight (null before it is signed and once durable).</summary>
-        public Entry? InFlight
-        {
-            get => Volatile.Read(ref InFlightField);
-            set => Volatile.Write(ref InFlightField, value);
-        }
-
-        // A field so that the sequencer can publish it without taking the gate.
-#pragma warning disable CA1051 // Visible instance fields: private nested type, deliberate.
-        public Entry? InFlightField;
-#pragma warning restore CA1051
-
         public bool Durable { get; set; }
 
-        /// <summary>The forks this entry made: one with each earlier entry at its sequence number.</summary>
-        public IReadOnlyList<ForkRecord> Forks { get; set; } = [];
+        /// <summary>The record on its way to the store, with the entry once it is signed; null once durable.</summary>
+        public Sequenced? InFlight { get; set; }
+
+        /// <summary>The forks this entry made: one with each earlier entry at its sequence number. Null if none.</summary>
+        public ForkRecord[]? Forks { get; set; }
     }
 
     private sealed class AuthorChain(NodeId author)

@@ -18,7 +18,7 @@ public sealed class Entry
         Seq = seq;
         Tx = tx;
         Time = time;
-        Parents = parents;
+        ParentArray = parents;
         Datoms = datoms;
         Signature = signature;
         Hash = hash;
@@ -36,7 +36,10 @@ public sealed class Entry
     public HlcTimestamp Time { get; }
 
     /// <summary>Strictly ascending, no duplicates: part of the canonical form.</summary>
-    public IReadOnlyList<EntryHash> Parents { get; }
+    public IReadOnlyList<EntryHash> Parents => ParentArray;
+
+    /// <summary>The parents as the array they are held in: the log shares it rather than copy it. Never modified.</summary>
+    internal EntryHash[] ParentArray { get; }
 
     public IReadOnlyList<LogDatom> Datoms { get; }
 

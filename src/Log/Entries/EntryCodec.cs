@@ -261,7 +261,7 @@ public static class EntryCodec
     private static byte[] Reencode(Entry e, int bodyHint)
     {
         var body = new ArrayBufferWriter<byte>(bodyHint + 16);
-        WriteBody(body, e.Author, e.Seq, e.Tx, e.Time, (EntryHash[])e.Parents, (LogDatom[])e.Datoms, limits: null);
+        WriteBody(body, e.Author, e.Seq, e.Tx, e.Time, e.ParentArray, (LogDatom[])e.Datoms, limits: null);
         var encoded = new ArrayBufferWriter<byte>(bodyHint + SignatureSize + 16);
         var w = new MessagePackWriter(encoded);
         w.WriteArrayHeader(2);
