@@ -27,6 +27,11 @@ public sealed partial class DatomLog : IDisposable
     // One value per entry held, no object of its own: what the log keeps for every entry for as long
     // as it runs must not be garbage the collector promotes and copies (see EntryMeta).
     private readonly Dictionary<EntryHash, EntryMeta> _entries = [];
+
+    // Every held entry's parents end to end, each entry's a range of it (EntryMeta.ParentStart and
+    // ParentCount): an array of values that only grows, rather than an array object per entry.
+    private EntryHash[] _parents = new EntryHash[1024];
+    private int _parentsUsed;
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
     private readonly List<EntryHash> _order = [];
@@ -94,7 +99,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 if (log._entries.ContainsKey(entry.Hash))
                     continue; // a duplicate record (the same entry queued twice) is harmless
-                foreach (var p in entry.Parents)
+                foreach (var p in entry.ParentArray)
                 {
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
@@ -107,7 +112,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 foreach (var head in own.Heads)
                 {
-                    foreach (var p in log._entries[head].Parents)
+                    foreach (var p in log.ParentsOf(log._entries[head]))
                         log._linked.Add(p);
                 }
             }
@@ -195,7 +200,7 @@ public sealed partial class DatomLog : IDisposable
                 var meta = _entries[h];
                 if (!result.TryAdd(h, meta.Tx))
                     continue;
-                foreach (var p in meta.Parents)
+                foreach (var p in ParentsOf(meta))
                     stack.Push(p);
             }
         }
@@ -248,7 +253,7 @@ public sealed partial class DatomLog : IDisposable
     /// the entry is in flight, on its way to the store as <paramref name="inFlight"/>, until its
     /// group is durable.
     /// </summary>
-    private void Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, RecordPosition? position, Sequenced? inFlight)
+    private void Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, ReadOnlySpan<EntryHash> parents, RecordPosition? position, Sequenced? inFlight)
     {
         // One NodeId instance per author, not one per entry.
         if (!_authors.TryGetValue(author, out var chain))
@@ -259,7 +264,8 @@ public sealed partial class DatomLog : IDisposable
             Tx = tx,
             Author = chain.Author,
             Seq = seq,
-            Parents = parents,
+            ParentStart = StoreParents(parents),
+            ParentCount = parents.Length,
             Position = position ?? default,
             Durable = position is not null,
             InFlight = inFlight,
@@ -285,6 +291,25 @@ public sealed partial class DatomLog : IDisposable
             _order.Add(hash);
     }
 
+    /// <summary>Appends an entry's parents to <see cref="_parents"/>; returns where they start. Caller holds the gate.</summary>
+    private int StoreParents(ReadOnlySpan<EntryHash> parents)
+    {
+        var start = _parentsUsed;
+        if (parents.Length > _parents.Length - start)
+        {
+            // Doubling, as List<T> does; past Array.MaxLength (over 2^31 parents, 64 GiB) this throws.
+            var grown = new EntryHash[Math.Max(_parents.Length * 2L, (long)start + parents.Length)];
+            _parents.AsSpan(0, start).CopyTo(grown);
+            _parents = grown;
+        }
+        parents.CopyTo(_parents.AsSpan(start));
+        _parentsUsed = start + parents.Length;
+        return start;
+    }
+
+    /// <summary>An entry's parents. Caller holds the gate; the span is valid until the next registration.</summary>
+    private ReadOnlySpan<EntryHash> ParentsOf(in EntryMeta meta) => _parents.AsSpan(meta.ParentStart, meta.ParentCount);
+
     /// <summary>
     /// A second (or later) entry at an author's sequence number: one fork with each earlier entry.
     /// Kept out of <see cref="Register"/>, whose every call would otherwise allocate this lambda's closure.
@@ -301,10 +326,9 @@ public sealed partial class DatomLog : IDisposable
     }
 
     /// <summary>
-    /// What the log keeps in memory for an entry: a value stored in <see cref="_entries"/>. Its only
-    /// per-entry object is the parent array (shared with the entry that was appended or received);
-    /// the other references are shared (the author's key) or short-lived (the in-flight record) or rare
-    /// (forks).
+    /// What the log keeps in memory for an entry: a value stored in <see cref="_entries"/>, with its
+    /// parents in <see cref="_parents"/>. No object per entry is kept: the references here are shared
+    /// (the author's key), short-lived (the in-flight record) or rare (forks).
     /// </summary>
     private struct EntryMeta
     {
@@ -316,7 +340,10 @@ public sealed partial class DatomLog : IDisposable
 
         public ulong Seq { get; init; }
 
-        public EntryHash[] Parents { get; init; }
+        /// <summary>Where the entry's parents start in <see cref="_parents"/> (<see cref="ParentsOf"/>).</summary>
+        public int ParentStart { get; init; }
+
+        public int ParentCount { get; init; }
 
         public RecordPosition Position { get; set; }
 
