@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Datom.Log.Entries;
 using Datom.Log.Model;
 using Datom.Log.Segments;
@@ -159,7 +158,7 @@ public sealed partial class DatomLog
             {
                 if (group[i] is not Sequenced s)
                     continue; // a record written through Store directly is not an entry of this log
-                ref var meta = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, s.Hash);
+                ref var meta = ref _entries.GetRef(s.Hash);
                 meta.Position = s.Position;
                 meta.Durable = true;
                 meta.InFlight = null;

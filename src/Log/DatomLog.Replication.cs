@@ -28,7 +28,7 @@ public sealed partial class DatomLog
                 return false;
             }
             var own = 0;
-            var parents = ParentsOf(meta);
+            var parents = _entries.ParentsOf(meta);
             foreach (var p in parents)
             {
                 if (_entries[p].Author == meta.Author)

@@ -24,14 +24,7 @@ public sealed partial class DatomLog : IDisposable
     private readonly NodeIdentity? _identity;
     private readonly HybridLogicalClock _clock;
     private readonly EntityIdMinter _minter = new();
-    // One value per entry held, no object of its own: what the log keeps for every entry for as long
-    // as it runs must not be garbage the collector promotes and copies (see EntryMeta).
-    private readonly Dictionary<EntryHash, EntryMeta> _entries = [];
-
-    // Every held entry's parents end to end, each entry's a range of it (EntryMeta.ParentStart and
-    // ParentCount): an array of values that only grows, rather than an array object per entry.
-    private EntryHash[] _parents = new EntryHash[1024];
-    private int _parentsUsed;
+    private readonly EntryTable _entries = new();
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
     private readonly List<EntryHash> _order = [];
@@ -112,7 +105,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 foreach (var head in own.Heads)
                 {
-                    foreach (var p in log.ParentsOf(log._entries[head]))
+                    foreach (var p in log._entries.ParentsOf(log._entries[head]))
                         log._linked.Add(p);
                 }
             }
@@ -200,7 +193,7 @@ public sealed partial class DatomLog : IDisposable
                 var meta = _entries[h];
                 if (!result.TryAdd(h, meta.Tx))
                     continue;
-                foreach (var p in ParentsOf(meta))
+                foreach (var p in _entries.ParentsOf(meta))
                     stack.Push(p);
             }
         }
@@ -264,8 +257,6 @@ public sealed partial class DatomLog : IDisposable
             Tx = tx,
             Author = chain.Author,
             Seq = seq,
-            ParentStart = StoreParents(parents),
-            ParentCount = parents.Length,
             Position = position ?? default,
             Durable = position is not null,
             InFlight = inFlight,
@@ -286,29 +277,10 @@ public sealed partial class DatomLog : IDisposable
             meta.Forks = RecordFork(chain, seq, hash, first);
         else
             chain.BySeq[seq] = hash;
-        _entries.Add(hash, meta);
+        _entries.Add(hash, meta, parents);
         if (position is not null)
             _order.Add(hash);
     }
-
-    /// <summary>Appends an entry's parents to <see cref="_parents"/>; returns where they start. Caller holds the gate.</summary>
-    private int StoreParents(ReadOnlySpan<EntryHash> parents)
-    {
-        var start = _parentsUsed;
-        if (parents.Length > _parents.Length - start)
-        {
-            // Doubling, as List<T> does; past Array.MaxLength (over 2^31 parents, 64 GiB) this throws.
-            var grown = new EntryHash[Math.Max(_parents.Length * 2L, (long)start + parents.Length)];
-            _parents.AsSpan(0, start).CopyTo(grown);
-            _parents = grown;
-        }
-        parents.CopyTo(_parents.AsSpan(start));
-        _parentsUsed = start + parents.Length;
-        return start;
-    }
-
-    /// <summary>An entry's parents. Caller holds the gate; the span is valid until the next registration.</summary>
-    private ReadOnlySpan<EntryHash> ParentsOf(in EntryMeta meta) => _parents.AsSpan(meta.ParentStart, meta.ParentCount);
 
     /// <summary>
     /// A second (or later) entry at an author's sequence number: one fork with each earlier entry.
@@ -323,37 +295,6 @@ public sealed partial class DatomLog : IDisposable
         _forks.AddRange(forks);
         more.Add(hash);
         return forks;
-    }
-
-    /// <summary>
-    /// What the log keeps in memory for an entry: a value stored in <see cref="_entries"/>, with its
-    /// parents in <see cref="_parents"/>. No object per entry is kept: the references here are shared
-    /// (the author's key), short-lived (the in-flight record) or rare (forks).
-    /// </summary>
-    private struct EntryMeta
-    {
-        public HlcTimestamp Time { get; init; }
-
-        public EntityId Tx { get; init; }
-
-        public NodeId Author { get; init; }
-
-        public ulong Seq { get; init; }
-
-        /// <summary>Where the entry's parents start in <see cref="_parents"/> (<see cref="ParentsOf"/>).</summary>
-        public int ParentStart { get; init; }
-
-        public int ParentCount { get; init; }
-
-        public RecordPosition Position { get; set; }
-
-        public bool Durable { get; set; }
-
-        /// <summary>The record on its way to the store, with the entry once it is signed; null once durable.</summary>
-        public Sequenced? InFlight { get; set; }
-
-        /// <summary>The forks this entry made: one with each earlier entry at its sequence number. Null if none.</summary>
-        public ForkRecord[]? Forks { get; set; }
     }
 
     private sealed class AuthorChain(NodeId author)
