@@ -10,7 +10,7 @@ public sealed partial class DatomLog
     // The sequencer: entries take a ticket under the gate (so ticket order is a topological order of
     // the DAG) and enter the store queue in ticket order, even when signed in parallel outside it.
     private readonly Lock _sequencer = new();
-    private readonly SortedDictionary<long, Sequenced> _parked = [];
+    private readonly SortedDictionary<long, Sequenced?> _parked = []; // null: a ticket given up
     private long _nextTicket;
     private long _nextToEnqueue;
 
@@ -35,17 +35,15 @@ public sealed partial class DatomLog
         ArgumentNullException.ThrowIfNull(datoms);
         var identity = _identity ?? throw new InvalidOperationException("this log was opened without an identity and cannot append");
         EntryCodec.PreparedEntry prepared;
-        EntryMeta meta;
+        Sequenced sequenced;
         long ticket;
         lock (_gate)
         {
             var self = identity.Id;
             _authors.TryGetValue(self, out var own);
-            var parents = new List<EntryHash>();
-            if (own is not null)
-                parents.AddRange(own.Heads);
-            var links = new List<EntryHash>();
-            var room = _options.Limits.MaxParents - parents.Count;
+            var ownHeads = own?.Heads.Count ?? 0;
+            List<EntryHash>? links = null; // allocated only when there is another author's head to link
+            var room = _options.Limits.MaxParents - ownHeads;
             foreach (var (author, chain) in _authors)
             {
                 if (author == self)
@@ -53,21 +51,27 @@ public sealed partial class DatomLog
                 foreach (var head in chain.Heads)
                 {
                     // If more heads are new than fit in one entry, the rest are linked by the next one.
-                    if (links.Count < room && !_linked.Contains(head))
-                        links.Add(head);
+                    if ((links?.Count ?? 0) < room && !_linked.Contains(head))
+                        (links ??= []).Add(head);
                 }
             }
-            parents.AddRange(links);
             // Own heads and other authors' heads are disjoint sets, so there are no duplicates to remove.
-            var sortedParents = parents.ToArray();
+            var sortedParents = new EntryHash[ownHeads + (links?.Count ?? 0)];
+            own?.Heads.CopyTo(sortedParents);
+            links?.CopyTo(sortedParents, ownHeads);
             Array.Sort(sortedParents);
             var seq = (own?.MaxSeq ?? 0) + 1;
             // Encoding and hashing are cheap and fix everything but the signature; a refusal (too
             // large) happens here, before anything is registered.
             prepared = EntryCodec.Prepare(self, seq, tx, _clock.Now(), sortedParents, [.. datoms], _options.Limits);
-            foreach (var link in links)
-                _linked.Add(link);
-            meta = Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null);
+            if (links is not null)
+            {
+                foreach (var link in links)
+                    _linked.Add(link);
+            }
+            // The record for the store is the encoded entry, whose signature is filled in below.
+            sequenced = new Sequenced(prepared.Encoded, prepared.Hash);
+            Register(prepared.Hash, self, seq, tx, prepared.Time, sortedParents, null, sequenced);
             ticket = _nextTicket++;
         }
         // The slow part, outside the gate: concurrent writers sign on all cores.
@@ -82,17 +86,15 @@ public sealed partial class DatomLog
             SkipTicket(ticket);
             throw;
         }
-        return (entry, Sequence(ticket, entry, meta));
+        sequenced.Entry = entry;
+        return (entry, Sequence(ticket, sequenced));
     }
 
-    /// <summary>Hands an entry to the store in ticket order. Never call with the gate held.</summary>
-    private Task<RecordPosition> Sequence(long ticket, Entry entry, EntryMeta meta)
+    /// <summary>Hands a signed entry to the store in ticket order. Never call with the gate held.</summary>
+    private Task<RecordPosition> Sequence(long ticket, Sequenced sequenced)
     {
         Debug.Assert(!_gate.IsHeldByCurrentThread, "the commit thread takes the gate; the sequencer may wait on the commit thread");
-        var completion = new TaskCompletionSource<RecordPosition>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // A reference write is atomic; readers under the gate see the entry or null (not yet signed).
-        Volatile.Write(ref meta.InFlightField, entry);
-        var sequenced = new Sequenced(entry, meta, completion);
+        Debug.Assert(sequenced.Entry is not null, "only a signed entry goes to the store");
         lock (_sequencer)
         {
             if (ticket == _nextToEnqueue && _parked.Count == 0)
@@ -107,14 +109,14 @@ public sealed partial class DatomLog
                 Drain();
             }
         }
-        return completion.Task;
+        return sequenced.Task;
     }
 
     private void SkipTicket(long ticket)
     {
         lock (_sequencer)
         {
-            _parked.Add(ticket, new Sequenced(null, null, null));
+            _parked.Add(ticket, null);
             Drain();
         }
     }
@@ -124,7 +126,7 @@ public sealed partial class DatomLog
         while (_parked.Remove(_nextToEnqueue, out var next))
         {
             _nextToEnqueue++;
-            if (next.Entry is not null)
+            if (next is not null)
                 Enqueue(next);
         }
     }
@@ -133,40 +135,52 @@ public sealed partial class DatomLog
     {
         try
         {
-            _store.Enqueue(next.Entry!.Encoded, next, next.Completion);
+            _store.Enqueue(next);
         }
         catch (Exception e)
         {
-            next.Completion!.TrySetException(e);
+            next.TrySetException(e);
         }
     }
 
+    // The commit thread's list of entries just made durable, reused from group to group.
+    private readonly List<Entry> _stored = [];
+
     /// <summary>On the commit thread: a group of records is durable. Update state, then tell subscribers.</summary>
-    private void OnGroupDurable(IReadOnlyList<(RecordPosition Position, object? State)> group)
+    private void OnGroupDurable(IReadOnlyList<PendingAppend> group)
     {
-        var stored = new List<Entry>(group.Count);
+        var stored = _stored;
+        stored.Clear();
         List<ForkProof>? forks = null;
         lock (_gate)
         {
-            foreach (var (position, state) in group)
+            for (var i = 0; i < group.Count; i++)
             {
-                var s = (Sequenced)state!;
-                if (s.Entry is null || s.Meta is null)
-                    continue;
-                s.Meta.Position = position;
-                s.Meta.Durable = true;
-                s.Meta.InFlight = null;
-                _order.Add(s.Entry.Hash);
-                stored.Add(s.Entry);
-                foreach (var fork in s.Meta.Forks)
+                if (group[i] is not Sequenced s)
+                    continue; // a record written through Store directly is not an entry of this log
+                ref var meta = ref _entries.GetRef(s.Hash);
+                meta.Position = s.Position;
+                meta.Durable = true;
+                meta.InFlight = null;
+                var entry = s.Entry!;
+                _order.Add(entry.Hash);
+                stored.Add(entry);
+                if (meta.Forks is { } made)
                 {
-                    var first = fork.First == s.Entry.Hash ? null : _entries[fork.First];
-                    (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first?.InFlight ?? s.Entry, s.Entry) { FirstHash = fork.First });
+                    foreach (var fork in made)
+                    {
+                        var first = fork.First == entry.Hash ? null : _entries[fork.First].InFlight?.Entry;
+                        (forks ??= []).Add(new ForkProof(fork.Author, fork.Seq, first ?? entry, entry) { FirstHash = fork.First });
+                    }
                 }
             }
         }
-        foreach (var entry in stored)
-            Notify(EntryStored, entry);
+        if (EntryStored is { } entryStored)
+        {
+            foreach (var entry in stored)
+                Notify(entryStored, entry);
+        }
+        stored.Clear(); // the entries are the subscribers' now; this list must not keep them alive
         if (forks is not null)
         {
             foreach (var fork in forks)
@@ -179,19 +193,46 @@ public sealed partial class DatomLog
     {
         if (handler is null)
             return;
-        foreach (var h in handler.GetInvocationList().Cast<Action<T>>())
+        if (handler.HasSingleTarget)
         {
-            try
-            {
-                h(value);
-            }
-            catch (Exception e)
-            {
-                Trace.TraceError($"datom log: a subscriber failed: {e}");
-            }
+            // The usual case (one subscriber, DaoDB): no invocation list to allocate per entry.
+            Invoke(handler, value);
+            return;
+        }
+        foreach (var h in handler.GetInvocationList().Cast<Action<T>>())
+            Invoke(h, value);
+    }
+
+    private static void Invoke<T>(Action<T> h, T value)
+    {
+        try
+        {
+            h(value);
+        }
+        catch (Exception e)
+        {
+            Trace.TraceError($"datom log: a subscriber failed: {e}");
         }
     }
 
-    /// <summary>An entry waiting for its turn; all null for a ticket that was given up.</summary>
-    private sealed record Sequenced(Entry? Entry, EntryMeta? Meta, TaskCompletionSource<RecordPosition>? Completion);
+    /// <summary>
+    /// An entry on its way to the store: its record (the encoded entry), its durable completion, and,
+    /// once signed, the entry itself, in one object that lives only while the entry is in flight.
+    /// </summary>
+    private sealed class Sequenced(ReadOnlyMemory<byte> encoded, EntryHash hash) : PendingAppend(encoded)
+    {
+        private Entry? _entry;
+
+        public EntryHash Hash { get; } = hash;
+
+        /// <summary>
+        /// Null between registering and signing. Published without the gate (a reference write is
+        /// atomic), so readers under the gate see the entry or null.
+        /// </summary>
+        public Entry? Entry
+        {
+            get => Volatile.Read(ref _entry);
+            set => Volatile.Write(ref _entry, value);
+        }
+    }
 }

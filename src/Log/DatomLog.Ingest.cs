@@ -82,7 +82,7 @@ public sealed partial class DatomLog
         if (!signatureVerified && !entry.VerifySignature())
             Reject.Throw(RejectReason.BadSignature, $"signature of {entry.Hash} does not verify for author {entry.Author}");
 
-        var accepted = new List<(long Ticket, Entry Entry, EntryMeta Meta)>();
+        var accepted = new List<(long Ticket, Sequenced Record)>();
         var released = new List<Entry>();
         var rejected = new List<EntryRejectedException>();
         IngestStatus status;
@@ -105,7 +105,7 @@ public sealed partial class DatomLog
                 ReleaseWaiting(entry.Hash, accepted, released, rejected);
             }
         }
-        var writes = accepted.Select(a => Sequence(a.Ticket, a.Entry, a.Meta)).ToList();
+        var writes = accepted.Select(a => Sequence(a.Ticket, a.Record)).ToList();
         await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new IngestResult(status, entry, missing, released, rejected);
     }
@@ -132,15 +132,15 @@ public sealed partial class DatomLog
     }
 
     /// <summary>Registers a checked entry and takes its ticket; the caller sequences it after leaving the gate.</summary>
-    private (long Ticket, Entry Entry, EntryMeta Meta) Accept(Entry entry)
+    private (long Ticket, Sequenced Record) Accept(Entry entry)
     {
-        var meta = Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents], null);
-        meta.InFlight = entry;
+        var record = new Sequenced(entry.Encoded, entry.Hash) { Entry = entry };
+        Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.ParentArray, null, record);
         // HLC receive rule, bounded: a peer with a clock far ahead cannot drag ours along.
         var limit = (ulong)(_options.Clock.UnixMilliseconds + (long)_options.MaxClockDrift.TotalMilliseconds) << HlcTimestamp.CounterBits;
         if (entry.Time.Value <= limit)
             _clock.Observe(entry.Time);
-        return (_nextTicket++, entry, meta);
+        return (_nextTicket++, record);
     }
 
     private void Hold(Entry entry, List<EntryHash> missing)
@@ -161,7 +161,7 @@ public sealed partial class DatomLog
     }
 
     /// <summary>Stores every held entry whose last missing parent was <paramref name="arrived"/>, transitively.</summary>
-    private void ReleaseWaiting(EntryHash arrived, List<(long Ticket, Entry Entry, EntryMeta Meta)> accepted, List<Entry> released, List<EntryRejectedException> rejected)
+    private void ReleaseWaiting(EntryHash arrived, List<(long Ticket, Sequenced Record)> accepted, List<Entry> released, List<EntryRejectedException> rejected)
     {
         var ready = new Queue<EntryHash>();
         ready.Enqueue(arrived);

@@ -28,14 +28,15 @@ public sealed partial class DatomLog
                 return false;
             }
             var own = 0;
-            foreach (var p in meta.Parents)
+            var parents = _entries.ParentsOf(meta);
+            foreach (var p in parents)
             {
                 if (_entries[p].Author == meta.Author)
                     own++;
             }
             var ownParents = own == 0 ? [] : new EntryHash[own];
             own = 0;
-            foreach (var p in meta.Parents)
+            foreach (var p in parents)
             {
                 if (_entries[p].Author == meta.Author)
                     ownParents[own++] = p;
@@ -82,7 +83,7 @@ public sealed partial class DatomLog
             if (!_entries.TryGetValue(hash, out var meta))
                 return null;
             if (!meta.Durable)
-                return meta.InFlight?.Encoded;
+                return meta.InFlight?.Entry?.Encoded;
             position = meta.Position;
         }
         return _store.Read(position);

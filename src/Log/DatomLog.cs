@@ -24,7 +24,7 @@ public sealed partial class DatomLog : IDisposable
     private readonly NodeIdentity? _identity;
     private readonly HybridLogicalClock _clock;
     private readonly EntityIdMinter _minter = new();
-    private readonly Dictionary<EntryHash, EntryMeta> _entries = [];
+    private readonly EntryTable _entries = new();
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
     private readonly List<EntryHash> _order = [];
@@ -85,7 +85,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 throw new LogCorruptionException(storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, "stored entry does not decode: " + e.Message);
             }
-            pending.Add((position, new EntryHeader(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, [.. entry.Parents])));
+            pending.Add((position, new EntryHeader(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.ParentArray)));
         });
         var log = new DatomLog(store, options, identity);
         store.GroupDurable = log.OnGroupDurable;
@@ -100,7 +100,7 @@ public sealed partial class DatomLog : IDisposable
                     if (!log._entries.ContainsKey(p))
                         throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
                 }
-                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.Parents, position);
+                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.Parents, position, inFlight: null);
                 log._clock.Observe(entry.Time);
             }
             // Causal links already made by our own entries need not be made again.
@@ -108,7 +108,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 foreach (var head in own.Heads)
                 {
-                    foreach (var p in log._entries[head].Parents)
+                    foreach (var p in log._entries.ParentsOf(log._entries[head]))
                         log._linked.Add(p);
                 }
             }
@@ -138,7 +138,7 @@ public sealed partial class DatomLog : IDisposable
             if (!_entries.TryGetValue(hash, out var meta))
                 return null;
             if (!meta.Durable)
-                return meta.InFlight; // null for the moment between registering and signing
+                return meta.InFlight?.Entry; // null for the moment between registering and signing
             position = meta.Position;
         }
         return EntryCodec.Decode(_store.Read(position), _options.Limits);
@@ -196,7 +196,7 @@ public sealed partial class DatomLog : IDisposable
                 var meta = _entries[h];
                 if (!result.TryAdd(h, meta.Tx))
                     continue;
-                foreach (var p in meta.Parents)
+                foreach (var p in _entries.ParentsOf(meta))
                     stack.Push(p);
             }
         }
@@ -246,17 +246,24 @@ public sealed partial class DatomLog : IDisposable
     /// <summary>
     /// Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).
     /// <paramref name="position"/> is given for entries already durable (while opening); otherwise
-    /// the entry is in flight until its group is durable.
+    /// the entry is in flight, on its way to the store as <paramref name="inFlight"/>, until its
+    /// group is durable.
     /// </summary>
-    private EntryMeta Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, RecordPosition? position)
+    private void Register(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, ReadOnlySpan<EntryHash> parents, RecordPosition? position, Sequenced? inFlight)
     {
         // One NodeId instance per author, not one per entry.
         if (!_authors.TryGetValue(author, out var chain))
             _authors[author] = chain = new AuthorChain(author);
-        var meta = new EntryMeta(hash, chain.Author, seq, tx, time, parents) { Position = position ?? default, Durable = position is not null };
-        _entries.Add(hash, meta);
-        if (position is not null)
-            _order.Add(hash);
+        var meta = new EntryMeta
+        {
+            Time = time,
+            Tx = tx,
+            Author = chain.Author,
+            Seq = seq,
+            Position = position ?? default,
+            Durable = position is not null,
+            InFlight = inFlight,
+        };
 
         chain.Count++;
         chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
@@ -270,53 +277,27 @@ public sealed partial class DatomLog : IDisposable
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
         if (chain.BySeq.TryGetValue(seq, out var first))
-        {
-            chain.Forked = true;
-            if (!chain.MoreAtSeq.TryGetValue(seq, out var more))
-                chain.MoreAtSeq[seq] = more = [];
-            meta.Forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(author, seq, earlier, hash))];
-            _forks.AddRange(meta.Forks);
-            more.Add(hash);
-        }
+            meta.Forks = RecordFork(chain, seq, hash, first);
         else
-        {
             chain.BySeq[seq] = hash;
-        }
-        return meta;
+        _entries.Add(hash, meta, parents);
+        if (position is not null)
+            _order.Add(hash);
     }
 
-    private sealed class EntryMeta(EntryHash hash, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents)
+    /// <summary>
+    /// A second (or later) entry at an author's sequence number: one fork with each earlier entry.
+    /// Kept out of <see cref="Register"/>, whose every call would otherwise allocate this lambda's closure.
+    /// </summary>
+    private ForkRecord[] RecordFork(AuthorChain chain, ulong seq, EntryHash hash, EntryHash first)
     {
-        public HlcTimestamp Time { get; } = time;
-
-        public EntityId Tx { get; } = tx;
-
-        public EntryHash Hash { get; } = hash;
-
-        public NodeId Author { get; } = author;
-
-        public ulong Seq { get; } = seq;
-
-        public EntryHash[] Parents { get; } = parents;
-
-        public RecordPosition Position { get; set; }
-
-        /// <summary>The entry itself while its write is in flight (null before it is signed and once durable).</summary>
-        public Entry? InFlight
-        {
-            get => Volatile.Read(ref InFlightField);
-            set => Volatile.Write(ref InFlightField, value);
-        }
-
-        // A field so that the sequencer can publish it without taking the gate.
-#pragma warning disable CA1051 // Visible instance fields: private nested type, deliberate.
-        public Entry? InFlightField;
-#pragma warning restore CA1051
-
-        public bool Durable { get; set; }
-
-        /// <summary>The forks this entry made: one with each earlier entry at its sequence number.</summary>
-        public IReadOnlyList<ForkRecord> Forks { get; set; } = [];
+        chain.Forked = true;
+        if (!chain.MoreAtSeq.TryGetValue(seq, out var more))
+            chain.MoreAtSeq[seq] = more = [];
+        ForkRecord[] forks = [.. more.Prepend(first).Select(earlier => new ForkRecord(chain.Author, seq, earlier, hash))];
+        _forks.AddRange(forks);
+        more.Add(hash);
+        return forks;
     }
 
     private sealed class AuthorChain(NodeId author)

@@ -12,13 +12,13 @@ namespace Datom.Log.Entries;
 public sealed class Entry
 {
     internal Entry(NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms,
-        byte[] signature, EntryHash hash, byte[] encoded)
+        ReadOnlyMemory<byte> signature, EntryHash hash, byte[] encoded)
     {
         Author = author;
         Seq = seq;
         Tx = tx;
         Time = time;
-        Parents = parents;
+        ParentArray = parents;
         Datoms = datoms;
         Signature = signature;
         Hash = hash;
@@ -36,10 +36,14 @@ public sealed class Entry
     public HlcTimestamp Time { get; }
 
     /// <summary>Strictly ascending, no duplicates: part of the canonical form.</summary>
-    public IReadOnlyList<EntryHash> Parents { get; }
+    public IReadOnlyList<EntryHash> Parents => ParentArray;
+
+    /// <summary>The parents as the array they are held in: the log shares it rather than copy it. Never modified.</summary>
+    internal EntryHash[] ParentArray { get; }
 
     public IReadOnlyList<LogDatom> Datoms { get; }
 
+    /// <summary>The last 64 bytes of <see cref="Encoded"/>.</summary>
     public ReadOnlyMemory<byte> Signature { get; }
 
     public EntryHash Hash { get; }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Datom.Log.Identity;
 using Datom.Log.Model;
 using MessagePack;
@@ -32,9 +33,15 @@ public static class EntryCodec
     internal static Entry Sign(NodeIdentity author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits) =>
         Complete(Prepare(author.Id, seq, tx, time, parents, datoms, limits), author);
 
+    // The signed bytes (domain and body) are built here, one buffer per thread, reused: only the
+    // encoded entry itself is allocated per entry. Nothing in it outlives Prepare.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_signed;
+
     /// <summary>
     /// Encodes and hashes an entry without signing it: everything but the signature is fixed here, so
-    /// the (slow) signature can be made outside any lock.
+    /// the (slow) signature can be made outside any lock. The encoded entry is allocated once, at its
+    /// final size, with the signature's 64 bytes still zero.
     /// </summary>
     internal static PreparedEntry Prepare(NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits limits)
     {
@@ -45,45 +52,90 @@ public static class EntryCodec
         if (datoms.Length > limits.MaxDatoms)
             Reject.Throw(RejectReason.TooLarge, $"{datoms.Length} datoms; at most {limits.MaxDatoms}");
 
-        var signed = new ArrayBufferWriter<byte>(256 + (datoms.Length * 48));
+        var signed = t_signed ??= new ArrayBufferWriter<byte>(1024);
+        signed.ResetWrittenCount();
         signed.Write(Domain);
         WriteBody(signed, author, seq, tx, time, parents, datoms, limits);
-        var signedBytes = signed.WrittenSpan.ToArray();
-        // array(2) header + bin32 header + body + bin8 header + signature, at most.
-        var encodedLength = 1 + 5 + (signedBytes.Length - Domain.Length) + 2 + SignatureSize;
+        var body = signed.WrittenSpan[Domain.Length..];
+        var encodedLength = EncodedLength(body.Length);
         if (encodedLength > limits.MaxEntryBytes)
-            Reject.Throw(RejectReason.TooLarge, $"entry is about {encodedLength} bytes; at most {limits.MaxEntryBytes}");
-        return new PreparedEntry(author, seq, tx, time, parents, datoms, signedBytes, EntryHash.Compute(signedBytes));
+            Reject.Throw(RejectReason.TooLarge, $"entry is {encodedLength} bytes; at most {limits.MaxEntryBytes}");
+        var hash = EntryHash.Compute(signed.WrittenSpan);
+
+        var encoded = new byte[encodedLength];
+        var bodyOffset = WriteEntryHeader(encoded, body.Length);
+        body.CopyTo(encoded.AsSpan(bodyOffset));
+        WriteBinHeader(encoded.AsSpan(bodyOffset + body.Length), SignatureSize);
+        // Trim a buffer that one huge entry grew, so that a thread does not keep a megabyte forever.
+        if (signed.Capacity > MaxRetainedScratch)
+            t_signed = null;
+        return new PreparedEntry(author, seq, tx, time, parents, datoms, encoded, bodyOffset, body.Length, hash);
     }
 
-    internal static Entry Complete(PreparedEntry prepared, NodeIdentity author)
+    /// <summary>Signs a prepared entry: the signature goes into the last 64 bytes of its encoding.</summary>
+    internal static Entry Complete(in PreparedEntry prepared, NodeIdentity author)
     {
         if (author.Id != prepared.Author)
             throw new ArgumentException("signing key does not belong to the entry's author", nameof(author));
-        var signature = new byte[SignatureSize];
-        author.Sign(prepared.SignedBytes, signature);
-        var body = prepared.SignedBytes.AsSpan(Domain.Length);
-        var encoded = new byte[1 + BinHeaderSize(body.Length) + body.Length + 2 + SignatureSize];
-        var w = new MessagePackWriter(new FixedBufferWriter(encoded));
-        w.WriteArrayHeader(2);
-        w.Write(body);
-        w.Write(signature);
-        w.Flush();
-        return new Entry(prepared.Author, prepared.Seq, prepared.Tx, prepared.Time, prepared.Parents, prepared.Datoms, signature, prepared.Hash, encoded);
+        var encoded = prepared.Encoded;
+        var body = encoded.AsSpan(prepared.BodyOffset, prepared.BodyLength);
+        var signedLength = Domain.Length + body.Length;
+        var rented = signedLength > MaxStackSigned ? ArrayPool<byte>.Shared.Rent(signedLength) : null;
+        Span<byte> signed = rented is null ? stackalloc byte[MaxStackSigned] : rented;
+        try
+        {
+            Domain.CopyTo(signed);
+            body.CopyTo(signed[Domain.Length..]);
+            author.Sign(signed[..signedLength], encoded.AsSpan(encoded.Length - SignatureSize));
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+        return new Entry(prepared.Author, prepared.Seq, prepared.Tx, prepared.Time, prepared.Parents, prepared.Datoms,
+            encoded.AsMemory(encoded.Length - SignatureSize), prepared.Hash, encoded);
     }
+
+    /// <summary>Signed bytes up to this size are copied to the stack for signing; a typical entry is a few hundred bytes.</summary>
+    private const int MaxStackSigned = 1024;
+
+    /// <summary>The per-thread encoding buffer is dropped after an entry larger than this (64 KiB).</summary>
+    private const int MaxRetainedScratch = 64 * 1024;
+
+    /// <summary>array(2) header, bin header and body, bin8 header and signature.</summary>
+    private static int EncodedLength(int bodyLength) => 1 + BinHeaderSize(bodyLength) + bodyLength + 2 + SignatureSize;
 
     private static int BinHeaderSize(int length) => length <= byte.MaxValue ? 2 : length <= ushort.MaxValue ? 3 : 5;
 
-    /// <summary>Writes into one exactly-sized array: the encoded entry is allocated once.</summary>
-    private sealed class FixedBufferWriter(byte[] buffer) : IBufferWriter<byte>
+    /// <summary>
+    /// Writes <c>[</c> (a fixarray of two) and the body's bin header; returns where the body starts.
+    /// MessagePack spec: fixarray is 0x90 | n; bin 8/16/32 is 0xc4/0xc5/0xc6 with a big-endian length,
+    /// shortest form, as MessagePackWriter writes them (the canonical check in Decode compares with it).
+    /// </summary>
+    private static int WriteEntryHeader(Span<byte> destination, int bodyLength)
     {
-        private int _written;
+        destination[0] = 0x92;
+        return 1 + WriteBinHeader(destination[1..], bodyLength);
+    }
 
-        public void Advance(int count) => _written += count;
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(_written);
-
-        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(_written);
+    private static int WriteBinHeader(Span<byte> destination, int length)
+    {
+        if (length <= byte.MaxValue)
+        {
+            destination[0] = 0xc4;
+            destination[1] = (byte)length;
+            return 2;
+        }
+        if (length <= ushort.MaxValue)
+        {
+            destination[0] = 0xc5;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[1..], (ushort)length);
+            return 3;
+        }
+        destination[0] = 0xc6;
+        BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)length);
+        return 5;
     }
 
     /// <summary>
@@ -97,7 +149,6 @@ public static class EntryCodec
             Reject.Throw(RejectReason.TooLarge, $"entry is {bytes.Length} bytes; at most {limits.MaxEntryBytes}");
 
         ReadOnlyMemory<byte> body;
-        byte[] signature;
         NodeId author;
         ulong seq;
         EntityId tx;
@@ -116,7 +167,6 @@ public static class EntryCodec
                 Reject.Throw(RejectReason.Malformed, "trailing bytes after the entry");
             if (sigSeq.Length != SignatureSize)
                 Reject.Throw(RejectReason.Malformed, $"signature is {sigSeq.Length} bytes, not {SignatureSize}");
-            signature = sigSeq.ToArray();
             body = bytes.Slice(bodyEnd - (int)bodySeq.Length, (int)bodySeq.Length);
 
             var b = new MessagePackReader(body);
@@ -160,7 +210,9 @@ public static class EntryCodec
             throw Malformed(e.Message);
         }
 
-        var entry = new Entry(author, seq, tx, time, parents, datoms, signature, ComputeHash(body.Span), bytes.ToArray());
+        // The signature is the last 64 bytes of the entry (nothing trails it, checked above).
+        var encoded = bytes.ToArray();
+        var entry = new Entry(author, seq, tx, time, parents, datoms, encoded.AsMemory(encoded.Length - SignatureSize), ComputeHash(body.Span), encoded);
         var reencoded = Reencode(entry, body.Length);
         if (!reencoded.SequenceEqual(bytes.Span))
             Reject.Throw(RejectReason.NonCanonical, "entry bytes are not in canonical form");
@@ -185,7 +237,8 @@ public static class EntryCodec
         }
     }
 
-    internal sealed record PreparedEntry(NodeId Author, ulong Seq, EntityId Tx, HlcTimestamp Time, EntryHash[] Parents, LogDatom[] Datoms, byte[] SignedBytes, EntryHash Hash);
+    /// <summary>An entry encoded and hashed, its signature still to be made (<see cref="Complete"/>).</summary>
+    internal readonly record struct PreparedEntry(NodeId Author, ulong Seq, EntityId Tx, HlcTimestamp Time, EntryHash[] Parents, LogDatom[] Datoms, byte[] Encoded, int BodyOffset, int BodyLength, EntryHash Hash);
 
     private static EntryHash ComputeHash(ReadOnlySpan<byte> body)
     {
@@ -208,7 +261,7 @@ public static class EntryCodec
     private static byte[] Reencode(Entry e, int bodyHint)
     {
         var body = new ArrayBufferWriter<byte>(bodyHint + 16);
-        WriteBody(body, e.Author, e.Seq, e.Tx, e.Time, (EntryHash[])e.Parents, (LogDatom[])e.Datoms, limits: null);
+        WriteBody(body, e.Author, e.Seq, e.Tx, e.Time, e.ParentArray, (LogDatom[])e.Datoms, limits: null);
         var encoded = new ArrayBufferWriter<byte>(bodyHint + SignatureSize + 16);
         var w = new MessagePackWriter(encoded);
         w.WriteArrayHeader(2);
@@ -221,20 +274,18 @@ public static class EntryCodec
     private static void WriteBody(IBufferWriter<byte> output, NodeId author, ulong seq, EntityId tx, HlcTimestamp time, EntryHash[] parents, LogDatom[] datoms, EntryLimits? limits)
     {
         var w = new MessagePackWriter(output);
-        // A heap scratch: MessagePackWriter is a ref struct, and a stackalloc span may not flow into it.
-        var scratch = new byte[EntryHash.Size];
         w.WriteArrayHeader(7);
         w.Write(Version);
         w.Write(author.PublicKey);
         w.Write(seq);
-        tx.Format(scratch);
-        w.Write(scratch.AsSpan(0, EntityId.Size));
+        WriteEntityId(ref w, tx);
         w.Write(time.Value);
         w.WriteArrayHeader(parents.Length);
         foreach (var p in parents)
         {
-            p.Format(scratch);
-            w.Write(scratch);
+            w.WriteBinHeader(EntryHash.Size);
+            p.Format(w.GetSpan(EntryHash.Size));
+            w.Advance(EntryHash.Size);
         }
         w.WriteArrayHeader(datoms.Length);
         foreach (var d in datoms)
@@ -242,17 +293,24 @@ public static class EntryCodec
             if (limits is not null && System.Text.Encoding.UTF8.GetByteCount(d.A) > limits.MaxAttributeBytes)
                 Reject.Throw(RejectReason.TooLarge, $"attribute name ':{d.A}' is longer than {limits.MaxAttributeBytes} bytes");
             w.WriteArrayHeader(5);
-            d.E.Format(scratch);
-            w.Write(scratch.AsSpan(0, EntityId.Size));
+            WriteEntityId(ref w, d.E);
             w.Write(d.A);
             w.Write((byte)d.V.Type);
-            WriteValue(ref w, d.V, scratch);
+            WriteValue(ref w, d.V);
             w.Write(d.Added);
         }
         w.Flush();
     }
 
-    private static void WriteValue(ref MessagePackWriter w, Value v, byte[] scratch)
+    /// <summary>bin(16), formatted in place: the same bytes as writing a 16-byte array, without the array.</summary>
+    private static void WriteEntityId(ref MessagePackWriter w, EntityId id)
+    {
+        w.WriteBinHeader(EntityId.Size);
+        id.Format(w.GetSpan(EntityId.Size));
+        w.Advance(EntityId.Size);
+    }
+
+    private static void WriteValue(ref MessagePackWriter w, Value v)
     {
         switch (v.Type)
         {
@@ -271,15 +329,15 @@ public static class EntryCodec
                 w.Write(v.AsBoolean);
                 break;
             case Model.ValueType.Ref:
-                v.AsRef.Format(scratch);
-                w.Write(scratch.AsSpan(0, EntityId.Size));
+                WriteEntityId(ref w, v.AsRef);
                 break;
             case Model.ValueType.Instant:
                 w.Write(v.AsInstantMs);
                 break;
             case Model.ValueType.Uuid:
-                v.AsUuid.TryWriteBytes(scratch, bigEndian: true, out _);
-                w.Write(scratch.AsSpan(0, 16));
+                w.WriteBinHeader(16);
+                v.AsUuid.TryWriteBytes(w.GetSpan(16), bigEndian: true, out _);
+                w.Advance(16);
                 break;
             case Model.ValueType.Bytes:
                 w.Write(v.AsBytes);

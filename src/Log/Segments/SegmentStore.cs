@@ -117,33 +117,35 @@ public sealed class SegmentStore : IDisposable
         if (payload.Length == 0 || payload.Length > _options.MaxRecordBytes)
             throw new ArgumentOutOfRangeException(nameof(payload), $"record of {payload.Length} bytes outside 1..{_options.MaxRecordBytes}");
         cancellationToken.ThrowIfCancellationRequested();
-        return new ValueTask<RecordPosition>(Enqueue(payload, null));
+        var pending = new PendingAppend(payload);
+        Enqueue(pending);
+        return new ValueTask<RecordPosition>(pending.Task);
     }
 
     /// <summary>
     /// Called on the commit thread once a group is durable, before any of its appends complete, with
-    /// each record's position and the state given to <see cref="Enqueue"/>. Keep it short.
+    /// the group's appends in queue order (each with its <see cref="PendingAppend.Position"/>). Keep it
+    /// short, and do not keep the list: the commit thread reuses it.
     /// </summary>
-    internal Action<IReadOnlyList<(RecordPosition Position, object? State)>>? GroupDurable { get; set; }
+    internal Action<IReadOnlyList<PendingAppend>>? GroupDurable { get; set; }
 
     /// <summary>
     /// Queues a record, waiting for room if the queue is full; the caller keeps queue order (the log
-    /// does, with its sequencer). Returns the durable completion.
+    /// does, with its sequencer). <paramref name="pending"/> completes once the record is durable.
     /// </summary>
-    internal Task<RecordPosition> Enqueue(ReadOnlyMemory<byte> payload, object? state, TaskCompletionSource<RecordPosition>? completion = null)
+    internal void Enqueue(PendingAppend pending)
     {
-        if (payload.Length == 0 || payload.Length > _options.MaxRecordBytes)
-            throw new ArgumentOutOfRangeException(nameof(payload), $"record of {payload.Length} bytes outside 1..{_options.MaxRecordBytes}");
-        var pending = new PendingAppend(payload, completion) { State = state };
+        var length = pending.Payload.Length;
+        if (length == 0 || length > _options.MaxRecordBytes)
+            throw new ArgumentOutOfRangeException(nameof(pending), $"record of {length} bytes outside 1..{_options.MaxRecordBytes}");
         try
         {
             _queue.Add(pending);
         }
         catch (ObjectDisposedException)
         {
-            pending.Completion.TrySetException(Failed(_failure ?? new ObjectDisposedException(nameof(SegmentStore))));
+            pending.TrySetException(Failed(_failure ?? new ObjectDisposedException(nameof(SegmentStore))));
         }
-        return pending.Completion.Task;
     }
 
     /// <summary>Reads the payload of a durable record.</summary>
@@ -412,7 +414,6 @@ public sealed class SegmentStore : IDisposable
     private void WriteGroup(List<PendingAppend> batch, ArrayBufferWriter<byte> buffer)
     {
         var segment = _segments[^1];
-        var positions = new RecordPosition[batch.Count];
         buffer.ResetWrittenCount();
         var start = segment.Length;
         Span<byte> header = stackalloc byte[RecordHeader.Size];
@@ -432,22 +433,16 @@ public sealed class SegmentStore : IDisposable
             new RecordHeader((uint)payload.Length, Crc32C.Compute(payload)).Format(header);
             buffer.Write(header);
             buffer.Write(payload);
-            positions[i] = new RecordPosition(segment.Number, offset);
+            batch[i].Position = new RecordPosition(segment.Number, offset);
         }
         Flush(segment, start, buffer);
         Interlocked.Increment(ref _groups);
         Interlocked.Add(ref _records, batch.Count);
 
-        if (GroupDurable is { } groupDurable)
-        {
-            var durable = new (RecordPosition, object?)[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
-                durable[i] = (positions[i], batch[i].State);
-            groupDurable(durable);
-        }
+        GroupDurable?.Invoke(batch);
         // Complete in order; continuations run elsewhere (RunContinuationsAsynchronously).
-        for (var i = 0; i < batch.Count; i++)
-            batch[i].Completion.TrySetResult(positions[i]);
+        foreach (var p in batch)
+            p.TrySetResult(p.Position);
     }
 
     private void Flush(Segment segment, long start, ArrayBufferWriter<byte> buffer)
@@ -500,7 +495,7 @@ public sealed class SegmentStore : IDisposable
     private static void FailAll(List<PendingAppend> batch, Exception cause)
     {
         foreach (var p in batch)
-            p.Completion.TrySetException(Failed(cause));
+            p.TrySetException(Failed(cause));
     }
 
     private static LogFailedException Failed(Exception? cause) =>
@@ -592,16 +587,21 @@ public sealed class SegmentStore : IDisposable
         }
     }
 
-    private sealed class PendingAppend(ReadOnlyMemory<byte> payload, TaskCompletionSource<RecordPosition>? completion = null) : PendingAppendBase
-    {
-        public override int Size => Payload.Length + RecordHeader.Size;
+}
 
-        public ReadOnlyMemory<byte> Payload { get; } = payload;
+/// <summary>
+/// One record waiting for the commit thread, and its completion: it is the
+/// <see cref="TaskCompletionSource{TResult}"/> itself, so that an append costs one object and its
+/// task. The log derives from it to carry its own state through the group commit.
+/// </summary>
+internal class PendingAppend(ReadOnlyMemory<byte> payload) : TaskCompletionSource<RecordPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
 
-        public object? State { get; init; }
+    public int Size => Payload.Length + RecordHeader.Size;
 
-        public TaskCompletionSource<RecordPosition> Completion { get; } = completion ?? new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    /// <summary>Where the record was written: set on the commit thread before the group is reported durable.</summary>
+    public RecordPosition Position { get; set; }
 }
 
 /// <summary>
@@ -617,20 +617,20 @@ internal sealed class CommitQueue(int capacity) : IDisposable
     // CPU from writers that were signing and did not raise either rate.
     private readonly ManualResetEventSlim _itemsReady = new(false, spinCount: 50);
     private readonly SemaphoreSlim _room = new(0);
-    private List<PendingAppendBase> _items = [];
+    private readonly List<PendingAppend> _items = [];
     private bool _consumerIdle;
     private int _producersWaiting;
     private bool _completed;
 
     /// <summary>Adds an item, waiting while the queue is full.</summary>
     /// <exception cref="ObjectDisposedException">The queue was completed.</exception>
-    public void Add(PendingAppendBase item)
+    public void Add(PendingAppend item)
     {
         while (!TryAdd(item))
             _room.Wait();
     }
 
-    private bool TryAdd(PendingAppendBase item)
+    private bool TryAdd(PendingAppend item)
     {
         var wake = false;
         lock (_gate)
@@ -654,7 +654,7 @@ internal sealed class CommitQueue(int capacity) : IDisposable
     }
 
     /// <summary>Waits for items and moves up to <paramref name="maxBytes"/> of them into <paramref name="batch"/>. False when completed and empty.</summary>
-    public bool TakeAll<T>(List<T> batch, int maxBytes) where T : PendingAppendBase
+    public bool TakeAll(List<PendingAppend> batch, int maxBytes)
     {
         batch.Clear();
         while (true)
@@ -676,12 +676,13 @@ internal sealed class CommitQueue(int capacity) : IDisposable
                     var taken = 0;
                     while (taken < _items.Count && (taken == 0 || bytes < maxBytes))
                     {
-                        batch.Add((T)_items[taken]);
+                        batch.Add(_items[taken]);
                         bytes += _items[taken].Size;
                         taken++;
                     }
+                    // Clear keeps the list's array (at most the queue's capacity) for the next items.
                     if (taken == _items.Count)
-                        _items = [];
+                        _items.Clear();
                     else
                         _items.RemoveRange(0, taken);
                     release = _producersWaiting;
@@ -727,11 +728,6 @@ internal sealed class CommitQueue(int capacity) : IDisposable
         _itemsReady.Dispose();
         _room.Dispose();
     }
-}
-
-internal abstract class PendingAppendBase
-{
-    public abstract int Size { get; }
 }
 
 /// <summary>The log refused a write because an earlier write or sync failed.</summary>
