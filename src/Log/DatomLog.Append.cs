@@ -158,7 +158,7 @@ public sealed partial class DatomLog
             {
                 if (group[i] is not Sequenced s)
                     continue; // a record written through Store directly is not an entry of this log
-                ref var meta = ref _entries.GetRef(s.Hash);
+                ref var meta = ref _entries.ByNumber(s.Number);
                 meta.Position = s.Position;
                 meta.Durable = true;
                 meta.InFlight = null;
@@ -224,6 +224,9 @@ public sealed partial class DatomLog
         private Entry? _entry;
 
         public EntryHash Hash { get; } = hash;
+
+        /// <summary>The entry's number in the entry table, set when it is registered (under the gate, before it is queued).</summary>
+        public int Number { get; set; }
 
         /// <summary>
         /// Null between registering and signing. Published without the gate (a reference write is

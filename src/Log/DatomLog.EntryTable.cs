@@ -74,12 +74,12 @@ public sealed partial class DatomLog
         /// <exception cref="KeyNotFoundException">The table does not hold the entry.</exception>
         public ref readonly EntryMeta this[EntryHash hash] => ref At(_index[hash]);
 
-        /// <exception cref="KeyNotFoundException">The table does not hold the entry.</exception>
-        public ref EntryMeta GetRef(EntryHash hash) => ref At(_index[hash]);
-
-        /// <summary>Adds an entry; its <see cref="EntryMeta.ParentStart"/> and <see cref="EntryMeta.ParentCount"/> are set here.</summary>
+        /// <summary>
+        /// Adds an entry; its <see cref="EntryMeta.ParentStart"/> and <see cref="EntryMeta.ParentCount"/>
+        /// are set here. Returns its number, for <see cref="ByNumber"/>.
+        /// </summary>
         /// <exception cref="ArgumentException">The table holds the entry already; nothing changed.</exception>
-        public void Add(EntryHash hash, EntryMeta meta, ReadOnlySpan<EntryHash> parents)
+        public int Add(EntryHash hash, EntryMeta meta, ReadOnlySpan<EntryHash> parents)
         {
             var number = _index.Count;
             if (number >> ChunkBits == _chunks.Count)
@@ -97,6 +97,14 @@ public sealed partial class DatomLog
             // Last, so that a duplicate leaves the table as it was (the slot and parents are reused).
             _index.Add(hash, number);
             _parentsUsed = start + parents.Length;
+            return number;
+        }
+
+        /// <summary>An entry by the number <see cref="Add"/> gave it: no hash lookup.</summary>
+        public ref EntryMeta ByNumber(int number)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)number, (uint)_index.Count, nameof(number));
+            return ref At(number);
         }
 
         /// <summary>An entry's parents; the span is valid until the next <see cref="Add"/>.</summary>

@@ -280,7 +280,8 @@ public sealed partial class DatomLog : IDisposable
             meta.Forks = RecordFork(chain, seq, hash, first);
         else
             chain.BySeq[seq] = hash;
-        _entries.Add(hash, meta, parents);
+        var number = _entries.Add(hash, meta, parents);
+        inFlight?.Number = number;
         if (position is not null)
             _order.Add(hash);
     }
