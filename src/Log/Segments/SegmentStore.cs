@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Datom.Log.Storage;
 
 namespace Datom.Log.Segments;
@@ -614,20 +613,10 @@ internal class PendingAppend(ReadOnlyMemory<byte> payload) : TaskCompletionSourc
 internal sealed class CommitQueue(int capacity) : IDisposable
 {
     private readonly Lock _gate = new();
-
-    // When idle, the consumer spins before it blocks (WaitForItems): at least MinSpin, and as long as
-    // twice its recent idle waits if that is at most MaxSpin. Waking a blocked consumer costs the
-    // producer a futex call and an inter-processor interrupt, 1-2 us on a 2-vCPU KVM guest (measured):
-    // with a fixed spin of ~18 us (ManualResetEventSlim spinCount 50), one writer handing over an
-    // entry every ~20 us (no fsync) found the consumer just blocked and paid that for nearly every
-    // entry, 5% of an append. Items further apart than MaxSpin / 2 get the short spin only, so a slow
-    // trickle does not keep a core busy; and fixed spins much longer than MinSpin (spinCount up to
-    // 2047) took CPU from writers that were signing in 'datom bench log' and raised neither rate.
-    private static readonly long MinSpin = Stopwatch.Frequency / 50_000; // 20 us
-    private static readonly long MaxSpin = Stopwatch.Frequency / 10_000; // 100 us
-    private readonly ManualResetEventSlim _itemsReady = new(false, spinCount: 0);
+    // Spins briefly before blocking. Measured with 'datom bench log': longer spins (up to 2047) took
+    // CPU from writers that were signing and did not raise either rate.
+    private readonly ManualResetEventSlim _itemsReady = new(false, spinCount: 50);
     private readonly SemaphoreSlim _room = new(0);
-    private long _idleWait; // moving average of the consumer's idle waits, in Stopwatch ticks; consumer only
     private readonly List<PendingAppend> _items = [];
     private bool _consumerIdle;
     private int _producersWaiting;
@@ -702,29 +691,13 @@ internal sealed class CommitQueue(int capacity) : IDisposable
             }
             if (release < 0)
             {
-                WaitForItems();
+                _itemsReady.Wait();
                 continue;
             }
             if (release > 0)
                 _room.Release(release);
             return true;
         }
-    }
-
-    /// <summary>The consumer's idle wait: spin (see <see cref="MinSpin"/>), then block until an item is added.</summary>
-    private void WaitForItems()
-    {
-        var started = Stopwatch.GetTimestamp();
-        var twice = _idleWait * 2;
-        var budget = twice <= MaxSpin ? Math.Max(twice, MinSpin) : MinSpin;
-        var spinner = default(SpinWait);
-        while (!_itemsReady.IsSet && Stopwatch.GetTimestamp() - started < budget)
-            spinner.SpinOnce(sleep1Threshold: -1);
-        _itemsReady.Wait();
-        // One long idle spell moves the average by at most half of MaxSpin: a steady producer is
-        // caught again after a few items.
-        var waited = Math.Min(Stopwatch.GetTimestamp() - started, 4 * MaxSpin);
-        _idleWait = ((_idleWait * 7) + waited) / 8;
     }
 
     public int Count
