@@ -264,6 +264,11 @@ public sealed partial class DatomLog : IDisposable
             Durable = position is not null,
             InFlight = inFlight,
         };
+        // First, as before any other change: a duplicate throws here and leaves the state as it was.
+        var number = _entries.Add(hash, meta, parents);
+        inFlight?.Number = number;
+        if (position is not null)
+            _order.Add(hash);
 
         chain.Count++;
         chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
@@ -277,13 +282,9 @@ public sealed partial class DatomLog : IDisposable
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
         if (chain.BySeq.TryGetValue(seq, out var first))
-            meta.Forks = RecordFork(chain, seq, hash, first);
+            _entries.ByNumber(number).Forks = RecordFork(chain, seq, hash, first);
         else
             chain.BySeq[seq] = hash;
-        var number = _entries.Add(hash, meta, parents);
-        inFlight?.Number = number;
-        if (position is not null)
-            _order.Add(hash);
     }
 
     /// <summary>

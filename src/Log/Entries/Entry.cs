@@ -38,7 +38,7 @@ public sealed class Entry
     /// <summary>Strictly ascending, no duplicates: part of the canonical form.</summary>
     public IReadOnlyList<EntryHash> Parents => ParentArray;
 
-    /// <summary>The parents as the array they are held in: the log shares it rather than copy it. Never modified.</summary>
+    /// <summary>The parents as the array they are held in, for the codec and the log to read as a span. Never modified.</summary>
     internal EntryHash[] ParentArray { get; }
 
     public IReadOnlyList<LogDatom> Datoms { get; }
