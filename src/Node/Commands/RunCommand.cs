@@ -59,7 +59,6 @@ internal static class RunCommand
         {
             DataDirectory = config.DataDir,
             MeshKeyPath = config.MeshKeyPath,
-            Listen = sync.Listen,
             Log = config.ToLogOptions(),
             Sync = sync,
             // The instance name on the LAN: the configured name, else the node id (unique, so three

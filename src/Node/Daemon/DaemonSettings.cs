@@ -1,4 +1,3 @@
-using System.Net;
 using Datom.Log;
 using Datom.Sync;
 using Datom.Vm.Machine;
@@ -12,11 +11,9 @@ internal sealed record DaemonSettings
 
     public required string MeshKeyPath { get; init; }
 
-    /// <summary>Where the sync protocol listens; null: it does not (dial-only).</summary>
-    public EndPoint? Listen { get; init; }
-
     public required LogOptions Log { get; init; }
 
+    /// <summary>Sync's options, its listen address included (null: dial only).</summary>
     public required SyncNodeOptions Sync { get; init; }
 
     public required DiscoveryOptions Discovery { get; init; }

@@ -57,7 +57,7 @@ internal static class NodeHost
         });
 
         var db = opened.Database;
-        builder.Services.AddSingleton(sp => new SyncNode(opened.Log, opened.Identity, mesh, settings.Sync with { Listen = settings.Listen }, sp.GetRequiredService<ILogger<SyncNode>>()));
+        builder.Services.AddSingleton(sp => new SyncNode(opened.Log, opened.Identity, mesh, settings.Sync, sp.GetRequiredService<ILogger<SyncNode>>()));
         builder.Services.AddSingleton(db);
         builder.Services.AddSingleton(settings.Services);
         builder.Services.AddSingleton<ServiceRunner>();
