@@ -94,7 +94,7 @@ internal static class NodeHost
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(settings.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var nodeId = opened.Identity.Id.ToString();
-        new DaemonFile(Environment.ProcessId, settings.Socket, nodeId, node.Started).Write(data.Path);
+        DaemonFile.ForThisProcess(settings.Socket, nodeId, node.Started).Write(data.Path);
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             DaemonLog.Stopping(logger);
