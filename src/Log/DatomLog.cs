@@ -23,7 +23,7 @@ public sealed partial class DatomLog : IDisposable
     private readonly LogOptions _options;
     private readonly NodeIdentity? _identity;
     private readonly HybridLogicalClock _clock;
-    private readonly EntityIdMinter _minter = new();
+    private readonly EntityIdMinter _minter;
     private readonly EntryTable _entries = new();
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
@@ -38,6 +38,7 @@ public sealed partial class DatomLog : IDisposable
         _options = options;
         _identity = identity;
         _clock = new HybridLogicalClock(options.Clock);
+        _minter = options.EntityIdPrefix is { } prefix ? new EntityIdMinter(prefix) : new EntityIdMinter();
     }
 
     /// <summary>Raised after an entry (own or from elsewhere) is durable, in store order.</summary>

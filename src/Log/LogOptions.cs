@@ -24,4 +24,11 @@ public sealed record LogOptions
     public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromMinutes(5);
 
     public IClock Clock { get; init; } = SystemClock.Instance;
+
+    /// <summary>
+    /// The writer prefix of the entity ids this log mints (see <see cref="EntityIdMinter"/>); null
+    /// draws a fresh one from the system's random source on every open, as a daemon must. The
+    /// deterministic simulator fixes it from its seed so that a run replays exactly.
+    /// </summary>
+    public ulong? EntityIdPrefix { get; init; }
 }

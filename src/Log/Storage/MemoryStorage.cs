@@ -17,6 +17,11 @@ public sealed class MemoryStorage : IStorage
     // Bumped by every crash: handles from before it are dead, as the process that held them is.
     private int _epoch;
 
+    // A planned power cut: mutating operations that still succeed (-1: none planned), and whether
+    // the power is off (every mutating operation fails until the crash).
+    private int _powerBudget = -1;
+    private bool _powerOff;
+
     public IReadOnlyList<string> List()
     {
         lock (_gate)
@@ -43,6 +48,7 @@ public sealed class MemoryStorage : IStorage
     {
         lock (_gate)
         {
+            Mutating(name);
             if (_files.ContainsKey(name))
                 throw new IOException($"sim:{name}: file exists");
             var f = new SimFile();
@@ -54,13 +60,75 @@ public sealed class MemoryStorage : IStorage
     public void Delete(string name)
     {
         lock (_gate)
+        {
+            Mutating(name);
             _files.Remove(name);
+        }
     }
 
     public void SyncDirectory()
     {
         lock (_gate)
+        {
+            Mutating("the directory");
             _durableEntries = new Dictionary<string, SimFile>(_files, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// Plans a power cut: <paramref name="operations"/> more mutating operations (create, delete,
+    /// write, sync, truncate, directory sync) succeed, and every one after them fails with an
+    /// <see cref="IOException"/>, as nothing reaches a disk that lost power. Follow with
+    /// <see cref="Crash"/>, which restores the power. The simulator uses it to crash a node in the
+    /// middle of a commit, between a write and its sync.
+    /// </summary>
+    public void CutPowerAfter(int operations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(operations);
+        lock (_gate)
+        {
+            _powerBudget = operations;
+            _powerOff = operations == 0;
+        }
+    }
+
+    /// <summary>Whether a planned power cut has happened (see <see cref="CutPowerAfter"/>).</summary>
+    public bool PowerOff
+    {
+        get
+        {
+            lock (_gate)
+                return _powerOff;
+        }
+    }
+
+    /// <summary>
+    /// A copy of the directory as a file copy (<c>cp -r</c>) would make it now: every file as it
+    /// reads, all of it durable in the copy. The simulator clones a node's data this way, the usual
+    /// way one identity comes to write on two machines.
+    /// </summary>
+    public MemoryStorage Copy()
+    {
+        var copy = new MemoryStorage();
+        lock (_gate)
+        {
+            foreach (var (name, f) in _files)
+            {
+                var data = f.Data.AsSpan(0, (int)f.Length).ToArray();
+                copy._files[name] = new SimFile { Data = data, Length = data.Length, SyncedData = (byte[])data.Clone(), SyncedLength = data.Length };
+            }
+            copy._durableEntries = new Dictionary<string, SimFile>(copy._files, StringComparer.Ordinal);
+        }
+        return copy;
+    }
+
+    /// <summary>Counts a mutating operation against a planned power cut. Caller holds the gate.</summary>
+    private void Mutating(string what)
+    {
+        if (_powerOff)
+            throw new IOException($"sim:{what}: simulated power loss: the disk does not answer");
+        if (_powerBudget > 0 && --_powerBudget == 0)
+            _powerOff = true;
     }
 
     public string Describe(string name) => "sim:" + name;
@@ -77,6 +145,8 @@ public sealed class MemoryStorage : IStorage
         lock (_gate)
         {
             _epoch++;
+            _powerBudget = -1;
+            _powerOff = false;
             _files.Clear();
             foreach (var (name, f) in _durableEntries)
             {
@@ -170,6 +240,7 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
+                _owner.Mutating("a write");
                 var end = offset + data.Length;
                 if (end > _file.Data.Length)
                     Array.Resize(ref _file.Data, (int)Math.Max(end, _file.Data.Length * 2L));
@@ -184,8 +255,14 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
-                _file.SyncedData = _file.Data.AsSpan(0, (int)_file.Length).ToArray();
-                _file.SyncedLength = _file.Length;
+                _owner.Mutating("a sync");
+                // Only what is not durable yet is copied: an append-only file costs O(appended) per sync.
+                var length = (int)_file.Length;
+                if (_file.SyncedData.Length < length)
+                    Array.Resize(ref _file.SyncedData, Math.Max(length, _file.SyncedData.Length * 2));
+                var from = (int)_file.SyncedLength;
+                _file.Data.AsSpan(from, length - from).CopyTo(_file.SyncedData.AsSpan(from));
+                _file.SyncedLength = length;
             }
         }
 
@@ -193,6 +270,7 @@ public sealed class MemoryStorage : IStorage
         {
             lock (Gate)
             {
+                _owner.Mutating("a truncate");
                 if (length > _file.Data.Length)
                     Array.Resize(ref _file.Data, (int)length);
                 else

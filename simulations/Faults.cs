@@ -1,0 +1,62 @@
+namespace Datom.Simulations;
+
+/// <summary>
+/// How hostile one run's world is, drawn from its seed: some seeds get a calm network and no
+/// crashes, others lose a tenth of their frames and crash every few seconds.
+/// </summary>
+internal sealed record Faults
+{
+    /// <summary>Chance that a frame is lost (the connection notices the gap and breaks, as Noise's nonce would make it).</summary>
+    public double Loss { get; init; }
+
+    /// <summary>Chance that a frame arrives twice.</summary>
+    public double Duplication { get; init; }
+
+    /// <summary>Chance that a frame is held back long enough to arrive after later ones.</summary>
+    public double Reordering { get; init; }
+
+    /// <summary>One-way delay of a frame: a base plus up to this much jitter, in milliseconds.</summary>
+    public int BaseDelayMs { get; init; }
+
+    public int JitterMs { get; init; }
+
+    /// <summary>Mean simulated time between partitions (0: none).</summary>
+    public int PartitionEveryMs { get; init; }
+
+    /// <summary>Mean simulated time between node crashes (0: none).</summary>
+    public int CrashEveryMs { get; init; }
+
+    /// <summary>Chance that a crash cuts the power in the middle of a commit rather than between operations.</summary>
+    public double CrashMidWrite { get; init; }
+
+    /// <summary>Whether some node's data directory is copied to a new machine, which then writes as the same author (a fork).</summary>
+    public bool CopyNode { get; init; }
+
+    /// <summary>Largest clock skew between nodes, in milliseconds.</summary>
+    public int ClockSkewMs { get; init; }
+
+    public static Faults Draw(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        // A quarter of the seeds run on a calm network: the faults must not hide plain bugs.
+        var calm = random.Next(4) == 0;
+        return new Faults
+        {
+            Loss = calm ? 0 : random.NextDouble() * 0.03,
+            Duplication = calm ? 0 : random.NextDouble() * 0.03,
+            Reordering = calm ? 0 : random.NextDouble() * 0.03,
+            BaseDelayMs = 1 + random.Next(20),
+            JitterMs = random.Next(50),
+            PartitionEveryMs = calm || random.Next(3) == 0 ? 0 : 3_000 + random.Next(15_000),
+            CrashEveryMs = calm || random.Next(3) == 0 ? 0 : 4_000 + random.Next(20_000),
+            CrashMidWrite = random.NextDouble(),
+            CopyNode = random.Next(3) == 0,
+            ClockSkewMs = random.Next(3_000),
+        };
+    }
+
+    public override string ToString() =>
+        $"loss {Loss:P1}, duplication {Duplication:P1}, reordering {Reordering:P1}, delay {BaseDelayMs}+{JitterMs} ms, " +
+        $"partition every {(PartitionEveryMs == 0 ? "never" : PartitionEveryMs + " ms")}, crash every {(CrashEveryMs == 0 ? "never" : CrashEveryMs + " ms")} " +
+        $"({CrashMidWrite:P0} mid-write), copied node {(CopyNode ? "yes" : "no")}, skew up to {ClockSkewMs} ms";
+}

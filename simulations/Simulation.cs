@@ -1,0 +1,360 @@
+using Datom.Log.Identity;
+using Datom.Log.Storage;
+
+namespace Datom.Simulations;
+
+internal sealed record SimulationOptions
+{
+    public int Nodes { get; init; } = 5;
+
+    /// <summary>Simulated time of the faulty phase, before everything heals.</summary>
+    public long ChaosMs { get; init; } = 30_000;
+
+    /// <summary>Once healed, the mesh must converge within this much simulated time.</summary>
+    public long ConvergeWithinMs { get; init; } = 120_000;
+
+    /// <summary>Mean simulated time between one node's transactions.</summary>
+    public int TransactEveryMs { get; init; } = 2_500;
+
+    /// <summary>Prints the trace as the run goes (for replaying a failing seed).</summary>
+    public TextWriter? Live { get; init; }
+
+    /// <summary>The log's fsync policy. Only the simulator's own tests change it, to show that a log that does not sync is caught.</summary>
+    public Datom.Log.Segments.FsyncPolicy Fsync { get; init; } = Datom.Log.Segments.FsyncPolicy.Always;
+}
+
+internal sealed record SimulationResult(int Seed, string Digest, long SimulatedMs, long Events, int Nodes, int Entries, int Forks, int Crashes, int Partitions, long Frames, long Lost);
+
+/// <summary>
+/// One seed's run: <c>K</c> nodes running the real log, index and sync code over a simulated network,
+/// disk and clock, all driven by one <see cref="Random"/> and one <see cref="Scheduler"/>, so the
+/// seed decides everything and a failure replays exactly.
+/// </summary>
+/// <remarks>
+/// The run has two phases. In the faulty one, nodes transact while frames are lost, duplicated,
+/// reordered and delayed, partitions come and heal, nodes crash (some in the middle of a commit)
+/// and restart, and a node's data may be copied to a new machine that writes as the same author.
+/// Then everything heals: the network turns reliable, every cut link heals in a random order, every
+/// crashed node restarts; the mesh must then converge. Checked throughout: nothing a node
+/// acknowledged is lost in its crash, and its index equals a rebuild when it restarts. Checked at the
+/// end: every node holds the same entries, including everything anyone acknowledged, gives the same
+/// answers to the fixed queries, has an index equal to a rebuild, and has recorded every fork.
+/// </remarks>
+internal sealed class Simulation : IDisposable
+{
+    private readonly SimulationOptions _options;
+    private readonly List<SimNode> _nodes = [];
+    private readonly List<Link> _links = [];
+    private bool _faulty = true;
+    private int _nextConnection;
+    private int _partitions;
+
+    public Simulation(int seed, SimulationOptions options)
+    {
+        Seed = seed;
+        _options = options;
+        Random = new Random(seed);
+        Scheduler = new Scheduler();
+        Trace = new Trace(Scheduler, options.Live);
+        Faults = Faults.Draw(Random);
+        Network = new Network(Scheduler, Random, Faults, Trace);
+    }
+
+    public int Seed { get; }
+
+    public Random Random { get; }
+
+    public Scheduler Scheduler { get; }
+
+    public Trace Trace { get; }
+
+    public Faults Faults { get; }
+
+    public Network Network { get; }
+
+    public IReadOnlyList<SimNode> Nodes => _nodes;
+
+    public SimulationResult Run()
+    {
+        try
+        {
+            return RunPhases();
+        }
+        catch (SimulationFailure)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new SimulationFailure($"{e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+        }
+    }
+
+    private SimulationResult RunPhases()
+    {
+        Trace.Add($"seed {Seed}, {_options.Nodes} nodes; faults: {Faults}");
+        for (var i = 0; i < _options.Nodes; i++)
+            AddNode(NewIdentity(), new MemoryStorage(), new MemoryStorage(), $"n{i}");
+        Scheduler.After(100, () => _nodes[0].Transact(Workload.Schema));
+        if (Faults.PartitionEveryMs > 0)
+            SchedulePartition();
+        if (Faults.CrashEveryMs > 0)
+            ScheduleCrash();
+        if (Faults.CopyNode)
+            Scheduler.After(5_000 + Random.Next((int)Math.Max(1, _options.ChaosMs - 10_000)), CloneNode);
+
+        Scheduler.RunUntil(_options.ChaosMs);
+        Heal();
+        var deadline = Scheduler.Now + _options.ConvergeWithinMs;
+        while (true)
+        {
+            Scheduler.RunUntil(Scheduler.Now + 500);
+            if (_nodes.All(n => n.IsUp) && Network.CutLinks == 0 && Invariants.Divergence(_nodes) is null)
+                break;
+            if (Scheduler.Now > deadline)
+            {
+                var why = _nodes.FirstOrDefault(n => !n.IsUp) is { } down ? $"{down.Name} is down"
+                    : Network.CutLinks > 0 ? "links are still cut" : Invariants.Divergence(_nodes);
+                throw new SimulationFailure($"the mesh did not converge within {_options.ConvergeWithinMs} ms of healing: {why}");
+            }
+        }
+        Trace.Add("converged");
+
+        Invariants.NothingAcknowledgedLost(_nodes);
+        var forks = Invariants.ForksDetectedEverywhere(_nodes);
+        Invariants.AnswersAgree(_nodes);
+        foreach (var node in _nodes)
+            Invariants.IndexEqualsRebuild(node);
+        var entries = _nodes[0].Log!.Count;
+        Trace.Add($"done: {entries} entries, {forks} forks, answers agree, indexes equal rebuilds");
+        return new SimulationResult(Seed, Trace.Digest(), Scheduler.Now, Scheduler.Events, _nodes.Count, entries, forks,
+            _nodes.Sum(n => n.Crashes), _partitions, Network.Frames, Network.Lost);
+    }
+
+    /// <summary>An identity from the seed (NSec would draw one from the system's random source).</summary>
+    private NodeIdentity NewIdentity()
+    {
+        var seed = new byte[32];
+        Random.NextBytes(seed);
+        return NodeIdentity.FromSeed(seed);
+    }
+
+    private SimNode AddNode(NodeIdentity identity, MemoryStorage logDisk, MemoryStorage indexDisk, string name)
+    {
+        var clock = new SimClock(Scheduler, Faults.ClockSkewMs == 0 ? 0 : Random.Next(-Faults.ClockSkewMs, Faults.ClockSkewMs + 1));
+        var node = new SimNode(this, _nodes.Count, name, identity, logDisk, indexDisk, clock, _options.Fsync);
+        foreach (var other in _nodes)
+        {
+            var link = new Link(other, node);
+            _links.Add(link);
+            Scheduler.After(Random.Next(100), () => Maintain(link));
+        }
+        _nodes.Add(node);
+        node.Start();
+        ScheduleWork(node);
+        return node;
+    }
+
+    private void ScheduleWork(SimNode node) =>
+        Scheduler.After(Exponential(_options.TransactEveryMs), () =>
+        {
+            if (!_faulty)
+                return;
+            if (node.IsUp && Workload.HasSchema(node.Db!))
+                node.Transact(Workload.Next(Random));
+            ScheduleWork(node);
+        });
+
+    // ---- Connections ----
+
+    /// <summary>The dialer's loop for one pair of nodes: keeps one connection up, redialing with backoff.</summary>
+    private void Maintain(Link link)
+    {
+        if (link.Current is { IsOpen: true } || link.Dialing)
+        {
+            Scheduler.After(1_000, () => Maintain(link));
+            return;
+        }
+        if (!link.Dialer.IsUp)
+        {
+            Scheduler.After(500, () => Maintain(link));
+            return;
+        }
+        link.Dialing = true;
+        // Connect and handshake: two round trips.
+        Scheduler.After(4 * Network.Delay(), () =>
+        {
+            link.Dialing = false;
+            if (link.Dialer.IsUp && link.Listener.IsUp && !Network.IsCut(link.Dialer.Index, link.Listener.Index))
+            {
+                link.Failures = 0;
+                Connect(link);
+                Scheduler.After(1_000, () => Maintain(link));
+            }
+            else
+            {
+                link.Failures++;
+                // Exponential backoff with full jitter, capped at 5 s, as the daemon dials.
+                var cap = Math.Min(5_000, 200 << Math.Min(link.Failures, 5));
+                Scheduler.After(1 + Random.Next(cap), () => Maintain(link));
+            }
+        });
+    }
+
+    private void Connect(Link link)
+    {
+        var id = ++_nextConnection;
+        var dialer = new Connection(this, link.Dialer, id, initiator: true);
+        var listener = new Connection(this, link.Listener, id, initiator: false);
+        dialer.Remote = listener;
+        listener.Remote = dialer;
+        link.Dialer.Adopt(dialer);
+        link.Listener.Adopt(listener);
+        link.Current = dialer;
+        Trace.Add($"{dialer} connected");
+        dialer.Start();
+        listener.Start();
+    }
+
+    // ---- Faults ----
+
+    private void SchedulePartition() =>
+        Scheduler.After(Exponential(Faults.PartitionEveryMs), () =>
+        {
+            if (!_faulty)
+                return;
+            Partition();
+            SchedulePartition();
+        });
+
+    /// <summary>Splits the nodes in two random groups; each cut link heals on its own, in a random order.</summary>
+    private void Partition()
+    {
+        _partitions++;
+        var side = _nodes.Select(_ => Random.Next(2) == 0).ToArray();
+        foreach (var link in _links)
+        {
+            int a = link.Dialer.Index, b = link.Listener.Index;
+            if (side[a] == side[b] || Network.IsCut(a, b))
+                continue;
+            Network.Cut(a, b);
+            // The connections over it break once the keep-alive notices.
+            Scheduler.After(Network.DetectCutMs + Network.Delay(), () =>
+            {
+                if (Network.IsCut(a, b))
+                {
+                    foreach (var c in _nodes[a].Connections.Where(c => c.Remote.Node.Index == b).ToList())
+                        c.Break("keep-alive: the link is cut");
+                }
+            });
+            Scheduler.After(1_000 + Random.Next(15_000), () => Network.Heal(a, b));
+        }
+    }
+
+    private void ScheduleCrash() =>
+        Scheduler.After(Exponential(Faults.CrashEveryMs), () =>
+        {
+            if (!_faulty)
+                return;
+            var up = _nodes.Where(n => n.IsUp).ToList();
+            if (up.Count > 0)
+                Crash(up[Random.Next(up.Count)]);
+            ScheduleCrash();
+        });
+
+    private void Crash(SimNode node)
+    {
+        if (Random.NextDouble() < Faults.CrashMidWrite && Workload.HasSchema(node.Db!))
+        {
+            // The power fails within the next few disk operations of a commit: between a write and its sync, say.
+            var operations = Random.Next(4);
+            node.LogDisk.CutPowerAfter(operations);
+            Trace.Add($"{node.Name}: power fails after {operations} more disk operations");
+            try
+            {
+                node.Transact(Workload.Next(Random));
+            }
+            catch (Exception e) when (e is not SimulationFailure)
+            {
+                Trace.Add($"{node.Name}: the transaction failed as the power went: {e.GetType().Name}: {e.Message}");
+            }
+        }
+        node.Crash();
+        Scheduler.After(500 + Random.Next(4_500), () => Restart(node));
+    }
+
+    private static void Restart(SimNode node)
+    {
+        if (node.IsUp)
+            return;
+        node.Start();
+        Invariants.IndexEqualsRebuild(node);
+    }
+
+    /// <summary>
+    /// Someone copies a node's data directory to a new machine and starts it there: the copy writes
+    /// as the same author, so every write of either after the copy forks that author's chain.
+    /// </summary>
+    private void CloneNode()
+    {
+        if (!_faulty)
+            return;
+        var originals = _nodes.Where(n => n.IsUp && !n.Name.EndsWith('\'')).ToList();
+        if (originals.Count == 0)
+            return;
+        var original = originals[Random.Next(originals.Count)];
+        Trace.Add($"{original.Name}'s data is copied to a new machine");
+        var copy = AddNode(original.Identity, original.LogDisk.Copy(), original.IndexDisk.Copy(), original.Name + "'");
+        // Both write before either hears of the other: the author's chain forks.
+        foreach (var writer in new[] { original, copy })
+        {
+            Scheduler.After(Random.Next(20), () =>
+            {
+                if (writer.IsUp && Workload.HasSchema(writer.Db!))
+                    writer.Transact(Workload.Next(Random));
+            });
+        }
+    }
+
+    private void Heal()
+    {
+        _faulty = false;
+        Network.Faulty = false;
+        Trace.Add("healing: the network turns reliable, cut links heal, crashed nodes restart");
+        foreach (var (a, b) in Network.CutPairs())
+            Scheduler.After(Random.Next(3_000), () => Network.Heal(a, b));
+    }
+
+    private long Exponential(double mean) => 1 + (long)(-mean * Math.Log(1 - Random.NextDouble()));
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            try
+            {
+                node.Db?.Dispose();
+                node.Log?.Dispose();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+            }
+        }
+        foreach (var identity in _nodes.Select(n => n.Identity).Distinct())
+            identity.Dispose();
+    }
+
+    /// <summary>Two nodes that keep a connection: the first dials the second.</summary>
+    private sealed class Link(SimNode dialer, SimNode listener)
+    {
+        public SimNode Dialer { get; } = dialer;
+
+        public SimNode Listener { get; } = listener;
+
+        public Connection? Current { get; set; }
+
+        public bool Dialing { get; set; }
+
+        public int Failures { get; set; }
+    }
+}
