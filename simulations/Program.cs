@@ -3,12 +3,14 @@ using Datom.Simulations;
 
 // dotnet run -c Release --project simulations -- --seeds N --nodes K [--seed S] [--trace] [--parallel P]
 //   Runs seeds S, S+1, ..., S+N-1 (S defaults to 1), each a whole simulated mesh of K nodes.
-//   --trace prints every event of the run as it happens (use with --seeds 1 to replay a failure).
+//   --trace prints every event of the run as it happens (use with --seeds 1 to replay a failure);
+//   --digests prints each seed's digest (equal digests: equal runs).
 //   Exit code 0 when every seed passes, 1 when one fails, 2 on bad arguments.
 var seeds = 100;
 var nodes = 5;
 var first = 1;
 var trace = false;
+var digests = false;
 var parallel = Environment.ProcessorCount;
 var chaosMs = new SimulationOptions().ChaosMs;
 try
@@ -27,8 +29,9 @@ try
             case "--parallel": parallel = Number(1); break;
             case "--chaos-ms": chaosMs = Number(1_000); break;
             case "--trace": trace = true; break;
+            case "--digests": digests = true; break;
             case "-h" or "--help":
-                Console.WriteLine("usage: simulations --seeds N --nodes K [--seed S] [--trace] [--parallel P] [--chaos-ms MS]");
+                Console.WriteLine("usage: simulations --seeds N --nodes K [--seed S] [--trace] [--digests] [--parallel P] [--chaos-ms MS]");
                 return 0;
             default: throw new ArgumentException($"unknown argument '{args[i]}' (see --help)");
         }
@@ -47,7 +50,7 @@ var outcomes = SeedRunner.Run(first, seeds, options, trace ? 1 : parallel, outco
 {
     if (!outcome.Passed)
         Console.WriteLine(SeedRunner.Describe(outcome, nodes));
-    else if (seeds <= 20 || trace)
+    else if (seeds <= 20 || trace || digests)
         Console.WriteLine($"seed {outcome.Seed}: ok, {outcome.Result!.Entries} entries, {outcome.Result.Forks} forks, {outcome.Result.Crashes} crashes, digest {outcome.Result.Digest}");
 });
 Console.WriteLine(SeedRunner.Summary(outcomes, nodes, watch.Elapsed));

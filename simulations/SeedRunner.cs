@@ -13,6 +13,10 @@ internal static class SeedRunner
 {
     public static SeedOutcome RunOne(int seed, SimulationOptions options)
     {
+        // A run completes the reconciler's awaits itself and relies on their continuations running
+        // inline; a synchronization context (a test runner's, say) would send them elsewhere.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
         using var sim = new Simulation(seed, options);
         try
         {
@@ -21,6 +25,10 @@ internal static class SeedRunner
         catch (SimulationFailure e)
         {
             return new SeedOutcome(seed, null, e.Message, sim.Scheduler.Now, sim.Faults.ToString(), [.. sim.Trace.Last]);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
         }
     }
 

@@ -169,6 +169,13 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
     }
 
+    /// <summary>Whether the schema has reached this node (its index is caught up first: the applier runs on its own thread).</summary>
+    public bool HasSchema()
+    {
+        WaitForIndex();
+        return Workload.HasSchema(Db!);
+    }
+
     /// <summary>The index caught up with every durable entry.</summary>
     public void WaitForIndex() => Db!.WaitForAsync(Log!.DurableCount).GetAwaiter().GetResult();
 }

@@ -95,7 +95,7 @@ internal sealed class Simulation : IDisposable
         Trace.Add($"seed {Seed}, {_options.Nodes} nodes; faults: {Faults}");
         for (var i = 0; i < _options.Nodes; i++)
             AddNode(NewIdentity(), new MemoryStorage(), new MemoryStorage(), $"n{i}");
-        Scheduler.After(100, () => _nodes[0].Transact(Workload.Schema));
+        Scheduler.After(100, InstallSchema);
         if (Faults.PartitionEveryMs > 0)
             SchedulePartition();
         if (Faults.CrashEveryMs > 0)
@@ -155,12 +155,21 @@ internal sealed class Simulation : IDisposable
         return node;
     }
 
+    /// <summary>The first node installs the schema (once it is up: a crash may come first).</summary>
+    private void InstallSchema()
+    {
+        if (_nodes[0].IsUp)
+            _nodes[0].Transact(Workload.Schema);
+        else
+            Scheduler.After(500, InstallSchema);
+    }
+
     private void ScheduleWork(SimNode node) =>
         Scheduler.After(Exponential(_options.TransactEveryMs), () =>
         {
             if (!_faulty)
                 return;
-            if (node.IsUp && Workload.HasSchema(node.Db!))
+            if (node.IsUp && node.HasSchema())
                 node.Transact(Workload.Next(Random));
             ScheduleWork(node);
         });
@@ -264,7 +273,7 @@ internal sealed class Simulation : IDisposable
 
     private void Crash(SimNode node)
     {
-        if (Random.NextDouble() < Faults.CrashMidWrite && Workload.HasSchema(node.Db!))
+        if (Random.NextDouble() < Faults.CrashMidWrite && node.HasSchema())
         {
             // The power fails within the next few disk operations of a commit: between a write and its sync, say.
             var operations = Random.Next(4);
@@ -310,7 +319,7 @@ internal sealed class Simulation : IDisposable
         {
             Scheduler.After(Random.Next(20), () =>
             {
-                if (writer.IsUp && Workload.HasSchema(writer.Db!))
+                if (writer.IsUp && writer.HasSchema())
                     writer.Transact(Workload.Next(Random));
             });
         }
