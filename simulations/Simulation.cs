@@ -96,6 +96,7 @@ internal sealed class Simulation : IDisposable
         for (var i = 0; i < _options.Nodes; i++)
             AddNode(NewIdentity(), new MemoryStorage(), new MemoryStorage(), $"n{i}");
         Scheduler.After(100, InstallSchema);
+        Audit();
         if (Faults.PartitionEveryMs > 0)
             SchedulePartition();
         if (Faults.CrashEveryMs > 0)
@@ -153,6 +154,20 @@ internal sealed class Simulation : IDisposable
         node.Start();
         ScheduleWork(node);
         return node;
+    }
+
+    /// <summary>Every 2 s, on every node that is up: nothing it acknowledged is missing from its log, and its held entries stay bounded.</summary>
+    private void Audit()
+    {
+        foreach (var node in _nodes.Where(n => n.IsUp))
+        {
+            var missing = node.Acknowledged.Count(h => !node.Log!.Contains(h));
+            if (missing > 0)
+                throw new SimulationFailure($"{node.Name} lacks {missing} entries it acknowledged");
+            if (node.Log!.HeldCount > 10_000)
+                throw new SimulationFailure($"{node.Name} holds {node.Log.HeldCount} entries waiting for parents (the bound is 10,000)");
+        }
+        Scheduler.After(2_000, Audit);
     }
 
     /// <summary>The first node installs the schema (once it is up: a crash may come first).</summary>
