@@ -27,8 +27,11 @@ public static class KeyCodec
 {
     public const int TimeSize = 8 + EntityId.Size + 1;
 
-    /// <summary>Values longer than this are refused as index keys (a 1 MiB entry limit bounds them anyway).</summary>
-    public const int MaxVariableValueBytes = 64 * 1024;
+    /// <summary>
+    /// Values longer than this are refused as index keys. The log refuses them first
+    /// (<see cref="Log.Entries.EntryLimits.MaxValueBytes"/>), so no entry it holds stops the index.
+    /// </summary>
+    public const int MaxVariableValueBytes = Log.Entries.EntryLimits.DefaultMaxValueBytes;
 
     public static byte[] Encode(IndexOrder order, in DatomOp op)
     {

@@ -79,4 +79,15 @@ public sealed record EntryLimits
     public int MaxParents { get; init; } = 256;
 
     public int MaxAttributeBytes { get; init; } = 1024;
+
+    /// <summary>Default <see cref="MaxValueBytes"/>.</summary>
+    public const int DefaultMaxValueBytes = 64 * 1024;
+
+    /// <summary>
+    /// 64 KiB: the longest string, keyword, symbol or bytes value (UTF-8 or raw bytes) one datom may
+    /// hold, because every value is part of an index key and DaoDB's keys hold no more
+    /// (<c>KeyCodec.MaxVariableValueBytes</c> is this constant). A longer value fits in an entry but
+    /// could never be indexed, and an index that meets one stops.
+    /// </summary>
+    public int MaxValueBytes { get; init; } = DefaultMaxValueBytes;
 }

@@ -292,6 +292,8 @@ public static class EntryCodec
         {
             if (limits is not null && System.Text.Encoding.UTF8.GetByteCount(d.A) > limits.MaxAttributeBytes)
                 Reject.Throw(RejectReason.TooLarge, $"attribute name ':{d.A}' is longer than {limits.MaxAttributeBytes} bytes");
+            if (limits is not null)
+                CheckValueSize(d.V, limits);
             w.WriteArrayHeader(5);
             WriteEntityId(ref w, d.E);
             w.Write(d.A);
@@ -309,6 +311,28 @@ public static class EntryCodec
         id.Format(w.GetSpan(EntityId.Size));
         w.Advance(EntityId.Size);
     }
+
+    private static void CheckValueSize(Value v, EntryLimits limits)
+    {
+        var bytes = v.Type switch
+        {
+            // A UTF-16 unit is at most three UTF-8 bytes: only a long string needs counting.
+            Model.ValueType.String or Model.ValueType.Keyword or Model.ValueType.Symbol =>
+                v.AsString.Length > limits.MaxValueBytes / 3 ? System.Text.Encoding.UTF8.GetByteCount(v.AsString) : 0,
+            Model.ValueType.Bytes => v.AsBytes.Length,
+            _ => 0,
+        };
+        if (bytes > limits.MaxValueBytes)
+            Reject.Throw(RejectReason.TooLarge, $"a {TypeName(v.Type)} value of {bytes} bytes; at most {limits.MaxValueBytes}");
+    }
+
+    private static string TypeName(Model.ValueType type) => type switch
+    {
+        Model.ValueType.String => "string",
+        Model.ValueType.Keyword => "keyword",
+        Model.ValueType.Symbol => "symbol",
+        _ => "bytes",
+    };
 
     private static void WriteValue(ref MessagePackWriter w, Value v)
     {
@@ -371,11 +395,22 @@ public static class EntryCodec
             Model.ValueType.Ref => Value.Ref(new EntityId(ReadFixed(ref r, EntityId.Size, "ref"))),
             Model.ValueType.Instant => Value.Instant(r.ReadInt64()),
             Model.ValueType.Uuid => Value.Uuid(new Guid(ReadFixed(ref r, 16, "uuid"), bigEndian: true)),
-            Model.ValueType.Bytes => Value.Bytes((r.ReadBytes() ?? throw Malformed("bytes value is nil")).ToArray()),
+            Model.ValueType.Bytes => Value.Bytes(ReadBytesValue(ref r, limits)),
             _ => throw Malformed($"unknown value type tag {(byte)tag}"),
         };
+        // Strings are bounded by the entry's size (checked before decoding); their UTF-8 length is
+        // known only once read.
+        CheckValueSize(v, limits);
         var added = r.ReadBoolean();
         return new LogDatom(e, a, v, added);
+    }
+
+    private static byte[] ReadBytesValue(ref MessagePackReader r, EntryLimits limits)
+    {
+        var bytes = r.ReadBytes() ?? throw Malformed("bytes value is nil");
+        if (bytes.Length > limits.MaxValueBytes)
+            Reject.Throw(RejectReason.TooLarge, $"a bytes value of {bytes.Length} bytes; at most {limits.MaxValueBytes}");
+        return bytes.ToArray();
     }
 
     private static string NonEmpty(string? s, string what) =>

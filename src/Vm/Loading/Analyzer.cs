@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text;
 using Datom.Log.Edn;
+using Datom.Log.Entries;
 using Datom.Log.Model;
 using Datom.Vm.Ast;
 using Datom.Vm.Machine;
@@ -44,6 +46,23 @@ internal sealed class EmptyCatalog : ICodeCatalog
 /// </summary>
 internal sealed class Analyzer
 {
+    /// <summary>
+    /// Most AST nodes one file may make: <see cref="EntryLimits.MaxDatoms"/> (100,000) / 4 = 25,000.
+    /// Every node has at least four datoms (<c>:ast/key</c>, <c>:ast/type</c>, <c>:ast/location</c>,
+    /// <c>:ast/line</c>) and a file loads as one log entry, so a file with more nodes could never be
+    /// stored. Counted as nodes are made, so that a giant literal (a vector of a million numbers)
+    /// stops here instead of after gigabytes of node specs.
+    /// </summary>
+    public static readonly int MaxNodes = EntryLimits.Default.MaxDatoms / 4;
+
+    /// <summary>
+    /// Largest text one node may hold (a string literal, a quoted form, a docstring), in UTF-8
+    /// bytes: the largest value a datom may hold (<see cref="EntryLimits.MaxValueBytes"/>, 64 KiB,
+    /// what an index key holds), so that such a literal is an error at its line and not a refused
+    /// log entry.
+    /// </summary>
+    public static readonly int MaxTextBytes = EntryLimits.Default.MaxValueBytes;
+
     private static readonly Keyword TagKey = Keyword.Intern(null, "tag");
     private static readonly Keyword ServiceKey = Keyword.Intern(null, "service");
 
@@ -96,7 +115,7 @@ internal sealed class Analyzer
 
         var nsNode = NewNode(AstKeys.Namespace(_ns), T.Namespace, nsForm, null).Add(AstSchema.Namespace, _ns);
         if (nsForm.Items.Count == 3)
-            nsNode.Add(AstSchema.FnDoc, (string)nsForm.Items[2].Edn!);
+            nsNode.Add(AstSchema.FnDoc, Text(nsForm.Items[2], "docstring", (string)nsForm.Items[2].Edn!));
 
         // First pass: the names this file defines, so that definitions may refer to later ones.
         var definitions = new List<string>();
@@ -183,7 +202,7 @@ internal sealed class Analyzer
         var rest = 2;
         if (form.Items.Count > rest && form.Items[rest].Edn is string doc)
         {
-            fn.Add(AstSchema.FnDoc, doc);
+            fn.Add(AstSchema.FnDoc, Text(form.Items[rest], "docstring", doc));
             rest++;
         }
         if (form.Items.Count > rest && form.Items[rest].Kind == SyntaxKind.List)
@@ -340,7 +359,7 @@ internal sealed class Analyzer
             case null:
                 break;
             case string str:
-                node.Add(AstSchema.LiteralString, str);
+                node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
             case char c:
                 node.Add(AstSchema.LiteralString, c.ToString());
@@ -363,9 +382,9 @@ internal sealed class Analyzer
                 throw Error(s, $"decimal literal {s} is not supported; use a double");
             default:
                 // #inst, #uuid and tagged literals are data: keep them as quoted EDN.
-                _nodes.Remove(node);
+                Unmake(node);
                 var quoted = NewNode(key, T.Quote, s, index);
-                quoted.Add(AstSchema.QuoteEdn, EdnWriter.Write(s.Edn));
+                quoted.Add(AstSchema.QuoteEdn, Text(s, "tagged literal", EdnWriter.Write(s.Edn)));
                 break;
         }
         return new NodeRef(key);
@@ -434,7 +453,7 @@ internal sealed class Analyzer
                 {
                     if (s.Items.Count != 2)
                         throw Error(s, "(quote form) takes one form");
-                    NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, EdnWriter.Write(s.Items[1].Edn));
+                    NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, Text(s, "quoted form", EdnWriter.Write(s.Items[1].Edn)));
                     return new NodeRef(key);
                 }
                 case "defn" or "defrecord" or "ns" or "def":
@@ -449,7 +468,7 @@ internal sealed class Analyzer
         {
             if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null)
             {
-                _nodes.Remove(call);
+                Unmake(call);
                 var typeKey = ResolveType(name.Name[2..], head);
                 var node = NewNode(key, T.New, s, index).Add(AstSchema.Name, name.Name).Add(AstSchema.NewType, typeKey);
                 if (typeKey.Key.StartsWith(AstKeys.VmNamespace + "/", StringComparison.Ordinal))
@@ -571,6 +590,11 @@ internal sealed class Analyzer
 
     private NodeSpec NewNode(string key, Keyword type, Syntax at, int? index)
     {
+        if (_nodes.Count >= MaxNodes)
+        {
+            throw Error(at, string.Create(CultureInfo.InvariantCulture,
+                $"code too large: {_source} makes more than {MaxNodes} AST nodes (here, in {AstKeys.DefinitionOf(key)}), more than one log entry of {EntryLimits.Default.MaxDatoms} datoms holds; split it into several namespaces"));
+        }
         var node = new NodeSpec(key);
         node.Add(AstSchema.Key, key)
             .Add(AstSchema.Type, type)
@@ -580,6 +604,29 @@ internal sealed class Analyzer
             node.Add(AstSchema.Index, index.Value);
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>
+    /// Takes back the node just made, to make another in its place: the last in the list, so this
+    /// is O(1) (a search from the front made 25,000 tagged literals quadratic).
+    /// </summary>
+    private void Unmake(NodeSpec node)
+    {
+        if (_nodes.Count == 0 || !ReferenceEquals(_nodes[^1], node))
+            throw new InvalidOperationException("only the node made last can be taken back");
+        _nodes.RemoveAt(_nodes.Count - 1);
+    }
+
+    /// <summary><paramref name="text"/>, if one datom can hold it.</summary>
+    private string Text(Syntax at, string what, string text)
+    {
+        // A UTF-16 unit is at most three UTF-8 bytes, so only a string longer than a third of the limit needs counting.
+        if (text.Length > MaxTextBytes / 3 && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > MaxTextBytes)
+        {
+            throw Error(at, string.Create(CultureInfo.InvariantCulture,
+                $"literal too large: a {what} of {bytes} bytes (UTF-8), more than the {MaxTextBytes} one datom may hold"));
+        }
+        return text;
     }
 
     private CodeException Error(Syntax at, string reason) => new(_source, at.Line, at.Column, reason);

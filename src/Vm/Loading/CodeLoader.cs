@@ -52,7 +52,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
             var txData = new List<object?>(diff.Forms);
             if (!string.IsNullOrEmpty(reason))
                 txData.Add(EdnVector.Of(DbAdd, "datomic.tx", TxReason, reason));
-            var result = await db.TransactAsync(new EdnVector(txData), cancellationToken).ConfigureAwait(false);
+            var result = await TransactAsync(new EdnVector(txData), unit.Source, cancellationToken).ConfigureAwait(false);
             var tx = result.Tx.Tx;
             var code = result.Tx.Datoms.Where(d => d.E != tx).ToList();
             return new LoadResult(unit.Namespace, code.Count(d => d.Added), code.Count(d => !d.Added), result.Entry, diff.Changed);
@@ -142,7 +142,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
             var txData = new List<object?>(diff.Forms);
             if (!string.IsNullOrEmpty(reason))
                 txData.Add(EdnVector.Of(DbAdd, "datomic.tx", TxReason, reason));
-            var result = await db.TransactAsync(new EdnVector(txData), cancellationToken).ConfigureAwait(false);
+            var result = await TransactAsync(new EdnVector(txData), location, cancellationToken).ConfigureAwait(false);
             var tx = result.Tx.Tx;
             var code = result.Tx.Datoms.Where(d => d.E != tx).ToList();
             return new LoadResult(ns, code.Count(d => d.Added), code.Count(d => !d.Added), result.Entry, diff.Changed);
@@ -154,6 +154,23 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// Transacts a load. The analyzer's limits keep out most code too large for one log entry, but
+    /// not all (a node's datoms vary in number and size); the entry's own check catches the rest,
+    /// and it is reported as code that cannot be loaded, like every other refusal of the loader.
+    /// </summary>
+    private async Task<TxResult> TransactAsync(EdnVector txData, string source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await db.TransactAsync(txData, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EntryRejectedException e) when (e.Reason == RejectReason.TooLarge)
+        {
+            throw new CodeException(source, 1, 0, $"code too large to store as one log entry ({e.Message}); split it into several namespaces");
+        }
+    }
 
     /// <summary>
     /// The transaction data that makes <paramref name="view"/> hold exactly <paramref name="unit"/>;

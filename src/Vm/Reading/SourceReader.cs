@@ -1,4 +1,6 @@
+using System.Globalization;
 using Datom.Log.Edn;
+using Datom.Log.Entries;
 
 namespace Datom.Vm.Reading;
 
@@ -11,10 +13,25 @@ internal static class SourceReader
     /// <summary>Deepest nesting accepted: deeper source is a syntax error, never a stack overflow.</summary>
     public const int MaxDepth = 256;
 
+    /// <summary>
+    /// Longest source accepted, in UTF-16 units: four times the largest log entry
+    /// (<see cref="EntryLimits.MaxEntryBytes"/>, 1 MiB). A file loads as one entry, and its AST
+    /// datoms take more bytes than the text they come from (every node carries its key, location
+    /// and line), so a longer file could only be stored if three quarters of it were comments.
+    /// Checked before reading, so that a giant source costs nothing but this comparison.
+    /// </summary>
+    public static readonly int MaxSourceLength = 4 * EntryLimits.Default.MaxEntryBytes;
+
     /// <exception cref="CodeException">A syntax error, with the source, line and column.</exception>
     public static IReadOnlyList<Syntax> Read(string text, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxSourceLength)
+        {
+            throw new CodeException(sourceName, 1, 0, string.Create(CultureInfo.InvariantCulture,
+                $"source too large: {text.Length} characters, more than {MaxSourceLength} (four times the largest log entry); split it into several namespaces"));
+        }
+
         IReadOnlyList<object?> forms;
         try
         {

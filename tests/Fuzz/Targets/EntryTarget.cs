@@ -21,7 +21,7 @@ public sealed class EntryTarget : FuzzTarget
 
     public override IReadOnlyList<long> InterestingNumbers { get; } =
     [
-        EntryLimits.Default.MaxEntryBytes, EntryLimits.Default.MaxDatoms, EntryLimits.Default.MaxParents, EntryLimits.Default.MaxAttributeBytes, 32, 64, 16,
+        EntryLimits.Default.MaxEntryBytes, EntryLimits.Default.MaxDatoms, EntryLimits.Default.MaxParents, EntryLimits.Default.MaxAttributeBytes, EntryLimits.Default.MaxValueBytes, 32, 64, 16,
     ];
 
     public override FuzzOutcome Run(byte[] input)

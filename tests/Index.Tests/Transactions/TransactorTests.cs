@@ -1,6 +1,7 @@
 using Datom.Index.Transactions;
 using Datom.Log;
 using Datom.Log.Edn;
+using Datom.Log.Entries;
 using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Log.Storage;
@@ -121,6 +122,21 @@ public sealed class TransactorTests : IAsyncLifetime
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Matches(@"^\d+:\d+: ", e.Message);
         Assert.Equal(before, _log.Count);
+    }
+
+    [Fact]
+    public async Task A_value_too_long_for_an_index_key_is_refused_before_it_is_stored_and_the_database_goes_on()
+    {
+        // Before the log capped values at the index's key size, this 100 KB string was appended to
+        // the log and then stopped the index for good: every later transaction failed.
+        var before = _log.Count;
+        var e = await Assert.ThrowsAsync<EntryRejectedException>(() => _db.TransactAsync(
+            new EdnVector([EdnVector.Of(Keyword.Parse("db/add"), "a", K("user/name"), new string('x', 100_000))])));
+        Assert.Equal(RejectReason.TooLarge, e.Reason);
+        Assert.Equal($"too-large: a string value of 100000 bytes; at most {EntryLimits.DefaultMaxValueBytes}", e.Message);
+        Assert.Equal(before, _log.Count);
+        var r = await Tx("""[{:db/id "a" :user/name "after"}]""");
+        Assert.Equal([Value.String("after")], Values(r.Tx.TempIds["a"], "user/name"));
     }
 
     [Fact]

@@ -89,6 +89,44 @@ public class EntryCodecTests
         Assert.Equal(RejectReason.TooLarge, signing.Reason);
     }
 
+    [Theory]
+    [InlineData("string")]
+    [InlineData("keyword")]
+    [InlineData("bytes")]
+    public void A_value_longer_than_an_index_key_is_refused_when_signed_and_when_decoded(string type)
+    {
+        // One byte over: DaoDB's keys hold at most this much of a value, and an index that met a
+        // longer one stopped (a 100 KB string in a transaction, or from a peer, stopped the database).
+        var n = EntryLimits.DefaultMaxValueBytes + 1;
+        var value = type switch
+        {
+            "string" => Value.String(new string('x', n)),
+            "keyword" => Value.Keyword("k/" + new string('x', n - 2)),
+            _ => Value.Bytes(new byte[n]),
+        };
+        LogDatom[] datoms = [new(new EntityId(1, 2), "a", value, true)];
+        var signing = Assert.Throws<EntryRejectedException>(() => Make(datoms));
+        Assert.Equal(RejectReason.TooLarge, signing.Reason);
+        Assert.Equal($"too-large: a {type} value of {n} bytes; at most {EntryLimits.DefaultMaxValueBytes}", signing.Message);
+
+        // A peer that signs with a looser limit: the entry is refused when it arrives.
+        var loose = Entry.Create(Alice, 1, new EntityId(7, 1), HlcTimestamp.From(1_700_000_000_000, 3), [], datoms, new EntryLimits { MaxValueBytes = n });
+        var decoding = Assert.Throws<EntryRejectedException>(() => EntryCodec.Decode(loose.Encoded));
+        Assert.Equal(RejectReason.TooLarge, decoding.Reason);
+        Assert.Contains($"value of {n} bytes", decoding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_of_exactly_the_limit_is_accepted_and_counted_in_UTF8_bytes()
+    {
+        var max = EntryLimits.DefaultMaxValueBytes;
+        var entry = Make([new LogDatom(new EntityId(1, 2), "a", Value.String(new string('x', max)), true)]);
+        Assert.Equal(entry.Hash, EntryCodec.Decode(entry.Encoded).Hash);
+        // 'é' is two UTF-8 bytes: fewer characters than the limit, more bytes.
+        var wide = Assert.Throws<EntryRejectedException>(() => Make([new LogDatom(new EntityId(1, 2), "a", Value.String(new string('\u00e9', (max / 2) + 1)), true)]));
+        Assert.Equal(RejectReason.TooLarge, wide.Reason);
+    }
+
     // Body lengths on both sides of the bin8/bin16 (255) and bin16/bin32 (65,535) boundaries, and
     // signed bytes beyond what signing copies to the stack (1 KiB).
     [Theory]
@@ -100,7 +138,11 @@ public class EntryCodecTests
     [InlineData(70_000)]
     public void Every_body_size_encodes_canonically_and_signs(int valueLength)
     {
-        var datoms = new[] { new LogDatom(new EntityId(1, 2), "a", Value.String(new string('x', valueLength)), true) };
+        // Bodies past 64 KiB take two datoms: one value may hold at most EntryLimits.MaxValueBytes.
+        var datoms = valueLength <= EntryLimits.DefaultMaxValueBytes
+            ? new[] { new LogDatom(new EntityId(1, 2), "a", Value.String(new string('x', valueLength)), true) }
+            : [new LogDatom(new EntityId(1, 2), "a", Value.String(new string('x', valueLength / 2)), true),
+               new LogDatom(new EntityId(1, 2), "b", Value.String(new string('x', valueLength - (valueLength / 2))), true)];
         var entry = Make(datoms);
         var decoded = EntryCodec.Decode(entry.Encoded);
         Assert.Equal(entry.Encoded.ToArray(), decoded.Encoded.ToArray());
@@ -127,7 +169,7 @@ public class EntryCodecTests
         // and after a larger one must come out byte for byte the same.
         LogDatom[] small = [new(new EntityId(1, 2), "a", Value.Long(1), true)];
         var before = Make(small);
-        Make([new LogDatom(new EntityId(1, 2), "a", Value.String(new string('y', 100_000)), true)]);
+        Make([new LogDatom(new EntityId(1, 2), "a", Value.String(new string('y', 60_000)), true), new LogDatom(new EntityId(1, 2), "b", Value.String(new string('y', 40_000)), true)]);
         Make([new LogDatom(new EntityId(1, 2), "a", Value.String(new string('z', 3_000)), true)]);
         var after = Make(small);
         Assert.Equal(before.Encoded.ToArray(), after.Encoded.ToArray());

@@ -137,7 +137,9 @@ public sealed class NodeBehaviourTests
         await using var b = await TestNode.StartAsync(mesh);
         var blob = new byte[900_000];
         new Random(5).NextBytes(blob);
-        Datom.Log.Model.LogDatom[] Big(int i) => [new(new Datom.Log.Model.EntityId(8, (ulong)i), "test/blob", Datom.Log.Model.Value.Bytes(blob), true)];
+        // Fifteen values of 60,000 bytes: one value may hold at most 64 KiB (what an index key holds).
+        Datom.Log.Model.LogDatom[] Big(int i) => [.. Enumerable.Range(0, 15).Select(k =>
+            new Datom.Log.Model.LogDatom(new Datom.Log.Model.EntityId(8, (ulong)((i * 100) + k)), "test/blob", Datom.Log.Model.Value.Bytes(blob[(k * 60_000)..((k + 1) * 60_000)]), true))];
         for (var i = 0; i < 3; i++)
             await a.Log.AppendAsync(Big(i));
         b.Sync.AddPeer(a.Address);
