@@ -304,25 +304,7 @@ internal sealed class Connection
         var request = _serving!;
         _plan = null;
         _serving = null;
-        long sent = 0;
-        var batch = new List<ReadOnlyMemory<byte>>();
-        long bytes = 0;
-        foreach (var (hash, _, _) in SendOrder.Of(Node.Log!, plan))
-        {
-            if (Node.Log!.ReadEncoded(hash) is not { } encoded)
-                continue;
-            if (batch.Count > 0 && (bytes + encoded.Length > _limits.TargetFrameBytes || batch.Count >= _limits.MaxEntriesPerFrame))
-            {
-                Send(new EntriesMessage(request.Round, [.. batch]));
-                batch.Clear();
-                bytes = 0;
-            }
-            batch.Add(encoded);
-            bytes += encoded.Length + 5;
-            sent++;
-        }
-        if (batch.Count > 0)
-            Send(new EntriesMessage(request.Round, [.. batch]));
+        var sent = SendEntries(request.Round, Planned(plan));
         Send(new SyncDoneMessage(request.Round, sent));
         if (!_served)
         {
@@ -346,22 +328,37 @@ internal sealed class Connection
             Push(entries);
     }
 
-    private void Push(IReadOnlyList<Entry> entries)
+    private void Push(IReadOnlyList<Entry> entries) => SendEntries(0, entries.Select(e => e.Encoded));
+
+    /// <summary>The encoded entries of a plan, in store order.</summary>
+    private IEnumerable<ReadOnlyMemory<byte>> Planned(SendPlan plan)
+    {
+        foreach (var (hash, _, _) in SendOrder.Of(Node.Log!, plan))
+        {
+            if (Node.Log!.ReadEncoded(hash) is { } encoded)
+                yield return encoded;
+        }
+    }
+
+    /// <summary>Sends entries in frames of about <see cref="FrameLimits.TargetFrameBytes"/>; returns how many.</summary>
+    private long SendEntries(uint round, IEnumerable<ReadOnlyMemory<byte>> entries)
     {
         var batch = new List<ReadOnlyMemory<byte>>();
-        long bytes = 0;
-        foreach (var entry in entries)
+        long bytes = 0, sent = 0;
+        foreach (var encoded in entries)
         {
-            if (batch.Count > 0 && (bytes + entry.Encoded.Length > _limits.TargetFrameBytes || batch.Count >= _limits.MaxEntriesPerFrame))
+            if (batch.Count > 0 && (bytes + encoded.Length > _limits.TargetFrameBytes || batch.Count >= _limits.MaxEntriesPerFrame))
             {
-                Send(new EntriesMessage(0, [.. batch]));
+                Send(new EntriesMessage(round, [.. batch]));
                 batch.Clear();
                 bytes = 0;
             }
-            batch.Add(entry.Encoded);
-            bytes += entry.Encoded.Length + 5;
+            batch.Add(encoded);
+            bytes += encoded.Length + 5;
+            sent++;
         }
         if (batch.Count > 0)
-            Send(new EntriesMessage(0, [.. batch]));
+            Send(new EntriesMessage(round, [.. batch]));
+        return sent;
     }
 }
