@@ -84,25 +84,24 @@ public sealed class IndexStore : IDisposable
         lock (_writeGate)
         {
             var state = _state;
-            var keys = new List<byte[]>[4];
+            var expected = entries.Sum(e => e.Datoms.Count + 4);
+            var keys = new MemoryRunBuilder[4];
             for (var i = 0; i < 4; i++)
-                keys[i] = [];
+                keys[i] = new MemoryRunBuilder((IndexOrder)i, i == (int)IndexOrder.Vaet ? 16 : expected);
             var ops = entries.SelectMany(e => Operations(e, state.Attributes))
                 .Concat((forks ?? []).SelectMany(f => ForkOperations(f, state.Attributes)));
+            foreach (var op in ops)
             {
-                foreach (var op in ops)
-                {
-                    keys[(int)IndexOrder.Eavt].Add(KeyCodec.Encode(IndexOrder.Eavt, op));
-                    keys[(int)IndexOrder.Aevt].Add(KeyCodec.Encode(IndexOrder.Aevt, op));
-                    keys[(int)IndexOrder.Avet].Add(KeyCodec.Encode(IndexOrder.Avet, op));
-                    if (op.V.Type == Log.Model.ValueType.Ref)
-                        keys[(int)IndexOrder.Vaet].Add(KeyCodec.Encode(IndexOrder.Vaet, op));
-                }
+                keys[(int)IndexOrder.Eavt].Add(op);
+                keys[(int)IndexOrder.Aevt].Add(op);
+                keys[(int)IndexOrder.Avet].Add(op);
+                if (op.V.Type == Log.Model.ValueType.Ref)
+                    keys[(int)IndexOrder.Vaet].Add(op);
             }
             var memory = new ImmutableArray<ISortedRun>[4];
             for (var i = 0; i < 4; i++)
             {
-                memory[i] = keys[i].Count == 0 ? state.Memory[i] : state.Memory[i].Add(new MemoryRun(keys[i]));
+                memory[i] = keys[i].Count == 0 ? state.Memory[i] : state.Memory[i].Add(keys[i].Build());
                 if (memory[i].Length > _options.MaxMemoryRuns)
                 {
                     // Size-tiered: merge the smaller half, so large runs are not copied again and again.
