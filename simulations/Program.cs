@@ -45,7 +45,7 @@ catch (ArgumentException e)
 
 var options = new SimulationOptions { Nodes = nodes, ChaosMs = chaosMs, Live = trace ? Console.Out : null };
 Console.WriteLine($"simulating seeds {first}..{first + seeds - 1}, {nodes} nodes each, {(trace ? 1 : parallel)} at a time");
-var watch = SeedRunner.Start();
+var watch = System.Diagnostics.Stopwatch.StartNew();
 var outcomes = SeedRunner.Run(first, seeds, options, trace ? 1 : parallel, outcome =>
 {
     if (!outcome.Passed)

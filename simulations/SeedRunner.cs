@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Datom.Simulations;
 
 /// <summary>What happened to one seed: its result, or the failure and the trace lines before it.</summary>
@@ -76,6 +74,4 @@ internal static class SeedRunner
     }
 
     private static double Average(List<SimulationResult> results, Func<SimulationResult, double> of) => results.Count == 0 ? 0 : results.Average(of);
-
-    public static Stopwatch Start() => Stopwatch.StartNew();
 }
