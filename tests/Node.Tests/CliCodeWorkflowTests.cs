@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Datom.Vm.Tests.Support;
 using Xunit;
@@ -173,9 +172,9 @@ public class CliCodeWorkflowTests
         var repo = dir.Sub("repo");
         Assert.Contains(": 5 commits on branch datom", Ok(DatomProcess.Run(null, "code", "export", "--data", s.Data, "--git", repo)).Stdout, StringComparison.Ordinal);
 
-        Assert.Equal(["first version", "friendlier greeting", "louder", "bob: hey", "carol: howdy"], Git(repo, "log", "--reverse", "--format=%s").Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal($"{s.Carol}@datom 4", Git(repo, "log", "-1", "--format=%ae %at").Trim());
-        var entryOf = Git(repo, "log", "--format=%H %(trailers:key=Datom-Entry,valueonly,separator=)").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Assert.Equal(["first version", "friendlier greeting", "louder", "bob: hey", "carol: howdy"], StockGit.Run(repo, "log", "--reverse", "--format=%s").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"{s.Carol}@datom 4", StockGit.Run(repo, "log", "-1", "--format=%ae %at").Trim());
+        var entryOf = StockGit.Run(repo, "log", "--format=%H %(trailers:key=Datom-Entry,valueonly,separator=)").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p[1]);
 
         foreach (var (name, lines) in new[] { ("core", ""), ("core/greet", "3,4"), ("core/shout", "6,8") })
@@ -194,7 +193,7 @@ public class CliCodeWorkflowTests
 
         Assert.Equal("core: unchanged; nothing transacted", Ok(DatomProcess.Run(null, "code", "import", "--data", s.Data, "--git", repo)).Lines[0]);
         File.WriteAllText(Path.Combine(repo, "core.yin"), File.ReadAllText(Path.Combine(repo, "core.yin")).Replace("\"!!\"", "\"!!!\"", StringComparison.Ordinal));
-        Git(repo, "-c", "user.name=Dana", "-c", "user.email=dana@example.org", "commit", "-q", "-am", "even louder");
+        StockGit.Run(repo, "-c", "user.name=Dana", "-c", "user.email=dana@example.org", "commit", "-q", "-am", "even louder");
         var import = Ok(DatomProcess.Run(null, "code", "import", "--data", s.Data, "--git", repo)).Lines;
         Assert.EndsWith("changed: core/shout", import[0], StringComparison.Ordinal);
         Assert.EndsWith(": even louder", import[1], StringComparison.Ordinal);
@@ -214,7 +213,7 @@ public class CliCodeWorkflowTests
         var result = new List<GitBlameLine>();
         var mails = new Dictionary<string, string>();
         string? commit = null;
-        foreach (var line in Git(repo, args).Split('\n'))
+        foreach (var line in StockGit.Run(repo, args).Split('\n'))
         {
             if (line.StartsWith('\t'))
                 result.Add(new GitBlameLine(commit!, "", line[1..]));
@@ -224,20 +223,5 @@ public class CliCodeWorkflowTests
                 commit = line[..40];
         }
         return [.. result.Select(r => r with { Mail = mails[r.Commit] })];
-    }
-
-    private static string Git(string directory, params string[] args)
-    {
-        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-C");
-        info.ArgumentList.Add(directory);
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
-        return output;
     }
 }

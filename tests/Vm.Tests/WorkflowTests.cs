@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Datom.Vm.Printing;
 using Datom.Vm.Reading;
 using Datom.Vm.Tests.Support;
@@ -205,7 +204,7 @@ public class WorkflowTests
     [Fact]
     public async Task Git_export_has_one_commit_per_transaction_and_git_blame_agrees_line_by_line()
     {
-        if (!GitAvailable())
+        if (!StockGit.IsAvailable())
             return;
         using var h = await ScriptedHistory.CreateAsync();
         using var dir = new TempDirectory();
@@ -214,7 +213,7 @@ public class WorkflowTests
         var result = await GitBridge.ExportAsync(history, repo);
         Assert.Equal(5, result.Commits);
 
-        var log = Git(repo, "log", "--reverse", "--format=%an|%ae|%at|%s");
+        var log = StockGit.Run(repo, "log", "--reverse", "--format=%an|%ae|%at|%s");
         Assert.Equal(
         [
             $"{h.Alice.Id[..12]}|{h.Alice.Id}@datom|1|first version",
@@ -226,7 +225,7 @@ public class WorkflowTests
         Assert.Equal(AstPrinter.Print(h.Alice.Db.Current(), "core"), File.ReadAllText(Path.Combine(repo, "core.yin")));
 
         // git blame, line by line, names the same entries as datom's blame.
-        var entryOf = LineDiff.Lines(Git(repo, "log", "--format=%H %(trailers:key=Datom-Entry,valueonly,separator=)"))
+        var entryOf = LineDiff.Lines(StockGit.Run(repo, "log", "--format=%H %(trailers:key=Datom-Entry,valueonly,separator=)"))
             .Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p[1]);
         var gitBlame = GitBlame(repo, "core.yin");
         var datomBlame = CodeBlame.Blame(history, "core");
@@ -247,7 +246,7 @@ public class WorkflowTests
     [Fact]
     public async Task Import_brings_the_newest_commit_in_and_an_export_imports_as_nothing()
     {
-        if (!GitAvailable())
+        if (!StockGit.IsAvailable())
             return;
         using var h = await ScriptedHistory.CreateAsync();
         using var dir = new TempDirectory();
@@ -257,7 +256,7 @@ public class WorkflowTests
         Assert.False(Assert.Single(same).Transacted);
 
         File.WriteAllText(Path.Combine(repo, "core.yin"), File.ReadAllText(Path.Combine(repo, "core.yin")).Replace("Howdy, ", "Hello again, ", StringComparison.Ordinal));
-        Git(repo, "-c", "user.name=Dana", "-c", "user.email=dana@example.org", "commit", "-q", "-am", "warmer");
+        StockGit.Run(repo, "-c", "user.name=Dana", "-c", "user.email=dana@example.org", "commit", "-q", "-am", "warmer");
         var (commit, loads) = await GitBridge.ImportAsync(h.Alice.Db, h.Alice.Loader, repo);
         Assert.Equal("warmer", commit.Subject);
         Assert.Equal(["core/greet"], Assert.Single(loads).Changed);
@@ -273,7 +272,7 @@ public class WorkflowTests
     {
         var lines = new List<GitBlameLine>();
         string? commit = null;
-        foreach (var line in Git(repo, "blame", "--porcelain", file).Split('\n'))
+        foreach (var line in StockGit.Run(repo, "blame", "--porcelain", file).Split('\n'))
         {
             if (line.StartsWith('\t'))
                 lines.Add(new GitBlameLine(commit!, line[1..]));
@@ -281,34 +280,5 @@ public class WorkflowTests
                 commit = line[..40];
         }
         return lines;
-    }
-
-    internal static bool GitAvailable()
-    {
-        try
-        {
-            Git(Path.GetTempPath(), "--version");
-            return true;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    private static string Git(string directory, params string[] args)
-    {
-        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-C");
-        info.ArgumentList.Add(directory);
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"git {string.Join(' ', args)}: {error}");
-        return output;
     }
 }
