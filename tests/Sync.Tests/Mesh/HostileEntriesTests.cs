@@ -85,6 +85,15 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
 
     private PeerInfo NAtW => _w.Sync.Peers().Single(p => p.NodeId == _n.Id);
 
+    /// <summary>
+    /// Waits until W has counted <paramref name="expected"/> entries stored from N. The log holds an
+    /// entry a moment before the connection that ingested it counts it as stored, so a test reads
+    /// the counter only once it has caught up with the log (W's only peer is N: every entry W holds
+    /// that it did not write came through N).
+    /// </summary>
+    private Task StoredAtWFromNAsync(long expected, string what) =>
+        Eventually.TrueAsync(() => NAtW.EntriesStored >= expected, Bound, what);
+
     /// <summary>Entry <paramref name="seq"/> of <paramref name="author"/>; <paramref name="version"/> makes a different entry at the same number.</summary>
     private static Entry Make(NodeIdentity author, ulong seq, Entry? parent, int version = 0, LogDatom[]? datoms = null) =>
         Entry.Create(author, seq, new EntityId(21, (seq * 100) + (ulong)version),
@@ -121,6 +130,7 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
         var chain = Chain(_hostile, 20);
         await peer.SendAsync(transport, Push(chain));
         await Eventually.TrueAsync(() => _w.Log.Count == 30, Bound, "the hostile chain stored by N and relayed to W");
+        await StoredAtWFromNAsync(5 + 20, "W counted N's entries and the chain as stored from N");
         var fromW = NAtW;
 
         // Everything N holds (its own entries, W's, the hostile chain), sent back 100 times.
@@ -134,6 +144,7 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
         await peer.SendAsync(transport, Push([marker]));
         await Eventually.TrueAsync(() => _w.Log.Contains(marker.Hash), Bound, "the entry after the replays stored and relayed");
         var elapsed = DateTime.UtcNow - started;
+        await StoredAtWFromNAsync(fromW.EntriesStored + 1, "W counted the marker as stored from N");
 
         var hostile = PeerOf(_hostile.Id)!;
         output.WriteLine($"3,000 replayed entries handled in {elapsed.TotalMilliseconds:0} ms; peer: received {hostile.EntriesReceived}, stored {hostile.EntriesStored}");
@@ -165,6 +176,7 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
         var (first, transport1) = await ConnectAsync(_hostileSync, "session 1");
         await first.SendFramesAsync(transport1, recorded);
         await Eventually.TrueAsync(() => _w.Log.Count == 40, Bound, "session 1's entries stored by N and relayed to W");
+        await StoredAtWFromNAsync(5 + 30, "W counted N's entries and session 1's as stored from N");
         var firstStored = PeerOf(_hostile.Id)!.EntriesStored;
         Assert.Equal(30, firstStored);
         transport1.Dispose();
@@ -188,6 +200,7 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
         await second.SendAsync(transport2, Push([marker2]));
         await third.SendAsync(transport3, Push([marker3]));
         await Eventually.TrueAsync(() => _w.Log.Contains(marker2.Hash) && _w.Log.Contains(marker3.Hash), Bound, "the entries after the replays stored and relayed");
+        await StoredAtWFromNAsync(fromW.EntriesStored + 2, "W counted both markers as stored from N");
 
         Assert.Equal(42, _n.Log.Count);
         Assert.Equal(_n.Hashes(), _w.Hashes());
