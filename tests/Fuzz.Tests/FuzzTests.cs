@@ -9,7 +9,8 @@ namespace Datom.Fuzz.Tests;
 /// Every fuzz target, for a bounded number of inputs from a fixed seed (the same inputs on every
 /// run; <c>DATOM_FUZZ_SEED</c> picks others). With <c>DATOM_SLOW=1</c> each target gets 1,000,000
 /// inputs and no time cap, as the hardening issue's slow suite asks. The contract: no input ends in
-/// an exception the target does not allow, none takes over 100 ms, every oracle agrees, and every
+/// an exception the target does not allow, none takes over 100 ms (slow suite; 2 s, a hang, in the
+/// default run on a shared machine), every oracle agrees, and every
 /// rejection is a specific error. A failure prints its seed, index, input and the replay command.
 /// </summary>
 public sealed class FuzzTests(ITestOutputHelper output)
@@ -36,6 +37,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
             Seed = FuzzSettings.SeedFromEnvironment(),
             Inputs = slow ? FuzzSettings.SlowInputs : inputs,
             Budget = slow ? null : TimeSpan.FromSeconds(seconds),
+            // The 100 ms contract is a speed figure, measured by the slow suite on an idle machine.
+            // The default run shares a loaded CI machine, so there the limit only catches a hang
+            // (an input that blows up, as exponential backtracking would), not a slow moment.
+            SlowLimit = slow ? new FuzzSettings().SlowLimit : TimeSpan.FromSeconds(2),
         }, output.WriteLine);
         output.WriteLine(report.ToString());
         foreach (var (error, count) in report.Errors.OrderByDescending(e => e.Value).Take(20))
