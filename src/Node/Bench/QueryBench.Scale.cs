@@ -159,11 +159,12 @@ internal static partial class QueryBench
     /// <summary>Runs <c>bench query --query-only</c> on the database in a new process and returns its JSON.</summary>
     private static async Task<JsonDocument> QueryInChildAsync(string dir, int runs, CancellationToken cancellationToken)
     {
-        // Under `dotnet datom.dll` the process is the dotnet host and the program its first argument.
+        // Under `dotnet datom.dll` the process is the dotnet host and the program its first argument
+        // (GetCommandLineArgs()[0] is then datom.dll; a single-file datom has no assembly path).
         var host = Environment.ProcessPath ?? throw new CliException(ExitCodes.Unavailable, "cannot find this program's path");
         var args = new List<string>();
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-            args.Add(typeof(QueryBench).Assembly.Location);
+            args.Add(Environment.GetCommandLineArgs()[0]);
         args.AddRange(["bench", "query", "--query-only", "--dir", dir, "--runs", runs.ToString(CultureInfo.InvariantCulture), "--format", "json"]);
         var output = await Run(host, [.. args], Directory.GetCurrentDirectory(), cancellationToken);
         return JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.TrimStart().StartsWith('{')));
