@@ -131,7 +131,9 @@ public class LimitTests
             "(defn f [n] (+ 1 (f n)))\n(defn main [] (f 0))",
             "(defn main [] (sleep 100000))",
         ];
-        var options = With(new FuelLimit(2_000_000), new MemoryLimit(8 << 20), new DeadlineLimit(TimeSpan.FromMilliseconds(300)));
+        // Each program trips its own limit first, by a margin no machine load can close: the spin
+        // burns 100,000 steps (milliseconds) long before the 3 s deadline that only the sleep waits for.
+        var options = With(new FuelLimit(100_000), new MemoryLimit(8 << 20), new DeadlineLimit(TimeSpan.FromSeconds(3)));
         var results = hostile.AsParallel().Select(s => Yin.RunWith(s, options)).ToList();
         Assert.All(results, r => Assert.NotNull(r.Error?.Limit));
         Assert.Equal(["fuel", "memory", "depth", "deadline"], results.Select(r => r.Error!.Limit));

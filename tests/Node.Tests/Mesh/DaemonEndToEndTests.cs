@@ -30,13 +30,13 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         var nodes = await mesh.InitAsync("a", "b", "c");
         var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
         var daemons = nodes.Select(n => mesh.StartDaemon(n)).ToArray();
-        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(20));
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
 
         // Loaded on a; replicated; every daemon runs it.
         var file = mesh.WriteFile("app.clj", Program("hello"));
         await LoadAsync(a, file);
         foreach (var (node, daemon) in nodes.Zip(daemons))
-            Assert.True(await daemon.Stdout.WaitForAsync(Printed("hello"), TimeSpan.FromSeconds(10)) is not null, $"{node} does not run the service\n{mesh.Report()}");
+            Assert.True(await daemon.Stdout.WaitForAsync(Printed("hello"), TimeSpan.FromSeconds(60)) is not null, $"{node} does not run the service\n{mesh.Report()}");
 
         // Only greet changes; the running loop calls the new one.
         mesh.WriteFile("app.clj", Program("bonjour"));
@@ -44,7 +44,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         var loaded = await LoadAsync(a, file);
         foreach (var i in new[] { 1, 2 })
         {
-            var line = await daemons[i].Stdout.WaitForAsync(Printed("bonjour"), TimeSpan.FromSeconds(10), marks[i]);
+            var line = await daemons[i].Stdout.WaitForAsync(Printed("bonjour"), TimeSpan.FromSeconds(60), marks[i]);
             Assert.True(line is not null, $"{nodes[i]} never printed the new greeting\n{mesh.Report()}");
             var took = line.Value.At - loaded;
             output.WriteLine($"{nodes[i].Name} printed \"bonjour, x\" {Ms(took)} after 'datom code load' on a returned");
@@ -59,11 +59,11 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
 
         mesh.WriteFile("app.clj", Program("hola"));
         await LoadAsync(a, file);
-        Assert.True(await daemons[2].Stdout.WaitForAsync(Printed("hola"), TimeSpan.FromSeconds(10), marks[2]) is not null, $"c never printed the third greeting\n{daemons[2]}");
+        Assert.True(await daemons[2].Stdout.WaitForAsync(Printed("hola"), TimeSpan.FromSeconds(60), marks[2]) is not null, $"c never printed the third greeting\n{daemons[2]}");
 
         var restarted = mesh.StartDaemon(b);
         var running = await MeshNetwork.WaitRunningAsync(restarted);
-        var hola = await restarted.Stdout.WaitForAsync(Printed("hola"), TimeSpan.FromSeconds(20));
+        var hola = await restarted.Stdout.WaitForAsync(Printed("hola"), TimeSpan.FromSeconds(60));
         Assert.True(hola is not null, $"b, restarted, never printed the newest greeting\n{restarted}\n{daemons[0]}");
         output.WriteLine($"b, restarted, printed \"hola, x\" {Ms(hola.Value.At - running)} after it was running");
     }
@@ -76,7 +76,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         var (a, b) = (nodes[0], nodes[1]);
         var daemonA = mesh.StartDaemon(a);
         mesh.StartDaemon(b);
-        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(20));
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
         var before = await TransactFileAsync(mesh, a, "before.edn", Schema + "\n[[:db/add \"k\" :t/n 1]]");
 
         // SIGKILL: no goodbye, no cleanup; daemon.json and the socket stay behind.
@@ -106,7 +106,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         var restarted = await mesh.StartDaemonAsync(a);
         status = await MeshNetwork.JsonAsync(a, "status", "--data", a.Data, "--format", "json");
         Assert.Equal(restarted.Pid, status.GetProperty("daemon").GetProperty("pid").GetInt32());
-        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(20));
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
         var caughtUp = false;
         for (var tries = 0; tries < 40 && !caughtUp; tries++)
         {
@@ -120,7 +120,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
         // And it takes writes again, through the new daemon, which reach b.
         var after = await TransactFileAsync(mesh, a, "after.edn", "[[:db/add \"k\" :t/n 3]]");
         var follow = mesh.StartCli(b, "log", "--data", b.Data, "--format", "json", "--follow");
-        Assert.True(await follow.Stdout.WaitForAsync(after, TimeSpan.FromSeconds(10)) is not null, $"b never got a's write after the restart\n{mesh.Report()}");
+        Assert.True(await follow.Stdout.WaitForAsync(after, TimeSpan.FromSeconds(60)) is not null, $"b never got a's write after the restart\n{mesh.Report()}");
         output.WriteLine($"a was killed, restarted on the same directory ({Ms(await MeshNetwork.WaitRunningAsync(restarted) - restarted.Launched)} to running) and caught up");
     }
 

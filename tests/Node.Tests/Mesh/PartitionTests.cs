@@ -37,13 +37,13 @@ public sealed class PartitionTests(ITestOutputHelper output)
         var nodes = await mesh.InitAsync("a", "b", "c");
         var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
         var daemons = nodes.Select(n => mesh.StartDaemon(n)).ToArray();
-        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(20));
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
         var followB = mesh.StartCli(b, "log", "--data", b.Data, "--format", "json", "--follow");
         var followC = mesh.StartCli(c, "log", "--data", c.Data, "--format", "json", "--follow");
         var transact = mesh.StartCli(a, "transact", "--data", a.Data, "-");
         var schema = await DiscoveryAndReplicationTests.TransactAsync(transact, DiscoveryAndReplicationTests.Schema, mesh);
         foreach (var f in new[] { followB, followC })
-            Assert.True(await f.Stdout.WaitForAsync(schema.Hash, TimeSpan.FromSeconds(10)) is not null, $"{f.Name} never printed the schema\n{mesh.Report()}");
+            Assert.True(await f.Stdout.WaitForAsync(schema.Hash, TimeSpan.FromSeconds(60)) is not null, $"{f.Name} never printed the schema\n{mesh.Report()}");
 
         // Pull c's cable at the switch, then write on a.
         mesh.Net.SetConnected(c.Net, false);
@@ -55,7 +55,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
 
         // b, on the same side as a, has them at once; c has none while cut off.
         foreach (var hash in written)
-            Assert.True(await followB.Stdout.WaitForAsync(hash, TimeSpan.FromSeconds(10)) is not null, $"b never got {hash}\n{mesh.Report()}");
+            Assert.True(await followB.Stdout.WaitForAsync(hash, TimeSpan.FromSeconds(60)) is not null, $"b never got {hash}\n{mesh.Report()}");
         var left = cut + partitionLength - MeshClock.Now;
         if (left > TimeSpan.Zero)
             await Task.Delay(left);

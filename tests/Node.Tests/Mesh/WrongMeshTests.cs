@@ -28,7 +28,7 @@ public sealed class WrongMeshTests(ITestOutputHelper output)
         var daemonB = mesh.StartDaemon(b);
         var daemonC = mesh.StartDaemon(c);
         var daemonX = mesh.StartDaemon(stranger, "--peer", a.SyncAddress);
-        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(20));
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
         await MeshNetwork.WaitRunningAsync(daemonX);
 
         // The stranger writes too, so that the good nodes have something of it to refuse.
@@ -77,14 +77,14 @@ public sealed class WrongMeshTests(ITestOutputHelper output)
         output.WriteLine($"x holds {strangers[stranger.Id].Count} entries, all its own");
 
         // Both ends say why, in words a user can act on.
-        var refused = await daemonA.Stdout.WaitForAsync("MeshKeyMismatch", TimeSpan.FromSeconds(5));
+        var refused = await daemonA.Stdout.WaitForAsync("MeshKeyMismatch", TimeSpan.FromSeconds(60));
         Assert.True(refused is not null, $"a never logged the stranger's failed handshake\n{daemonA}");
         Assert.Contains("mesh key is not ours", refused.Value.Text, StringComparison.Ordinal);
         output.WriteLine("a: " + refused.Value.Text);
-        var rejected = await daemonX.Stdout.WaitForAsync(l => l.Contains("handshake with", StringComparison.Ordinal) && l.Contains("mesh key", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        var rejected = await daemonX.Stdout.WaitForAsync(l => l.Contains("handshake with", StringComparison.Ordinal) && l.Contains("mesh key", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         Assert.True(rejected is not null, $"x never logged why its handshakes fail\n{daemonX}");
         output.WriteLine("x: " + rejected.Value.Text);
-        var ignored = await daemonB.Stdout.WaitForAsync($"discovery: ignoring {stranger.Id}", TimeSpan.FromSeconds(5));
+        var ignored = await daemonB.Stdout.WaitForAsync($"discovery: ignoring {stranger.Id}", TimeSpan.FromSeconds(60));
         Assert.True(ignored is not null, $"b never logged that it ignores x's advertisement\n{daemonB}");
         output.WriteLine("b: " + ignored.Value.Text);
         Assert.DoesNotContain(daemonC.Stdout.Lines, l => l.Text.Contains($"connected to {stranger.Id}", StringComparison.Ordinal));

@@ -160,7 +160,8 @@ public sealed class HostileEntriesTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.InRange(NAtW.EntriesReceived - fromW.EntriesReceived, 1, 1 + chain.Count);
         // Paced: what the chain left of the burst of 500, then 2,000/s: at least 1.25 s for 3,000.
         Assert.True(elapsed >= TimeSpan.FromSeconds(1), $"{elapsed.TotalMilliseconds} ms: not paced");
-        Assert.True(_n.Logger.Has(4210), "throttling logged");
+        // (Whether the limiter had to wait, and so logged 4210, depends on how fast this machine
+        // handles entries: the time bound above is the pacing that holds on any machine.)
         Assert.False(_n.Logger.Has(4204), "a replay of valid entries is not misbehaviour");
         Assert.Contains(_w.Sync.Peers(), p => p.NodeId == _n.Id);
         transport.Dispose();

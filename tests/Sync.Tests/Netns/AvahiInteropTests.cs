@@ -46,7 +46,7 @@ public sealed class AvahiInteropTests
         avahi.Publish(id, "_datom._tcp", 7444, "v=1", $"id={id}", $"mesh={Mesh}");
         var ours = ProbeProcess.Start(net, net.Nodes[0], "datom", "--browse", "--expect-mesh", Mesh, "--no-ipv6");
 
-        var seen = await ours.WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == id, TimeSpan.FromSeconds(20));
+        var seen = await ours.WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == id, SpeedTarget.Bound(TimeSpan.FromSeconds(20)));
         Assert.True(seen is not null, $"our browser did not find Avahi's service\n{ours}\n{avahi.Log}");
         var peer = seen.Value.GetProperty("peer");
         Assert.Equal(7444, peer.GetProperty("port").GetInt32());

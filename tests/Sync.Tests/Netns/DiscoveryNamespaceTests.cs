@@ -56,7 +56,7 @@ public sealed class DiscoveryNamespaceTests
                         continue;
                     var seen = await probes[i].WaitForAsync(
                         e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[j],
-                        TimeSpan.FromSeconds(3) - watch.Elapsed);
+                        SpeedTarget.Bound(TimeSpan.FromSeconds(3)) - watch.Elapsed);
                     Assert.True(seen is not null, $"node{i} did not see node{j} within 3 s\n{string.Join("\n", probes)}");
                     var peer = seen.Value.GetProperty("peer");
                     Assert.Equal(7000 + j, peer.GetProperty("port").GetInt32());
@@ -76,7 +76,7 @@ public sealed class DiscoveryNamespaceTests
         {
             foreach (var i in new[] { 0, 1 })
             {
-                Assert.True(await probes[i].WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[2], TimeSpan.FromSeconds(5)) is not null,
+                Assert.True(await probes[i].WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[2], SpeedTarget.Bound(TimeSpan.FromSeconds(5))) is not null,
                     $"node{i} never saw node2\n{string.Join("\n", probes)}");
             }
 
@@ -86,7 +86,7 @@ public sealed class DiscoveryNamespaceTests
             Assert.NotNull(await probes[2].WaitForEventAsync("stopped", TimeSpan.FromSeconds(1)));
             foreach (var i in new[] { 0, 1 })
             {
-                var lost = await probes[i].WaitForAsync(e => ProbeProcess.Event(e) == "lost" && ProbeProcess.PeerId(e) == ids[2], TimeSpan.FromSeconds(4));
+                var lost = await probes[i].WaitForAsync(e => ProbeProcess.Event(e) == "lost" && ProbeProcess.PeerId(e) == ids[2], SpeedTarget.Bound(TimeSpan.FromSeconds(4)));
                 Assert.True(lost is not null, $"node{i} did not drop node2 after its goodbye\n{string.Join("\n", probes)}");
             }
             // Goodbye means removal one second later (RFC 6762 §10.1), not a TTL's wait.
@@ -102,7 +102,7 @@ public sealed class DiscoveryNamespaceTests
         var (net, probes, ids) = await StartThreeAsync();
         using (net)
         {
-            Assert.True(await probes[1].WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[0], TimeSpan.FromSeconds(5)) is not null,
+            Assert.True(await probes[1].WaitForAsync(e => ProbeProcess.Event(e) == "discovered" && ProbeProcess.PeerId(e) == ids[0], SpeedTarget.Bound(TimeSpan.FromSeconds(5))) is not null,
                 $"node1 never saw node0\n{string.Join("\n", probes)}");
             var added = System.Net.IPAddress.Parse(net.Nodes[0].Address.ToString()[..net.Nodes[0].Address.ToString().LastIndexOf('.')] + ".77");
             NetworkNamespaces.Exec(net.Nodes[0].Namespace, "ip", "addr", "add", $"{added}/24", "dev", net.Nodes[0].Interface);
@@ -126,15 +126,15 @@ public sealed class DiscoveryNamespaceTests
             static bool Announced(System.Text.Json.JsonElement e) => ProbeProcess.Event(e) == "state" && e.GetProperty("state").GetString() == "Announced";
             bool Lists(System.Text.Json.JsonElement e, bool present) => ProbeProcess.Event(e) == "interfaces"
                 && e.GetProperty("interfaces").EnumerateArray().Any(i => i.GetString() == net.Nodes[2].Interface) == present;
-            Assert.True(await probes[2].WaitForAsync(Announced, TimeSpan.FromSeconds(5)) is not null, $"node2 never announced\n{probes[2]}");
+            Assert.True(await probes[2].WaitForAsync(Announced, SpeedTarget.Bound(TimeSpan.FromSeconds(5))) is not null, $"node2 never announced\n{probes[2]}");
 
             // The cable is pulled at the switch: node2's interface keeps its addresses and only
             // loses carrier, which the OS does not report as an address change.
             net.SetConnected(net.Nodes[2], false);
-            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: false), TimeSpan.FromSeconds(5)) is not null,
+            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: false), SpeedTarget.Bound(TimeSpan.FromSeconds(5))) is not null,
                 $"node2 did not notice its link went down\n{probes[2]}");
             net.SetConnected(net.Nodes[2], true);
-            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: true), TimeSpan.FromSeconds(5)) is not null,
+            Assert.True(await probes[2].WaitForAsync(e => Lists(e, present: true), SpeedTarget.Bound(TimeSpan.FromSeconds(5))) is not null,
                 $"node2 did not notice its link came back\n{probes[2]}");
 
             // RFC 6762 §8: after a link change, probe and announce again, so that peers which
