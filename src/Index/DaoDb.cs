@@ -1,3 +1,4 @@
+using Datom.Index.Query;
 using Datom.Index.Storage;
 using Datom.Index.Transactions;
 using Datom.Index.Views;
@@ -30,6 +31,10 @@ public sealed class DaoDb : IDisposable
     private readonly Lock _progressGate = new();
     private readonly SemaphoreSlim _txGate = new(1, 1);
     private Exception? _failure;
+
+    // The heads of the entries applied so far (changed under _progressGate): the frontier that a
+    // subscription's result stands for.
+    private FrontierTracker _applied = new([]);
 
     // Entries indexed and published to subscribers: what WaitForAsync waits for, so that a caller who
     // waits and then stops listening cannot miss a change.
@@ -67,7 +72,7 @@ public sealed class DaoDb : IDisposable
             store.Dispose();
             throw new InvalidOperationException($"the index covers {store.AppliedEntries} entries but the log holds {log.DurableCount}; run 'datom index rebuild'");
         }
-        var db = new DaoDb(log, store);
+        var db = new DaoDb(log, store) { _applied = new FrontierTracker(log.FrontierOf((int)store.AppliedEntries)) };
         db.CatchUp();
         log.EntryStored += db.OnEntryStored;
         db._applier.Start();
@@ -221,14 +226,115 @@ public sealed class DaoDb : IDisposable
                 }
                 _store.Apply(batch, applied + batch.Count, ForksCompletedBy(_log, batch));
                 if (Subscriptions.Count > 0)
-                {
-                    var forkedAuthors = _log.Forks().Select(f => f.Author).ToHashSet();
-                    Subscriptions.OnApplied(batch, _store.Snapshot(), e => forkedAuthors.Contains(e.Author));
-                }
+                    Subscriptions.OnApplied(batch, _store.Snapshot(), _applied.Copy(), BranchNamer());
+                foreach (var entry in batch)
+                    _applied.Advance(entry);
                 Interlocked.Exchange(ref _published, applied + batch.Count);
                 Applied?.Invoke(applied + batch.Count);
             }
         }
+    }
+
+    /// <summary>
+    /// Subscribes to a query's result: <paramref name="onStart"/> is told the result and the frontier it
+    /// stands for, then <paramref name="onChange"/> each change as entries are indexed. With
+    /// <paramref name="from"/> (a frontier a subscriber printed before), the start is the result at
+    /// that frontier and every change since is reported first, in store order; so a subscriber that
+    /// resumes from the last frontier it saw misses nothing and sees nothing twice. Nothing is indexed
+    /// while this runs, so no entry falls between the start and the live changes.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">This node does not hold an entry of <paramref name="from"/>.</exception>
+    public IDisposable Subscribe(Func<IDatomView, IEnumerable<IReadOnlyList<object?>>> evaluate, IReadOnlySet<string>? attributes,
+        IReadOnlyCollection<Log.Model.EntryHash>? from, Action<SubscriptionStart> onStart, Action<SubscriptionChange> onChange,
+        Action<Exception>? onEnded = null)
+    {
+        ArgumentNullException.ThrowIfNull(evaluate);
+        ArgumentNullException.ThrowIfNull(onStart);
+        ArgumentNullException.ThrowIfNull(onChange);
+        HashSet<IReadOnlyList<object?>> Evaluate(IDatomView view) => new(evaluate(view), RowComparer.Instance);
+        lock (_progressGate)
+        {
+            if (_failure is not null)
+                throw new InvalidOperationException("the index stopped: " + _failure.Message, _failure);
+            if (from is null)
+            {
+                onStart(new SubscriptionStart([.. Evaluate(Current())], _applied.Heads()));
+            }
+            else
+            {
+                var ancestry = _log.Ancestry(from);
+                var txs = ancestry.Values.ToHashSet();
+                var snapshot = _store.Snapshot();
+                var before = Evaluate(new CurrentView(snapshot, op => txs.Contains(op.Tx)));
+                onStart(new SubscriptionStart([.. before], [.. from.Distinct().Order()]));
+                // What the index holds beyond the frontier, entry by entry in store order.
+                var filter = new SubscriptionFilter(attributes);
+                var frontier = new FrontierTracker(from);
+                var branchOf = BranchNamer();
+                var applied = (int)_store.AppliedEntries;
+                for (var start = 0; start < applied; start += BatchEntries)
+                {
+                    foreach (var hash in _log.HashesFrom(start, Math.Min(BatchEntries, applied - start)))
+                    {
+                        if (ancestry.ContainsKey(hash))
+                            continue;
+                        var entry = _log.Get(hash)!;
+                        txs.Add(entry.Tx);
+                        frontier.Advance(entry);
+                        if (!filter.Touches(entry))
+                            continue;
+                        var after = Evaluate(new CurrentView(snapshot, op => txs.Contains(op.Tx)));
+                        if (SubscriptionHub.Change(entry, before, after, frontier.Heads(), branchOf) is { } change)
+                            onChange(change);
+                        before = after;
+                    }
+                }
+            }
+            return Subscriptions.Subscribe(evaluate, attributes, onChange, onEnded);
+        }
+    }
+
+    /// <summary>
+    /// Names the branch an entry is on: its author, or, for an author that has forked, the author and
+    /// the first entry of the branch (the entry at a fork's sequence number that this entry descends
+    /// from through its author's own parents). A merge (an entry with two parents of its own author)
+    /// joins the branches again under the author's name.
+    /// </summary>
+    private Func<Entry, string> BranchNamer()
+    {
+        var roots = new Dictionary<Log.Identity.NodeId, HashSet<Log.Model.EntryHash>>();
+        foreach (var fork in _log.Forks())
+        {
+            if (!roots.TryGetValue(fork.Author, out var set))
+                roots[fork.Author] = set = [];
+            set.Add(fork.First.Hash);
+            set.Add(fork.Second.Hash);
+        }
+        return entry =>
+        {
+            var author = entry.Author.ToString();
+            if (!roots.TryGetValue(entry.Author, out var forkRoots))
+                return author;
+            for (var e = entry; e is not null;)
+            {
+                if (forkRoots.Contains(e.Hash))
+                    return $"{author}@{e.Hash.ToString()[..16]}";
+                Entry? own = null;
+                var ownParents = 0;
+                foreach (var p in e.Parents)
+                {
+                    if (_log.Get(p) is { } parent && parent.Author == entry.Author)
+                    {
+                        own = parent;
+                        ownParents++;
+                    }
+                }
+                if (ownParents != 1)
+                    return author; // the author's first entry, or a merge
+                e = own;
+            }
+            return author;
+        };
     }
 
     /// <summary>The forks whose second entry (in store order) is in this batch: recorded once, when complete.</summary>

@@ -175,6 +175,31 @@ public sealed partial class DatomLog : IDisposable
     }
 
     /// <summary>
+    /// The frontier of the first <paramref name="count"/> durable entries in store order: the entries
+    /// among them that none of the others names as a parent. Store order is topological, so these
+    /// heads reach exactly those entries (what an index that has applied <paramref name="count"/>
+    /// entries holds).
+    /// </summary>
+    public IReadOnlyList<EntryHash> FrontierOf(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var heads = new HashSet<EntryHash>();
+        lock (_gate)
+        {
+            if (count > _order.Count)
+                throw new ArgumentOutOfRangeException(nameof(count), $"the log holds {_order.Count} durable entries, not {count}");
+            for (var i = 0; i < count; i++)
+            {
+                var meta = _entries[_order[i]];
+                foreach (var p in _entries.ParentsOf(meta))
+                    heads.Remove(p);
+                heads.Add(_order[i]);
+            }
+        }
+        return [.. heads.Order()];
+    }
+
+    /// <summary>
     /// Every entry reachable from <paramref name="heads"/> through parent links, the heads included:
     /// the history a frontier stands for. Each node that holds these heads computes the same set.
     /// </summary>

@@ -33,6 +33,8 @@ internal static class Cli
         {
             try
             {
+                if (parse.CommandResult.Command.Name == "subscribe")
+                    return RunSubscribe(daemon, parse, args);
                 return daemon.RunAsync(args).GetAwaiter().GetResult();
             }
             catch (Exception e)
@@ -84,6 +86,27 @@ internal static class Cli
         }
     }
 
+    /// <summary><c>datom subscribe</c> through the daemon, resuming by itself when the daemon restarts.</summary>
+    private static int RunSubscribe(DaemonClient daemon, ParseResult parse, string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var data = Path.GetFullPath(DataDirectory.Resolve(parse.GetValue(Data)));
+            return SubscribeClient.RunAsync(daemon, data, args, Console.Out, Console.Error, cancel.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
     public static RootCommand CreateRoot()
     {
         var root = new RootCommand("datom: a peer-to-peer datom database node. Every machine runs one daemon; this command talks to it or to its data directory.");
@@ -98,6 +121,7 @@ internal static class Cli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(PeersCommand.Create());
+        root.Subcommands.Add(SubscribeCommand.Create());
         return root;
     }
 

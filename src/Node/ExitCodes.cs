@@ -15,6 +15,12 @@ internal static class ExitCodes
     /// <summary>The data directory cannot be used: not initialised, locked by another process, or damaged.</summary>
     public const int Unavailable = 3;
 
+    /// <summary>
+    /// A temporary failure (sysexits' EX_TEMPFAIL): the daemon stopped under a long-running command,
+    /// or a subscriber fell behind. <c>datom subscribe</c> resumes by itself when it gets this.
+    /// </summary>
+    public const int TryAgain = 75;
+
     /// <summary>The configuration file is missing or wrong (sysexits' EX_CONFIG), so a supervisor should not restart blindly.</summary>
     public const int Config = 78;
 

@@ -86,9 +86,13 @@ internal sealed class DaemonClient(string dataDirectory, string socketPath)
     public Task<int> RunAsync(string[] args) => RunAsync(args, Console.OpenStandardInput(), Console.Out, Console.Error);
 
     /// <summary>Runs the command in the daemon with the given input and output.</summary>
-    public async Task<int> RunAsync(string[] args, Stream input, TextWriter stdout, TextWriter stderr)
+    public Task<int> RunAsync(string[] args, Stream input, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(args, input, stdout, stderr, CancellationToken.None);
+
+    /// <summary>Runs the command in the daemon with the given input and output, until Ctrl-C or <paramref name="cancellationToken"/>.</summary>
+    public async Task<int> RunAsync(string[] args, Stream input, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;

@@ -38,4 +38,7 @@ internal sealed class RunningNode(
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
     public int ProcessId { get; } = Environment.ProcessId;
+
+    /// <summary>Cancelled when the daemon begins to stop: long-running commands (<c>subscribe</c>) end then, so that stopping never waits on them.</summary>
+    public CancellationToken Stopping { get; init; }
 }

@@ -63,7 +63,7 @@ internal static class CodeEditCommand
         {
             using var shown = new StringWriter();
             using var error = new StringWriter();
-            if (await daemon.RunAsync(["code", "show", "--data", data.Path, name], Stream.Null, shown, error) is var exit and not ExitCodes.Ok)
+            if (await daemon.RunAsync(["code", "show", "--data", data.Path, name], Stream.Null, shown, error, cancellationToken) is var exit and not ExitCodes.Ok)
             {
                 Terminal.Error.Write(error.ToString());
                 return exit;
@@ -106,7 +106,7 @@ internal static class CodeEditCommand
                 if (reason is not null)
                     args = [.. args, "-m", reason];
                 using var error = new StringWriter();
-                var loaded = await daemon.RunAsync(args, Stream.Null, Terminal.Out, error);
+                var loaded = await daemon.RunAsync(args, Stream.Null, Terminal.Out, error, cancellationToken);
                 if (loaded != ExitCodes.Ok)
                 {
                     keep = true;
