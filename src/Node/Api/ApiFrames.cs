@@ -33,6 +33,7 @@ internal sealed record CliFrame(
 [JsonSerializable(typeof(CliRequest))]
 [JsonSerializable(typeof(CliFrame))]
 [JsonSerializable(typeof(QueryRequest))]
+[JsonSerializable(typeof(SubscribeRequest))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 internal sealed partial class ApiJson : JsonSerializerContext
@@ -53,6 +54,12 @@ internal sealed record QueryRequest(
     [property: JsonPropertyName("args")] string[]? Args = null,
     [property: JsonPropertyName("as_of")] string? AsOf = null,
     [property: JsonPropertyName("history")] bool History = false);
+
+/// <summary><c>POST /v1/subscribe</c>: the query as EDN text, its inputs as EDN texts, and the frontier to resume from.</summary>
+internal sealed record SubscribeRequest(
+    [property: JsonPropertyName("query")] string Query,
+    [property: JsonPropertyName("args")] string[]? Args = null,
+    [property: JsonPropertyName("from")] string? From = null);
 
 internal sealed record ApiError(
     [property: JsonPropertyName("error")] string Error,

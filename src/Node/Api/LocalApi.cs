@@ -22,6 +22,7 @@ namespace Datom.Node.Api;
 /// <item><c>GET /v1/peers</c>: <c>datom peers --format json</c></item>
 /// <item><c>POST /v1/query</c> with <c>{"query":"[:find …]","args":["…"],"as_of":"…","history":false}</c>: <c>datom query --format json</c></item>
 /// <item><c>POST /v1/transact</c> with EDN tx-data as the body: <c>datom transact -</c>, one JSON acknowledgement per line</item>
+/// <item><c>POST /v1/subscribe</c> with <c>{"query":"[:find …]","args":["…"],"from":"…"}</c>: <c>datom subscribe</c>'s lines as they come (NDJSON); an error after the first line ends the stream with a last line <c>{"error","exit"}</c></item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -41,6 +42,7 @@ internal static class LocalApi
         routes.MapGet("/v1/peers", context => JsonCommandAsync(context, node, ["peers", "--format", "json"], null));
         routes.MapPost("/v1/query", context => QueryAsync(context, node));
         routes.MapPost("/v1/transact", context => JsonCommandAsync(context, node, ["transact", "-"], context.Request.Body, ApiFrames.NdJson));
+        routes.MapPost("/v1/subscribe", context => SubscribeAsync(context, node));
     }
 
     /// <summary>Whether the CLI hands <paramref name="command"/> (the first argument) to a running daemon.</summary>
@@ -105,6 +107,74 @@ internal static class LocalApi
             args.AddRange(request.Args);
         }
         await JsonCommandAsync(context, node, [.. args], null);
+    }
+
+    private static async Task SubscribeAsync(HttpContext context, RunningNode node)
+    {
+        SubscribeRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, ApiJson.Default.SubscribeRequest, context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"bad subscribe request: {e.Message}", ExitCodes.Usage);
+            return;
+        }
+        if (request?.Query is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "bad subscribe request: expected {\"query\":\"[:find …]\", \"args\":[…], \"from\":\"HASH,…\"}", ExitCodes.Usage);
+            return;
+        }
+        var args = new List<string> { "subscribe", request.Query, "--format", "json" };
+        if (request.From is not null)
+            args.AddRange(["--from", request.From]);
+        if (request.Args is { Length: > 0 })
+        {
+            args.Add("--");
+            args.AddRange(request.Args);
+        }
+        var frames = Channel.CreateBounded<CliFrame>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var error = new StringBuilder();
+        var started = false;
+        var pump = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var frame in frames.Reader.ReadAllAsync(context.RequestAborted))
+                {
+                    error.Append(frame.Err);
+                    if (frame.Out is null)
+                        continue;
+                    if (!started)
+                    {
+                        started = true;
+                        context.Response.ContentType = ApiFrames.NdJson;
+                        await context.Response.StartAsync(context.RequestAborted);
+                    }
+                    await context.Response.WriteAsync(frame.Out, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                frames.Writer.TryComplete(e);
+            }
+        });
+        var exit = await RunAsync(node, [.. args], null, Stream.Null, frames.Writer, context.RequestAborted);
+        frames.Writer.TryComplete();
+        await pump;
+        if (exit == ExitCodes.Ok || context.RequestAborted.IsCancellationRequested)
+            return;
+        var message = error.ToString().Trim();
+        if (message.StartsWith("datom: ", StringComparison.Ordinal))
+            message = message["datom: ".Length..];
+        if (!started)
+        {
+            await WriteErrorAsync(context, exit == ExitCodes.Usage ? StatusCodes.Status400BadRequest : exit == ExitCodes.TryAgain ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status422UnprocessableEntity, message, exit);
+            return;
+        }
+        await context.Response.Body.WriteAsync(ApiJson.Line(new ApiError(message, exit), ApiJson.Default.ApiError), context.RequestAborted);
     }
 
     /// <summary>Runs a command and answers with its standard output as the body, or its error as {"error","exit"} with a fitting status.</summary>

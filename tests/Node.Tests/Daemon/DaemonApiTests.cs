@@ -247,6 +247,22 @@ public class DaemonApiTests
         var query = await http.SendAsync(Post("/v1/query", "{\"query\":\"[:find ?a . :in $ ?n :where [?e :user/name ?n] [?e :user/age ?a]]\",\"args\":[\"\\\"Bob\\\"\"]}"));
         Assert.Equal("35", (await query.Content.ReadAsStringAsync()).Trim());
 
+        // /v1/subscribe streams datom subscribe's lines: the result, then a line per change.
+        var badSubscribe = await http.SendAsync(Post("/v1/subscribe", "{\"query\":\"[:find ?x :where [?x :no/such]]\"}"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badSubscribe.StatusCode);
+        Assert.Contains(":no/such", RunningDaemon.Json(await badSubscribe.Content.ReadAsStringAsync()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        using (var subscribe = await http.SendAsync(Post("/v1/subscribe", "{\"query\":\"[:find ?n ?a :where [?e :user/name ?n] [?e :user/age ?a]]\"}"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, subscribe.StatusCode);
+            using var lines = new StreamReader(await subscribe.Content.ReadAsStreamAsync());
+            var first = RunningDaemon.Json((await lines.ReadLineAsync())!);
+            Assert.Contains("[\"Bob\",35]", first.GetProperty("result").GetRawText().Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Post("/v1/transact", "[{:user/name \"Cy\" :user/age 7}]"))).StatusCode);
+            var change = RunningDaemon.Json((await lines.ReadLineAsync())!);
+            Assert.Equal("[[\"Cy\",7]]", change.GetProperty("added").GetRawText().Replace(" ", "", StringComparison.Ordinal));
+            Assert.Equal(first.GetProperty("frontier").GetArrayLength(), change.GetProperty("frontier").GetArrayLength());
+        }
+
         Assert.False(daemon.HasExited);
         Assert.Equal(0, daemon.Stop());
     }
