@@ -70,6 +70,8 @@ public sealed partial class DatomLog
 
         public NodeId AuthorAt(int ordinal) => _authors[ordinal];
 
+        public int AuthorCount => _authors.Count;
+
         public int OrdinalOf(NodeId author)
         {
             if (_ordinals.TryGetValue(author, out var ordinal))

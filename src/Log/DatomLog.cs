@@ -351,6 +351,61 @@ public sealed partial class DatomLog : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The transactions of every entry this log holds that is <em>not</em> reachable from
+    /// <paramref name="heads"/>: the complement of <see cref="Ancestry"/>, which is what a view as of
+    /// a frontier filters out. Its cost follows the entries stored after the frontier's oldest head
+    /// (or concurrent with it), not the length of the history.
+    /// </summary>
+    /// <remarks>
+    /// Entries are visited in reverse store order (a topological order, so a child before its
+    /// parents), carrying the set of entries known to be ancestors. An author whose entries form one
+    /// chain (not forked) is settled once one of its entries is found to be an ancestor: its earlier
+    /// entries are that entry's own ancestors. Once every author is settled, everything below the
+    /// cursor is an ancestor and the walk stops. A forked author is never settled, so a log with a
+    /// fork is walked to its start (still exact).
+    /// </remarks>
+    /// <exception cref="KeyNotFoundException">A head is not held by this log.</exception>
+    public IReadOnlySet<EntityId> OutsideAncestry(IEnumerable<EntryHash> heads)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        var outside = new HashSet<EntityId>();
+        var needed = new HashSet<int>();
+        Span<int> parents = stackalloc int[256];
+        lock (_gate)
+        {
+            foreach (var h in heads)
+            {
+                var number = _entries.Find(h);
+                if (number < 0)
+                    throw new KeyNotFoundException($"entry {h} is not held by this node");
+                needed.Add(number);
+            }
+            var settled = new bool[_entries.AuthorCount];
+            var open = _authors.Count;
+            for (var n = _entries.Count - 1; n >= 0 && open > 0; n--)
+            {
+                var record = _entries.Record(n);
+                var ancestor = needed.Remove(n) || settled[record.Author];
+                if (!ancestor)
+                {
+                    outside.Add(record.Tx);
+                    continue;
+                }
+                if (!settled[record.Author] && !_authors[_entries.AuthorAt(record.Author)].Forked)
+                {
+                    settled[record.Author] = true;
+                    open--;
+                }
+                var count = Math.Min(record.ParentCount, parents.Length);
+                _entries.ParentNumbers(record.ParentStart, parents[..count]);
+                foreach (var p in parents[..count])
+                    needed.Add(p);
+            }
+        }
+        return outside;
+    }
+
     /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
     public int DurableCount
     {

@@ -85,6 +85,7 @@ public class TableModelTests
 
         // Ancestry from every frontier and from single entries spread over the history.
         Assert.Equal(entries.Select(e => e.Hash).ToHashSet(), log.Ancestry(log.Frontier()).Keys.ToHashSet());
+        Assert.Empty(log.OutsideAncestry(log.Frontier()));
         for (var i = 0; i < entries.Count; i += 7)
         {
             var heads = new[] { entries[i].Hash, entries[entries.Count - 1 - (i / 2)].Hash };
@@ -93,6 +94,8 @@ public class TableModelTests
             Assert.Equal(expected, actual.Keys.ToHashSet());
             foreach (var (hash, tx) in actual)
                 Assert.Equal(history.ByHash()[hash].Tx, tx);
+            // The complement, as a view as of that frontier filters: every other entry's transaction.
+            Assert.Equal(entries.Where(e => !expected.Contains(e.Hash)).Select(e => e.Tx).ToHashSet(), log.OutsideAncestry(heads).ToHashSet());
         }
     }
 }
