@@ -354,53 +354,88 @@ public sealed partial class DatomLog : IDisposable
     /// <summary>
     /// The transactions of every entry this log holds that is <em>not</em> reachable from
     /// <paramref name="heads"/>: the complement of <see cref="Ancestry"/>, which is what a view as of
-    /// a frontier filters out. Its cost follows the entries stored after the frontier's oldest head
-    /// (or concurrent with it), not the length of the history.
+    /// a frontier filters out. Its cost follows the entries stored after the frontier (or concurrent
+    /// with it), not the length of the history.
     /// </summary>
     /// <remarks>
-    /// Entries are visited in reverse store order (a topological order, so a child before its
-    /// parents), carrying the set of entries known to be ancestors. An author whose entries form one
-    /// chain (not forked) is settled once one of its entries is found to be an ancestor: its earlier
-    /// entries are that entry's own ancestors. Once every author is settled, everything below the
-    /// cursor is an ancestor and the walk stops. A forked author is never settled, so a log with a
-    /// fork is walked to its start (still exact).
+    /// Entries are visited in reverse store order (a topological order: a child before its parents).
+    /// For an author whose entries form one chain (not forked), the ancestors among its entries are
+    /// exactly those up to the highest sequence number known to be an ancestor, and every ancestor
+    /// is known before the walk reaches it (its child is above it). Once the walk is below each such
+    /// author's first entry past that number, everything left is an ancestor (with parents below it,
+    /// so no number can rise), and it stops. A forked author is followed by its parent links instead,
+    /// and keeps the walk going to the start (still exact).
     /// </remarks>
     /// <exception cref="KeyNotFoundException">A head is not held by this log.</exception>
     public IReadOnlySet<EntityId> OutsideAncestry(IEnumerable<EntryHash> heads)
     {
         ArgumentNullException.ThrowIfNull(heads);
         var outside = new HashSet<EntityId>();
-        var needed = new HashSet<int>();
+        var needed = new HashSet<int>(); // ancestors of forked authors, by number
         Span<int> parents = stackalloc int[256];
         lock (_gate)
         {
+            var authors = _entries.AuthorCount;
+            var chains = new AuthorChain?[authors];
+            foreach (var chain in _authors.Values)
+                chains[chain.Ordinal] = chain;
+            var maxSeq = new ulong[authors];
+            // Per author, the number of its first entry that is not (yet known to be) an ancestor; once
+            // the walk is below every author's, it stops. int.MaxValue: none; 0: a forked author.
+            var threshold = new int[authors];
+            for (var a = 0; a < authors; a++)
+                threshold[a] = Threshold(a);
+            var stop = threshold.Length == 0 ? int.MaxValue : threshold.Min();
+
             foreach (var h in heads)
             {
                 var number = _entries.Find(h);
                 if (number < 0)
                     throw new KeyNotFoundException($"entry {h} is not held by this node");
-                needed.Add(number);
+                Known(number);
             }
-            var settled = new bool[_entries.AuthorCount];
-            var open = _authors.Count;
-            for (var n = _entries.Count - 1; n >= 0 && open > 0; n--)
+            for (var n = _entries.Count - 1; n >= 0 && n >= stop; n--)
             {
                 var record = _entries.Record(n);
-                var ancestor = needed.Remove(n) || settled[record.Author];
+                var forked = chains[record.Author]!.Forked;
+                var ancestor = forked ? needed.Remove(n) : record.Seq <= maxSeq[record.Author];
                 if (!ancestor)
                 {
                     outside.Add(record.Tx);
                     continue;
                 }
-                if (!settled[record.Author] && !_authors[_entries.AuthorAt(record.Author)].Forked)
-                {
-                    settled[record.Author] = true;
-                    open--;
-                }
                 var count = Math.Min(record.ParentCount, parents.Length);
                 _entries.ParentNumbers(record.ParentStart, parents[..count]);
                 foreach (var p in parents[..count])
-                    needed.Add(p);
+                    Known(p);
+            }
+
+            void Known(int number)
+            {
+                var r = _entries.Record(number);
+                if (chains[r.Author]!.Forked)
+                {
+                    needed.Add(number);
+                    return;
+                }
+                if (r.Seq <= maxSeq[r.Author])
+                    return;
+                maxSeq[r.Author] = r.Seq;
+                var before = threshold[r.Author];
+                threshold[r.Author] = Threshold(r.Author);
+                if (before == stop)
+                    stop = threshold.Min();
+            }
+
+            int Threshold(int author)
+            {
+                var chain = chains[author];
+                if (chain is null)
+                    return int.MaxValue; // no entries: nothing to wait for
+                if (chain.Forked)
+                    return 0; // never settled: walk to the start
+                var next = chain.BySeq[maxSeq[author] + 1];
+                return next < 0 ? int.MaxValue : next;
             }
         }
         return outside;

@@ -104,8 +104,7 @@ public sealed class IndexStore : IDisposable
                 memory[i] = keys[i].Count == 0 ? state.Memory[i] : state.Memory[i].Add(keys[i].Build());
                 if (memory[i].Length > _options.MaxMemoryRuns)
                 {
-                    // Size-tiered: merge the smaller half, so large runs are not copied again and again.
-                    var smallest = memory[i].OrderBy(r => r.SizeBytes).Take(memory[i].Length / 2 + 1).ToList();
+                    var smallest = SizeTiered.Pick(memory[i], _options.MaxMemoryRuns);
                     memory[i] = [.. memory[i].Where(r => !smallest.Contains(r)), MergeMemory(smallest)];
                 }
             }
@@ -200,9 +199,7 @@ public sealed class IndexStore : IDisposable
         {
             if (files[i].Length <= _options.MaxFileRuns)
                 continue;
-            // Merge the smallest runs (size-tiered): enough of them to get back under the limit.
-            var ordered = files[i].OrderBy(r => r.SizeBytes).ToList();
-            var take = ordered.Take(files[i].Length - _options.MaxFileRuns + 2).ToList();
+            var take = SizeTiered.Pick(files[i], _options.MaxFileRuns);
             var id = _nextRunId++;
             var name = RunName(id, (IndexOrder)i);
             FileRun.Write(_storage, name, (IndexOrder)i, MergedKeys(take));
@@ -359,3 +356,25 @@ internal sealed class Manifest
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Manifest))]
 internal sealed partial class ManifestJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>
+/// Which runs to merge when an index order has more than its limit: the smallest runs, as few as
+/// bring the count under the limit (at least two), and then each next smallest while it is no
+/// larger than those taken together. So a run is merged again only once as much new data has
+/// piled up beside it, and each key is copied O(log n) times; merging "the smaller half" or "the
+/// fewest needed" instead copies the large run on almost every merge, which made a long stream of
+/// small transactions slow down as it went (quadratic in the entries between flushes).
+/// </summary>
+internal static class SizeTiered
+{
+    public static List<T> Pick<T>(IReadOnlyList<T> runs, int maxRuns)
+        where T : ISortedRun
+    {
+        var ordered = runs.OrderBy(r => r.SizeBytes).ToList();
+        var take = Math.Max(2, ordered.Count - maxRuns + 1);
+        var total = ordered.Take(take).Sum(r => r.SizeBytes);
+        while (take < ordered.Count && ordered[take].SizeBytes <= total)
+            total += ordered[take++].SizeBytes;
+        return ordered.GetRange(0, Math.Min(take, ordered.Count));
+    }
+}
