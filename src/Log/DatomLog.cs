@@ -43,6 +43,7 @@ public sealed partial class DatomLog : IDisposable
     // Set while opening from a checkpoint: the first record replayed must be its last covered entry.
     private EntryHash? _expectFirst;
     private readonly List<string> _openNotes = [];
+    private int _disposed;
 
     private DatomLog(IStorage storage, LogOptions options, NodeIdentity? identity)
     {
@@ -501,7 +502,7 @@ public sealed partial class DatomLog : IDisposable
 
     public void Dispose()
     {
-        if (_store is null)
+        if (_store is null || Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
         _store.Quiesce();
         try

@@ -118,8 +118,10 @@ internal static class ScaleBench
         using var bar = new ProgressLine("writing", entries, "entries");
         for (var a = 0; written < entries; a = (a + 1) % authors)
         {
-            using var log = DatomLog.Open(data, identities[a], fast);
-            using var db = DaoDb.Open(data, log);
+            var turnWatch = Stopwatch.StartNew();
+            var log = DatomLog.Open(data, identities[a], fast);
+            var db = DaoDb.Open(data, log);
+            var opened = turnWatch.Elapsed.TotalSeconds;
             if (!schemaDone)
             {
                 await db.TransactAsync(EdnReader.ReadOne($"[{{:db/ident :{Attribute} :db/valueType :db.type/long :db/cardinality :db.cardinality/one}}]"), cancellationToken);
@@ -147,12 +149,15 @@ internal static class ScaleBench
             }
             while (window.Count > 0)
                 await window.Dequeue();
+            var appended = turnWatch.Elapsed.TotalSeconds;
             await db.WaitForAsync(log.DurableCount, cancellationToken);
+            db.Dispose();
+            log.Dispose();
+            if (Environment.GetEnvironmentVariable("DATOM_BENCH_DEBUG") is not null)
+                Console.Error.WriteLine($"  turn of author {a} to {written:N0}: open {opened:F2} s, append {appended - opened:F2} s, index and close {turnWatch.Elapsed.TotalSeconds - appended:F2} s");
             if (written == tenth)
             {
-                // Close, measure in a new process, go on.
-                db.Dispose();
-                log.Dispose();
+                // Measure in a new process, then go on.
                 var child = await OpenInChildAsync(data, null, cancellationToken);
                 await File.WriteAllTextAsync(Path.Combine(root, "tenth.json"), child.GetRawText(), cancellationToken);
             }
@@ -201,7 +206,8 @@ internal static class ScaleBench
             ? frontierText.Split(',').Select(EntryHash.Parse).ToArray()
             : FrontierBefore(log, Math.Max(1, count - FrontierLag));
         var query = DatalogQuery.Parse($"[:find ?e . :in $ ?v :where [?e :{Attribute} ?v]]");
-        var probe = (long)(count / 2);
+        // A value written well before the frontier, so both views hold it.
+        var probe = (long)(count / 4);
         var pointMs = Median(runs, () => query.Run(db.Current(), probe).Count, out var rows);
         var asOfMs = Median(runs, () => query.Run(db.AsOf(frontier), probe).Count, out var asOfRows);
         if (rows != asOfRows)
@@ -228,10 +234,16 @@ internal static class ScaleBench
     /// <summary>The heads of the first <paramref name="entries"/> entries in store order: a frontier from the past.</summary>
     private static EntryHash[] FrontierBefore(DatomLog log, int entries)
     {
+        // Unforked authors: an author's last entry before the cut is its head there. Walk back in
+        // chunks until every author that has an entry before the cut is found.
+        var authors = log.Authors().Count;
         var heads = new Dictionary<NodeId, EntryHash>();
-        var start = Math.Max(0, entries - (4 * FrontierLag));
-        foreach (var e in log.EntriesFrom(start, entries - start))
-            heads[e.Author] = e.Hash; // unforked authors: an author's last entry is its head
+        for (var end = entries; end > 0 && heads.Count < authors; end -= 4096)
+        {
+            var start = Math.Max(0, end - 4096);
+            foreach (var e in log.EntriesFrom(start, end - start).Reverse())
+                heads.TryAdd(e.Author, e.Hash);
+        }
         return [.. heads.Values];
     }
 
