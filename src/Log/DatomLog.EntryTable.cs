@@ -306,6 +306,11 @@ public sealed partial class DatomLog
                 throw Damaged(_parents, 0, "checksum does not match the checkpoint");
             _parentsCrc = (checkpoint.Parents, parentsCrc);
 
+            // One pass over the keys: the hash index, each author's sequence numbers (onKey), and the
+            // checksum, which is compared at the end; if it fails the caller drops all of this.
+            _index.Reserve((int)checkpoint.Entries);
+            Settled = (int)checkpoint.Entries;
+            DurableCount = Settled;
             var chunk = new byte[EntryKey.Size * 4096];
             var keysCrc = ~0u;
             for (long n = 0; n < checkpoint.Entries; n += 4096)
@@ -317,28 +322,15 @@ public sealed partial class DatomLog
                 for (var i = 0; i < count; i++)
                 {
                     var key = new EntryKey(span.Slice(i * EntryKey.Size, EntryKey.Size));
-                    if ((uint)key.Author >= (uint)_authors.Count)
-                        throw Damaged(_keys, n + i, $"author ordinal {key.Author} unknown");
+                    if ((uint)key.Author >= (uint)_authors.Count || key.Seq == 0)
+                        throw Damaged(_keys, n + i, $"author ordinal {key.Author} or sequence number {key.Seq} out of range");
                     _index.Insert(key.HashPrefix, (int)(n + i));
+                    onKey((int)(n + i), key.Author, key.Seq);
                 }
             }
             if (~keysCrc != checkpoint.KeysCrc)
                 throw Damaged(_keys, 0, "checksum does not match the checkpoint");
             _keysCrc = (checkpoint.Entries, keysCrc);
-            Settled = (int)checkpoint.Entries;
-            DurableCount = Settled;
-            // The keys are sound; now hand them over (this may read records, for forks).
-            for (long n = 0; n < checkpoint.Entries; n += 4096)
-            {
-                var count = (int)Math.Min(4096, checkpoint.Entries - n);
-                var span = chunk.AsSpan(0, count * EntryKey.Size);
-                _keys.ReadDirect(n, span);
-                for (var i = 0; i < count; i++)
-                {
-                    var key = new EntryKey(span.Slice(i * EntryKey.Size, EntryKey.Size));
-                    onKey((int)(n + i), key.Author, key.Seq);
-                }
-            }
         }
 
         /// <summary>Forgets everything and removes the table files: the log is rebuilt from the segments.</summary>

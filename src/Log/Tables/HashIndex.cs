@@ -55,6 +55,23 @@ internal sealed class HashIndex
         Count++;
     }
 
+    /// <summary>Sizes the table for <paramref name="entries"/> at once (opening knows the count): no doubling on the way.</summary>
+    public void Reserve(int entries)
+    {
+        var capacity = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, (entries * 4L / 3) + 1));
+        if (capacity <= _slots.Length)
+            return;
+        var slots = new ulong[capacity];
+        var mask = slots.Length - 1;
+        foreach (var slot in _slots)
+        {
+            if (slot != 0)
+                Place(slots, mask, slot);
+        }
+        _slots = slots;
+        _mask = mask;
+    }
+
     public void Clear()
     {
         Array.Clear(_slots);
