@@ -64,7 +64,9 @@ internal sealed class DataDirectory
             var log = DatomLog.Open(Path, identity, options);
             foreach (var note in log.Store.RecoveryNotes)
                 Terminal.Error.WriteLine($"datom: recovered: {note}");
-            foreach (var note in log.OpenNotes.Where(n => !n.StartsWith("opened from checkpoint", StringComparison.Ordinal)))
+            // A checkpoint that was damaged or did not match is worth a line; a log that simply has
+            // none yet (shorter than one interval) is not.
+            foreach (var note in log.OpenNotes.Where(n => !n.StartsWith("opened from checkpoint", StringComparison.Ordinal) && !n.StartsWith("no valid checkpoint", StringComparison.Ordinal)))
                 Terminal.Error.WriteLine($"datom: log: {note}");
             return new OpenedLog(dirLock, identity, log, Path) { IndexOptions = indexOptions };
         }
