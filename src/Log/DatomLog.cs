@@ -340,9 +340,10 @@ public sealed partial class DatomLog : IDisposable
                     continue;
                 var record = _entries.Record(n);
                 result.Add(record.Hash, record.Tx);
-                var count = Math.Min(record.ParentCount, parents.Length);
-                _entries.ParentNumbers(record.ParentStart, parents[..count]);
-                foreach (var p in parents[..count])
+                // Entry limits allow 256 parents by default; a log configured for more still walks them all.
+                var numbers = record.ParentCount <= parents.Length ? parents[..record.ParentCount] : new int[record.ParentCount];
+                _entries.ParentNumbers(record.ParentStart, numbers);
+                foreach (var p in numbers)
                 {
                     if (!seen.Contains(p))
                         stack.Push(p);
@@ -405,9 +406,9 @@ public sealed partial class DatomLog : IDisposable
                     outside.Add(record.Tx);
                     continue;
                 }
-                var count = Math.Min(record.ParentCount, parents.Length);
-                _entries.ParentNumbers(record.ParentStart, parents[..count]);
-                foreach (var p in parents[..count])
+                var numbers = record.ParentCount <= parents.Length ? parents[..record.ParentCount] : new int[record.ParentCount];
+                _entries.ParentNumbers(record.ParentStart, numbers);
+                foreach (var p in numbers)
                     Known(p);
             }
 
