@@ -514,6 +514,10 @@ public sealed partial class DatomLog : IDisposable
                     WriteCheckpoint();
             }
         }
+        catch (IOException)
+        {
+            // A checkpoint is a cache: without this one the next open replays more, nothing is lost.
+        }
         finally
         {
             _store.Dispose();
