@@ -109,8 +109,10 @@ public sealed class DaoDb : IDisposable
     /// <exception cref="KeyNotFoundException">This node does not hold one of the entries.</exception>
     public CurrentView AsOf(IEnumerable<Log.Model.EntryHash> frontier)
     {
-        var txs = _log.Ancestry(frontier).Values.ToHashSet();
-        return new CurrentView(_store.Snapshot(), op => txs.Contains(op.Tx));
+        // The snapshot first: every entry it indexes is then among those the log walks.
+        var snapshot = _store.Snapshot();
+        var outside = _log.OutsideAncestry(frontier);
+        return new CurrentView(snapshot, outside.Count == 0 ? null : op => !outside.Contains(op.Tx));
     }
 
     /// <summary>One branch: what is reachable from one head (an author's fork, say).</summary>

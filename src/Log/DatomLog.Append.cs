@@ -82,7 +82,9 @@ public sealed partial class DatomLog
         }
         catch
         {
-            // Later tickets must not wait forever for this one.
+            // Later tickets must not wait forever for this one, and store order skips it.
+            lock (_gate)
+                _entries.MarkHole(sequenced.Number);
             SkipTicket(ticket);
             throw;
         }
@@ -158,14 +160,10 @@ public sealed partial class DatomLog
             {
                 if (group[i] is not Sequenced s)
                     continue; // a record written through Store directly is not an entry of this log
-                ref var meta = ref _entries.ByNumber(s.Number);
-                meta.Position = s.Position;
-                meta.Durable = true;
-                meta.InFlight = null;
+                _entries.MarkDurable(s.Number, s.Position);
                 var entry = s.Entry!;
-                _order.Add(entry.Hash);
                 stored.Add(entry);
-                if (meta.Forks is { } made)
+                if (_madeForks.Remove(s.Number, out var made))
                 {
                     foreach (var fork in made)
                     {
@@ -174,6 +172,10 @@ public sealed partial class DatomLog
                     }
                 }
             }
+            // On the commit thread, where a failure stops the store (fail-stop) rather than an appender.
+            _entries.FlushIfFull();
+            if (_entries.Settled - _checkpointedEntries >= _options.CheckpointEntries)
+                WriteCheckpoint();
         }
         if (EntryStored is { } entryStored)
         {

@@ -29,17 +29,19 @@ public sealed partial class DatomLog
             }
             var own = 0;
             var parents = _entries.ParentsOf(meta);
-            foreach (var p in parents)
+            Span<bool> mine = parents.Length <= 256 ? stackalloc bool[parents.Length] : new bool[parents.Length];
+            for (var i = 0; i < parents.Length; i++)
             {
-                if (_entries[p].Author == meta.Author)
+                mine[i] = _entries[parents[i]].AuthorOrdinal == meta.AuthorOrdinal;
+                if (mine[i])
                     own++;
             }
             var ownParents = own == 0 ? [] : new EntryHash[own];
             own = 0;
-            foreach (var p in parents)
+            for (var i = 0; i < parents.Length; i++)
             {
-                if (_entries[p].Author == meta.Author)
-                    ownParents[own++] = p;
+                if (mine[i])
+                    ownParents[own++] = parents[i];
             }
             links = new EntryLinks(meta.Author, meta.Seq, ownParents, meta.Durable, meta.Position);
             return true;
@@ -51,9 +53,9 @@ public sealed partial class DatomLog
     {
         lock (_gate)
         {
-            if (_authors.TryGetValue(author, out var chain) && chain.BySeq.TryGetValue(seq, out var first))
+            if (_authors.TryGetValue(author, out var chain) && chain.BySeq[seq] is var first and >= 0)
             {
-                into.Add(first);
+                into.Add(_entries.HashOf(first));
                 if (chain.MoreAtSeq.TryGetValue(seq, out var more))
                     into.AddRange(more);
             }
@@ -98,14 +100,18 @@ public sealed partial class DatomLog
         ArgumentNullException.ThrowIfNull(into);
         lock (_gate)
         {
-            var end = Math.Min(_order.Count, start + max);
-            for (var i = start; i < end; i++)
+            var end = (int)Math.Min(_entries.DurableCount, (long)start + max);
+            if (start >= end)
+                return 0;
+            var number = _entries.NumberAt(start);
+            for (var i = start; i < end; i++, number++)
             {
-                var hash = _order[i];
-                var meta = _entries[hash];
-                into.Add((hash, meta.Author, meta.Seq));
+                while (_entries.IsHole(number))
+                    number++;
+                var meta = _entries.ByNumber(number);
+                into.Add((meta.Hash, meta.Author, meta.Seq));
             }
-            return Math.Max(0, end - start);
+            return end - start;
         }
     }
 }

@@ -3,6 +3,7 @@ using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
+using Datom.Log.Tables;
 
 namespace Datom.Log;
 
@@ -19,26 +20,39 @@ namespace Datom.Log;
 public sealed partial class DatomLog : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly SegmentStore _store;
+    private readonly IStorage _storage;
     private readonly LogOptions _options;
     private readonly NodeIdentity? _identity;
     private readonly HybridLogicalClock _clock;
     private readonly EntityIdMinter _minter;
-    private readonly EntryTable _entries = new();
+    private readonly EntryTable _entries;
     private readonly Dictionary<NodeId, AuthorChain> _authors = [];
     private readonly List<ForkRecord> _forks = [];
-    private readonly List<EntryHash> _order = [];
+    // The forks an entry in flight made, reported once it is durable.
+    private readonly Dictionary<int, ForkRecord[]> _madeForks = [];
+    private SegmentStore _store = null!;
 
     // Other authors' heads that our next entry has already linked to (causal links are sent once).
+    // Only current heads are kept: a head its author has moved past is never linked again.
     private readonly HashSet<EntryHash> _linked = [];
 
-    private DatomLog(SegmentStore store, LogOptions options, NodeIdentity? identity)
+    // The highest entry time held, for the checkpoint (opening observes it instead of every entry's).
+    private HlcTimestamp _maxTime;
+    private long _checkpointedEntries;
+    private ulong _checkpointGeneration;
+    // Set while opening from a checkpoint: the first record replayed must be its last covered entry.
+    private EntryHash? _expectFirst;
+    private readonly List<string> _openNotes = [];
+    private int _disposed;
+
+    private DatomLog(IStorage storage, LogOptions options, NodeIdentity? identity)
     {
-        _store = store;
+        _storage = storage;
         _options = options;
         _identity = identity;
         _clock = new HybridLogicalClock(options.Clock);
         _minter = options.EntityIdPrefix is { } prefix ? new EntityIdMinter(prefix) : new EntityIdMinter();
+        _entries = new EntryTable(storage, options);
     }
 
     /// <summary>Raised after an entry (own or from elsewhere) is durable, in store order.</summary>
@@ -60,66 +74,191 @@ public sealed partial class DatomLog : IDisposable
         }
     }
 
+    /// <summary>How opening went: whether a checkpoint was used, and why not if it was not.</summary>
+    public IReadOnlyList<string> OpenNotes => _openNotes;
+
+    /// <summary>Bytes the log's per-entry state holds in memory now (hash index, table tails and caches).</summary>
+    public long TableMemoryBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _entries.MemoryBytes;
+        }
+    }
+
     /// <summary>Opens the log at <c>DIR/log</c> on disk.</summary>
     public static DatomLog Open(string dataDirectory, NodeIdentity? identity, LogOptions? options = null) =>
         Open(new FileStorage(Path.Combine(dataDirectory, "log")), identity, options);
 
     /// <summary>
-    /// Opens the log, recovering the store (see <see cref="SegmentStore"/>) and rebuilding the in-memory
-    /// state from every record. Without an identity the log is read-only for local appends.
+    /// Opens the log, recovering the store (see <see cref="SegmentStore"/>). With a valid checkpoint
+    /// (<see cref="Checkpoint"/>) only the entries after it are read; a checkpoint that is missing,
+    /// damaged or does not match the segments is reported in <see cref="OpenNotes"/> and the tables
+    /// are rebuilt from every record. Without an identity the log is read-only for local appends.
     /// </summary>
     public static DatomLog Open(IStorage storage, NodeIdentity? identity, LogOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(storage);
         options ??= new LogOptions();
-        // Every record is decoded (and so checked) as it is read, but only what the in-memory state
-        // needs is kept until the store is open: holding the decoded entries themselves (their
-        // datoms and encoded bytes) would hold the whole log in memory at once.
-        var pending = new List<(RecordPosition Position, EntryHeader Entry)>();
-        var store = SegmentStore.Open(storage, options.Segments, (position, payload) =>
+        var notes = new List<string>();
+        var checkpoint = Checkpoint.ReadNewest(storage, notes);
+        if (checkpoint is not null)
         {
-            Entry entry;
+            var log = new DatomLog(storage, options, identity);
             try
             {
-                entry = EntryCodec.Decode(payload, options.Limits);
+                log.OpenFromCheckpoint(checkpoint);
+                log._openNotes.AddRange(notes);
+                log._openNotes.Add($"opened from checkpoint {checkpoint.Generation} ({checkpoint.Entries} entries; {log._entries.Count - checkpoint.Entries} read from the segments)");
+                log.FinishOpen();
+                return log;
             }
-            catch (EntryRejectedException e)
+            catch (Exception e) when (e is StaleCheckpointException or LogCorruptionException or IOException or ArgumentException)
             {
-                throw new LogCorruptionException(storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, "stored entry does not decode: " + e.Message);
+                // A checkpoint is a cache: one that does not match is rebuilt from the segments, never trusted.
+                notes.Add($"checkpoint {checkpoint.Generation} not used ({e.Message}); rebuilding the tables from the segments");
+                log.DisposeQuietly();
             }
-            pending.Add((position, new EntryHeader(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.ParentArray)));
-        });
-        var log = new DatomLog(store, options, identity);
-        store.GroupDurable = log.OnGroupDurable;
+        }
+        else if (storage.Exists("entries.tbl"))
+        {
+            notes.Add("no valid checkpoint; rebuilding the tables from the segments");
+        }
+        Checkpoint.DeleteAll(storage);
+        var full = new DatomLog(storage, options, identity);
         try
         {
-            foreach (var (position, entry) in pending)
+            full._entries.Reset();
+            full._store = SegmentStore.Open(storage, options.Segments, full.Replay);
+            full._openNotes.AddRange(notes);
+            full.FinishOpen();
+            if (full._entries.Settled >= options.CheckpointEntries)
             {
-                if (log._entries.ContainsKey(entry.Hash))
-                    continue; // a duplicate record (the same entry queued twice) is harmless
-                foreach (var p in entry.Parents)
-                {
-                    if (!log._entries.ContainsKey(p))
-                        throw new LogCorruptionException(store.Describe(position.Segment), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
-                }
-                log.Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.Parents, position, inFlight: null);
-                log._clock.Observe(entry.Time);
-            }
-            // Causal links already made by our own entries need not be made again.
-            if (identity is not null && log._authors.TryGetValue(identity.Id, out var own))
-            {
-                foreach (var head in own.Heads)
-                {
-                    foreach (var p in log._entries.ParentsOf(log._entries[head]))
-                        log._linked.Add(p);
-                }
+                lock (full._gate)
+                    full.WriteCheckpoint();
             }
         }
         catch
         {
-            store.Dispose();
+            full.DisposeQuietly();
             throw;
         }
-        return log;
+        return full;
+    }
+
+    private void OpenFromCheckpoint(Checkpoint checkpoint)
+    {
+        _entries.Load(checkpoint, OnLoadedKey);
+        foreach (var head in checkpoint.Heads)
+        {
+            var meta = _entries.ByNumber(head);
+            if (!_authors.TryGetValue(meta.Author, out var chain))
+                throw new LogCorruptionException(_storage.Describe(Checkpoint.SlotNames[checkpoint.Generation % 2]), 0, $"head {meta.Hash} has an author with no entries");
+            chain.Heads.Add(meta.Hash);
+        }
+        var last = _entries.Record((int)checkpoint.Entries - 1);
+        if (last.Hash != checkpoint.Last || !last.Durable || last.Position != checkpoint.Resume)
+            throw new StaleCheckpointException($"the entry table's entry {checkpoint.Entries - 1} is not the checkpoint's last ({checkpoint.Last} at {checkpoint.Resume})");
+        _maxTime = checkpoint.MaxTime;
+        _clock.Observe(checkpoint.MaxTime);
+        _checkpointedEntries = checkpoint.Entries;
+        _checkpointGeneration = checkpoint.Generation;
+        _expectFirst = checkpoint.Last;
+        _store = SegmentStore.OpenFrom(_storage, _options.Segments, new SegmentResume(checkpoint.FirstSegment, checkpoint.SealedLengths, checkpoint.Resume), Replay);
+        if (_expectFirst is not null)
+            throw new StaleCheckpointException($"the segments hold no record at {checkpoint.Resume}, the checkpoint's last entry");
+    }
+
+    /// <summary>One entry's key from the table, while opening from a checkpoint: rebuilds its author's state.</summary>
+    private void OnLoadedKey(int number, int author, uint seq)
+    {
+        var id = _entries.AuthorAt(author);
+        if (!_authors.TryGetValue(id, out var chain))
+            _authors[id] = chain = new AuthorChain(id, author);
+        chain.Count++;
+        chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
+        var first = chain.BySeq[seq];
+        if (first >= 0)
+            RecordFork(chain, seq, _entries.HashOf(number), _entries.HashOf(first));
+        else
+            chain.BySeq.Set(seq, number);
+    }
+
+    /// <summary>A record read while opening: checked, then registered as durable.</summary>
+    private void Replay(RecordPosition position, ReadOnlyMemory<byte> payload)
+    {
+        Entry entry;
+        try
+        {
+            entry = EntryCodec.Decode(payload, _options.Limits);
+        }
+        catch (EntryRejectedException e)
+        {
+            throw new LogCorruptionException(_storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, "stored entry does not decode: " + e.Message);
+        }
+        if (_expectFirst is { } expected)
+        {
+            if (entry.Hash != expected)
+                throw new StaleCheckpointException($"{SegmentHeader.FileName(position.Segment)}@{position.Offset} holds {entry.Hash}, the checkpoint says {expected}");
+            _expectFirst = null;
+            return;
+        }
+        if (_entries.ContainsKey(entry.Hash))
+            return; // a duplicate record (the same entry queued twice) is harmless
+        foreach (var p in entry.Parents)
+        {
+            if (!_entries.ContainsKey(p))
+                throw new LogCorruptionException(_storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, $"entry {entry.Hash} names parent {p}, which is not stored before it");
+        }
+        Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.Parents is EntryHash[] array ? array : [.. entry.Parents], position, inFlight: null);
+        _clock.Observe(entry.Time);
+        _entries.FlushIfFull();
+    }
+
+    /// <summary>After the store is open: group commit reports here, and causal links already made are known.</summary>
+    private void FinishOpen()
+    {
+        _store.GroupDurable = OnGroupDurable;
+        // Causal links already made by our own entries need not be made again.
+        if (_identity is not null && _authors.TryGetValue(_identity.Id, out var own))
+        {
+            foreach (var head in own.Heads)
+            {
+                foreach (var p in _entries.ParentsOf(_entries[head]))
+                {
+                    if (_entries[p].Author != _identity.Id && _authors.TryGetValue(_entries[p].Author, out var other) && other.Heads.Contains(p))
+                        _linked.Add(p);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of everything settled, if that is a clean cut: nothing in flight and no
+    /// holes (the heads are then those of the covered entries). Caller holds the gate.
+    /// </summary>
+    private void WriteCheckpoint()
+    {
+        if (_entries.Settled == 0 || _entries.InFlightCount > 0 || _entries.HasHoles || _entries.Settled != _entries.Count || _store.HasFailed)
+            return;
+        var heads = _authors.Values.SelectMany(a => a.Heads).Select(h => _entries.Find(h)).Order();
+        var checkpoint = _entries.Seal(_checkpointGeneration + 1, _store.Layout(), _maxTime, heads);
+        checkpoint.Write(_storage);
+        _checkpointGeneration = checkpoint.Generation;
+        _checkpointedEntries = checkpoint.Entries;
+    }
+
+    private void DisposeQuietly()
+    {
+        try
+        {
+            _store?.Dispose();
+        }
+        finally
+        {
+            _entries.Dispose();
+        }
     }
 
     public EntityId NewEntityId() => _minter.Next();
@@ -208,25 +347,125 @@ public sealed partial class DatomLog : IDisposable
     {
         ArgumentNullException.ThrowIfNull(heads);
         var result = new Dictionary<EntryHash, EntityId>();
-        var stack = new Stack<EntryHash>();
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>();
+        Span<int> parents = stackalloc int[256];
         lock (_gate)
         {
             foreach (var h in heads)
             {
-                if (!_entries.ContainsKey(h))
+                var number = _entries.Find(h);
+                if (number < 0)
                     throw new KeyNotFoundException($"entry {h} is not held by this node");
-                stack.Push(h);
+                stack.Push(number);
             }
-            while (stack.TryPop(out var h))
+            while (stack.TryPop(out var n))
             {
-                var meta = _entries[h];
-                if (!result.TryAdd(h, meta.Tx))
+                if (!seen.Add(n))
                     continue;
-                foreach (var p in _entries.ParentsOf(meta))
-                    stack.Push(p);
+                var record = _entries.Record(n);
+                result.Add(record.Hash, record.Tx);
+                // Entry limits allow 256 parents by default; a log configured for more still walks them all.
+                var numbers = record.ParentCount <= parents.Length ? parents[..record.ParentCount] : new int[record.ParentCount];
+                _entries.ParentNumbers(record.ParentStart, numbers);
+                foreach (var p in numbers)
+                {
+                    if (!seen.Contains(p))
+                        stack.Push(p);
+                }
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The transactions of every entry this log holds that is <em>not</em> reachable from
+    /// <paramref name="heads"/>: the complement of <see cref="Ancestry"/>, which is what a view as of
+    /// a frontier filters out. Its cost follows the entries stored after the frontier (or concurrent
+    /// with it), not the length of the history.
+    /// </summary>
+    /// <remarks>
+    /// Entries are visited in reverse store order (a topological order: a child before its parents).
+    /// For an author whose entries form one chain (not forked), the ancestors among its entries are
+    /// exactly those up to the highest sequence number known to be an ancestor, and every ancestor
+    /// is known before the walk reaches it (its child is above it). Once the walk is below each such
+    /// author's first entry past that number, everything left is an ancestor (with parents below it,
+    /// so no number can rise), and it stops. A forked author is followed by its parent links instead,
+    /// and keeps the walk going to the start (still exact).
+    /// </remarks>
+    /// <exception cref="KeyNotFoundException">A head is not held by this log.</exception>
+    public IReadOnlySet<EntityId> OutsideAncestry(IEnumerable<EntryHash> heads)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        var outside = new HashSet<EntityId>();
+        var needed = new HashSet<int>(); // ancestors of forked authors, by number
+        Span<int> parents = stackalloc int[256];
+        lock (_gate)
+        {
+            var authors = _entries.AuthorCount;
+            var chains = new AuthorChain?[authors];
+            foreach (var chain in _authors.Values)
+                chains[chain.Ordinal] = chain;
+            var maxSeq = new ulong[authors];
+            // Per author, the number of its first entry that is not (yet known to be) an ancestor; once
+            // the walk is below every author's, it stops. int.MaxValue: none; 0: a forked author.
+            var threshold = new int[authors];
+            for (var a = 0; a < authors; a++)
+                threshold[a] = Threshold(a);
+            var stop = threshold.Length == 0 ? int.MaxValue : threshold.Min();
+
+            foreach (var h in heads)
+            {
+                var number = _entries.Find(h);
+                if (number < 0)
+                    throw new KeyNotFoundException($"entry {h} is not held by this node");
+                Known(number);
+            }
+            for (var n = _entries.Count - 1; n >= 0 && n >= stop; n--)
+            {
+                var record = _entries.Record(n);
+                var forked = chains[record.Author]!.Forked;
+                var ancestor = forked ? needed.Remove(n) : record.Seq <= maxSeq[record.Author];
+                if (!ancestor)
+                {
+                    outside.Add(record.Tx);
+                    continue;
+                }
+                var numbers = record.ParentCount <= parents.Length ? parents[..record.ParentCount] : new int[record.ParentCount];
+                _entries.ParentNumbers(record.ParentStart, numbers);
+                foreach (var p in numbers)
+                    Known(p);
+            }
+
+            void Known(int number)
+            {
+                var r = _entries.Record(number);
+                if (chains[r.Author]!.Forked)
+                {
+                    needed.Add(number);
+                    return;
+                }
+                if (r.Seq <= maxSeq[r.Author])
+                    return;
+                maxSeq[r.Author] = r.Seq;
+                var before = threshold[r.Author];
+                threshold[r.Author] = Threshold(r.Author);
+                if (before == stop)
+                    stop = threshold.Min();
+            }
+
+            int Threshold(int author)
+            {
+                var chain = chains[author];
+                if (chain is null)
+                    return int.MaxValue; // no entries: nothing to wait for
+                if (chain.Forked)
+                    return 0; // never settled: walk to the start
+                var next = chain.BySeq[maxSeq[author] + 1];
+                return next < 0 ? int.MaxValue : next;
+            }
+        }
+        return outside;
     }
 
     /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
@@ -235,7 +474,7 @@ public sealed partial class DatomLog : IDisposable
         get
         {
             lock (_gate)
-                return _order.Count;
+                return _entries.DurableCount;
         }
     }
 
@@ -247,30 +486,72 @@ public sealed partial class DatomLog : IDisposable
     {
         lock (_gate)
         {
-            if (start >= _order.Count)
+            var end = (int)Math.Min(_entries.DurableCount, (long)start + max);
+            if (start >= end)
                 return [];
-            return [.. _order.GetRange(start, Math.Min(max, _order.Count - start))];
+            var result = new EntryHash[end - start];
+            var number = _entries.NumberAt(start);
+            for (var i = 0; i < result.Length; i++, number++)
+            {
+                while (_entries.IsHole(number))
+                    number++;
+                result[i] = _entries.HashOf(number);
+            }
+            return result;
         }
     }
 
     /// <summary>Stored entries in store order (a topological order), optionally one author's only.</summary>
     public IEnumerable<Entry> Entries(NodeId? author = null)
     {
-        EntryHash[] order;
+        // The count is fixed at the first call, as a copy of the order was before; read in chunks so that
+        // a long log is never held in memory.
+        int end;
         lock (_gate)
-            order = [.. _order];
-        foreach (var hash in order)
+            end = _entries.DurableCount;
+        for (var start = 0; start < end; start += 4096)
         {
-            var entry = Get(hash)!;
-            if (author is null || entry.Author == author.Value)
-                yield return entry;
+            foreach (var hash in HashesFrom(start, Math.Min(4096, end - start)))
+            {
+                if (author is { } only)
+                {
+                    lock (_gate)
+                    {
+                        if (_entries[hash].Author != only)
+                            continue;
+                    }
+                }
+                yield return Get(hash)!;
+            }
         }
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        if (_store is null || Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        _store.Quiesce();
+        try
+        {
+            lock (_gate)
+            {
+                if (_entries.Settled >= _options.CheckpointEntries && _entries.Settled > _checkpointedEntries)
+                    WriteCheckpoint();
+            }
+        }
+        catch (IOException)
+        {
+            // A checkpoint is a cache: without this one the next open replays more, nothing is lost.
+        }
+        finally
+        {
+            _store.Dispose();
+            _entries.Dispose();
+        }
+    }
 
     /// <summary>
-    /// Adds an accepted entry to the in-memory state. Caller holds the gate (or is still opening).
+    /// Adds an accepted entry to the log's state. Caller holds the gate (or is still opening).
     /// <paramref name="position"/> is given for entries already durable (while opening); otherwise
     /// the entry is in flight, on its way to the store as <paramref name="inFlight"/>, until its
     /// group is durable.
@@ -279,38 +560,35 @@ public sealed partial class DatomLog : IDisposable
     {
         // One NodeId instance per author, not one per entry.
         if (!_authors.TryGetValue(author, out var chain))
-            _authors[author] = chain = new AuthorChain(author);
-        var meta = new EntryMeta
-        {
-            Time = time,
-            Tx = tx,
-            Author = chain.Author,
-            Seq = seq,
-            Position = position ?? default,
-            Durable = position is not null,
-            InFlight = inFlight,
-        };
+            _authors[author] = chain = new AuthorChain(author, _entries.OrdinalOf(author));
         // First, as before any other change: a duplicate throws here and leaves the state as it was.
-        var number = _entries.Add(hash, meta, parents);
+        var number = _entries.Add(hash, chain.Ordinal, seq, tx, time, parents, position, inFlight);
         inFlight?.Number = number;
-        if (position is not null)
-            _order.Add(hash);
+        if (time > _maxTime)
+            _maxTime = time;
 
         chain.Count++;
         chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
         foreach (var p in parents)
         {
-            if (_entries[p].Author == author)
+            if (_entries[p].AuthorOrdinal == chain.Ordinal)
+            {
                 chain.Heads.Remove(p);
+                // No longer a head: no entry of ours will consider linking it again.
+                _linked.Remove(p);
+            }
         }
         chain.Heads.Add(hash);
 
         // A fork with every entry already at this number: the set of pairs is then the same on every
         // node, whatever order a three-way (or wider) fork arrives in.
-        if (chain.BySeq.TryGetValue(seq, out var first))
-            _entries.ByNumber(number).Forks = RecordFork(chain, seq, hash, first);
+        var first = chain.BySeq[seq];
+        if (first >= 0)
+            _madeForks[number] = RecordFork(chain, seq, hash, _entries.HashOf(first));
         else
-            chain.BySeq[seq] = hash;
+            chain.BySeq.Set(seq, number);
+        if (position is not null)
+            _madeForks.Remove(number); // durable already (opening): nothing left to report
     }
 
     /// <summary>
@@ -328,9 +606,12 @@ public sealed partial class DatomLog : IDisposable
         return forks;
     }
 
-    private sealed class AuthorChain(NodeId author)
+    private sealed class AuthorChain(NodeId author, int ordinal)
     {
         public NodeId Author { get; } = author;
+
+        /// <summary>The author's number in the entry table (<c>authors.tbl</c>).</summary>
+        public int Ordinal { get; } = ordinal;
 
         public int Count { get; set; }
 
@@ -339,8 +620,8 @@ public sealed partial class DatomLog : IDisposable
         /// <summary>Entries by this author that no entry by this author names as a parent.</summary>
         public HashSet<EntryHash> Heads { get; } = [];
 
-        /// <summary>The first entry seen at each sequence number.</summary>
-        public Dictionary<ulong, EntryHash> BySeq { get; } = [];
+        /// <summary>The number of the first entry seen at each sequence number.</summary>
+        public SeqIndex BySeq { get; } = new();
 
         /// <summary>Entries after the first at a sequence number: forks only (no list per entry otherwise).</summary>
         public Dictionary<ulong, List<EntryHash>> MoreAtSeq { get; } = [];
@@ -354,5 +635,3 @@ public sealed partial class DatomLog : IDisposable
 
 public sealed record AuthorSummary(NodeId Author, ulong MaxSeq, int Entries, IReadOnlyList<EntryHash> Heads);
 
-/// <summary>What opening the log keeps of each stored entry until its in-memory state is rebuilt.</summary>
-internal sealed record EntryHeader(EntryHash Hash, NodeId Author, ulong Seq, EntityId Tx, HlcTimestamp Time, EntryHash[] Parents);

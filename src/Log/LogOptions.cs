@@ -26,6 +26,22 @@ public sealed record LogOptions
     public IClock Clock { get; init; } = SystemClock.Instance;
 
     /// <summary>
+    /// Entries between two checkpoints of the per-entry tables (and the fewest a log needs before it
+    /// writes one): opening reads only the entries after the last checkpoint. 65,536 entries are
+    /// about a second of replay; a shorter log is simply read whole on open.
+    /// </summary>
+    public int CheckpointEntries { get; init; } = 65_536;
+
+    /// <summary>
+    /// Bytes of cache over the on-disk entry and parent tables (<c>entries.tbl</c>, <c>parents.tbl</c>),
+    /// 32 MiB: the last ~250,000 entries' metadata, what sync and the index touch most.
+    /// </summary>
+    public long TableCacheBytes { get; init; } = 32L << 20;
+
+    /// <summary>Records the tables gather in memory before they are written out (4,096: a few hundred KiB).</summary>
+    public int TableFlushRecords { get; init; } = 4096;
+
+    /// <summary>
     /// The writer prefix of the entity ids this log mints (see <see cref="EntityIdMinter"/>); null
     /// draws a fresh one from the system's random source on every open, as a daemon must. The
     /// deterministic simulator fixes it from its seed so that a run replays exactly.

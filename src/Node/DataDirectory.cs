@@ -42,7 +42,7 @@ internal sealed class DataDirectory
     /// Takes the directory's lock and opens its log with the node's identity. Inside the daemon,
     /// lends the daemon's open log and database instead (disposing the loan closes nothing).
     /// </summary>
-    public OpenedLog OpenLog(string holder, LogOptions? options = null)
+    public OpenedLog OpenLog(string holder, LogOptions? options = null, Datom.Index.Storage.IndexStoreOptions? indexOptions = null)
     {
         if (Terminal.Current.Node is { } running)
             return running.Opened.Lend();
@@ -64,7 +64,11 @@ internal sealed class DataDirectory
             var log = DatomLog.Open(Path, identity, options);
             foreach (var note in log.Store.RecoveryNotes)
                 Terminal.Error.WriteLine($"datom: recovered: {note}");
-            return new OpenedLog(dirLock, identity, log, Path);
+            // A checkpoint that was damaged or did not match is worth a line; a log that simply has
+            // none yet (shorter than one interval) is not.
+            foreach (var note in log.OpenNotes.Where(n => !n.StartsWith("opened from checkpoint", StringComparison.Ordinal) && !n.StartsWith("no valid checkpoint", StringComparison.Ordinal)))
+                Terminal.Error.WriteLine($"datom: log: {note}");
+            return new OpenedLog(dirLock, identity, log, Path) { IndexOptions = indexOptions };
         }
         catch
         {
@@ -104,6 +108,9 @@ internal sealed class OpenedLog : IDisposable
 
     public string Path { get; }
 
+    /// <summary>DaoDB's options (cache and flush sizes); null: its defaults.</summary>
+    public Datom.Index.Storage.IndexStoreOptions? IndexOptions { get; init; }
+
     /// <summary>DaoDB over this log, opened (and caught up with the log) on first use.</summary>
     public Datom.Index.DaoDb Database
     {
@@ -117,7 +124,7 @@ internal sealed class OpenedLog : IDisposable
                 {
                     try
                     {
-                        _db = Datom.Index.DaoDb.Open(Path, Log);
+                        _db = Datom.Index.DaoDb.Open(Path, Log, IndexOptions);
                     }
                     catch (InvalidOperationException e)
                     {

@@ -38,6 +38,52 @@ public static class Generators
     public static Gen<LogDatom[]> Datoms() => Gen.ArrayOf(Datom()).Select(d => d.Take(40).ToArray());
 
     public static Arbitrary<LogDatom[]> DatomsArb() => Datoms().ToArbitrary();
+
+    public static Gen<EntryHash> Hash() =>
+        Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 32).Select(b => new EntryHash(b));
+
+    /// <summary>An entry record as the table stores it, any field in range.</summary>
+    public static Gen<global::Datom.Log.Tables.EntryRecord> EntryRecord() =>
+        from hash in Hash()
+        from tx in EntityId()
+        from seq in Gen.Choose(0, int.MaxValue).Select(s => (ulong)s * 3)
+        from time in Gen.Choose(0, int.MaxValue).Select(t => new HlcTimestamp(((ulong)t << 20) | 7))
+        from author in Gen.Choose(0, 1000)
+        from segment in Gen.Choose(0, int.MaxValue)
+        from offset in Gen.Choose(0, int.MaxValue)
+        from durable in Gen.Elements(true, false)
+        from start in Gen.Choose(0, int.MaxValue).Select(s => (long)s * 5)
+        from count in Gen.Choose(0, 256)
+        select new global::Datom.Log.Tables.EntryRecord(hash, tx, seq, time, author, new global::Datom.Log.Segments.RecordPosition((uint)segment, offset), durable, start, count);
+
+    public static Gen<global::Datom.Log.Tables.Checkpoint> Checkpoint() =>
+        from generation in Gen.Choose(1, int.MaxValue)
+        from entries in Gen.Choose(1, int.MaxValue)
+        from parents in Gen.Choose(0, int.MaxValue)
+        from authors in Gen.Choose(0, 100)
+        from first in Gen.Choose(1, 1000)
+        from lengths in Gen.ArrayOf(Gen.Choose(32, int.MaxValue).Select(l => (long)l)).Select(a => a.Take(50).ToArray())
+        from offset in Gen.Choose(32, int.MaxValue)
+        from time in Gen.Choose(0, int.MaxValue)
+        from crcs in Gen.Choose(int.MinValue, int.MaxValue).Three()
+        from last in Hash()
+        from heads in Gen.ArrayOf(Gen.Choose(0, entries - 1)).Select(a => a.Take(50).ToArray())
+        select new global::Datom.Log.Tables.Checkpoint((ulong)generation, entries, parents, authors, (uint)first, lengths,
+            new global::Datom.Log.Segments.RecordPosition((uint)(first + lengths.Length), offset), new HlcTimestamp((ulong)time << 16),
+            (uint)crcs.Item1, (uint)crcs.Item2, (uint)crcs.Item3, last, heads);
+
+    /// <summary>
+    /// The shape of a history of several authors (which entries name which, forks included): each step
+    /// is (author, a choice of own parent, how many other authors' heads to link). <c>HistoryBuilder</c>
+    /// turns it into signed entries.
+    /// </summary>
+    public static Gen<(int Author, int OwnChoice, int Links)[]> HistoryShape() =>
+        Gen.ArrayOf(
+            from author in Gen.Choose(0, 3)
+            from own in Gen.Frequency((8, Gen.Constant(-1)), (1, Gen.Choose(0, 1000)))
+            from links in Gen.Choose(0, 3)
+            select (author, own, links))
+        .Select(a => a.Take(120).ToArray());
 }
 
 /// <summary>Registers the generators with FsCheck.Xunit's [Property].</summary>

@@ -55,6 +55,9 @@ public readonly struct EntryHash : IEquatable<EntryHash>, IComparable<EntryHash>
     // The hash is uniformly distributed already; one word is as good as all four.
     public override int GetHashCode() => (int)(_a ^ (_a >> 32));
 
+    /// <summary>The first 8 bytes, big-endian: what the log's hash index buckets and fingerprints by.</summary>
+    internal ulong Prefix => _a;
+
     public int CompareTo(EntryHash other)
     {
         var c = _a.CompareTo(other._a);

@@ -76,7 +76,7 @@ public sealed class SegmentStore : IDisposable
         var store = new SegmentStore(storage, options ?? new SegmentStoreOptions());
         try
         {
-            store.Recover(onRecord, repair: true);
+            store.Recover(onRecord, repair: true, resume: null);
         }
         catch
         {
@@ -86,6 +86,55 @@ public sealed class SegmentStore : IDisposable
         store._committer.Start();
         return store;
     }
+
+    /// <summary>
+    /// Opens the store as <see cref="Open"/> does, but from a checkpoint: sealed segments before
+    /// <see cref="SegmentResume.Resume"/> are not read (only their headers and lengths are checked
+    /// against the checkpoint); the resume segment and those after it are recovered in full, torn
+    /// tail and damage as in <see cref="Open"/>, and only records from the resume position on are
+    /// handed to <paramref name="onRecord"/>. Damage inside a skipped segment is found when a record
+    /// there is read (every read checks its checksum) and by <c>datom log verify</c>.
+    /// </summary>
+    /// <exception cref="StaleCheckpointException">The segments are not those the checkpoint describes; nothing was changed.</exception>
+    public static SegmentStore OpenFrom(IStorage storage, SegmentStoreOptions? options, SegmentResume resume, Action<RecordPosition, ReadOnlyMemory<byte>> onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(resume);
+        var store = new SegmentStore(storage, options ?? new SegmentStoreOptions());
+        try
+        {
+            store.Recover(onRecord, repair: true, resume);
+        }
+        catch
+        {
+            store.CloseFiles();
+            throw;
+        }
+        store._committer.Start();
+        return store;
+    }
+
+    /// <summary>Each segment's number and length now (for a checkpoint).</summary>
+    public IReadOnlyList<(uint Number, long Length)> Layout()
+    {
+        lock (_gate)
+            return [.. _segments.Select(s => (s.Number, s.Length))];
+    }
+
+    /// <summary>Stops the commit thread once every queued append is written; reads still work until <see cref="Dispose"/>.</summary>
+    public void Quiesce()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+        }
+        _queue.Complete();
+        _committer.Join();
+    }
+
+    /// <summary>A write or sync failed and the store stopped.</summary>
+    public bool HasFailed => Volatile.Read(ref _failure) is not null;
 
     /// <summary>
     /// Reads every record without changing anything: what <see cref="Open"/> would repair (a torn tail,
@@ -98,7 +147,7 @@ public sealed class SegmentStore : IDisposable
         var store = new SegmentStore(storage, options ?? new SegmentStoreOptions());
         try
         {
-            store.Recover(onRecord, repair: false);
+            store.Recover(onRecord, repair: false, resume: null);
         }
         finally
         {
@@ -239,7 +288,7 @@ public sealed class SegmentStore : IDisposable
 
     // ---- recovery -------------------------------------------------------------------------------
 
-    private void Recover(Action<RecordPosition, ReadOnlyMemory<byte>>? onRecord, bool repair)
+    private void Recover(Action<RecordPosition, ReadOnlyMemory<byte>>? onRecord, bool repair, SegmentResume? resume)
     {
         var numbers = new List<uint>();
         foreach (var name in _storage.List())
@@ -254,13 +303,22 @@ public sealed class SegmentStore : IDisposable
                 throw new LogCorruptionException(_storage.Describe(SegmentHeader.FileName(numbers[i - 1] + 1)), 0, "segment file missing from the sequence");
         }
 
+        var first = 0;
+        if (resume is not null)
+            first = SkipCovered(numbers, resume);
+        var resumeSeen = resume is null;
         byte[] buffer = [];
-        for (var i = 0; i < numbers.Count; i++)
+        for (var i = first; i < numbers.Count; i++)
         {
             var isLast = i == numbers.Count - 1;
             var name = SegmentHeader.FileName(numbers[i]);
             var file = _storage.Open(name);
             var length = file.Length;
+            if (resume is not null && numbers[i] == resume.Resume.Segment && length < resume.Resume.Offset)
+            {
+                file.Dispose();
+                throw new StaleCheckpointException($"{_storage.Describe(name)} is {length} bytes; the checkpoint covers it to {resume.Resume.Offset}");
+            }
             if (length > int.MaxValue)
                 throw new LogCorruptionException(_storage.Describe(name), 0, $"segment of {length} bytes is larger than any this store writes");
             if (buffer.Length < length)
@@ -294,14 +352,30 @@ public sealed class SegmentStore : IDisposable
             while (offset < length)
             {
                 var span = data.Span;
+                if (!resumeSeen && numbers[i] == resume!.Resume.Segment && offset >= resume.Resume.Offset)
+                {
+                    if (offset != resume.Resume.Offset)
+                    {
+                        file.Dispose();
+                        throw new StaleCheckpointException($"{_storage.Describe(name)}: no record boundary at offset {resume.Resume.Offset}, where the checkpoint ends");
+                    }
+                    resumeSeen = true;
+                }
                 if (TryRecordAt(span, offset, out var recordLength, out var error))
                 {
-                    onRecord?.Invoke(new RecordPosition(numbers[i], offset), data.Slice(offset + RecordHeader.Size, recordLength));
+                    if (resumeSeen || numbers[i] > resume!.Resume.Segment)
+                        onRecord?.Invoke(new RecordPosition(numbers[i], offset), data.Slice(offset + RecordHeader.Size, recordLength));
                     offset += RecordHeader.Size + recordLength;
                     continue;
                 }
                 if (isLast && !AnyValidRecordAfter(span, offset + 1))
                 {
+                    if (!resumeSeen && numbers[i] == resume!.Resume.Segment)
+                    {
+                        // The tear is inside what the checkpoint covers: it is stale, and a full open decides.
+                        file.Dispose();
+                        throw new StaleCheckpointException($"{_storage.Describe(name)}: damaged at offset {offset}, inside what the checkpoint covers");
+                    }
                     if (!repair)
                     {
                         file.Dispose();
@@ -316,6 +390,15 @@ public sealed class SegmentStore : IDisposable
                 file.Dispose();
                 throw new LogCorruptionException(_storage.Describe(name), offset, error);
             }
+            if (!resumeSeen && numbers[i] == resume!.Resume.Segment)
+            {
+                if (length != resume.Resume.Offset)
+                {
+                    file.Dispose();
+                    throw new StaleCheckpointException($"{_storage.Describe(name)}: no record boundary at offset {resume.Resume.Offset}, where the checkpoint ends");
+                }
+                resumeSeen = true;
+            }
             // Only the last segment stays open; readers open sealed ones on demand.
             if (isLast)
             {
@@ -328,11 +411,40 @@ public sealed class SegmentStore : IDisposable
             }
         }
 
+        if (!resumeSeen)
+            throw new StaleCheckpointException($"segment {resume!.Resume.Segment}, where the checkpoint ends, holds no record boundary at {resume.Resume.Offset}");
         if (_segments.Count == 0 && repair)
             _segments.Add(CreateSegment(numbers.Count > 0 ? numbers[0] : 1));
         // If an unfinished last segment was removed, the one before it is the active segment again.
         if (_segments.Count > 0 && _segments[^1].Handle is null)
             _segments[^1].Handle = _storage.Open(_segments[^1].Name);
+    }
+
+    /// <summary>
+    /// Checks the segments a checkpoint covers before its resume segment (header, number, length as
+    /// recorded) without reading their records, adds them as sealed, and returns the index of the
+    /// resume segment in <paramref name="numbers"/>.
+    /// </summary>
+    private int SkipCovered(List<uint> numbers, SegmentResume resume)
+    {
+        var covered = resume.SealedLengths.Count;
+        if (numbers.Count <= covered || numbers[0] != resume.FirstSegment || numbers[covered] != resume.Resume.Segment)
+            throw new StaleCheckpointException($"the log's segments ({(numbers.Count == 0 ? "none" : $"{numbers[0]}..{numbers[^1]}")}) are not those the checkpoint names ({resume.FirstSegment}.., resuming in {resume.Resume.Segment})");
+        Span<byte> headerBytes = stackalloc byte[SegmentHeader.Size];
+        for (var i = 0; i < covered; i++)
+        {
+            var name = SegmentHeader.FileName(numbers[i]);
+            using var file = _storage.Open(name);
+            if (file.Length != resume.SealedLengths[i])
+                throw new StaleCheckpointException($"{_storage.Describe(name)} is {file.Length} bytes; the checkpoint recorded {resume.SealedLengths[i]}");
+            if (file.Read(0, headerBytes) != SegmentHeader.Size || !SegmentHeader.TryParse(headerBytes, out var header, out var error))
+                throw new LogCorruptionException(_storage.Describe(name), 0, "segment header unreadable");
+            if (header.Number != numbers[i])
+                throw new LogCorruptionException(_storage.Describe(name), 12, $"header says segment {header.Number}, file name says {numbers[i]}");
+            _ = error;
+            _segments.Add(new Segment(numbers[i], name, null, file.Length));
+        }
+        return covered;
     }
 
     private bool TryRecordAt(ReadOnlySpan<byte> data, int offset, out int length, out string error)
@@ -732,3 +844,12 @@ internal sealed class CommitQueue(int capacity) : IDisposable
 
 /// <summary>The log refused a write because an earlier write or sync failed.</summary>
 public sealed class LogFailedException(string message, Exception? inner) : Exception(message, inner);
+
+/// <summary>Where a checkpoint says the segments stood: what <see cref="SegmentStore.OpenFrom"/> checks and skips.</summary>
+/// <param name="FirstSegment">The number of the first segment.</param>
+/// <param name="SealedLengths">The lengths of the segments before the resume segment, in order.</param>
+/// <param name="Resume">The position of the last record the checkpoint covers: handed over again, as the first record.</param>
+public sealed record SegmentResume(uint FirstSegment, IReadOnlyList<long> SealedLengths, RecordPosition Resume);
+
+/// <summary>The segments are not what a checkpoint describes: it must not be used (the log rebuilds from the segments).</summary>
+public sealed class StaleCheckpointException(string reason) : Exception(reason);

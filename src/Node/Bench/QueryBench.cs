@@ -145,7 +145,7 @@ internal static partial class QueryBench
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private static async Task<string> Run(string file, string[] args, string directory, CancellationToken cancellationToken)
+    internal static async Task<string> Run(string file, string[] args, string directory, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

@@ -176,9 +176,9 @@ internal static class SyncBench
         }
     }
 
-    private static bool Synced(SyncNode node, NodeId peer) => node.Peers().Any(p => p.NodeId == peer && p.PullRoundsCompleted >= 1);
+    internal static bool Synced(SyncNode node, NodeId peer) => node.Peers().Any(p => p.NodeId == peer && p.PullRoundsCompleted >= 1);
 
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan within, string what, CancellationToken cancellationToken, Action? tick = null)
+    internal static async Task WaitAsync(Func<bool> condition, TimeSpan within, string what, CancellationToken cancellationToken, Action? tick = null)
     {
         var sw = Stopwatch.StartNew();
         while (!condition())
@@ -249,7 +249,7 @@ internal static class SyncBench
     /// signed bytes. Returned per wall-second and per CPU-second of this process: on a shared machine
     /// the second is what one core does when it runs, the first what it did while others ran too.
     /// </summary>
-    private static (double PerWallSecond, double PerCpuSecond) VerifyRate(TimeSpan each)
+    internal static (double PerWallSecond, double PerCpuSecond) VerifyRate(TimeSpan each)
     {
         var ed25519 = SignatureAlgorithm.Ed25519;
         using var key = Key.Create(ed25519);

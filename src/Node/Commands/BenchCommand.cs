@@ -56,6 +56,29 @@ internal static class BenchCommand
             SyncBench.RunAsync(parse.GetValue(dir), parse.GetValue(entries), parse.GetValue(differ), parse.GetValue(format) == "json", cancellationToken));
         command.Subcommands.Add(sync);
 
+        var scaleEntries = new Option<long>("--entries") { Description = "One-datom transactions in the log", DefaultValueFactory = _ => 10_000_000 };
+        var scaleAuthors = new Option<int>("--authors") { Description = "Authors taking turns", DefaultValueFactory = _ => 4 };
+        var noPull = new Option<bool>("--no-pull") { Description = "Skip the new node's full pull" };
+        var openOnly = new Option<bool>("--open-only") { Description = "With --dir: only open the data directory, measure and print JSON (what the run does in a new process at N/10 and N)" };
+        var frontierOption = new Option<string?>("--frontier") { Description = "With --open-only: the frontier for the as-of query (comma-separated hashes)", HelpName = "HASHES" };
+        var scaleRuns = new Option<int>("--runs") { Description = "Runs per timed operation (the median is reported)", DefaultValueFactory = _ => 21 };
+        var scaleFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
+        scaleFormat.AcceptOnlyFromAmong("table", "json");
+        var scaleCommand = new Command("scale", "Memory and open time as the log grows: N one-datom transactions by several authors; at N/10 and N a new process reports RSS after open, open time, status, a point query and an as-of-frontier query; the growth per entry; a new node's full pull.")
+        {
+            scaleEntries,
+            scaleAuthors,
+            dir,
+            noPull,
+            openOnly,
+            frontierOption,
+            scaleRuns,
+            scaleFormat,
+        };
+        scaleCommand.SetAction((parse, cancellationToken) => ScaleBench.RunAsync(parse.GetValue(scaleEntries), parse.GetValue(scaleAuthors), parse.GetValue(dir),
+            !parse.GetValue(noPull), parse.GetValue(openOnly), parse.GetValue(frontierOption), parse.GetValue(scaleRuns), parse.GetValue(scaleFormat) == "json", cancellationToken));
+        command.Subcommands.Add(scaleCommand);
+
         var fib = new Option<int>("--n") { Description = "Which Fibonacci number to compute recursively", DefaultValueFactory = _ => 27 };
         var vmRuns = new Option<int>("--runs") { Description = "Timed runs each (the median is reported)", DefaultValueFactory = _ => 9 };
         var vmFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };

@@ -60,6 +60,7 @@ internal static class RunCommand
             DataDirectory = config.DataDir,
             MeshKeyPath = config.MeshKeyPath,
             Log = config.ToLogOptions(),
+            Index = config.ToIndexOptions(),
             Sync = sync,
             // The instance name on the LAN: the configured name, else the node id (unique, so three
             // nodes on one host, or behind one host name, never have to rename on mDNS).

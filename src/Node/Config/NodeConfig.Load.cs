@@ -23,10 +23,11 @@ internal sealed partial record NodeConfig
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> Settings { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[sync]", "[vm]", "[services]", "[api]"],
+        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[services]", "[api]"],
         ["mdns"] = ["enabled", "interfaces", "ipv4", "ipv6"],
         ["peers"] = ["static"],
-        ["log"] = ["fsync", "max_segment_mb", "max_held_entries", "max_held_mb"],
+        ["log"] = ["fsync", "max_segment_mb", "max_held_entries", "max_held_mb", "checkpoint_entries", "table_cache_mb"],
+        ["index"] = ["cache_mb", "flush_mb"],
         ["sync"] = ["max_connections", "max_entries_per_second"],
         ["vm"] = ["fuel", "memory_mb", "depth", "deadline_ms"],
         ["services"] = ["enabled", "restart_delay_ms", "fuel_per_second", "memory_mb", "depth"],
@@ -91,6 +92,7 @@ internal sealed partial record NodeConfig
             Mdns = ReadMdns(top.Table("mdns")),
             Peers = ReadPeers(top.Table("peers")),
             Log = ReadLog(top.Table("log")),
+            Index = ReadIndex(top.Table("index")),
             Sync = ReadSync(top.Table("sync")),
             Vm = ReadVm(top.Table("vm")),
             Services = ReadServices(top.Table("services")),
@@ -131,6 +133,19 @@ internal sealed partial record NodeConfig
             MaxSegmentBytes = t.Mebibytes("max_segment_mb", MaxSegmentMiB) ?? d.MaxSegmentBytes,
             MaxHeldEntries = (int?)t.Integer("max_held_entries", 1, int.MaxValue) ?? d.MaxHeldEntries,
             MaxHeldBytes = t.Mebibytes("max_held_mb", MaxMemoryMiB) ?? d.MaxHeldBytes,
+            CheckpointEntries = (int?)t.Integer("checkpoint_entries", 1, int.MaxValue) ?? d.CheckpointEntries,
+            TableCacheBytes = t.Mebibytes("table_cache_mb", MaxMemoryMiB) ?? d.TableCacheBytes,
+        };
+    }
+
+    private static IndexConfig ReadIndex(TableReader t)
+    {
+        t.AllowOnly(Settings["index"]);
+        var d = new IndexConfig();
+        return new IndexConfig
+        {
+            CacheBytes = t.Mebibytes("cache_mb", MaxMemoryMiB) ?? d.CacheBytes,
+            FlushBytes = t.Mebibytes("flush_mb", MaxMemoryMiB) ?? d.FlushBytes,
         };
     }
 

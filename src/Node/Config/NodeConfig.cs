@@ -1,4 +1,5 @@
 using System.Net;
+using Datom.Index.Storage;
 using Datom.Log;
 using Datom.Log.Identity;
 using Datom.Log.Segments;
@@ -44,6 +45,8 @@ internal sealed partial record NodeConfig
     public PeersConfig Peers { get; init; } = new();
 
     public LogConfig Log { get; init; } = new();
+
+    public IndexConfig Index { get; init; } = new();
 
     public SyncConfig Sync { get; init; } = new();
 
@@ -93,7 +96,12 @@ internal sealed partial record NodeConfig
         AllowedAuthors = TrustedAuthors.Count == 0 ? null : TrustedAuthors.ToHashSet(),
         MaxHeldEntries = Log.MaxHeldEntries,
         MaxHeldBytes = Log.MaxHeldBytes,
+        CheckpointEntries = Log.CheckpointEntries,
+        TableCacheBytes = Log.TableCacheBytes,
     };
+
+    /// <summary>DaoDB's options: its block cache and how much it gathers in memory before writing a run.</summary>
+    public IndexStoreOptions ToIndexOptions() => new() { BlockCacheBytes = Index.CacheBytes, FlushBytes = Index.FlushBytes };
 
     /// <summary>The sync node's options: where to listen, the static peers and the limits; the rest at their defaults.</summary>
     public SyncNodeOptions ToSyncNodeOptions() => new()
@@ -142,6 +150,24 @@ internal sealed record LogConfig
 
     /// <summary>Bytes of such entries, at most.</summary>
     public long MaxHeldBytes { get; init; } = LogDefaults.MaxHeldBytes;
+
+    /// <summary>Entries between two checkpoints of the log's per-entry tables.</summary>
+    public int CheckpointEntries { get; init; } = LogDefaults.CheckpointEntries;
+
+    /// <summary>Bytes of cache over the log's per-entry tables.</summary>
+    public long TableCacheBytes { get; init; } = LogDefaults.TableCacheBytes;
+}
+
+/// <summary><c>[index]</c>: how much of DaoDB is kept in memory.</summary>
+internal sealed record IndexConfig
+{
+    private static readonly IndexStoreOptions IndexDefaults = new();
+
+    /// <summary>Bytes of index blocks cached in memory (the hot part of the on-disk runs).</summary>
+    public long CacheBytes { get; init; } = IndexDefaults.BlockCacheBytes;
+
+    /// <summary>Bytes of new index keys held in memory runs before they are written to a file run.</summary>
+    public long FlushBytes { get; init; } = IndexDefaults.FlushBytes;
 }
 
 /// <summary><c>[sync]</c>: the limits that protect a node from its peers.</summary>

@@ -13,6 +13,9 @@ internal sealed record DaemonSettings
 
     public required LogOptions Log { get; init; }
 
+    /// <summary>DaoDB's cache and flush sizes.</summary>
+    public Datom.Index.Storage.IndexStoreOptions Index { get; init; } = new();
+
     /// <summary>Sync's options, its listen address included (null: dial only).</summary>
     public required SyncNodeOptions Sync { get; init; }
 

@@ -46,7 +46,7 @@ internal static class NodeHost
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
-        using var opened = data.OpenLog($"datom run (pid {Environment.ProcessId})", settings.Log);
+        using var opened = data.OpenLog($"datom run (pid {Environment.ProcessId})", settings.Log, settings.Index);
         // The log is open: from here on, the socket path is ours (a stale one was left by a killed daemon).
         PrepareSocket(settings.Socket);
         builder.WebHost.ConfigureKestrel(k =>

@@ -39,6 +39,11 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal(64L << 20, config.Log.MaxSegmentBytes);
         Assert.Equal(10_000, config.Log.MaxHeldEntries);
         Assert.Equal(64L << 20, config.Log.MaxHeldBytes);
+        Assert.Equal(65_536, config.Log.CheckpointEntries);
+        Assert.Equal(32L << 20, config.Log.TableCacheBytes);
+        Assert.Equal(256L << 20, config.Index.CacheBytes);
+        Assert.Equal(64L << 20, config.Index.FlushBytes);
+        Assert.Equal(256L << 20, config.ToIndexOptions().BlockCacheBytes);
         Assert.Equal(64, config.Sync.MaxConnections);
         Assert.Equal(50_000, config.Sync.MaxEntriesPerSecond);
         Assert.Equal(RunLimits.Default.ToString(), config.Vm.ToRunLimits().ToString());
@@ -289,7 +294,7 @@ public sealed class NodeConfigTests : IDisposable
             $"{FilePath}:2:1: unknown setting 'mdns.colour'; [mdns] has enabled, interfaces, ipv4, ipv6",
             Error("[mdns]\ncolour = \"blue\"\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [sync], [vm], [services], [api]",
+            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [services], [api]",
             Error("port = 7420\n"));
     }
 
@@ -299,7 +304,7 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal($"{FilePath}:2:2: unknown table [mdsn]; did you mean [mdns]?", Error("\n[mdsn]\nenabled = true\n"));
         Assert.Equal($"{FilePath}:1:7: unknown table [mdns.v4]; [mdns] has enabled, interfaces, ipv4, ipv6", Error("[mdns.v4]\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [sync], [vm], [services], [api]",
+            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [services], [api]",
             Error("daemon.x = 1\n"));
     }
 
