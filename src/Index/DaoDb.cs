@@ -283,7 +283,8 @@ public sealed class DaoDb : IDisposable
                         var entry = _log.Get(hash)!;
                         txs.Add(entry.Tx);
                         frontier.Advance(entry);
-                        if (!filter.Touches(entry))
+                        // A unique value that collided can merge entities, which changes any result.
+                        if (!filter.Touches(entry) && snapshot.UniqueCandidates.IsEmpty)
                             continue;
                         var after = Evaluate(new CurrentView(snapshot, op => txs.Contains(op.Tx)));
                         if (SubscriptionHub.Change(entry, before, after, frontier.Heads(), branchOf) is { } change)

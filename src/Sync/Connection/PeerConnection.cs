@@ -85,6 +85,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         Direction = initiator ? PeerDirection.Outbound : PeerDirection.Inbound;
         IsInitiator = initiator;
         ConnectedSince = _options.Time.GetUtcNow();
+        ClockOffset = handshake.ClockOffset;
         _bytesSent = handshake.BytesSent;
         _bytesReceived = handshake.BytesReceived;
         _lastReceivedTicks = _lastSentTicks = _options.Time.GetTimestamp();
@@ -93,6 +94,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public NodeId RemoteId { get; }
 
     public string Agent { get; }
+
+    /// <summary>The peer's wall clock less ours, from its Hello; null if it sent none.</summary>
+    public TimeSpan? ClockOffset { get; }
 
     public EndPoint RemoteEndPoint { get; }
 
@@ -121,7 +125,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         return new PeerInfo(RemoteId, RemoteEndPoint, Direction, Agent, ConnectedSince,
             Interlocked.Read(ref _entriesSent), Interlocked.Read(ref _entriesReceived), Interlocked.Read(ref _entriesStored),
             Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _bytesReceived),
-            theyLack, weLack, Volatile.Read(ref _pullsCompleted), Volatile.Read(ref _roundsServed), LastPullCompleted);
+            theyLack, weLack, Volatile.Read(ref _pullsCompleted), Volatile.Read(ref _roundsServed), LastPullCompleted, ClockOffset);
     }
 
     /// <summary>Runs the connection until it closes; returns why it closed. Never throws for the peer's faults.</summary>
