@@ -19,7 +19,6 @@ namespace Datom.Simulations;
 internal sealed class SimNode(Simulation sim, int index, string name, NodeIdentity identity, MemoryStorage logDisk, MemoryStorage indexDisk, SimClock clock, FsyncPolicy fsync)
 {
     private readonly List<Connection> _connections = [];
-    private int _offered;
 
     public int Index { get; } = index;
 
@@ -75,7 +74,6 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Log = log;
         Db = db;
-        _offered = log.DurableCount;
         var lost = Acknowledged.Where(h => !log.Contains(h)).ToList();
         if (lost.Count > 0)
             throw new SimulationFailure($"{Name}: {lost.Count} acknowledged entries lost after a crash, first {lost[0]}");
@@ -132,30 +130,30 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Acknowledged.Add(result.Entry.Hash);
         sim.Trace.Add($"{Name} transacted {result.Entry.Author.ToString()[..8]}/{result.Entry.Seq} {result.Entry.Hash.ToString()[..12]} {edn}");
-        Offer(except: null);
+        Offer([result.Entry], except: null);
         return result.Entry;
     }
 
-    /// <summary>Entries a connection stored: acknowledged, and pushed on to the other peers.</summary>
-    public void Stored(IReadOnlyList<Entry> entries, Connection from)
+    /// <summary>
+    /// Entries a connection stored: acknowledged, and relayed as the daemon's <c>SyncNode</c> relays:
+    /// a pushed entry is pushed on to every other peer; a pulled one is not (the pull's end tells the
+    /// other peers to pull instead, see <see cref="HintOthers"/>).
+    /// </summary>
+    public void Stored(IReadOnlyList<Entry> entries, Connection from, bool live)
     {
         foreach (var e in entries)
             Acknowledged.Add(e.Hash);
-        Offer(except: from);
+        if (live)
+            Offer(entries, except: from);
     }
 
-    /// <summary>Offers what the log stored since the last offer to every connection but <paramref name="except"/>.</summary>
-    private void Offer(Connection? except)
+    /// <summary>Offers entries to every connection but <paramref name="except"/>.</summary>
+    private void Offer(IReadOnlyList<Entry> entries, Connection? except)
     {
-        var durable = Log!.DurableCount;
-        if (durable <= _offered)
-            return;
-        var fresh = Log.EntriesFrom(_offered, durable - _offered);
-        _offered = durable;
         foreach (var c in _connections.ToList())
         {
             if (!ReferenceEquals(c, except))
-                c.Offer(fresh);
+                c.Offer(entries);
         }
     }
 

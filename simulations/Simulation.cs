@@ -261,16 +261,8 @@ internal sealed class Simulation : IDisposable
             int a = link.Dialer.Index, b = link.Listener.Index;
             if (side[a] == side[b] || Network.IsCut(a, b))
                 continue;
+            // The connections over it break once their sessions' keep-alive notices the silence.
             Network.Cut(a, b);
-            // The connections over it break once the keep-alive notices.
-            Scheduler.After(Network.DetectCutMs + Network.Delay(), () =>
-            {
-                if (Network.IsCut(a, b))
-                {
-                    foreach (var c in _nodes[a].Connections.Where(c => c.Remote.Node.Index == b).ToList())
-                        c.Break("keep-alive: the link is cut");
-                }
-            });
             Scheduler.After(1_000 + Random.Next(15_000), () => Network.Heal(a, b));
         }
     }
