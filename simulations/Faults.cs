@@ -32,8 +32,15 @@ internal sealed record Faults
     /// <summary>Whether some node's data directory is copied to a new machine, which then writes as the same author (a fork).</summary>
     public bool CopyNode { get; init; }
 
-    /// <summary>Largest clock skew between nodes, in milliseconds.</summary>
-    public int ClockSkewMs { get; init; }
+    /// <summary>
+    /// Largest clock skew of a node, either way, in milliseconds: each node's clock is off by up to
+    /// this much (DESIGN: a clock off by any amount, a second or a year, either way, never gets an
+    /// entry refused or a peer banned).
+    /// </summary>
+    public long ClockSkewMs { get; init; }
+
+    /// <summary>A year, in milliseconds: the largest skew drawn.</summary>
+    public const long Year = 365L * 24 * 3600 * 1000;
 
     public static Faults Draw(Random random)
     {
@@ -51,12 +58,14 @@ internal sealed record Faults
             CrashEveryMs = calm || random.Next(3) == 0 ? 0 : 4_000 + random.Next(20_000),
             CrashMidWrite = random.NextDouble(),
             CopyNode = random.Next(3) == 0,
-            ClockSkewMs = random.Next(3_000),
+            // A third of the seeds keep clocks within 3 s (NTP at work); the rest draw the worst skew
+            // log-uniformly from a second to a year, so that minutes, hours and days all come up.
+            ClockSkewMs = random.Next(3) == 0 ? random.Next(3_000) : (long)Math.Exp(Math.Log(1_000) + (random.NextDouble() * (Math.Log(Year) - Math.Log(1_000)))),
         };
     }
 
     public override string ToString() =>
         $"loss {Loss:P1}, duplication {Duplication:P1}, reordering {Reordering:P1}, delay {BaseDelayMs}+{JitterMs} ms, " +
         $"partition every {(PartitionEveryMs == 0 ? "never" : PartitionEveryMs + " ms")}, crash every {(CrashEveryMs == 0 ? "never" : CrashEveryMs + " ms")} " +
-        $"({CrashMidWrite:P0} mid-write), copied node {(CopyNode ? "yes" : "no")}, skew up to {ClockSkewMs} ms";
+        $"({CrashMidWrite:P0} mid-write), copied node {(CopyNode ? "yes" : "no")}, skew up to {TimeSpan.FromMilliseconds(ClockSkewMs)}";
 }

@@ -144,4 +144,33 @@ internal static class Invariants
         }
         return forks.Count;
     }
+
+    /// <summary>
+    /// A <c>:db.unique/identity</c> value names one entity, and the same one on every node, however
+    /// many nodes (or tempids of one transaction) created it concurrently (DESIGN, DaoDB: "a
+    /// :db.unique/identity value names one entity on every node").
+    /// </summary>
+    /// <returns>How many unique values there are.</returns>
+    public static int OneEntityPerUniqueValue(IReadOnlyList<SimNode> nodes)
+    {
+        string? reference = null;
+        SimNode? first = null;
+        var values = 0;
+        foreach (var node in nodes)
+        {
+            node.WaitForIndex();
+            var named = Workload.EntitiesByKey(node.Db!);
+            foreach (var (key, entities) in named)
+            {
+                if (entities.Count > 1)
+                    throw new SimulationFailure($"{node.Name}: the unique identity {key} names {entities.Count} entities ({string.Join(", ", entities)})");
+            }
+            var text = string.Join(" ", named.Select(p => $"{p.Key}={p.Value[0]}"));
+            if (reference is null)
+                (reference, first, values) = (text, node, named.Count);
+            else if (text != reference)
+                throw new SimulationFailure($"{first!.Name} and {node.Name} disagree on which entity a unique identity names:\n  {first.Name}: {reference}\n  {node.Name}: {text}");
+        }
+        return values;
+    }
 }
