@@ -15,6 +15,13 @@ public sealed partial class DatomLog
     private long _nextToEnqueue;
 
     /// <summary>
+    /// This node's hybrid logical clock: its latest reading (the time of the newest entry it stamped or
+    /// stored, at least) against its wall clock. A reading well ahead of the wall clock means some
+    /// author's clock runs fast, or ours slow (README, "Clocks").
+    /// </summary>
+    public (HlcTimestamp Latest, long WallUnixMilliseconds) ClockReading => (_clock.Last, _options.Clock.UnixMilliseconds);
+
+    /// <summary>
     /// Appends a transaction of this node's own: assigns the next sequence number, names the node's
     /// own heads (two or more heads make this entry a merge of a fork) and the new heads of other
     /// authors as parents, stamps the HLC time, signs, and completes once the entry is durable.
@@ -61,9 +68,18 @@ public sealed partial class DatomLog
             links?.CopyTo(sortedParents, ownHeads);
             Array.Sort(sortedParents);
             var seq = (own?.MaxSeq ?? 0) + 1;
+            // An entry's time follows every parent's whatever the wall clock says (a peer's clock may
+            // be a year ahead of ours, or ours a day behind): the rule every receiver checks.
+            var latestParent = default(HlcTimestamp);
+            foreach (var p in sortedParents)
+            {
+                var t = _entries[p].Time;
+                if (t > latestParent)
+                    latestParent = t;
+            }
             // Encoding and hashing are cheap and fix everything but the signature; a refusal (too
             // large) happens here, before anything is registered.
-            prepared = EntryCodec.Prepare(self, seq, tx, _clock.Now(), sortedParents, [.. datoms], _options.Limits);
+            prepared = EntryCodec.Prepare(self, seq, tx, _clock.NowAfter(latestParent), sortedParents, [.. datoms], _options.Limits);
             if (links is not null)
             {
                 foreach (var link in links)

@@ -136,10 +136,9 @@ public sealed partial class DatomLog
     {
         var record = new Sequenced(entry.Encoded, entry.Hash) { Entry = entry };
         Register(entry.Hash, entry.Author, entry.Seq, entry.Tx, entry.Time, entry.ParentArray, null, record);
-        // HLC receive rule, bounded: a peer with a clock far ahead cannot drag ours along.
-        var limit = (ulong)(_options.Clock.UnixMilliseconds + (long)_options.MaxClockDrift.TotalMilliseconds) << HlcTimestamp.CounterBits;
-        if (entry.Time.Value <= limit)
-            _clock.Observe(entry.Time);
+        // HLC receive rule, unbounded: our next entry links this one and must be stamped after it,
+        // however far ahead its author's clock runs (see HybridLogicalClock).
+        _clock.Observe(entry.Time);
         return (_nextTicket++, record);
     }
 

@@ -20,9 +20,6 @@ public sealed record LogOptions
     /// <summary>Bytes of entries held while their parents are missing, at most (64 MiB).</summary>
     public long MaxHeldBytes { get; init; } = 64L << 20;
 
-    /// <summary>A remote timestamp further ahead of our wall clock than this does not move our clock (HLC drift bound).</summary>
-    public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromMinutes(5);
-
     public IClock Clock { get; init; } = SystemClock.Instance;
 
     /// <summary>

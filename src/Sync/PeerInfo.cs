@@ -19,6 +19,10 @@ public enum PeerDirection
 /// to hold (from its last summary and the entries exchanged since), summed.
 /// </param>
 /// <param name="EntriesWeLack">How far behind we are, the same way.</param>
+/// <param name="ClockOffset">
+/// The peer's wall clock less ours, measured when it connected (null if it did not say): positive
+/// when its clock is ahead.
+/// </param>
 public sealed record PeerInfo(
     NodeId NodeId,
     EndPoint RemoteEndPoint,
@@ -34,7 +38,8 @@ public sealed record PeerInfo(
     long EntriesWeLack,
     int PullRoundsCompleted,
     int RoundsServed,
-    DateTimeOffset? LastPullCompleted);
+    DateTimeOffset? LastPullCompleted,
+    TimeSpan? ClockOffset = null);
 
 public enum PeerTargetState
 {

@@ -259,6 +259,8 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
             return (SyncError.DuplicateConnection, refusal);
         }
         SyncLog.Connected(_logger, remote, where, peer.Direction, peer.Agent);
+        if (peer.ClockOffset is { } offset && offset.Duration() >= _options.ClockSkewWarning)
+            SyncLog.ClockSkew(_logger, remote, where, (long)offset.Duration().TotalMilliseconds, offset > TimeSpan.Zero ? "ahead of" : "behind");
         (SyncError Error, string Reason) result;
         try
         {

@@ -79,4 +79,10 @@ public sealed record SyncNodeOptions
     public int VerifyParallelism { get; init; } = Environment.ProcessorCount;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// A peer whose wall clock differs from ours by at least this much is named in a log warning when
+    /// it connects. Nothing else happens: a skewed clock is never a reason to refuse anything.
+    /// </summary>
+    public TimeSpan ClockSkewWarning { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -11,6 +11,9 @@ public sealed class IndexSnapshot
 
     public long AppliedEntries => _state.Applied;
 
+    /// <summary>Where a unique value may have collided: every (attribute, value) more than one entity was ever given.</summary>
+    public System.Collections.Immutable.ImmutableHashSet<(uint Attr, Datom.Log.Model.Value V)> UniqueCandidates => _state.UniqueCandidates;
+
     /// <summary>Every key of one order that starts with <paramref name="prefix"/>, in order, each once.</summary>
     public KeyScan Scan(IndexOrder order, byte[] prefix) => new(new MergeCursor(_state.Runs(order)), prefix);
 

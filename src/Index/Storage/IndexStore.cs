@@ -90,8 +90,10 @@ public sealed class IndexStore : IDisposable
                 keys[i] = new MemoryRunBuilder((IndexOrder)i, i == (int)IndexOrder.Vaet ? 16 : expected);
             var ops = entries.SelectMany(e => Operations(e, state.Attributes))
                 .Concat((forks ?? []).SelectMany(f => ForkOperations(f, state.Attributes)));
+            var attrs = new HashSet<uint>();
             foreach (var op in ops)
             {
+                attrs.Add(op.A);
                 keys[(int)IndexOrder.Eavt].Add(op);
                 keys[(int)IndexOrder.Aevt].Add(op);
                 keys[(int)IndexOrder.Avet].Add(op);
@@ -109,7 +111,9 @@ public sealed class IndexStore : IDisposable
                     memory[i] = [.. memory[i].Where(r => !smallest.Contains(r)), MergeMemory(smallest)];
                 }
             }
-            Volatile.Write(ref _state, state with { Memory = [.. memory], Applied = appliedAfter });
+            var next = state with { Memory = [.. memory], Applied = appliedAfter };
+            next = next with { Unique = UniqueCandidates.Update(next, entries, attrs) };
+            Volatile.Write(ref _state, next);
             if (_state.MemoryBytes >= _options.FlushBytes)
                 FlushLocked();
         }
@@ -308,6 +312,7 @@ public sealed class IndexStore : IDisposable
         }
         _nextRunId = manifest.NextRunId;
         _state = new IndexState(attributes, [.. files], IndexState.NoMemory, manifest.Applied);
+        _state = _state with { Unique = UniqueCandidates.All(_state) };
         DeleteUnreferencedRuns(manifest);
     }
 
@@ -333,8 +338,16 @@ public sealed class IndexStore : IDisposable
 }
 
 /// <summary>Everything a snapshot needs: immutable, swapped whole by writers.</summary>
-internal sealed record IndexState(AttributeDictionary Attributes, ImmutableArray<ImmutableArray<FileRun>> Files, ImmutableArray<ImmutableArray<ISortedRun>> Memory, long Applied)
+/// <param name="Unique">
+/// Every (attribute, value) of a unique attribute that more than one entity was ever given: where a
+/// unique value can have collided (<see cref="Views.UniqueMerge"/>). Derived from the operations, so not
+/// persisted: recomputed on open.
+/// </param>
+internal sealed record IndexState(AttributeDictionary Attributes, ImmutableArray<ImmutableArray<FileRun>> Files, ImmutableArray<ImmutableArray<ISortedRun>> Memory, long Applied,
+    ImmutableHashSet<(uint Attr, Value V)>? Unique = null)
 {
+    public ImmutableHashSet<(uint Attr, Value V)> UniqueCandidates => Unique ?? [];
+
     public static readonly ImmutableArray<ImmutableArray<ISortedRun>> NoMemory = [[], [], [], []];
 
     public static IndexState Empty(AttributeDictionary attributes) => new(attributes, [[], [], [], []], NoMemory, 0);

@@ -84,8 +84,11 @@ public sealed class Transactor
                         continue; // redundant: already true
                     if (!schema.Many)
                     {
-                        foreach (var old in current.Where(old => !old.Equals(v)))
-                            Emit(e, name, old, false);
+                        foreach (var (se, sv) in StoredAs(e, add.A, null))
+                        {
+                            if (!Canonical(sv).Equals(Canonical(v)))
+                                Emit(se, name, sv, false);
+                        }
                     }
                     Emit(e, name, v, true);
                     break;
@@ -97,13 +100,13 @@ public sealed class Transactor
                     var name = Name(retract.A);
                     if (retract.AllValues)
                     {
-                        foreach (var d in _db.Match(e, retract.A, null))
-                            Emit(e, name, d.V, false);
+                        foreach (var (se, sv) in StoredAs(e, retract.A, null))
+                            Emit(se, name, sv, false);
                         break;
                     }
                     var v = ToValue(retract.V, schema, retract.Position);
-                    if (_db.Match(e, retract.A, v).Any())
-                        Emit(e, name, v, false);
+                    foreach (var (se, sv) in StoredAs(e, retract.A, v))
+                        Emit(se, name, sv, false);
                     break;
                 }
                 case TxOp.RetractEntity r:
@@ -140,10 +143,21 @@ public sealed class Transactor
 
     /// <summary>
     /// First pass: a tempid asserted with a <c>:db.unique/identity</c> value that some entity already has
-    /// becomes that entity (upsert). Two identities pointing at two entities is an error.
+    /// becomes that entity (upsert). Tempids (or entity maps without <c>:db/id</c>) that give one such
+    /// value in this transaction are one entity, as in Datomic and DataScript: the entity one of them
+    /// upserted to, or one new entity. Two identities pointing at two entities is an error.
     /// </summary>
     private void ResolveUpserts(IReadOnlyList<TxOp> ops)
     {
+        var byValue = new Dictionary<(Keyword, Value), string>();
+        var sameAs = new Dictionary<string, string>(StringComparer.Ordinal); // union-find over tempid names
+        var firstAt = new Dictionary<string, (Keyword A, Value V, SourcePosition? At)>(StringComparer.Ordinal);
+        string Root(string t)
+        {
+            while (sameAs.TryGetValue(t, out var p) && p != t)
+                t = p;
+            return t;
+        }
         foreach (var op in Expand(ops))
         {
             if (op is not TxOp.Assert { Added: true, E: EntityRef.TempId temp } add)
@@ -152,14 +166,57 @@ public sealed class Transactor
             if (schema is null || schema.Unique != Uniqueness.Identity)
                 continue;
             var v = ToValue(add.V, schema, add.Position, resolveTempIds: false);
+            if (v.Type == ValueType.Ref && v.AsRef == default)
+                continue; // a tempid not yet resolved: it names no value to join on
+            if (byValue.TryGetValue((add.A, v), out var other))
+            {
+                var (x, y) = (Root(temp.Name), Root(other));
+                if (x != y)
+                    sameAs[x] = y;
+            }
+            else
+            {
+                byValue[(add.A, v)] = temp.Name;
+            }
+            firstAt.TryAdd(temp.Name, (add.A, v, add.Position));
             var existing = _db.Match(null, add.A, v).Select(d => d.E).FirstOrDefault();
             if (existing == default)
                 continue;
             if (_tempIds.TryGetValue(temp.Name, out var already) && already != existing)
-                throw new TxDataException($"tempid \"{temp.Name}\" upserts to two entities: {already} and {existing} (through {add.A} {v})", add.Position);
+                throw new TxDataException($"tempid \"{Shown(temp.Name)}\" upserts to two entities: {already} and {existing} (through {add.A} {v})", add.Position);
             _tempIds[temp.Name] = existing;
         }
+        foreach (var group in firstAt.Keys.GroupBy(Root))
+        {
+            var names = group.ToList();
+            if (names.Count < 2)
+                continue;
+            var ids = names.Where(_tempIds.ContainsKey).Select(n => _tempIds[n]).Distinct().ToList();
+            if (ids.Count > 1)
+            {
+                var (a, v, at) = firstAt[names[0]];
+                throw new TxDataException($"{string.Join(", ", names.Select(n => $"\"{Shown(n)}\""))} name one entity through {a} {v}, but upsert to two entities: {ids[0]} and {ids[1]}", at);
+            }
+            var id = ids.Count == 1 ? ids[0] : Mint(names[0]);
+            foreach (var n in names)
+                _tempIds[n] = id;
+        }
     }
+
+    /// <summary>A tempid as the user wrote it; an entity map without <c>:db/id</c> has none, so its position says which.</summary>
+    private static string Shown(string tempId) => tempId.StartsWith("#map-", StringComparison.Ordinal) ? "(an entity map without :db/id)" : tempId;
+
+    /// <summary>
+    /// The datoms as stored that retracting <c>[e a v]</c> (v null: every value) must retract: after a
+    /// unique-value merge they may sit on several entities (CurrentView.Stored).
+    /// </summary>
+    private IEnumerable<(EntityId E, Value V)> StoredAs(EntityId e, Keyword a, Value? v) =>
+        _db is Views.CurrentView view ? view.Stored(e, a, v).Select(d => (d.E, d.V)) : _db.Match(e, a, v).Select(d => (d.E, d.V));
+
+    /// <summary>An entity or ref value as the view shows it: the canonical entity of a merged unique value.</summary>
+    private EntityId Canonical(EntityId e) => _db is Views.CurrentView view ? view.Canonical(e) : e;
+
+    private Value Canonical(Value v) => v.Type == ValueType.Ref ? Value.Ref(Canonical(v.AsRef)) : v;
 
     private EntityId ResolveEntity(EntityRef e, SourcePosition? at) => e switch
     {
@@ -233,7 +290,7 @@ public sealed class Transactor
             return;
         foreach (var d in _db.Match(null, schema.Ident, v))
         {
-            if (d.E != e)
+            if (Canonical(d.E) != Canonical(e))
                 throw new TxDataException($"{schema.Ident} is unique and {v} already belongs to entity {d.E}", at);
         }
     }
@@ -275,12 +332,16 @@ public sealed class Transactor
             return;
         foreach (var d in _db.Match(e, null, null).ToList())
         {
-            emit(e, Name(d.A), d.V, false);
+            foreach (var (se, sv) in StoredAs(e, d.A, d.V))
+                emit(se, Name(d.A), sv, false);
             if (d.V.Type == ValueType.Ref && _db.Attribute(d.A) is { IsComponent: true })
                 RetractEntity(d.V.AsRef, emit, visited);
         }
         foreach (var d in _db.Match(null, null, Value.Ref(e)).ToList())
-            emit(d.E, Name(d.A), d.V, false);
+        {
+            foreach (var (se, sv) in StoredAs(d.E, d.A, d.V))
+                emit(se, Name(d.A), sv, false);
+        }
     }
 
     private static string Name(Keyword k) => k.QualifiedName;

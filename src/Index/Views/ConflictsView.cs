@@ -11,7 +11,9 @@ namespace Datom.Index.Views;
 /// The conflicts of the database, as a source a query can read: for every cardinality-one
 /// <c>[e a]</c> that concurrent branches gave several live values, all of those values (the one the
 /// current view shows among them). <c>[:find ?e ?v :in $ $c :where [$c ?e :user/name ?v]]</c> lists
-/// the competing names; an empty answer means no conflict.
+/// the competing names; an empty answer means no conflict. Unique values that several entities
+/// hold (<see cref="UniqueMerge"/>) are conflicts too: every stored datom holding such a value, under
+/// its own entity id, so <c>[$c ?e :p/key "u-0"]</c> lists the entities that were merged.
 /// </summary>
 public sealed class ConflictsView(IndexSnapshot snapshot) : IDatomView
 {
@@ -41,6 +43,11 @@ public sealed class ConflictsView(IndexSnapshot snapshot) : IDatomView
                 if (v is null || c.V.Equals(v.Value))
                     yield return c;
             }
+        }
+        foreach (var d in _current.UniqueCollisions())
+        {
+            if ((e is null || d.E == e.Value || _current.Canonical(d.E) == e.Value) && (a is null || d.A.Equals(a)) && (v is null || d.V.Equals(v.Value)))
+                yield return d;
         }
     }
 }

@@ -23,6 +23,9 @@ namespace Datom.Index.Views;
 /// <item>For a cardinality-one attribute, several values of <c>[e a]</c> can be live when branches
 /// assert different values concurrently. The value whose assertion is latest (time, then tx) is the
 /// one this view shows; the others stay visible as conflicts (<see cref="Conflicts"/>).</item>
+/// <item>Unique values that several entities hold (concurrent branches each created
+/// <c>{:p/key "u-0"}</c>) are resolved by <see cref="UniqueMerge"/>: one canonical entity per
+/// <c>:db.unique/identity</c> value, the lowest entity id, with the others' facts seen through it.</item>
 /// </list>
 /// An optional filter on operations makes the as-of, since and branch views from the same code.
 /// </remarks>
@@ -35,6 +38,7 @@ public partial class CurrentView : IDatomView
     private readonly Dictionary<Keyword, uint?> _attributeIds = [];
     private readonly KeyReader?[] _spare = new KeyReader?[4];
     private byte[] _cardinality = [];
+    private UniqueMerge? _merge;
 
     public CurrentView(IndexSnapshot snapshot, Func<DatomOp, bool>? include = null)
     {
@@ -65,7 +69,7 @@ public partial class CurrentView : IDatomView
         ArgumentNullException.ThrowIfNull(ident);
         if (SystemSchema.Entid(ident) is { } system)
             return system;
-        foreach (var d in Match(null, SystemSchema.Ident, Value.Keyword(Name(ident))))
+        foreach (var d in Physical(null, SystemSchema.Ident, Value.Keyword(Name(ident))))
             return d.E;
         return null;
     }
@@ -74,7 +78,7 @@ public partial class CurrentView : IDatomView
     {
         if (SystemSchema.IdentOf(e) is { } system)
             return system;
-        foreach (var d in Match(e, SystemSchema.Ident, null))
+        foreach (var d in Physical(e, SystemSchema.Ident, null))
             return Keyword.Parse(d.V.AsString);
         return null;
     }
@@ -108,6 +112,31 @@ public partial class CurrentView : IDatomView
             if (attr is null)
                 return [];
         }
+        var merge = Merge;
+        return merge.IsEmpty ? MatchPhysical(e, a, attr, v) : MatchMerged(merge, e, attr, v);
+    }
+
+    /// <summary>How this view resolves unique values that several entities hold; computed once, on first use.</summary>
+    internal UniqueMerge Merge
+    {
+        get
+        {
+            if (Volatile.Read(ref _merge) is { } known)
+                return known;
+            // Computing it reads the schema and the holders through the physical path only (schema
+            // reads never merge), so it cannot recurse; two threads may both compute it, identically.
+            var merge = UniqueMerge.Compute(_snapshot, a => Attribute(_snapshot.Attributes.Keyword(a)), Holders);
+            Volatile.Write(ref _merge, merge);
+            return merge;
+        }
+    }
+
+    /// <summary>The entities whose live value of <paramref name="attr"/> is <paramref name="v"/>, as stored (no merge).</summary>
+    private List<IndexDatom> Holders(uint attr, Value v) => [.. MatchPhysical(null, _snapshot.Attributes.Keyword(attr), attr, v)];
+
+    /// <summary>Match without the unique-value merge: the datoms as stored.</summary>
+    private IEnumerable<IndexDatom> MatchPhysical(EntityId? e, Keyword? a, uint? attr, Value? v)
+    {
         if (_include is not null)
             return MatchFiltered(e, attr, v);
         if (v is { } value && !KeyCodec.RoundTrips(value))
@@ -261,6 +290,9 @@ public partial class CurrentView : IDatomView
         var attr = _snapshot.Attributes.Find(Name(a));
         if (attr is null)
             return [];
+        var merge = Merge;
+        if (!merge.IsEmpty)
+            return Group(merge, merge.Canonical(e), attr, conflicts: true);
         return [.. LiveOps(IndexOrder.Eavt, KeyCodec.Prefix(IndexOrder.Eavt, e, attr, null)).Select(op => new IndexDatom(op.E, a, op.V, op.Tx, true))];
     }
 
@@ -325,7 +357,7 @@ public partial class CurrentView : IDatomView
     private AttributeSchema? LoadAttribute(Keyword ident)
     {
         EntityId? entity = null;
-        foreach (var d in Match(null, SystemSchema.Ident, Value.Keyword(Name(ident))))
+        foreach (var d in Physical(null, SystemSchema.Ident, Value.Keyword(Name(ident))))
         {
             // Two nodes may define the same ident concurrently: the lowest entity id is canonical.
             if (entity is null || d.E < entity.Value)
@@ -338,7 +370,7 @@ public partial class CurrentView : IDatomView
         var unique = Uniqueness.None;
         var component = false;
         string? doc = null;
-        foreach (var d in Match(entity, null, null))
+        foreach (var d in Physical(entity, null, null))
         {
             if (d.A.Equals(SystemSchema.ValueTypeAttr) && d.V.Type == ValueType.Ref)
                 type = SystemSchema.TypeOf(d.V.AsRef);

@@ -46,18 +46,49 @@ public sealed class SystemClock : IClock
 }
 
 /// <summary>
-/// The HLC of one node: <see cref="Now"/> for a local event, <see cref="Observe"/> for a remote one.
-/// Readings are strictly increasing and never run behind any timestamp observed.
+/// The HLC of one node: <see cref="Now"/> for a local event, <see cref="NowAfter"/> for an entry that
+/// must follow its parents, <see cref="Observe"/> for a remote one. Readings are strictly increasing
+/// and never run behind any timestamp observed.
 /// </summary>
+/// <remarks>
+/// There is no bound on how far a remote time may move this clock: an entry's time must be after
+/// every parent's (the log refuses anything else), and the next entry of this node names the remote
+/// heads as parents, so a bound could only be kept by stamping a child before its parent (refused
+/// everywhere, the bug of issue 13) or by not linking what we have seen (then our later edits could
+/// never win over the fast author's, see README "Clocks"). A clock far ahead therefore carries the
+/// whole mesh's HLC with it until wall clocks catch up; the counter ticks meanwhile, so the order
+/// stays total. The skew is reported instead (status, peers, a log warning).
+/// </remarks>
 public sealed class HybridLogicalClock(IClock clock)
 {
     private readonly Lock _gate = new();
     private ulong _last;
 
-    public HlcTimestamp Now()
+    /// <summary>The latest reading given out or observed (zero before any).</summary>
+    public HlcTimestamp Last
+    {
+        get
+        {
+            lock (_gate)
+                return new HlcTimestamp(_last);
+        }
+    }
+
+    /// <summary>The wall clock this HLC reads.</summary>
+    public IClock Clock => clock;
+
+    public HlcTimestamp Now() => NowAfter(default);
+
+    /// <summary>
+    /// A reading after the wall clock's, everything seen, and <paramref name="floor"/> (the latest of
+    /// an entry's parents' times), whatever the wall clock says.
+    /// </summary>
+    public HlcTimestamp NowAfter(HlcTimestamp floor)
     {
         lock (_gate)
         {
+            if (floor.Value > _last)
+                _last = floor.Value;
             var wall = (ulong)clock.UnixMilliseconds << HlcTimestamp.CounterBits;
             // Either the wall clock moved past everything seen, or we tick the counter. A counter
             // that overflows carries into the millisecond field, which keeps the order total.

@@ -51,20 +51,20 @@ internal static class PeersCommand
         {
             rows.Add([p.NodeId.ToString(), PeerAddress.Format(p.RemoteEndPoint), "connected " + p.Direction.ToString().ToLowerInvariant(),
                 p.EntriesTheyLack.ToString(CultureInfo.InvariantCulture), p.EntriesWeLack.ToString(CultureInfo.InvariantCulture),
-                $"{p.EntriesSent}/{p.EntriesReceived}", p.Agent]);
+                $"{p.EntriesSent}/{p.EntriesReceived}", ClockText.Offset(p.ClockOffset), p.Agent]);
         }
         foreach (var t in targets.Where(t => t.State != PeerTargetState.Connected && t.State != PeerTargetState.ConnectedElsewhere))
         {
             rows.Add([t.NodeId?.ToString() ?? "?", PeerAddress.Format(t.Address.EndPoint), t.State.ToString().ToLowerInvariant()
-                + (t.LastErrorMessage is { } m ? $" ({m})" : ""), "", "", "", ""]);
+                + (t.LastErrorMessage is { } m ? $" ({m})" : ""), "", "", "", "", ""]);
         }
         foreach (var d in discovered.Where(d => connected.All(c => c.NodeId != d.NodeId)))
         {
             rows.Add([d.NodeId.ToString(), string.Join(" ", d.Endpoints.Select(e => e.ToString())),
-                d.IsCompatible ? "discovered" : $"discovered, not ours ({d.Mismatch})", "", "", "", d.InstanceName]);
+                d.IsCompatible ? "discovered" : $"discovered, not ours ({d.Mismatch})", "", "", "", "", d.InstanceName]);
         }
         var sb = new StringBuilder();
-        sb.Append(TableFormatter.Format(["node", "address", "state", "they lack", "we lack", "sent/received", "agent"], rows, v => v as string ?? ""));
+        sb.Append(TableFormatter.Format(["node", "address", "state", "they lack", "we lack", "sent/received", "clock", "agent"], rows, v => v as string ?? ""));
         Terminal.Out.WriteLine(sb.ToString().TrimEnd());
         return ExitCodes.Ok;
     }
@@ -92,6 +92,7 @@ internal static class PeersCommand
                 w.WriteNumber("entries_stored", p.EntriesStored);
                 w.WriteNumber("bytes_sent", p.BytesSent);
                 w.WriteNumber("bytes_received", p.BytesReceived);
+                ClockText.WriteOffset(w, "clock_offset_ms", p.ClockOffset);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

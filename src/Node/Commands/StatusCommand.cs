@@ -35,6 +35,10 @@ internal static class StatusCommand
         var daemon = Terminal.Current.Node;
         var peers = daemon?.Sync.Peers() ?? [];
         var services = daemon?.Services.Snapshot() ?? [];
+        // The HLC's reading against the wall clock: ahead means some author's clock ran fast (this
+        // node's own entries now carry its time) or this node's clock is slow.
+        var (hlc, wallMs) = log.ClockReading;
+        var hlcAheadMs = Math.Max(0, hlc.UnixMilliseconds - wallMs);
         var daemonText = daemon is null
             ? "not running (read from the data directory)"
             : $"running (pid {daemon.ProcessId}, since {daemon.Started:yyyy-MM-ddTHH:mm:ssZ}, API {daemon.Socket})";
@@ -85,6 +89,11 @@ internal static class StatusCommand
                     w.WriteStringValue(h.ToString());
                 w.WriteEndArray();
                 w.WriteNumber("forks", forks.Count);
+                w.WriteStartObject("clock");
+                w.WriteString("wall", DateTimeOffset.FromUnixTimeMilliseconds(wallMs));
+                w.WriteString("hlc", hlc.ToString());
+                w.WriteNumber("hlc_ahead_ms", hlcAheadMs);
+                w.WriteEndObject();
                 w.WriteNumber("index_applied", db.AppliedEntries);
                 w.WriteNumber("index_lag", db.Lag);
                 w.WriteStartArray("peers");
@@ -95,6 +104,7 @@ internal static class StatusCommand
                     w.WriteString("address", Datom.Sync.PeerAddress.Format(p.RemoteEndPoint));
                     w.WriteNumber("they_lack", p.EntriesTheyLack);
                     w.WriteNumber("we_lack", p.EntriesWeLack);
+                    ClockText.WriteOffset(w, "clock_offset_ms", p.ClockOffset);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -130,12 +140,15 @@ internal static class StatusCommand
             sb.AppendLine($"          {h}");
         if (frontier.Count > 8)
             sb.AppendLine($"          … and {frontier.Count - 8} more");
+        sb.AppendLine($"clock     wall {DateTimeOffset.FromUnixTimeMilliseconds(wallMs):yyyy-MM-ddTHH:mm:ss.fffZ}, hlc {hlc}"
+            + (hlcAheadMs > 0 ? $" ({ClockText.Span(TimeSpan.FromMilliseconds(hlcAheadMs))} ahead of the wall clock)" : ""));
         sb.AppendLine($"index     {db.AppliedEntries} entries applied, lag {db.Lag}");
         if (daemon is not null)
         {
             sb.AppendLine($"peers     {peers.Count} connected");
             foreach (var p in peers)
-                sb.AppendLine($"          {p.NodeId}  {Datom.Sync.PeerAddress.Format(p.RemoteEndPoint)}  they lack {p.EntriesTheyLack}, we lack {p.EntriesWeLack}");
+                sb.AppendLine($"          {p.NodeId}  {Datom.Sync.PeerAddress.Format(p.RemoteEndPoint)}  they lack {p.EntriesTheyLack}, we lack {p.EntriesWeLack}"
+                    + (p.ClockOffset is { } offset ? $", clock {ClockText.Offset(offset)}" : ""));
             sb.AppendLine($"services  {services.Count}");
             foreach (var service in services)
                 sb.AppendLine($"          {service.Name}  since {service.RunningSince:HH:mm:ss}, {service.Restarts} restart(s){(service.LastError is { } e ? $"; last error: {e}" : "")}");

@@ -76,6 +76,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         Direction = initiator ? PeerDirection.Outbound : PeerDirection.Inbound;
         IsInitiator = initiator;
         ConnectedSince = _options.Time.GetUtcNow();
+        ClockOffset = handshake.ClockOffset;
         _bytesSent = handshake.BytesSent;
         _bytesReceived = handshake.BytesReceived;
         _origin = _options.Time.GetTimestamp();
@@ -85,6 +86,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public NodeId RemoteId { get; }
 
     public string Agent { get; }
+
+    /// <summary>The peer's wall clock less ours, from its Hello; null if it sent none.</summary>
+    public TimeSpan? ClockOffset { get; }
 
     public EndPoint RemoteEndPoint { get; }
 
@@ -117,7 +121,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             return new PeerInfo(RemoteId, RemoteEndPoint, Direction, Agent, ConnectedSince,
                 _session.EntriesSent, _session.EntriesReceived, _session.EntriesStored,
                 Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _bytesReceived),
-                theyLack, weLack, _session.PullsCompleted, _session.RoundsServed, LastPullCompleted);
+                theyLack, weLack, _session.PullsCompleted, _session.RoundsServed, LastPullCompleted, ClockOffset);
         }
     }
 

@@ -52,13 +52,15 @@ public static class FrameCodec
         switch (message)
         {
             case HelloMessage m:
-                w.WriteArrayHeader(6);
+                w.WriteArrayHeader(m.WallClock is null ? 6 : 7);
                 w.Write((int)MessageType.Hello);
                 w.Write(m.Version);
                 w.Write(m.NodeId.PublicKey);
                 w.Write(m.Proof);
                 w.Write(m.MaxFrameBytes);
                 w.Write(m.Agent);
+                if (m.WallClock is { } wall)
+                    w.Write(wall);
                 break;
             case SyncRequestMessage m:
                 w.WriteArrayHeader(3);
@@ -254,7 +256,9 @@ public static class FrameCodec
 
     private static HelloMessage ReadHello(ref MessagePackReader r, long fields, FrameLimits limits)
     {
-        Fields(fields, 6, "Hello");
+        // Six fields, or seven with the sender's wall clock.
+        if (fields != 7)
+            Fields(fields, 6, "Hello");
         var version = r.ReadByte();
         Span<byte> id = stackalloc byte[NodeId.KeySize];
         ReadFixed(ref r, id, "node id");
@@ -264,7 +268,8 @@ public static class FrameCodec
         if (maxFrame < 1)
             SyncThrow.Malformed($"Hello names a maximum frame size of {maxFrame}");
         var agent = ReadString(ref r, limits.MaxAgentBytes, "agent");
-        return new HelloMessage(version, new NodeId(id), proof, maxFrame, agent);
+        long? wall = fields == 7 ? r.ReadInt64() : null;
+        return new HelloMessage(version, new NodeId(id), proof, maxFrame, agent, wall);
     }
 
     private static SyncRequestMessage ReadSyncRequest(ref MessagePackReader r, long fields, FrameLimits limits)

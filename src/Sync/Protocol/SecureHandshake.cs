@@ -6,7 +6,11 @@ using Datom.Sync.Transport;
 namespace Datom.Sync.Protocol;
 
 /// <summary>What a completed handshake established.</summary>
-internal sealed record HandshakeResult(NoiseTransport Transport, HelloMessage Remote, long BytesSent, long BytesReceived);
+/// <param name="ClockOffset">
+/// The peer's wall clock less ours, from the wall clock its Hello carried and ours when it arrived
+/// (so off by up to the one-way delay); null if its Hello carried none.
+/// </param>
+internal sealed record HandshakeResult(NoiseTransport Transport, HelloMessage Remote, long BytesSent, long BytesReceived, TimeSpan? ClockOffset = null);
 
 /// <summary>
 /// Opens a secure channel: preambles, the Noise XXpsk3 handshake with the mesh key as PSK, and the
@@ -45,7 +49,7 @@ internal static class SecureHandshake
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            return await RunCoreAsync(connection, initiator, local, meshKey, limits, agent, expectedRemote, linked.Token).ConfigureAwait(false);
+            return await RunCoreAsync(connection, initiator, local, meshKey, limits, agent, time, expectedRemote, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -55,7 +59,7 @@ internal static class SecureHandshake
 
     private static async Task<HandshakeResult> RunCoreAsync(
         TransportConnection connection, bool initiator, SyncIdentity local, MeshKey meshKey, FrameLimits limits, string agent,
-        NodeId? expectedRemote, CancellationToken cancellationToken)
+        TimeProvider time, NodeId? expectedRemote, CancellationToken cancellationToken)
     {
         var input = connection.Pipe.Input;
         var output = connection.Pipe.Output;
@@ -78,13 +82,15 @@ internal static class SecureHandshake
         var psk = meshKey.Bytes.ToArray();
         using var handshake = new HandshakeState(HandshakePattern.XXpsk3, initiator, prologue, local.StaticKey, default, [psk]);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(psk);
-        var hello = local.Hello(limits, agent);
-        var helloBody = new ArrayBufferWriter<byte>(192);
-        FrameCodec.WriteBody(hello, helloBody);
+        // Each Hello carries our wall clock as it goes out, so that the peer can report the skew.
+        HelloMessage Hello() => local.Hello(limits, agent, time.GetUtcNow().ToUnixTimeMilliseconds());
+        TimeSpan? Offset(HelloMessage remote) =>
+            remote.WallClock is { } wall ? TimeSpan.FromMilliseconds(wall - time.GetUtcNow().ToUnixTimeMilliseconds()) : null;
 
         NoiseTransport transport;
         HelloMessage remote;
         byte[] remoteStatic;
+        TimeSpan? offset;
         if (initiator)
         {
             sent += await NoiseWire.WriteAsync(output, Write(handshake, [], 1), cancellationToken).ConfigureAwait(false);
@@ -100,6 +106,8 @@ internal static class SecureHandshake
             if (remoteStatic.AsSpan().SequenceEqual(local.StaticPublicKey))
                 SyncThrow.Error(SyncError.SelfConnection, "connected to this node itself");
 
+            var helloBody = new ArrayBufferWriter<byte>(192);
+            FrameCodec.WriteBody(Hello(), helloBody);
             sent += await NoiseWire.WriteAsync(output, Write(handshake, helloBody.WrittenSpan, 3), cancellationToken).ConfigureAwait(false);
             transport = handshake.Split();
             try
@@ -116,6 +124,7 @@ internal static class SecureHandshake
                 }
                 received += SyncProtocol.NoiseLengthPrefix + first.Length;
                 remote = ReadResponderHello(transport, first, limits);
+                offset = Offset(remote);
             }
             catch
             {
@@ -138,13 +147,14 @@ internal static class SecureHandshake
             var payload3 = Process(handshake, message3, 3, SyncError.MeshKeyMismatch,
                 "handshake message 3 failed to decrypt: the peer's mesh key is not ours (or the message was tampered with, or replayed from another session)");
             remote = ReadHello(new ReadOnlySequence<byte>(payload3), limits, "handshake message 3");
+            offset = Offset(remote);
             remoteStatic = handshake.GetRemoteStaticPublicKey()!;
             CheckIdentity(remote, remoteStatic, local, expectedRemote);
             transport = handshake.Split();
             try
             {
                 // Only now, with the initiator proven, does anything of ours go out under the mesh key.
-                var frame = FrameCodec.Encode(hello);
+                var frame = FrameCodec.Encode(Hello());
                 var message = transport.Send.EncryptWithAd([], frame);
                 sent += await NoiseWire.WriteAsync(output, message, cancellationToken).ConfigureAwait(false);
             }
@@ -153,7 +163,7 @@ internal static class SecureHandshake
                 transport.Dispose();
                 throw;
             }
-            return new HandshakeResult(transport, remote, sent, received);
+            return new HandshakeResult(transport, remote, sent, received, offset);
         }
 
         try
@@ -165,7 +175,7 @@ internal static class SecureHandshake
             transport.Dispose();
             throw;
         }
-        return new HandshakeResult(transport, remote, sent, received);
+        return new HandshakeResult(transport, remote, sent, received, offset);
     }
 
     private static byte[] Process(HandshakeState handshake, byte[] message, int index, SyncError onFailure, string failure)

@@ -84,9 +84,9 @@ public sealed class SyncIdentity : IDisposable
     public static bool VerifyProof(NodeId id, ReadOnlySpan<byte> staticPublicKey, ReadOnlySpan<byte> proof) =>
         proof.Length == ProofSize && NodeIdentity.Verify(id, ProofMessage(staticPublicKey), proof);
 
-    /// <summary>This node's Hello: the identity proof and what it accepts.</summary>
-    internal HelloMessage Hello(FrameLimits limits, string agent) =>
-        new(SyncProtocol.Version, Id, Proof, limits.MaxFrameBytes, agent);
+    /// <summary>This node's Hello: the identity proof, what it accepts and, if given, its wall clock now.</summary>
+    internal HelloMessage Hello(FrameLimits limits, string agent, long? wallClock = null) =>
+        new(SyncProtocol.Version, Id, Proof, limits.MaxFrameBytes, agent, wallClock);
 
     public void Dispose() => StaticKey.Dispose();
 }

@@ -32,9 +32,11 @@ public abstract record SyncMessage
 /// proof: <c>proof</c> is the node's Ed25519 signature over <c>"datom.noise.v1\0" || its Noise static
 /// public key</c>, so the node id is bound to the key the handshake authenticated. The initiator sends
 /// it as the payload of handshake message 3, the responder as its first transport frame; both are
-/// under the mesh key by then, so a node without it learns neither.
+/// under the mesh key by then, so a node without it learns neither. An optional seventh field is the
+/// sender's wall clock (Unix milliseconds) when it sent the Hello: the receiver compares it with its
+/// own to report clock skew (issue 13); nothing is refused for it, whatever it says.
 /// </summary>
-public sealed record HelloMessage(byte Version, NodeId NodeId, byte[] Proof, int MaxFrameBytes, string Agent) : SyncMessage
+public sealed record HelloMessage(byte Version, NodeId NodeId, byte[] Proof, int MaxFrameBytes, string Agent, long? WallClock = null) : SyncMessage
 {
     public override MessageType Type => MessageType.Hello;
 }
