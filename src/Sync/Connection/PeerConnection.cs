@@ -29,7 +29,7 @@ namespace Datom.Sync.Connection;
 /// fed by the log's commit thread): when full, pushes are dropped and the peer is asked to pull
 /// instead. The first loop to fail closes the connection.
 /// </summary>
-internal sealed partial class PeerConnection : IAsyncDisposable
+internal sealed partial class PeerConnection : IAsyncDisposable, ISlotted
 {
     private readonly IPeerHost _host;
     private readonly DatomLog _log;
@@ -70,6 +70,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             SingleWriter = false,
         });
         RemoteId = handshake.Remote.NodeId;
+        Remote = new PeerKey(RemoteId, handshake.Remote.Instance ?? 0);
         Agent = handshake.Remote.Agent;
         PeerMaxFrameBytes = handshake.Remote.MaxFrameBytes;
         RemoteEndPoint = connection.RemoteEndPoint;
@@ -84,6 +85,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     }
 
     public NodeId RemoteId { get; }
+
+    /// <summary>The peer's node id and instance (which of the processes using that key this is).</summary>
+    public PeerKey Remote { get; }
 
     public string Agent { get; }
 
