@@ -22,7 +22,7 @@ namespace Datom.Simulations;
 /// Ping after 1 s of quiet, a peer silent for 3 s given up), so that a run of a few simulated minutes
 /// goes through many rounds, and a cut link is noticed by the session's own keep-alive.
 /// </remarks>
-internal sealed class Connection
+internal sealed class Connection : ISlotted
 {
     public static readonly SessionOptions Options = new()
     {
@@ -52,7 +52,14 @@ internal sealed class Connection
 
     public SimNode Node { get; }
 
-    public Connection Remote { get; set; } = null!;
+    public Connection Remote { get; private set; } = null!;
+
+    /// <summary>The peer as the node's connection slots know it: its node id and the instance (process) it runs as.</summary>
+    public PeerKey RemoteKey { get; private set; }
+
+    PeerKey ISlotted.Remote => RemoteKey;
+
+    bool ISlotted.IsClosing => !IsOpen;
 
     public int Id { get; }
 
@@ -63,6 +70,15 @@ internal sealed class Connection
     private TimeSpan Now => TimeSpan.FromMilliseconds(_sim.Scheduler.Now);
 
     public override string ToString() => $"{Node.Name}->{Remote.Node.Name}#{Id}";
+
+    /// <summary>Joins the two ends of a new connection.</summary>
+    public static void Join(Connection dialer, Connection listener)
+    {
+        dialer.Remote = listener;
+        dialer.RemoteKey = new PeerKey(listener.Node.Identity.Id, listener.Node.Instance);
+        listener.Remote = dialer;
+        listener.RemoteKey = new PeerKey(dialer.Node.Identity.Id, dialer.Node.Instance);
+    }
 
     /// <summary>Starts the connection's work: sends what the session opened with (its first pull) and arms its timer.</summary>
     public void Start() => Step(static (_, _) => { });

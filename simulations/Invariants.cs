@@ -173,4 +173,22 @@ internal static class Invariants
         }
         return values;
     }
+
+    /// <summary>
+    /// Once healed, every node keeps a connection to every other running node, a copy of its own key
+    /// excepted (the handshake refuses that one). Two copies of one key fought over one connection
+    /// slot per node id at their peers, and one was often left with 0-1 peers.
+    /// </summary>
+    /// <returns>Null if so; else who is missing whom.</returns>
+    public static string? Disconnected(IReadOnlyList<SimNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            var peers = node.Connections.Where(c => c.IsOpen).Select(c => c.Remote.Node).ToHashSet();
+            var missing = nodes.Where(n => n.Identity.Id != node.Identity.Id && !peers.Contains(n)).Select(n => n.Name).ToList();
+            if (missing.Count > 0)
+                return $"{node.Name} is not connected to {string.Join(", ", missing)}";
+        }
+        return null;
+    }
 }

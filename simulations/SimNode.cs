@@ -8,6 +8,7 @@ using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
+using Datom.Sync.Connection;
 
 namespace Datom.Simulations;
 
@@ -19,6 +20,7 @@ namespace Datom.Simulations;
 internal sealed class SimNode(Simulation sim, int index, string name, NodeIdentity identity, MemoryStorage logDisk, MemoryStorage indexDisk, SimClock clock, FsyncPolicy fsync)
 {
     private readonly List<Connection> _connections = [];
+    private readonly PeerSlots<Connection> _slots = new(identity.Id);
 
     public int Index { get; } = index;
 
@@ -35,6 +37,9 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
     public DaoDb? Db { get; private set; }
 
     public bool IsUp => Log is not null;
+
+    /// <summary>Which process this is, among those that use the same key (a copy's, a restart's): drawn at each start, as the daemon draws its own.</summary>
+    public ulong Instance { get; private set; }
 
     /// <summary>Every entry this node reported durable (own transactions acknowledged to their writer, entries ingested): none may be lost.</summary>
     public HashSet<EntryHash> Acknowledged { get; } = [];
@@ -74,6 +79,7 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Log = log;
         Db = db;
+        Instance = (ulong)sim.Random.NextInt64(1, long.MaxValue);
         var lost = Acknowledged.Where(h => !log.Contains(h)).ToList();
         if (lost.Count > 0)
             throw new SimulationFailure($"{Name}: {lost.Count} acknowledged entries lost after a crash, first {lost[0]}");
@@ -110,9 +116,24 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         sim.Trace.Add($"{Name} crashed");
     }
 
-    public void Adopt(Connection connection) => _connections.Add(connection);
+    /// <summary>Takes a new connection into the node's slots, as <c>SyncNode</c> registers one; false if an open one to the same peer is preferred.</summary>
+    public bool Adopt(Connection connection)
+    {
+        if (!_slots.TryAdd(connection, out var replaced, out var refusal))
+        {
+            sim.Trace.Add($"{connection} refused: {refusal}");
+            return false;
+        }
+        _connections.Add(connection);
+        replaced?.Break("replaced by another connection to the same node");
+        return true;
+    }
 
-    public void Forget(Connection connection) => _connections.Remove(connection);
+    public void Forget(Connection connection)
+    {
+        _slots.Remove(connection);
+        _connections.Remove(connection);
+    }
 
     /// <summary>Runs one transaction; returns its entry once durable and indexed, or null if the database refused it.</summary>
     public Entry? Transact(string edn)

@@ -128,19 +128,19 @@ internal sealed class Simulation : IDisposable
             _nodes.Sum(n => n.Crashes), _partitions, Network.Frames, Network.Lost);
     }
 
-    /// <summary>Runs until every node is up, no link is cut and every node holds the same entries; fails after <see cref="SimulationOptions.ConvergeWithinMs"/>.</summary>
+    /// <summary>Runs until every node is up, no link is cut, every node holds the same entries and is connected to every other (<see cref="Invariants.Disconnected"/>); fails after <see cref="SimulationOptions.ConvergeWithinMs"/>.</summary>
     private void Converge()
     {
         var deadline = Scheduler.Now + _options.ConvergeWithinMs;
         while (true)
         {
             Scheduler.RunUntil(Scheduler.Now + 500);
-            if (_nodes.All(n => n.IsUp) && Network.CutLinks == 0 && Invariants.Divergence(_nodes) is null)
+            if (_nodes.All(n => n.IsUp) && Network.CutLinks == 0 && Invariants.Divergence(_nodes) is null && Invariants.Disconnected(_nodes) is null)
                 return;
             if (Scheduler.Now > deadline)
             {
                 var why = _nodes.FirstOrDefault(n => !n.IsUp) is { } down ? $"{down.Name} is down"
-                    : Network.CutLinks > 0 ? "links are still cut" : Invariants.Divergence(_nodes);
+                    : Network.CutLinks > 0 ? "links are still cut" : Invariants.Divergence(_nodes) ?? Invariants.Disconnected(_nodes);
                 throw new SimulationFailure($"the mesh did not converge within {_options.ConvergeWithinMs} ms of healing: {why}");
             }
         }
@@ -230,6 +230,12 @@ internal sealed class Simulation : IDisposable
     /// <summary>The dialer's loop for one pair of nodes: keeps one connection up, redialing with backoff.</summary>
     private void Maintain(Link link)
     {
+        if (link.Dialer.Identity.Id == link.Listener.Identity.Id)
+        {
+            // A copy and its original: the handshake refuses a peer with this node's own static key
+            // (SelfConnection), and the daemon stops dialing that address. They sync through others.
+            return;
+        }
         if (link.Current is { IsOpen: true } || link.Dialing)
         {
             Scheduler.After(1_000, () => Maintain(link));
@@ -266,10 +272,14 @@ internal sealed class Simulation : IDisposable
         var id = ++_nextConnection;
         var dialer = new Connection(this, link.Dialer, id, initiator: true);
         var listener = new Connection(this, link.Listener, id, initiator: false);
-        dialer.Remote = listener;
-        listener.Remote = dialer;
-        link.Dialer.Adopt(dialer);
-        link.Listener.Adopt(listener);
+        Connection.Join(dialer, listener);
+        if (!link.Dialer.Adopt(dialer))
+            return;
+        if (!link.Listener.Adopt(listener))
+        {
+            dialer.Break("the peer keeps another connection to this node");
+            return;
+        }
         link.Current = dialer;
         Trace.Add($"{dialer} connected");
         dialer.Start();
