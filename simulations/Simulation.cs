@@ -64,7 +64,10 @@ internal sealed class Simulation : IDisposable
         Trace = new Trace(Scheduler, options.Live);
         Faults = Faults.Draw(Random);
         Network = new Network(Scheduler, Random, Faults, Trace);
+        Discovery = new Discovery(this);
     }
+
+    internal Discovery Discovery { get; }
 
     public int Seed { get; }
 
@@ -103,6 +106,7 @@ internal sealed class Simulation : IDisposable
             AddNode(NewIdentity(), new MemoryStorage(), new MemoryStorage(), $"n{i}");
         Scheduler.After(100, InstallSchema);
         Audit();
+        DiscoveryTick();
         if (Faults.PartitionEveryMs > 0)
             SchedulePartition();
         if (Faults.CrashEveryMs > 0)
@@ -110,7 +114,14 @@ internal sealed class Simulation : IDisposable
         if (Faults.CopyNode)
             Scheduler.After(5_000 + Random.Next((int)Math.Max(1, _options.ChaosMs - 10_000)), CloneNode);
 
-        Scheduler.RunUntil(_options.ChaosMs);
+        var chaosEnds = _options.ChaosMs;
+        if (Faults.LongPartitionMs > 0)
+        {
+            var start = 2_000 + Random.Next(10_000);
+            Scheduler.After(start, LongPartition);
+            chaosEnds = Math.Max(chaosEnds, start + Faults.LongPartitionMs + 1_000);
+        }
+        Scheduler.RunUntil(chaosEnds);
         Heal();
         Converge();
         Trace.Add("converged");
@@ -188,8 +199,15 @@ internal sealed class Simulation : IDisposable
         }
         _nodes.Add(node);
         node.Start();
+        Discovery.Joined(node, _links);
         ScheduleWork(node);
         return node;
+    }
+
+    private void DiscoveryTick()
+    {
+        Discovery.Tick(_links);
+        Scheduler.After(1_000, DiscoveryTick);
     }
 
     /// <summary>Every 2 s, on every node that is up: nothing it acknowledged is missing from its log, and its held entries stay bounded.</summary>
@@ -241,7 +259,7 @@ internal sealed class Simulation : IDisposable
             Scheduler.After(1_000, () => Maintain(link));
             return;
         }
-        if (!link.Dialer.IsUp)
+        if (!link.Dialer.IsUp || !link.Known)
         {
             Scheduler.After(500, () => Maintain(link));
             return;
@@ -309,7 +327,41 @@ internal sealed class Simulation : IDisposable
                 continue;
             // The connections over it break once their sessions' keep-alive notices the silence.
             Network.Cut(a, b);
-            Scheduler.After(1_000 + Random.Next(15_000), () => Network.Heal(a, b));
+            Scheduler.After(1_000 + Random.Next(15_000), () =>
+            {
+                if (!_held.Contains((a, b)))
+                    Network.Heal(a, b);
+            });
+        }
+    }
+
+    /// <summary>Links a long partition holds cut: the heals of shorter partitions leave them alone.</summary>
+    private readonly HashSet<(int, int)> _held = [];
+
+    /// <summary>
+    /// Cuts a random group of nodes off from the rest for <see cref="Faults.LongPartitionMs"/>:
+    /// long enough for both sides to lose each other's mDNS records, and for a rule that forgets lost
+    /// peers after a grace to forget them.
+    /// </summary>
+    private void LongPartition()
+    {
+        var side = _nodes.Select(_ => Random.Next(2) == 0).ToArray();
+        if (side.All(s => s) || side.All(s => !s))
+            side[Random.Next(side.Length)] = !side[0];
+        _partitions++;
+        Trace.Add($"long partition for {Faults.LongPartitionMs} ms: {string.Join(" ", _nodes.Where(n => side[n.Index]).Select(n => n.Name))} | {string.Join(" ", _nodes.Where(n => !side[n.Index]).Select(n => n.Name))}");
+        foreach (var link in _links)
+        {
+            int a = link.Dialer.Index, b = link.Listener.Index;
+            if (side[a] == side[b])
+                continue;
+            Network.Cut(a, b);
+            _held.Add((a, b));
+            Scheduler.After(Faults.LongPartitionMs, () =>
+            {
+                _held.Remove((a, b));
+                Network.Heal(a, b);
+            });
         }
     }
 
@@ -345,11 +397,12 @@ internal sealed class Simulation : IDisposable
         Scheduler.After(500 + Random.Next(4_500), () => Restart(node));
     }
 
-    private static void Restart(SimNode node)
+    private void Restart(SimNode node)
     {
         if (node.IsUp)
             return;
         node.Start();
+        Discovery.Restarted(node, _links);
         Invariants.IndexEqualsRebuild(node);
     }
 
@@ -407,8 +460,17 @@ internal sealed class Simulation : IDisposable
     }
 
     /// <summary>Two nodes that keep a connection: the first dials the second.</summary>
-    private sealed class Link(SimNode dialer, SimNode listener)
+    internal sealed class Link(SimNode dialer, SimNode listener)
     {
+        /// <summary>The dialer dials the listener (it was discovered and not forgotten; see <see cref="Simulations.Discovery"/>).</summary>
+        public bool Known { get; set; } = true;
+
+        /// <summary>The listener's records expired at the dialer (it is still dialed while the rule allows).</summary>
+        public bool Lost { get; set; }
+
+        /// <summary>When the dialer last heard the listener's records.</summary>
+        public long LastHeard { get; set; }
+
         public SimNode Dialer { get; } = dialer;
 
         public SimNode Listener { get; } = listener;
