@@ -1,6 +1,7 @@
 using Datom.Index.Query;
 using Datom.Index.Storage;
 using Datom.Index.Views;
+using Datom.Log.Edn;
 using Datom.Log.Entries;
 using Datom.Log.Model;
 
@@ -62,9 +63,30 @@ public sealed class SubscriptionHub
         if (subscriptions.Length == 0 || batch.Count == 0)
             return;
 
+        // An entry that states a unique value can merge entities (UniqueMerge) and so change any
+        // query's answer, whatever attributes it reads. Only where a unique value has collided.
+        var merging = new HashSet<int>();
+        if (!snapshot.UniqueCandidates.IsEmpty)
+        {
+            var schema = new CurrentView(snapshot);
+            var unique = new Dictionary<string, bool>(StringComparer.Ordinal);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                foreach (var d in batch[i].Datoms)
+                {
+                    if (!unique.TryGetValue(d.A, out var u))
+                        unique[d.A] = u = schema.Attribute(Keyword.Parse(d.A)) is { Unique: not Schema.Uniqueness.None };
+                    if (u)
+                    {
+                        merging.Add(i);
+                        break;
+                    }
+                }
+            }
+        }
         foreach (var s in subscriptions)
         {
-            var relevant = Enumerable.Range(0, batch.Count).Where(i => s.Touches(batch[i])).ToList();
+            var relevant = Enumerable.Range(0, batch.Count).Where(i => merging.Contains(i) || s.Touches(batch[i])).ToList();
             if (relevant.Count == 0)
                 continue;
             // The view just before entry k hides the transactions of entries k.. of this batch.

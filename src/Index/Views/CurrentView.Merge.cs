@@ -21,6 +21,19 @@ public partial class CurrentView
         return MatchPhysical(e, a, attr, v);
     }
 
+    /// <summary>The canonical entities that show <paramref name="v"/> for <paramref name="attr"/> once <paramref name="merge"/> is applied.</summary>
+    private List<EntityId> ShownBy(UniqueMerge merge, uint attr, Value v)
+    {
+        var shown = new List<EntityId>();
+        foreach (var op in LiveOps(IndexOrder.Avet, KeyCodec.Prefix(IndexOrder.Avet, null, attr, v)))
+        {
+            var c = merge.Canonical(op.E);
+            if (op.A == attr && op.V.Equals(v) && !shown.Contains(c) && Group(merge, c, attr).Any(d => d.V.Equals(v)))
+                shown.Add(c);
+        }
+        return shown;
+    }
+
     private IEnumerable<IndexDatom> MatchMerged(UniqueMerge merge, EntityId? e, uint? attr, Value? v)
     {
         var wanted = v is { } given ? merge.Canonical(given) : (Value?)null;
@@ -112,8 +125,6 @@ public partial class CurrentView
         var live = new List<DatomOp>(ops.Count);
         foreach (var op in ops)
         {
-            if (merge.Hidden(op))
-                continue;
             var seen = op with { E = merge.Canonical(op.E), V = merge.Canonical(op.V) };
             var same = live.FindIndex(x => x.V.Equals(seen.V));
             if (same < 0)
@@ -121,9 +132,15 @@ public partial class CurrentView
             else if (Later(seen, live[same]))
                 live[same] = seen;
         }
-        if (live.Count > 1 && !conflicts && IsCardinalityOne(live[0].A))
-            return [ToDatom(Latest(live))];
-        return [.. live.Select(op => ToDatom(op))];
+        if (conflicts || live.Count == 0)
+            return [.. live.Select(op => ToDatom(op))];
+        if (IsCardinalityOne(live[0].A))
+        {
+            // A unique value this entity lost leaves it with no value, not with an older one.
+            var winner = Latest(live);
+            return merge.Hidden(winner.E, winner.A, winner.V) ? [] : [ToDatom(winner)];
+        }
+        return [.. live.Where(op => !merge.Hidden(op.E, op.A, op.V)).Select(op => ToDatom(op))];
     }
 
     /// <summary>
@@ -146,7 +163,7 @@ public partial class CurrentView
         {
             foreach (var op in LiveOps(IndexOrder.Eavt, KeyCodec.Prefix(IndexOrder.Eavt, member, attr, null)))
             {
-                if (!merge.Hidden(op) && (wanted is null || merge.Canonical(op.V).Equals(wanted.Value)))
+                if (wanted is null || merge.Canonical(op.V).Equals(wanted.Value))
                     result.Add(new IndexDatom(op.E, a, op.V, op.Tx, true));
             }
         }

@@ -125,7 +125,7 @@ public partial class CurrentView : IDatomView
                 return known;
             // Computing it reads the schema and the holders through the physical path only (schema
             // reads never merge), so it cannot recurse; two threads may both compute it, identically.
-            var merge = UniqueMerge.Compute(_snapshot, a => Attribute(_snapshot.Attributes.Keyword(a)), Holders);
+            var merge = UniqueMerge.Compute(_snapshot, a => Attribute(_snapshot.Attributes.Keyword(a)), Holders, ShownBy);
             Volatile.Write(ref _merge, merge);
             return merge;
         }

@@ -18,8 +18,10 @@ namespace Datom.Index.Views;
 /// through several values form one class). The view shows every fact of every member as a fact of
 /// the canonical entity, and refs to any member as refs to it; a cardinality-one attribute the
 /// members disagree on is a conflict like any other (latest assertion shown).</item>
-/// <item><c>:db.unique/value</c>: the value belongs to the holder with the lowest (canonical) entity
-/// id; on the others the datom is not live in this view.</item>
+/// <item><c>:db.unique/value</c>: decided after the identity merge, on the values the merged entities
+/// show. The value belongs to the holder with the lowest (canonical) entity id; the others do not
+/// show it: a cardinality-one attribute whose latest value is such a loser shows no value (an older
+/// value does not come back, which could collide again), a cardinality-many one drops it.</item>
 /// </list>
 /// Either collision stays visible: <see cref="Collisions"/>, and the conflicts view, list every
 /// physical datom that holds a collided value.
@@ -58,13 +60,17 @@ internal sealed class UniqueMerge
     /// <summary>Whether <paramref name="e"/> belongs to a class of more than one entity.</summary>
     public bool Involved(EntityId e) => _canonical.ContainsKey(e) || _members.ContainsKey(e);
 
-    public bool Hidden(in DatomOp op) => _hidden.Contains((op.E, op.A, op.V));
+    /// <summary>Whether the canonical entity <paramref name="e"/> lost the unique value <paramref name="v"/> of <paramref name="a"/> to another.</summary>
+    public bool Hidden(EntityId e, uint a, Value v) => _hidden.Count > 0 && _hidden.Contains((e, a, v));
 
     /// <summary>
     /// Decides the merge for a view from the index's candidates (<see cref="UniqueCandidates"/>):
-    /// <paramref name="holders"/> gives the physically live holders of one value.
+    /// <paramref name="holders"/> gives the live holders of one value as stored, for the identity
+    /// merge; <paramref name="shownBy"/> the canonical entities that show a value once entities are
+    /// merged by identity, for <c>:db.unique/value</c>.
     /// </summary>
-    public static UniqueMerge Compute(IndexSnapshot snapshot, Func<uint, AttributeSchema?> schema, Func<uint, Value, IReadOnlyList<IndexDatom>> holders)
+    public static UniqueMerge Compute(IndexSnapshot snapshot, Func<uint, AttributeSchema?> schema, Func<uint, Value, IReadOnlyList<IndexDatom>> holders,
+        Func<UniqueMerge, uint, Value, IReadOnlyList<EntityId>> shownBy)
     {
         var candidates = snapshot.UniqueCandidates;
         if (candidates.IsEmpty)
@@ -95,22 +101,16 @@ internal sealed class UniqueMerge
             parent.TryAdd(rx, rx);
         }
         var collisions = new List<IndexDatom>();
-        var valueCollisions = new List<IReadOnlyList<IndexDatom>>();
         foreach (var (attr, v, s) in ordered)
         {
+            if (s!.Unique != Uniqueness.Identity)
+                continue;
             var held = holders(attr, v);
             if (held.Select(d => d.E).Distinct().Count() < 2)
                 continue;
             collisions.AddRange(held);
-            if (s!.Unique == Uniqueness.Identity)
-            {
-                foreach (var d in held.Skip(1))
-                    Union(held[0].E, d.E);
-            }
-            else
-            {
-                valueCollisions.Add(held);
-            }
+            foreach (var d in held.Skip(1))
+                Union(held[0].E, d.E);
         }
         var canonical = new Dictionary<EntityId, EntityId>();
         var members = new SortedDictionary<EntityId, List<EntityId>>();
@@ -123,23 +123,34 @@ internal sealed class UniqueMerge
             if (root != x)
                 canonical[x] = root;
         }
-        var hidden = new HashSet<(EntityId, uint, Value)>();
-        foreach (var held in valueCollisions)
-        {
-            // After identity merges, holders that are one entity do not collide.
-            var owner = held.Select(d => canonical.TryGetValue(d.E, out var c) ? c : d.E).Min();
-            foreach (var d in held)
-            {
-                if ((canonical.TryGetValue(d.E, out var c) ? c : d.E) != owner)
-                    hidden.Add((d.E, snapshot.Attributes.Find(d.A.QualifiedName)!.Value, d.V));
-            }
-        }
         var sortedMembers = new SortedDictionary<EntityId, EntityId[]>();
         foreach (var (root, list) in members)
         {
             if (list.Count > 1)
                 sortedMembers[root] = [.. list.Order()];
         }
-        return new UniqueMerge(canonical, sortedMembers, hidden, collisions);
+        var identity = new UniqueMerge(canonical, sortedMembers, [], collisions);
+        // Unique values, on what the merged entities show: only the lowest holder keeps one.
+        var hidden = new HashSet<(EntityId, uint, Value)>();
+        foreach (var (attr, v, s) in ordered)
+        {
+            if (s!.Unique != Uniqueness.Value)
+                continue;
+            var shown = shownBy(identity, attr, v);
+            if (shown.Count < 2)
+                continue;
+            var owner = shown.Min();
+            foreach (var e in shown)
+            {
+                if (e != owner)
+                    hidden.Add((e, attr, v));
+            }
+            foreach (var d in holders(attr, v))
+            {
+                if (shown.Contains(identity.Canonical(d.E)))
+                    collisions.Add(d);
+            }
+        }
+        return hidden.Count == 0 ? identity : new UniqueMerge(canonical, sortedMembers, hidden, collisions);
     }
 }

@@ -32,13 +32,29 @@ public class ConvergenceTests
         var answers = view.Match(null, null, null)
             .Where(d => d.A.Namespace != "tx")
             .Select(d => $"{d.E} {d.A} {d.V} {d.Tx}").Order(StringComparer.Ordinal).ToList();
-        foreach (var e in Enumerable.Range(0, 3).Select(i => new Log.Model.EntityId(0xE, (ulong)i)))
+        foreach (var e in Enumerable.Range(0, RandomHistory.Entities).Select(i => new Log.Model.EntityId(0xE, (ulong)i)))
         {
             var conflicts = view.Conflicts(e, Keyword.Parse("t/one")).Select(d => $"conflict {d.E} {d.V} {d.Tx}").Order(StringComparer.Ordinal);
             answers.AddRange(conflicts);
-            answers.AddRange(view.Match(e, Keyword.Parse("t/many"), null).Select(d => $"many {d.E} {d.V}"));
+            answers.AddRange(view.Match(e, Keyword.Parse("t/many"), null).Select(d => $"many {d.E} {d.V}").Order(StringComparer.Ordinal));
+            answers.AddRange(view.Match(e, null, null).Select(d => $"entity {e} {d.E} {d.A} {d.V}").Order(StringComparer.Ordinal));
+            // Refs to any entity of a merged class are refs to its canonical entity.
+            answers.AddRange(view.Match(null, Keyword.Parse("t/ref"), Log.Model.Value.Ref(e)).Select(d => $"vaet {e} {d.E} {d.V}").Order(StringComparer.Ordinal));
+            answers.AddRange(view.Match(null, null, Log.Model.Value.Ref(e)).Select(d => $"vaet* {e} {d.E} {d.A}").Order(StringComparer.Ordinal));
         }
         answers.AddRange(view.Match(null, Keyword.Parse("t/one"), Log.Model.Value.Long(1)).Select(d => $"avet {d.E}").Order(StringComparer.Ordinal));
+        for (var v = 0; v < 3; v++)
+        {
+            // A unique value names at most one entity: lookup refs and upserts resolve through this.
+            var key = view.Match(null, Keyword.Parse("t/key"), Log.Model.Value.Long(v)).Select(d => d.E).ToList();
+            Assert.True(key.Count <= 1, $"t/key {v} names {key.Count} entities");
+            answers.AddRange(key.Select(e => $"key {v} {e}"));
+            var uval = view.Match(null, Keyword.Parse("t/uval"), Log.Model.Value.Long(v)).Select(d => d.E).ToList();
+            Assert.True(uval.Count <= 1, $"t/uval {v} is held by {uval.Count} entities");
+            answers.AddRange(uval.Select(e => $"uval {v} {e}"));
+        }
+        // The collisions, as the conflicts view shows them.
+        answers.AddRange(db.Conflicts().Match(null, null, null).Select(d => $"conflicts-view {d.E} {d.A} {d.V} {d.Tx}").Order(StringComparer.Ordinal));
         return answers;
     }
 
@@ -75,11 +91,18 @@ public class ConvergenceTests
             db.Dispose();
             var rebuilt = new MemoryStorage();
             DaoDb.Rebuild(rebuilt, log, null, Small);
-            using var a = IndexStore.Open(disk);
-            using var b = IndexStore.Open(rebuilt);
-            Assert.Equal(a.AppliedEntries, b.AppliedEntries);
-            foreach (var order in Enum.GetValues<IndexOrder>())
-                Assert.Equal(Keys(a, order), Keys(b, order));
+            using (var a = IndexStore.Open(disk))
+            using (var b = IndexStore.Open(rebuilt))
+            {
+                Assert.Equal(a.AppliedEntries, b.AppliedEntries);
+                foreach (var order in Enum.GetValues<IndexOrder>())
+                    Assert.Equal(Keys(a, order), Keys(b, order));
+            }
+            // And every answer, unique-value merges included, is the same from the rebuilt index as
+            // from the incremental one reopened (whose unique-value candidates are found on open).
+            using var incremental = DaoDb.Open(disk, log, Small);
+            using var fromRebuild = DaoDb.Open(rebuilt, log, Small);
+            Assert.Equal(Answers(incremental), Answers(fromRebuild));
         }
     }
 
@@ -131,7 +154,7 @@ public class ConvergenceTests
     [Fact]
     public void The_generated_histories_do_contain_forks_retractions_and_conflicts()
     {
-        int forks = 0, conflicts = 0, retractions = 0, forkFacts = 0;
+        int forks = 0, conflicts = 0, retractions = 0, forkFacts = 0, merged = 0, uniqueValueClashes = 0;
         for (var seed = 1; seed <= 12; seed++)
         {
             var history = RandomHistory.Generate(seed);
@@ -144,7 +167,11 @@ public class ConvergenceTests
                 Assert.Equal(log.Forks().Count, db.Current().Match(null, Keyword.Parse("fork/seq"), null).Count());
                 retractions += history.Sum(h => h.Datoms.Count(d => !d.Added));
                 var view = db.Current();
-                var contested = Enumerable.Range(0, 3).Count(i => view.Conflicts(new Log.Model.EntityId(0xE, (ulong)i), Keyword.Parse("t/one")).Count > 1);
+                // Entities merged through a unique value are one entity: count each class once.
+                var contested = Enumerable.Range(0, RandomHistory.Entities).Select(i => view.Canonical(new Log.Model.EntityId(0xE, (ulong)i))).Distinct()
+                    .Count(e => view.Conflicts(e, Keyword.Parse("t/one")).Count > 1);
+                merged += view.UniqueCollisions().Count(d => d.A.Name == "key");
+                uniqueValueClashes += view.UniqueCollisions().Count(d => d.A.Name == "uval");
                 conflicts += contested;
                 // The conflicts view, a query source, shows exactly the contested [e a] pairs.
                 Assert.Equal(contested, db.Conflicts().Match(null, Keyword.Parse("t/one"), null).Select(d => d.E).Distinct().Count());
@@ -156,5 +183,7 @@ public class ConvergenceTests
         Assert.True(forkFacts > 0, "no fork recorded as facts");
         Assert.True(retractions > 0, "no retraction in any history");
         Assert.True(conflicts > 0, "no cardinality-one conflict in any history");
+        Assert.True(merged > 0, "no entities merged through a unique identity value in any history");
+        Assert.True(uniqueValueClashes > 0, "no unique value held by two entities in any history");
     }
 }
