@@ -1,53 +1,45 @@
 using System.Buffers;
 using Datom.Log;
 using Datom.Log.Entries;
-using Datom.Log.Model;
 using Datom.Sync.Connection;
 using Datom.Sync.Protocol;
-using Datom.Sync.Reconcile;
+using Datom.Sync.Session;
 
 namespace Datom.Simulations;
 
 /// <summary>
-/// One end of a sync connection between two simulated nodes, speaking the sync protocol of
-/// DESIGN.md with the real parts of <c>src/Sync</c>: every message is encoded and decoded by
-/// <see cref="FrameCodec"/>, pulls are planned by the <see cref="Reconciler"/> (probes included)
-/// and sent in <see cref="SendOrder"/>, received entries are checked by the
-/// <see cref="EntryVerifier"/> and taken by the log's ingest path. What the daemon runs as
-/// concurrent loops (PeerConnection) runs here as events, one at a time, so a run replays.
+/// One end of a sync connection between two simulated nodes: the simulator's shell around the
+/// daemon's own protocol state machine, <see cref="SyncSession"/> (the code <c>PeerConnection</c>
+/// runs over Noise). Every frame the session asks to send is encoded by <see cref="FrameCodec"/>,
+/// numbered and carried by the <see cref="Network"/>; every frame that arrives is decoded and given
+/// to the session; its timers are events of the <see cref="Scheduler"/>; its requests to verify and
+/// ingest entries are done at once, on the simulation's one thread, by the real
+/// <see cref="EntryVerifier"/> and the log's ingest path. So a run is a function of its seed, and the
+/// seeds test the protocol the daemon speaks.
 /// </summary>
 /// <remarks>
-/// Each side pulls when the connection opens, when its peer hints, when a pushed entry arrives
-/// without its parents, and every <see cref="AntiEntropyMs"/>; it serves the peer's pulls one at a
-/// time; after its first serve it pushes what its log stores. A round that does not finish within
-/// <see cref="RequestTimeoutMs"/> breaks the connection, as in the daemon.
+/// The timers are the daemon's defaults scaled down (a pull every 3 s rather than every minute, a
+/// Ping after 1 s of quiet, a peer silent for 3 s given up), so that a run of a few simulated minutes
+/// goes through many rounds, and a cut link is noticed by the session's own keep-alive.
 /// </remarks>
-internal sealed class Connection
+internal sealed class Connection : ISlotted
 {
-    public const int AntiEntropyMs = 3_000;
-    public const int RequestTimeoutMs = 5_000;
+    public static readonly SessionOptions Options = new()
+    {
+        AntiEntropyInterval = TimeSpan.FromSeconds(3),
+        RequestTimeout = TimeSpan.FromSeconds(5),
+        PingInterval = TimeSpan.FromSeconds(1),
+        IdleTimeout = TimeSpan.FromSeconds(3),
+    };
 
     private static readonly EntryVerifier Verifier = new(1, EntryLimits.Default);
 
     private readonly Simulation _sim;
-    private readonly Reconciler _reconciler;
+    private readonly SyncSession _session;
     private readonly FrameLimits _limits = FrameLimits.Default;
     private long _sent;
     private long _received;
-
-    // Pulling.
-    private uint _round;
-    private bool _pulling;
-    private bool _pullWanted;
-    private long _roundStored;
-
-    // Serving.
-    private readonly Queue<SyncRequestMessage> _requests = new();
-    private SyncRequestMessage? _serving;
-    private Task<SendPlan>? _plan;
-    private TaskCompletionSource<bool[]>? _probe;
-    private bool _served;
-    private readonly List<Entry> _pushBacklog = [];
+    private long _timerAt = long.MaxValue;
 
     public Connection(Simulation sim, SimNode node, int id, bool initiator)
     {
@@ -55,12 +47,19 @@ internal sealed class Connection
         Node = node;
         Id = id;
         IsInitiator = initiator;
-        _reconciler = new Reconciler(node.Log!, _limits);
+        _session = new SyncSession(node.Log!, Options, Now);
     }
 
     public SimNode Node { get; }
 
-    public Connection Remote { get; set; } = null!;
+    public Connection Remote { get; private set; } = null!;
+
+    /// <summary>The peer as the node's connection slots know it: its node id and the instance (process) it runs as.</summary>
+    public PeerKey RemoteKey { get; private set; }
+
+    PeerKey ISlotted.Remote => RemoteKey;
+
+    bool ISlotted.IsClosing => !IsOpen;
 
     public int Id { get; }
 
@@ -68,33 +67,34 @@ internal sealed class Connection
 
     public bool IsOpen { get; private set; } = true;
 
+    private TimeSpan Now => TimeSpan.FromMilliseconds(_sim.Scheduler.Now);
+
     public override string ToString() => $"{Node.Name}->{Remote.Node.Name}#{Id}";
 
-    /// <summary>Starts the connection's work: a pull, and the anti-entropy timer.</summary>
-    public void Start()
+    /// <summary>Joins the two ends of a new connection.</summary>
+    public static void Join(Connection dialer, Connection listener)
     {
-        RequestPull();
-        ScheduleAntiEntropy();
+        dialer.Remote = listener;
+        dialer.RemoteKey = new PeerKey(listener.Node.Identity.Id, listener.Node.Instance);
+        listener.Remote = dialer;
+        listener.RemoteKey = new PeerKey(dialer.Node.Identity.Id, dialer.Node.Instance);
     }
 
-    private void ScheduleAntiEntropy() =>
-        _sim.Scheduler.After(AntiEntropyMs, () =>
-        {
-            if (!IsOpen)
-                return;
-            RequestPull();
-            ScheduleAntiEntropy();
-        });
+    /// <summary>Starts the connection's work: sends what the session opened with (its first pull) and arms its timer.</summary>
+    public void Start() => Step(static (_, _) => { });
 
-    /// <summary>Breaks the connection at this end; the other end finds out after a delay, unless the link is cut (then after the keep-alive).</summary>
+    /// <summary>
+    /// Breaks the connection at this end; the other end finds out after a delay (a FIN or a reset),
+    /// unless the link is cut: then only its keep-alive tells it.
+    /// </summary>
     public void Break(string why)
     {
         if (!IsOpen)
             return;
         Close(why);
         var remote = Remote;
-        var delay = _sim.Network.IsCut(Node.Index, remote.Node.Index) ? Network.DetectCutMs + _sim.Network.Delay() : _sim.Network.Delay();
-        _sim.Scheduler.After(delay, () => remote.Close("the peer closed the connection"));
+        if (!_sim.Network.IsCut(Node.Index, remote.Node.Index))
+            _sim.Scheduler.After(_sim.Network.Delay(), () => remote.Close("the peer closed the connection"));
     }
 
     /// <summary>Closes this end, at once (its process died, or it learned the other end closed).</summary>
@@ -103,17 +103,9 @@ internal sealed class Connection
         if (!IsOpen)
             return;
         IsOpen = false;
+        _session.Close(SyncError.ConnectionClosed, why, goodbye: false);
         _sim.Trace.Add($"{this} closed: {why}");
         Node.Forget(this);
-        _probe?.TrySetCanceled();
-        _probe = null;
-    }
-
-    private void Send(SyncMessage message)
-    {
-        if (!IsOpen)
-            return;
-        _sim.Network.Transmit(this, _sent++, FrameCodec.Encode(message));
     }
 
     /// <summary>A frame from the other end arrives.</summary>
@@ -139,226 +131,132 @@ internal sealed class Connection
         {
             throw new SimulationFailure($"{this}: an honest peer's frame fails to decode: {e.Message}");
         }
-        Handle(message);
+        Step((s, now) => s.Receive(message, now));
     }
 
-    private void Handle(SyncMessage message)
+    /// <summary>Entries the node stored (its own, or relayed from another peer): pushed once the session has served its first round.</summary>
+    public void Offer(IReadOnlyList<Entry> entries) => Step((s, _) =>
     {
-        switch (message)
+        foreach (var e in entries)
+            s.Offer(e);
+    });
+
+    /// <summary>The node's pull through another connection brought news: this peer is told to pull.</summary>
+    public void Hint() => Step(static (s, _) => s.Hint());
+
+    /// <summary>
+    /// One input to the session, then everything it asks for, at once: its events (verify, ingest,
+    /// relay), its frames onto the network, and its next deadline onto the scheduler.
+    /// </summary>
+    private void Step(Action<SyncSession, TimeSpan> input)
+    {
+        if (!IsOpen)
+            return;
+        var now = Now;
+        try
         {
-            case SyncRequestMessage request:
-                if (_requests.Count >= 1 && _serving is not null)
-                    throw new SimulationFailure($"{this}: the peer pulls again while two rounds are in progress");
-                _requests.Enqueue(request);
-                ServeNext();
+            input(_session, now);
+            while (_session.PollEvent(out var e))
+                Do(e!, now);
+        }
+        catch (SyncProtocolException e) when (e.Error is SyncError.IdleTimeout or SyncError.RequestTimeout)
+        {
+            Break($"{e.Error}: {e.Message}");
+            return;
+        }
+        catch (SyncProtocolException e)
+        {
+            throw new SimulationFailure($"{this}: the protocol failed between honest peers: {e.Error}: {e.Message}");
+        }
+        if (!IsOpen)
+            return;
+        while (_session.PollTransmit(now) is { } message)
+            _sim.Network.Transmit(this, _sent++, FrameCodec.Encode(message));
+        while (_session.PollEvent(out var served))
+            Do(served!, now); // serving a round ends with an event
+        Arm();
+    }
+
+    /// <summary>Schedules the session's next deadline, if it is earlier than the one already scheduled.</summary>
+    private void Arm()
+    {
+        if (_session.PollTimeout() is not { } deadline)
+            return;
+        var at = (long)Math.Ceiling(deadline.TotalMilliseconds);
+        if (at >= _timerAt)
+            return;
+        _timerAt = at;
+        _sim.Scheduler.At(at, () =>
+        {
+            if (_timerAt != at)
+                return; // a later deadline replaced it, or an earlier one ran
+            _timerAt = long.MaxValue;
+            Step(static (s, now) => s.HandleTimeout(now));
+        });
+    }
+
+    private void Do(SessionEvent e, TimeSpan now)
+    {
+        switch (e)
+        {
+            case VerifyEvent verify:
+                _session.Verified(Verifier.Verify(verify.Entries), now);
                 break;
-            case ProbeMessage probe:
-                var held = new bool[probe.Hashes.Count];
-                for (var i = 0; i < held.Length; i++)
-                    held[i] = Node.Log!.Contains(probe.Hashes[i]);
-                Send(ProbeReplyMessage.Create(probe.Round, held));
+            case EndOfRoundEvent end:
+                _session.Verified(VerifiedBatch.EndOfRound(end.Done), now);
                 break;
-            case ProbeReplyMessage reply:
-                Answered(reply);
+            case FailEvent fail:
+                throw new SimulationFailure($"{this}: an honest peer sent an entry that fails verification: {fail.Error.Message}");
+            case IngestEvent ingest:
+                Ingest(ingest, now);
                 break;
-            case EntriesMessage entries:
-                if (entries.Round != 0 && (!_pulling || entries.Round != _round))
-                    throw new SimulationFailure($"{this}: entries for round {entries.Round}, which is not the pull in progress");
-                Take(entries);
+            case NotArrivingEvent:
                 break;
-            case SyncDoneMessage done:
-                if (!_pulling || done.Round != _round)
-                    throw new SimulationFailure($"{this}: the end of round {done.Round}, which is not the pull in progress");
-                _pulling = false;
-                _sim.Trace.Add($"{this} pull {done.Round} done: {done.Sent} sent, {_roundStored} stored");
-                if (_roundStored > 0)
-                    Node.HintOthers(this);
-                if (_pullWanted)
-                    RequestPull();
+            case NotAcceptedEvent notAccepted:
+                _sim.Trace.Add($"{this} not accepted: {notAccepted.Reason}");
                 break;
-            case ResyncHintMessage:
-                RequestPull();
+            case PullCompletedEvent pulled:
+                _sim.Trace.Add($"{this} pull {pulled.Round} done: {pulled.Received} received, {pulled.Stored} stored");
+                break;
+            case HintOthersEvent:
+                Node.HintOthers(this);
+                break;
+            case ServedEvent served:
+                _sim.Trace.Add($"{this} served {served.Round}: {served.Sent} sent, {served.Probes} probes");
+                break;
+            case PushOverflowEvent:
+                _sim.Trace.Add($"{this} push queue overflowed");
+                break;
+            case GoodbyeEvent goodbye:
+                Close($"the peer said goodbye: {goodbye.Error}: {goodbye.Reason}");
                 break;
             default:
-                throw new SimulationFailure($"{this}: unexpected {message.Type}");
+                throw new SimulationFailure($"{this}: the session asked for {e.GetType().Name}, which this shell does not know");
         }
     }
 
-    // ---- Pulling ----
-
-    public void RequestPull()
+    /// <summary>Hands an entry to the log's ingest path (the simulation waits for it to be durable) and the outcome back to the session.</summary>
+    private void Ingest(IngestEvent ingest, TimeSpan now)
     {
-        if (!IsOpen)
-            return;
-        if (_pulling)
+        IngestResult result;
+        try
         {
-            _pullWanted = true;
-            return;
+            result = Node.Log!.IngestVerifiedAsync(ingest.Entry).GetAwaiter().GetResult();
         }
-        _pullWanted = false;
-        _pulling = true;
-        _roundStored = 0;
-        var round = ++_round;
-        Send(new SyncRequestMessage(round, _reconciler.Summary()));
-        _sim.Scheduler.After(RequestTimeoutMs, () =>
+        catch (EntryRejectedException e)
         {
-            if (IsOpen && _pulling && _round == round)
-                Break($"pull round {round} was not answered within {RequestTimeoutMs} ms");
-        });
-    }
-
-    public void Hint() => Send(new ResyncHintMessage());
-
-    /// <summary>Verifies a frame of entries and hands them to the log in the order sent.</summary>
-    private void Take(EntriesMessage message)
-    {
-        var batch = Verifier.Verify(message);
-        var live = message.Round == 0;
-        var stored = new List<Entry>();
-        for (var i = 0; i < batch.Entries.Length; i++)
-        {
-            if (batch.Errors[i] is { } error)
-                throw new SimulationFailure($"{this}: an honest peer sent an entry that fails verification: {error.Message}");
-            var entry = batch.Entries[i]!;
-            IngestResult result;
             try
             {
-                result = Node.Log!.IngestVerifiedAsync(entry).GetAwaiter().GetResult();
+                _session.Refused(ingest.Entry, e, now);
             }
-            catch (EntryRejectedException e) when (e.Reason is RejectReason.MissingParents or RejectReason.PendingBufferFull)
+            catch (SyncProtocolException)
             {
-                RequestPull();
-                continue;
+                throw new SimulationFailure($"{this}: the log refuses an honest peer's entry {ingest.Entry.Hash}: {e.Reason}: {e.Message}");
             }
-            catch (EntryRejectedException e)
-            {
-                throw new SimulationFailure($"{this}: the log refuses an honest peer's entry {entry.Hash}: {e.Reason}: {e.Message}");
-            }
-            switch (result.Status)
-            {
-                case IngestStatus.Stored:
-                    stored.Add(entry);
-                    stored.AddRange(result.Released);
-                    break;
-                case IngestStatus.Held when live:
-                    RequestPull(); // a push overtook its parents: a pull fills the gap
-                    break;
-            }
-        }
-        if (!live)
-            _roundStored += stored.Count;
-        if (stored.Count > 0)
-            Node.Stored(stored, this);
-    }
-
-    // ---- Serving ----
-
-    private void ServeNext()
-    {
-        if (_serving is not null || !_requests.TryDequeue(out var request))
             return;
-        _serving = request;
-        _plan = _reconciler.PlanAsync(request.Authors, Probe, CancellationToken.None);
-        FinishServeIfPlanned();
-    }
-
-    /// <summary>The reconciler asks whether the peer holds some hashes: one round trip over the network.</summary>
-    private Task<bool[]> Probe(IReadOnlyList<EntryHash> hashes)
-    {
-        // Completed by Answered on this thread; the reconciler's continuation then runs inline.
-        _probe = new TaskCompletionSource<bool[]>();
-        var round = _serving!.Round;
-        var probe = _probe;
-        Send(new ProbeMessage(round, hashes));
-        _sim.Scheduler.After(RequestTimeoutMs, () =>
-        {
-            if (IsOpen && ReferenceEquals(_probe, probe))
-                Break($"probe of round {round} was not answered within {RequestTimeoutMs} ms");
-        });
-        return probe.Task;
-    }
-
-    private void Answered(ProbeReplyMessage reply)
-    {
-        if (_probe is not { } pending || _serving is null || reply.Round != _serving.Round)
-            throw new SimulationFailure($"{this}: a probe reply for round {reply.Round}, which no probe asked for");
-        _probe = null;
-        var held = new bool[reply.Count];
-        for (var i = 0; i < held.Length; i++)
-            held[i] = reply.IsHeld(i);
-        pending.SetResult(held);
-        FinishServeIfPlanned();
-    }
-
-    private void FinishServeIfPlanned()
-    {
-        if (_plan is null)
-            return;
-        if (!_plan.IsCompleted)
-        {
-            if (_probe is null)
-                throw new SimulationFailure($"{this}: the reconciler continued off the simulation's thread (the run would not replay)");
-            return; // waiting on a probe
         }
-        var plan = _plan.GetAwaiter().GetResult();
-        var request = _serving!;
-        _plan = null;
-        _serving = null;
-        var sent = SendEntries(request.Round, Planned(plan));
-        Send(new SyncDoneMessage(request.Round, sent));
-        if (!_served)
-        {
-            _served = true;
-            Push(_pushBacklog);
-            _pushBacklog.Clear();
-        }
-        ServeNext();
-    }
-
-    // ---- Pushing ----
-
-    /// <summary>Pushes entries the node just stored; before the first serve they wait, so pushes follow the history they build on.</summary>
-    public void Offer(IReadOnlyList<Entry> entries)
-    {
-        if (!IsOpen)
-            return;
-        if (!_served)
-            _pushBacklog.AddRange(entries);
-        else
-            Push(entries);
-    }
-
-    private void Push(IReadOnlyList<Entry> entries) => SendEntries(0, entries.Select(e => e.Encoded));
-
-    /// <summary>The encoded entries of a plan, in store order.</summary>
-    private IEnumerable<ReadOnlyMemory<byte>> Planned(SendPlan plan)
-    {
-        foreach (var (hash, _, _) in SendOrder.Of(Node.Log!, plan))
-        {
-            if (Node.Log!.ReadEncoded(hash) is { } encoded)
-                yield return encoded;
-        }
-    }
-
-    /// <summary>Sends entries in frames of about <see cref="FrameLimits.TargetFrameBytes"/>; returns how many.</summary>
-    private long SendEntries(uint round, IEnumerable<ReadOnlyMemory<byte>> entries)
-    {
-        var batch = new List<ReadOnlyMemory<byte>>();
-        long bytes = 0, sent = 0;
-        foreach (var encoded in entries)
-        {
-            if (batch.Count > 0 && (bytes + encoded.Length > _limits.TargetFrameBytes || batch.Count >= _limits.MaxEntriesPerFrame))
-            {
-                Send(new EntriesMessage(round, [.. batch]));
-                batch.Clear();
-                bytes = 0;
-            }
-            batch.Add(encoded);
-            bytes += encoded.Length + 5;
-            sent++;
-        }
-        if (batch.Count > 0)
-            Send(new EntriesMessage(round, [.. batch]));
-        return sent;
+        _session.Ingested(result, now);
+        if (result.Status == IngestStatus.Stored)
+            Node.Stored([result.Entry, .. result.Released], this, ingest.Live);
     }
 }

@@ -144,4 +144,51 @@ internal static class Invariants
         }
         return forks.Count;
     }
+
+    /// <summary>
+    /// A <c>:db.unique/identity</c> value names one entity, and the same one on every node, however
+    /// many nodes (or tempids of one transaction) created it concurrently (DESIGN, DaoDB: "a
+    /// :db.unique/identity value names one entity on every node").
+    /// </summary>
+    /// <returns>How many unique values there are.</returns>
+    public static int OneEntityPerUniqueValue(IReadOnlyList<SimNode> nodes)
+    {
+        string? reference = null;
+        SimNode? first = null;
+        var values = 0;
+        foreach (var node in nodes)
+        {
+            node.WaitForIndex();
+            var named = Workload.EntitiesByKey(node.Db!);
+            foreach (var (key, entities) in named)
+            {
+                if (entities.Count > 1)
+                    throw new SimulationFailure($"{node.Name}: the unique identity {key} names {entities.Count} entities ({string.Join(", ", entities)})");
+            }
+            var text = string.Join(" ", named.Select(p => $"{p.Key}={p.Value[0]}"));
+            if (reference is null)
+                (reference, first, values) = (text, node, named.Count);
+            else if (text != reference)
+                throw new SimulationFailure($"{first!.Name} and {node.Name} disagree on which entity a unique identity names:\n  {first.Name}: {reference}\n  {node.Name}: {text}");
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Once healed, every node keeps a connection to every other running node, a copy of its own key
+    /// excepted (the handshake refuses that one). Two copies of one key fought over one connection
+    /// slot per node id at their peers, and one was often left with 0-1 peers.
+    /// </summary>
+    /// <returns>Null if so; else who is missing whom.</returns>
+    public static string? Disconnected(IReadOnlyList<SimNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            var peers = node.Connections.Where(c => c.IsOpen).Select(c => c.Remote.Node).ToHashSet();
+            var missing = nodes.Where(n => n.Identity.Id != node.Identity.Id && !peers.Contains(n)).Select(n => n.Name).ToList();
+            if (missing.Count > 0)
+                return $"{node.Name} is not connected to {string.Join(", ", missing)}";
+        }
+        return null;
+    }
 }

@@ -5,13 +5,11 @@ namespace Datom.Simulations;
 /// the frames of connections. A frame arrives after a delay, and with the run's chances it is lost,
 /// arrives twice, or arrives after a later one. Connections number their frames as Noise numbers
 /// its nonces, so any of those faults breaks the connection at the receiver, as a real one would
-/// fail to decrypt; a cut link breaks its connections once the keep-alive notices.
+/// fail to decrypt; nothing crosses a cut link, so its connections break when their sessions'
+/// keep-alive notices the silence.
 /// </summary>
 internal sealed class Network(Scheduler scheduler, Random random, Faults faults, Trace trace)
 {
-    /// <summary>How long a connection over a cut link takes to notice (keep-alive), at least.</summary>
-    public const int DetectCutMs = 2_000;
-
     private readonly HashSet<(int, int)> _cut = [];
     private readonly Dictionary<(int Connection, bool FromInitiator), long> _lastArrival = [];
 
@@ -56,7 +54,7 @@ internal sealed class Network(Scheduler scheduler, Random random, Faults faults,
         Frames++;
         Bytes += frame.Length;
         if (IsCut(from.Node.Index, to.Node.Index))
-            return; // nothing crosses; both ends find out when the keep-alive fails (see Simulation.Cut)
+            return; // nothing crosses; both ends find out when their keep-alive fails
         if (Faulty && random.NextDouble() < faults.Loss)
         {
             Lost++;

@@ -8,6 +8,7 @@ using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
+using Datom.Sync.Connection;
 
 namespace Datom.Simulations;
 
@@ -19,7 +20,7 @@ namespace Datom.Simulations;
 internal sealed class SimNode(Simulation sim, int index, string name, NodeIdentity identity, MemoryStorage logDisk, MemoryStorage indexDisk, SimClock clock, FsyncPolicy fsync)
 {
     private readonly List<Connection> _connections = [];
-    private int _offered;
+    private readonly PeerSlots<Connection> _slots = new(identity.Id);
 
     public int Index { get; } = index;
 
@@ -36,6 +37,9 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
     public DaoDb? Db { get; private set; }
 
     public bool IsUp => Log is not null;
+
+    /// <summary>Which process this is, among those that use the same key (a copy's, a restart's): drawn at each start, as the daemon draws its own.</summary>
+    public ulong Instance { get; private set; }
 
     /// <summary>Every entry this node reported durable (own transactions acknowledged to their writer, entries ingested): none may be lost.</summary>
     public HashSet<EntryHash> Acknowledged { get; } = [];
@@ -75,7 +79,7 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Log = log;
         Db = db;
-        _offered = log.DurableCount;
+        Instance = (ulong)sim.Random.NextInt64(1, long.MaxValue);
         var lost = Acknowledged.Where(h => !log.Contains(h)).ToList();
         if (lost.Count > 0)
             throw new SimulationFailure($"{Name}: {lost.Count} acknowledged entries lost after a crash, first {lost[0]}");
@@ -112,9 +116,24 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         sim.Trace.Add($"{Name} crashed");
     }
 
-    public void Adopt(Connection connection) => _connections.Add(connection);
+    /// <summary>Takes a new connection into the node's slots, as <c>SyncNode</c> registers one; false if an open one to the same peer is preferred.</summary>
+    public bool Adopt(Connection connection)
+    {
+        if (!_slots.TryAdd(connection, out var replaced, out var refusal))
+        {
+            sim.Trace.Add($"{connection} refused: {refusal}");
+            return false;
+        }
+        _connections.Add(connection);
+        replaced?.Break("replaced by another connection to the same node");
+        return true;
+    }
 
-    public void Forget(Connection connection) => _connections.Remove(connection);
+    public void Forget(Connection connection)
+    {
+        _slots.Remove(connection);
+        _connections.Remove(connection);
+    }
 
     /// <summary>Runs one transaction; returns its entry once durable and indexed, or null if the database refused it.</summary>
     public Entry? Transact(string edn)
@@ -132,30 +151,30 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Acknowledged.Add(result.Entry.Hash);
         sim.Trace.Add($"{Name} transacted {result.Entry.Author.ToString()[..8]}/{result.Entry.Seq} {result.Entry.Hash.ToString()[..12]} {edn}");
-        Offer(except: null);
+        Offer([result.Entry], except: null);
         return result.Entry;
     }
 
-    /// <summary>Entries a connection stored: acknowledged, and pushed on to the other peers.</summary>
-    public void Stored(IReadOnlyList<Entry> entries, Connection from)
+    /// <summary>
+    /// Entries a connection stored: acknowledged, and relayed as the daemon's <c>SyncNode</c> relays:
+    /// a pushed entry is pushed on to every other peer; a pulled one is not (the pull's end tells the
+    /// other peers to pull instead, see <see cref="HintOthers"/>).
+    /// </summary>
+    public void Stored(IReadOnlyList<Entry> entries, Connection from, bool live)
     {
         foreach (var e in entries)
             Acknowledged.Add(e.Hash);
-        Offer(except: from);
+        if (live)
+            Offer(entries, except: from);
     }
 
-    /// <summary>Offers what the log stored since the last offer to every connection but <paramref name="except"/>.</summary>
-    private void Offer(Connection? except)
+    /// <summary>Offers entries to every connection but <paramref name="except"/>.</summary>
+    private void Offer(IReadOnlyList<Entry> entries, Connection? except)
     {
-        var durable = Log!.DurableCount;
-        if (durable <= _offered)
-            return;
-        var fresh = Log.EntriesFrom(_offered, durable - _offered);
-        _offered = durable;
         foreach (var c in _connections.ToList())
         {
             if (!ReferenceEquals(c, except))
-                c.Offer(fresh);
+                c.Offer(entries);
         }
     }
 

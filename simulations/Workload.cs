@@ -38,9 +38,30 @@ internal static class Workload
         {
             < 5 => $"[{{:k/id {key} :k/n {random.Next(1000)}}}]",
             < 8 => $"[{{:k/id {key} :k/tags :t{random.Next(4)}}}]",
-            < 9 => $"[[:db/retract [:k/id {key}] :k/tags :t{random.Next(4)}]]",
+            < 9 when random.Next(2) == 0 => $"[[:db/retract [:k/id {key}] :k/tags :t{random.Next(4)}]]",
+            // Two tempids naming one unique value in one transaction: one entity, as in Datomic.
+            < 9 => $"[{{:db/id \"a\" :k/id {key} :k/n {random.Next(1000)}}} {{:db/id \"b\" :k/id {key} :k/tags :t{random.Next(4)}}}]",
             _ => $"[[:db/retractEntity [:k/id {key}]]]",
         };
+    }
+
+    /// <summary>An upsert of every key, as a user would make after healing: it must be taken (not refused as a conflict) on every node.</summary>
+    public static IEnumerable<string> UpsertEveryKey(int value) =>
+        Enumerable.Range(0, Keys).Select(k => $"[{{:k/id \"k{k}\" :k/n {value}}}]");
+
+    /// <summary>For each unique identity value, the entities that hold it now (there must be one).</summary>
+    public static SortedDictionary<string, List<string>> EntitiesByKey(DaoDb db)
+    {
+        var result = Datalog.Query("[:find ?id ?e :where [?e :k/id ?id]]", db.Current());
+        var byKey = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var row in result.Rows)
+        {
+            var key = ResultPrinter.Print(row[0]);
+            if (!byKey.TryGetValue(key, out var list))
+                byKey[key] = list = [];
+            list.Add(ResultPrinter.Print(row[1]));
+        }
+        return byKey;
     }
 
     /// <summary>Whether the schema has reached this node's index (transactions wait for it).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Datom.Log.Identity;
+using Datom.Sync.Connection;
 using Datom.Sync.Protocol;
 using Datom.Sync.Transport;
 
@@ -79,9 +80,11 @@ public sealed partial class SyncNode
         var token = target.Token;
         while (!token.IsCancellationRequested)
         {
-            if (target.NodeId is { } known && TryGetConnection(known, out var existing))
+            if (target.Peer is { } known && TryGetConnection(known, out var existing))
             {
                 // Connected to that node already (it dialed us): wait for that connection to end.
+                // Once a handshake here has said which instance answers at this address, only a
+                // connection to that instance counts: another machine with the same key is another peer.
                 target.Set(PeerTargetState.ConnectedElsewhere);
                 try
                 {
@@ -189,6 +192,7 @@ public sealed partial class SyncNode
                 return (SyncError.ConnectionClosed, e.Message, false);
             }
             target.NodeId = handshake.Remote.NodeId;
+            target.Instance = handshake.Remote.Instance ?? 0;
             target.Set(PeerTargetState.Connected);
             var started = _time.GetTimestamp();
             var (error, reason) = await RunPeerAsync(connection, handshake, initiator: true, token).ConfigureAwait(false);
@@ -211,6 +215,12 @@ public sealed partial class SyncNode
 
         /// <summary>The node found at this address (the expected one, or whatever the last handshake proved).</summary>
         public NodeId? NodeId { get; set; } = address.ExpectedId;
+
+        /// <summary>The instance the last handshake at this address proved (0 until one has, or if it did not say).</summary>
+        public ulong Instance { get; set; }
+
+        /// <summary>The peer expected at this address, as far as known.</summary>
+        public PeerKey? Peer => NodeId is { } id ? new PeerKey(id, Instance) : null;
 
         public int Failures { get; set; }
 

@@ -40,7 +40,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
-    private readonly Dictionary<NodeId, PeerConnection> _connections = [];
+    private readonly PeerSlots<PeerConnection> _connections;
     private readonly Dictionary<EndPoint, DialTarget> _targets = [];
     private readonly ConcurrentDictionary<EntryHash, Origin> _origins = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -65,6 +65,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         _options = options ?? new SyncNodeOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = _options.Time;
+        _connections = new PeerSlots<PeerConnection>(identity.Id);
         _verifier = new EntryVerifier(Math.Max(1, _options.VerifyParallelism), Log.Entries.EntryLimits.Default);
         foreach (var peer in _options.StaticPeers)
             AddPeer(peer);
@@ -135,7 +136,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         PeerConnection[] open;
         lock (_gate)
-            open = [.. _connections.Values];
+            open = [.. _connections.All];
         foreach (var peer in open)
             peer.Close(SyncError.ShuttingDown, "this node is stopping", goodbye: true);
         try
@@ -167,7 +168,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         var ours = _log.Authors();
         PeerConnection[] peers;
         lock (_gate)
-            peers = [.. _connections.Values];
+            peers = [.. _connections.All];
         return [.. peers.Select(p => p.Describe(ours)).OrderBy(p => p.NodeId)];
     }
 
@@ -176,7 +177,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
     {
         lock (_gate)
         {
-            if (_connections.TryGetValue(peer, out var connection))
+            if (_connections.AnyOf(peer) is { } connection)
                 return connection.FirstPullCompleted.WaitAsync(cancellationToken);
         }
         return Task.FromException(new InvalidOperationException($"not connected to {peer}"));
@@ -276,14 +277,10 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         return result;
     }
 
-    /// <summary>
-    /// Adds a connection, keeping one per node. Of two connections between the same nodes, the one
-    /// initiated by the node with the smaller id is kept (both sides decide the same way); of two in
-    /// the same direction, the newer (the older may be dead without having noticed yet).
-    /// </summary>
+    /// <summary>Adds a connection, keeping one per running peer (see <see cref="PeerSlots{T}"/>).</summary>
     private bool Register(PeerConnection peer, out string refusal)
     {
-        PeerConnection? replaced = null;
+        PeerConnection? replaced;
         lock (_gate)
         {
             if (_stopped)
@@ -291,41 +288,29 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
                 refusal = "this node is stopping";
                 return false;
             }
-            if (_connections.TryGetValue(peer.RemoteId, out var existing) && !existing.IsClosing)
-            {
-                if (Preferred(existing) && !Preferred(peer))
-                {
-                    refusal = "a connection to this node initiated by the node with the smaller id exists";
-                    return false;
-                }
-                replaced = existing;
-            }
-            _connections[peer.RemoteId] = peer;
-            _live = [.. _connections.Values];
+            if (!_connections.TryAdd(peer, out replaced, out refusal))
+                return false;
+            _live = [.. _connections.All];
         }
         replaced?.Close(SyncError.DuplicateConnection, "replaced by another connection to the same node", goodbye: true);
-        refusal = "";
         return true;
     }
-
-    private bool Preferred(PeerConnection c) => c.IsInitiator ? Id < c.RemoteId : c.RemoteId < Id;
 
     private void Unregister(PeerConnection peer)
     {
         lock (_gate)
         {
-            if (_connections.TryGetValue(peer.RemoteId, out var current) && ReferenceEquals(current, peer))
-            {
-                _connections.Remove(peer.RemoteId);
-                _live = [.. _connections.Values];
-            }
+            if (_connections.Remove(peer))
+                _live = [.. _connections.All];
         }
     }
 
-    private bool TryGetConnection(NodeId id, out PeerConnection connection)
+    /// <summary>The open connection to <paramref name="peer"/>; with an instance of 0 (not known yet), to any instance of its node id.</summary>
+    private bool TryGetConnection(PeerKey peer, out PeerConnection connection)
     {
         lock (_gate)
-            return _connections.TryGetValue(id, out connection!) && !connection.IsClosing;
+            connection = (peer.Instance == 0 ? _connections.AnyOf(peer.NodeId) : _connections.Get(peer))!;
+        return connection is not null;
     }
 
     private TimeSpan? BanRemaining(NodeId id)

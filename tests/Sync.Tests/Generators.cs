@@ -102,7 +102,8 @@ public static class Generators
         from maxFrame in Gen.Choose(1, int.MaxValue)
         from agent in Text(16)
         from wall in Gen.OneOf(Gen.Constant((long?)null), Gen.Choose(int.MinValue, int.MaxValue).Select(x => (long?)((long)x * 1_000_003)))
-        select (SyncMessage)new HelloMessage((byte)version, id, proof, maxFrame, agent, wall),
+        from instance in Gen.OneOf(Gen.Constant((ulong?)null), ArbMap.Default.GeneratorFor<ulong>().Select(x => (ulong?)x))
+        select (SyncMessage)new HelloMessage((byte)version, id, proof, maxFrame, agent, wall, instance),
         from round in ArbMap.Default.GeneratorFor<uint>()
         from authors in Gen.Choose(0, 8).SelectMany(n => Gen.ArrayOf(AuthorSummary, n))
         select (SyncMessage)new SyncRequestMessage(round, authors),

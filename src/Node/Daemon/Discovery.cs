@@ -27,13 +27,12 @@ internal sealed class Discovery(
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<Discovery>();
     private readonly Lock _gate = new();
-    /// <summary>How long a peer whose records expired is still dialed (see <see cref="OnLost"/>).</summary>
-    private static readonly TimeSpan LostGrace = TimeSpan.FromMinutes(10);
+    /// <summary>Peers whose records expired and which are still dialed (see <see cref="OnLost"/>).</summary>
+    private readonly LostPeers _lost = new(LostPeers.DefaultForgetAfter);
 
     private readonly Dictionary<NodeId, IPEndPoint[]> _dialing = [];
-    private readonly Dictionary<NodeId, long> _lost = [];
     private readonly CancellationTokenSource _stopping = new();
-    private long _lostGeneration;
+    private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly HashSet<NodeId> _ignored = [];
     private UdpMdnsTransport? _transport;
     private MdnsEndpoint? _endpoint;
@@ -124,7 +123,7 @@ internal sealed class Discovery(
         IPEndPoint[] added;
         lock (_gate)
         {
-            _lost.Remove(peer.NodeId);
+            _lost.Seen(peer.NodeId);
             _dialing.TryGetValue(peer.NodeId, out var known);
             known ??= [];
             added = [.. endpoints.Except(known)];
@@ -163,26 +162,33 @@ internal sealed class Discovery(
                 return;
         }
         DaemonLog.PeerLost(_logger, peer.NodeId, peer.InstanceName);
-        // Keep dialing it for a while: its records may have expired only because a partition
-        // between switches hid its announcements (nobody's link changed, so nobody re-announces),
-        // and mDNS queries back off to an hour. Dialing (with backoff) finds it as soon as the
-        // network heals. After the grace period it is dropped; it is found again when it comes back.
-        var generation = Interlocked.Increment(ref _lostGeneration);
+        // Keep dialing it (with the dial loop's capped backoff): its records may have expired only
+        // because a partition hid its announcements, and once the network heals nobody re-announces
+        // (no link changed) while mDNS queries have backed off towards an hour. The dial finds it as
+        // soon as the network heals. See LostPeers for the rule, which the simulator runs too.
+        IReadOnlyList<NodeId> evicted;
         lock (_gate)
-            _lost[peer.NodeId] = generation;
-        _ = Task.Delay(LostGrace, _stopping.Token).ContinueWith(_ =>
+            evicted = _lost.Lost(peer.NodeId, TimeProvider.System.GetElapsedTime(_started));
+        Forget(evicted);
+        _ = Task.Delay(_lost.ForgetAfter, _stopping.Token).ContinueWith(_ =>
         {
-            IPEndPoint[]? endpoints = null;
+            IReadOnlyList<NodeId> expired;
             lock (_gate)
-            {
-                if (_lost.TryGetValue(peer.NodeId, out var g) && g == generation)
-                {
-                    _lost.Remove(peer.NodeId);
-                    _dialing.Remove(peer.NodeId, out endpoints);
-                }
-            }
+                expired = _lost.Expire(TimeProvider.System.GetElapsedTime(_started));
+            Forget(expired);
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
+
+    /// <summary>Stops dialing peers lost for good (found again when they announce, or answer a query).</summary>
+    private void Forget(IReadOnlyList<NodeId> peers)
+    {
+        foreach (var id in peers)
+        {
+            IPEndPoint[]? endpoints;
+            lock (_gate)
+                _dialing.Remove(id, out endpoints);
             foreach (var endpoint in endpoints ?? [])
                 sync.RemovePeer(endpoint);
-        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
     }
 }

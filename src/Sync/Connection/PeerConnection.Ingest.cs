@@ -1,69 +1,72 @@
 using Datom.Log;
 using Datom.Log.Entries;
 using Datom.Sync.Protocol;
-using Microsoft.Extensions.Logging;
+using Datom.Sync.Session;
 
 namespace Datom.Sync.Connection;
 
 /// <summary>
-/// Entries from the peer: verified in parallel, then handed to the log in the order sent. Entries
-/// going out: pushed live as the log stores them.
+/// Entries from the peer: verified in parallel, then handed to the log in the order sent, with each
+/// outcome given back to the session. Entries going out: offered by the log as it stores them.
 /// </summary>
 internal sealed partial class PeerConnection
 {
     /// <summary>Ingests started and not yet checked, at most: the log's group commit makes one fsync serve many.</summary>
     private const int IngestWindow = 1024;
 
-    private int _pushOverflowed;
+    private int _pushDropped;
     private long _lastThrottleLogTicks;
 
     /// <summary>
     /// Offers an entry the log just stored to this peer (called on the log's commit thread, so it
-    /// never waits). If the push queue is full the entry is dropped and, once the queue drains, the
-    /// peer is asked to pull, which finds it by reconciliation.
+    /// never waits, nor takes the session's lock: the writer moves it into the session). If the push
+    /// queue is full the entry is dropped and the session asks the peer to pull, which finds it by
+    /// reconciliation.
     /// </summary>
     public void OfferPush(Entry entry)
     {
-        if (_push.Writer.TryWrite(entry))
-            return;
-        if (Interlocked.Exchange(ref _pushOverflowed, 1) == 0)
-            SyncLog.PushOverflow(_logger, RemoteId, _options.PushQueueCapacity);
+        if (!_push.Writer.TryWrite(entry))
+            Interlocked.Exchange(ref _pushDropped, 1);
+        _writeWanted.Writer.TryWrite(true);
+    }
+
+    /// <summary>Moves offered entries into the session; true if there were any (or any were dropped).</summary>
+    private bool FeedPushes()
+    {
+        var dropped = Interlocked.Exchange(ref _pushDropped, 0) == 1;
+        if (_push.Reader.Count == 0 && !dropped)
+            return false;
+        Observe(Step((s, _) =>
+        {
+            while (_push.Reader.TryRead(out var entry))
+                s.Offer(entry);
+            if (dropped)
+                s.PushDropped();
+        }));
+        return true;
     }
 
     /// <summary>
-    /// Takes Entries frames and SyncDone markers in order; starts each frame's verification (on all
-    /// cores) and passes the pending result on, so several frames verify while earlier ones are ingested.
+    /// Takes the session's Verify and EndOfRound events in order; starts each frame's verification
+    /// (on all cores) and passes the pending result on, so several frames verify while earlier ones
+    /// are ingested.
     /// </summary>
     private async Task VerifyLoopAsync(CancellationToken token)
     {
-        await foreach (var message in _inbound.Reader.ReadAllAsync(token).ConfigureAwait(false))
+        await foreach (var e in _inbound.Reader.ReadAllAsync(token).ConfigureAwait(false))
         {
-            switch (message)
+            switch (e)
             {
-                case EntriesMessage entries:
-                    CheckRound(entries.Round, "entries");
-                    Interlocked.Add(ref _entriesReceived, entries.Entries.Count);
-                    if (await _bucket.TakeAsync(entries.Entries.Count, token).ConfigureAwait(false))
+                case VerifyEvent verify:
+                    if (await _bucket.TakeAsync(verify.Entries.Entries.Count, token).ConfigureAwait(false))
                         LogThrottling();
                     var verifier = _host.Verifier;
-                    await _verified.Writer.WriteAsync(Task.Run(() => verifier.Verify(entries), token), token).ConfigureAwait(false);
+                    await _verified.Writer.WriteAsync(Task.Run(() => verifier.Verify(verify.Entries), token), token).ConfigureAwait(false);
                     break;
-                case SyncDoneMessage done:
-                    CheckRound(done.Round, "the end of a round");
-                    await _verified.Writer.WriteAsync(Task.FromResult(VerifiedBatch.EndOfRound(done)), token).ConfigureAwait(false);
+                case EndOfRoundEvent end:
+                    await _verified.Writer.WriteAsync(Task.FromResult(VerifiedBatch.EndOfRound(end.Done)), token).ConfigureAwait(false);
                     break;
             }
-        }
-    }
-
-    private void CheckRound(uint round, string what)
-    {
-        if (round == 0 && what == "entries")
-            return; // a live push
-        lock (_roundGate)
-        {
-            if (_pull is not { } pull || pull.Id != round)
-                SyncThrow.Unexpected($"{what} for round {round}, which is not the pull in progress");
         }
     }
 
@@ -80,48 +83,39 @@ internal sealed partial class PeerConnection
 
     /// <summary>
     /// Hands verified entries to the log in the order the peer sent them, keeping up to
-    /// <see cref="IngestWindow"/> in flight. The first entry that fails verification ends the
-    /// connection; the entries before it were valid and stay. Nothing that failed is stored or relayed.
+    /// <see cref="IngestWindow"/> in flight, and gives each outcome back to the session in that
+    /// order. The first entry that fails verification ends the connection; the entries before it
+    /// were valid and stay. Nothing that failed is stored or relayed.
     /// </summary>
     private async Task IngestLoopAsync(CancellationToken token)
     {
-        var window = new Queue<(Entry Entry, Task<IngestResult> Ingest, PullRound? Round)>();
+        var window = new Queue<(Entry Entry, Task<IngestResult> Ingest)>();
         await foreach (var pending in _verified.Reader.ReadAllAsync(token).ConfigureAwait(false))
         {
             var batch = await pending.ConfigureAwait(false);
-            PullRound? round = null;
-            if (batch.Round != 0)
+            var events = Step((s, now) => s.Verified(batch, now));
+            foreach (var e in events ?? [])
             {
-                lock (_roundGate)
-                    round = _pull;
-            }
-            if (batch.Done is not null)
-            {
-                while (window.Count > 0)
-                    await SettleAsync(window.Dequeue()).ConfigureAwait(false);
-                round?.Done.TrySetResult();
-                continue;
-            }
-            for (var i = 0; i < batch.Entries.Length; i++)
-            {
-                if (batch.Errors[i] is { } error)
+                switch (e)
                 {
-                    while (window.Count > 0)
-                        await SettleAsync(window.Dequeue()).ConfigureAwait(false);
-                    SyncLog.EntryRefused(_logger, $"#{i} of a frame", RemoteId, error.Message);
-                    throw new SyncProtocolException(SyncError.InvalidEntry, "the peer sent an entry that fails verification: " + error.Message, error);
+                    case IngestEvent ingest:
+                        _host.Arriving(ingest.Entry.Hash, this, ingest.Live);
+                        window.Enqueue((ingest.Entry, _log.IngestVerifiedAsync(ingest.Entry, token)));
+                        if (window.Count >= IngestWindow)
+                            await SettleAsync(window.Dequeue()).ConfigureAwait(false);
+                        break;
+                    case FailEvent fail:
+                        while (window.Count > 0)
+                            await SettleAsync(window.Dequeue()).ConfigureAwait(false);
+                        SyncLog.EntryRefused(_logger, "an entry of a frame", RemoteId, fail.Error.Message);
+                        throw fail.Error;
+                    default:
+                        Observe(e);
+                        break;
                 }
-                var entry = batch.Entries[i]!;
-                _knowledge.Holds(entry.Author, entry.Hash, entry.Seq);
-                _host.Arriving(entry.Hash, this, live: batch.Round == 0);
-                window.Enqueue((entry, _log.IngestVerifiedAsync(entry, token), round));
-                if (round is not null)
-                    round.Received++;
-                if (window.Count >= IngestWindow)
-                    await SettleAsync(window.Dequeue()).ConfigureAwait(false);
             }
-            // Nothing more waiting: check what is in flight now rather than when the next frame comes.
-            if (_verified.Reader.Count == 0)
+            // Nothing more waiting, or a round ended: check what is in flight now rather than when the next frame comes.
+            if (batch.Done is not null || _verified.Reader.Count == 0)
             {
                 while (window.Count > 0)
                     await SettleAsync(window.Dequeue()).ConfigureAwait(false);
@@ -129,7 +123,7 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private async Task SettleAsync((Entry Entry, Task<IngestResult> Ingest, PullRound? Round) item)
+    private async Task SettleAsync((Entry Entry, Task<IngestResult> Ingest) item)
     {
         IngestResult result;
         try
@@ -138,70 +132,18 @@ internal sealed partial class PeerConnection
         }
         catch (EntryRejectedException e)
         {
-            _host.NotArriving(item.Entry.Hash);
-            switch (e.Reason)
+            try
             {
-                case RejectReason.AuthorNotAllowed:
-                    // Not misbehaviour: the peer may trust authors we do not. Not stored, not relayed.
-                    SyncLog.EntryNotAccepted(_logger, item.Entry.Hash, RemoteId, e.Message);
-                    return;
-                case RejectReason.PendingBufferFull or RejectReason.MissingParents:
-                    SyncLog.EntryNotAccepted(_logger, item.Entry.Hash, RemoteId, e.Message);
-                    RequestPull();
-                    return;
-                default:
-                    SyncLog.EntryRefused(_logger, item.Entry.Hash.ToString(), RemoteId, e.Message);
-                    throw new SyncProtocolException(SyncError.InvalidEntry, $"the peer sent entry {item.Entry.Hash}, which the log refuses: {e.Message}", e);
+                Observe(Step((s, now) => s.Refused(item.Entry, e, now)));
             }
-        }
-        switch (result.Status)
-        {
-            case IngestStatus.Stored:
-                var stored = 1 + result.Released.Count;
-                Interlocked.Add(ref _entriesStored, stored);
-                if (item.Round is not null)
-                    item.Round.Stored += stored;
-                break;
-            case IngestStatus.Duplicate:
+            catch (SyncProtocolException)
+            {
                 _host.NotArriving(item.Entry.Hash);
-                break;
-            case IngestStatus.Held:
-                // Its parents come later in this round, or a push overtook them: a pull fills the gap.
-                if (item.Round is null)
-                    RequestPull();
-                break;
-        }
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            foreach (var rejected in result.ReleasedRejected)
-                SyncLog.EntryNotAccepted(_logger, default, RemoteId, rejected.Message);
-        }
-    }
-
-    /// <summary>Sends what the log stores to the peer, after the first round served (so pushes follow the history they build on).</summary>
-    private async Task PushLoopAsync(CancellationToken token)
-    {
-        await _firstServe.Task.WaitAsync(token).ConfigureAwait(false);
-        var batch = new List<ReadOnlyMemory<byte>>(64);
-        var reader = _push.Reader;
-        while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
-        {
-            long bytes = 0;
-            while (batch.Count < _limits.MaxEntriesPerFrame && bytes < _limits.TargetFrameBytes && reader.TryRead(out var entry))
-            {
-                if (_knowledge.Covers(_log, entry))
-                    continue;
-                batch.Add(entry.Encoded);
-                bytes += entry.Encoded.Length + 5;
-                _knowledge.Holds(entry.Author, entry.Hash, entry.Seq);
+                SyncLog.EntryRefused(_logger, item.Entry.Hash.ToString(), RemoteId, e.Message);
+                throw;
             }
-            if (batch.Count > 0)
-            {
-                await _outgoing.Writer.WriteAsync(new EntriesMessage(0, [.. batch]), token).ConfigureAwait(false);
-                batch.Clear();
-            }
-            if (reader.Count == 0 && Interlocked.Exchange(ref _pushOverflowed, 0) == 1)
-                await _outgoing.Writer.WriteAsync(new ResyncHintMessage(), token).ConfigureAwait(false);
+            return;
         }
+        Observe(Step((s, now) => s.Ingested(result, now)));
     }
 }

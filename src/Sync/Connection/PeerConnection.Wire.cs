@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Datom.Sync.Noise;
 using Datom.Sync.Protocol;
+using Datom.Sync.Session;
 
 namespace Datom.Sync.Connection;
 
@@ -10,9 +11,6 @@ internal sealed partial class PeerConnection
 {
     /// <summary>The writer gathers up to this much of waiting frames before encrypting and flushing.</summary>
     private const int CoalesceBytes = 256 << 10;
-
-    /// <summary>1 while the reader waits for room to hand on entries (so not reading is not the peer's silence).</summary>
-    private int _readerStalled;
 
     /// <summary>
     /// The one reader loop: takes whole Noise messages off the socket, decrypts each into the
@@ -81,69 +79,74 @@ internal sealed partial class PeerConnection
         }
     }
 
+    /// <summary>Hands a decoded message to the session; entries and round ends go on to verification, waiting for room (which stops the reader).</summary>
     private async ValueTask DispatchAsync(SyncMessage message, CancellationToken token)
     {
-        switch (message)
+        var events = Step((s, now) => s.Receive(message, now));
+        if (events is null)
+            return;
+        foreach (var e in events)
         {
-            case EntriesMessage or SyncDoneMessage:
-                if (!_inbound.Writer.TryWrite(message))
-                {
-                    // Verification is behind (or the peer is throttled): stop reading, which pushes
-                    // back through TCP. The silence that follows is ours, not the peer's.
-                    Volatile.Write(ref _readerStalled, 1);
-                    try
-                    {
-                        await _inbound.Writer.WriteAsync(message, token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Volatile.Write(ref _lastReceivedTicks, _options.Time.GetTimestamp());
-                        Volatile.Write(ref _readerStalled, 0);
-                    }
-                }
-                break;
-            case PingMessage ping:
-                // A Pong is advisory: if the queue is full, the traffic already shows we are alive.
-                _outgoing.Writer.TryWrite(new PongMessage(ping.Nonce));
-                break;
-            case PongMessage:
-                break;
-            case GoodbyeMessage goodbye:
-                SyncLog.Goodbye(_logger, RemoteId, goodbye.Error, goodbye.Reason);
-                Close(SyncError.RemoteError, $"the peer said goodbye: {goodbye.Error}: {goodbye.Reason}", goodbye: false);
-                break;
-            case HelloMessage:
-                SyncThrow.Unexpected("a second Hello");
-                break;
-            default:
-                await _control.Writer.WriteAsync(message, token).ConfigureAwait(false);
-                break;
+            if (e is not (VerifyEvent or EndOfRoundEvent))
+            {
+                Observe(e);
+                continue;
+            }
+            if (_inbound.Writer.TryWrite(e))
+                continue;
+            // Verification is behind (or the peer is throttled): stop reading, which pushes back
+            // through TCP. The silence that follows is ours, not the peer's.
+            Step(static (s, now) => s.ReaderStalled(true, now));
+            try
+            {
+                await _inbound.Writer.WriteAsync(e, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Step(static (s, now) => s.ReaderStalled(false, now));
+            }
         }
     }
 
     /// <summary>
-    /// The one writer loop: gathers waiting frames (so that many small pushes share one Noise message
-    /// and one syscall), cuts the plaintext into Noise messages of at most 65,519 bytes, encrypts and
-    /// flushes. Stops after flushing a Goodbye.
+    /// The one writer loop: asks the session for frames while it has any and the batch has room (so
+    /// that many small pushes share one Noise message and one syscall), cuts the plaintext into Noise
+    /// messages of at most 65,519 bytes, encrypts and flushes, then asks again. It asks only after a
+    /// flush completes, so a peer that reads slowly slows the session's reading of the log. Stops
+    /// after flushing a Goodbye.
     /// </summary>
     private async Task WriteLoopAsync(CancellationToken token)
     {
         var output = _connection.Pipe.Output;
         using var plain = new FrameBuffer(64 << 10);
-        var reader = _outgoing.Reader;
-        while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+        while (true)
         {
             var goodbye = false;
-            while (plain.WrittenCount < CoalesceBytes && reader.TryRead(out var message))
+            while (plain.WrittenCount < CoalesceBytes)
             {
+                SyncMessage? message;
+                List<SessionEvent>? events = null;
+                lock (_sessionGate)
+                {
+                    message = _session.PollTransmit(Now);
+                    while (_session.PollEvent(out var e))
+                        (events ??= []).Add(e!);
+                }
+                Observe(events);
+                if (message is null)
+                    break;
                 FrameCodec.Write(message, plain);
-                if (message is EntriesMessage entries)
-                    Interlocked.Add(ref _entriesSent, entries.Entries.Count);
                 if (message is GoodbyeMessage)
                 {
                     goodbye = true;
                     break;
                 }
+            }
+            if (plain.WrittenCount == 0)
+            {
+                if (!FeedPushes())
+                    await _writeWanted.Reader.ReadAsync(token).ConfigureAwait(false);
+                continue;
             }
             var data = plain.WrittenMemory;
             for (var offset = 0; offset < data.Length;)
@@ -169,24 +172,7 @@ internal sealed partial class PeerConnection
                 Stop();
                 return;
             }
-        }
-    }
-
-    /// <summary>Pings when idle; drops a peer from which nothing has arrived for the idle timeout.</summary>
-    private async Task KeepAliveLoopAsync(CancellationToken token)
-    {
-        var time = _options.Time;
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 10, Math.Min(_options.PingInterval.Ticks, _options.IdleTimeout.Ticks) / 2));
-        ulong nonce = 0;
-        while (true)
-        {
-            await Task.Delay(period, time, token).ConfigureAwait(false);
-            var now = time.GetTimestamp();
-            var silent = Volatile.Read(ref _readerStalled) != 0 ? TimeSpan.Zero : time.GetElapsedTime(Volatile.Read(ref _lastReceivedTicks), now);
-            if (silent > _options.IdleTimeout)
-                SyncThrow.Error(SyncError.IdleTimeout, $"nothing arrived from the peer for {silent.TotalSeconds:0.#} s");
-            if (time.GetElapsedTime(Volatile.Read(ref _lastSentTicks), now) >= _options.PingInterval || silent >= _options.PingInterval)
-                _outgoing.Writer.TryWrite(new PingMessage(++nonce));
+            FeedPushes();
         }
     }
 }

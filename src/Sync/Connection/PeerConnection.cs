@@ -5,28 +5,31 @@ using Datom.Log.Entries;
 using Datom.Log.Identity;
 using Datom.Sync.Noise;
 using Datom.Sync.Protocol;
-using Datom.Sync.Reconcile;
+using Datom.Sync.Session;
 using Datom.Sync.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Datom.Sync.Connection;
 
 /// <summary>
-/// One authenticated connection to a peer, after the handshake. Its parts run as loops joined by
-/// bounded channels:
+/// One authenticated connection to a peer, after the handshake: the I/O shell around the sync
+/// protocol's state machine (<see cref="SyncSession"/>), which decides everything the protocol does.
+/// The shell runs it over Noise and pipelines as loops joined by bounded channels:
 /// <code>
-/// socket ─► reader ─► inbound (Entries, SyncDone) ─► verifier (all cores) ─► ingester ─► log
-///                 └─► control (SyncRequest, Probe, ProbeReply, ResyncHint) ─► server / puller
-/// log.EntryStored ─► push queue ─► pusher ─┐
-/// server (answers pulls) ──────────────────┼─► outgoing ─► writer ─► socket
-/// puller, keep-alive, control ─────────────┘
+/// socket ─► reader ─► session.Receive ─► inbound (Verify, EndOfRound) ─► verifier (all cores) ─► ingester ─► log
+///                                                                           session.Verified/Ingested ◄─┘
+/// log.EntryStored ─► push queue ─► session.Offer
+/// session.PollTransmit ─► writer ─► socket        session.PollTimeout ─► timer ─► session.HandleTimeout
 /// </code>
-/// Every channel is bounded and waits when full, so a slow consumer slows the reader and, through
-/// TCP, the peer; nothing fed from the network grows without bound. The push queue is the exception
-/// that does not wait (it is fed by the log's commit thread): when full, pushes are dropped and the
-/// peer is asked to pull instead. The first loop to fail closes the connection.
+/// Every call into the session is made under one lock, and what it asks for (its events) is done by
+/// the loop that called it, outside the lock. Every channel is bounded and waits when full, so a slow
+/// consumer slows the reader and, through TCP, the peer; nothing fed from the network grows without
+/// bound. The writer asks the session for a frame only when it has room to send, so a large answer
+/// is read from the log a frame at a time. The push queue is the exception that does not wait (it is
+/// fed by the log's commit thread): when full, pushes are dropped and the peer is asked to pull
+/// instead. The first loop to fail closes the connection.
 /// </summary>
-internal sealed partial class PeerConnection : IAsyncDisposable
+internal sealed partial class PeerConnection : IAsyncDisposable, ISlotted
 {
     private readonly IPeerHost _host;
     private readonly DatomLog _log;
@@ -35,28 +38,17 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TransportConnection _connection;
     private readonly NoiseTransport _noise;
-    private readonly Reconciler _reconciler;
-    private readonly PeerKnowledge _knowledge = new();
     private readonly TokenBucket _bucket;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<(SyncError Error, string Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstPull = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Frames waiting for the writer: 32 of at most ~256 KiB (TargetFrameBytes) each, so a slow peer
-    // holds at most ~8 MiB here, and one flush always has plenty to gather.
-    private readonly Channel<SyncMessage> _outgoing = Bounded<SyncMessage>(32, singleReader: true, singleWriter: false);
-    private readonly Channel<SyncMessage> _control = Bounded<SyncMessage>(16, singleReader: true, singleWriter: true);
-    private readonly Channel<SyncMessage> _inbound = Bounded<SyncMessage>(4, singleReader: true, singleWriter: true);
+    private readonly Channel<SessionEvent> _inbound = Bounded<SessionEvent>(4, singleReader: true, singleWriter: true);
     private readonly Channel<Task<VerifiedBatch>> _verified = Bounded<Task<VerifiedBatch>>(2, singleReader: true, singleWriter: true);
-    private readonly Channel<SyncRequestMessage> _requests = Bounded<SyncRequestMessage>(1, singleReader: true, singleWriter: true);
     private readonly Channel<Entry> _push;
 
-    private long _entriesSent;
-    private long _entriesReceived;
-    private long _entriesStored;
     private long _bytesSent;
     private long _bytesReceived;
-    private long _lastReceivedTicks;
-    private long _lastSentTicks;
 
     public PeerConnection(IPeerHost host, TransportConnection connection, HandshakeResult handshake, bool initiator)
     {
@@ -70,7 +62,6 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         _logger = host.Logger;
         _connection = connection;
         _noise = handshake.Transport;
-        _reconciler = new Reconciler(_log, _limits);
         _bucket = new TokenBucket(_options.MaxEntriesPerSecond, _options.EntryBurst, _options.Time);
         _push = Channel.CreateBounded<Entry>(new BoundedChannelOptions(Math.Max(1, _options.PushQueueCapacity))
         {
@@ -79,6 +70,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             SingleWriter = false,
         });
         RemoteId = handshake.Remote.NodeId;
+        Remote = new PeerKey(RemoteId, handshake.Remote.Instance ?? 0);
         Agent = handshake.Remote.Agent;
         PeerMaxFrameBytes = handshake.Remote.MaxFrameBytes;
         RemoteEndPoint = connection.RemoteEndPoint;
@@ -88,10 +80,14 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         ClockOffset = handshake.ClockOffset;
         _bytesSent = handshake.BytesSent;
         _bytesReceived = handshake.BytesReceived;
-        _lastReceivedTicks = _lastSentTicks = _options.Time.GetTimestamp();
+        _origin = _options.Time.GetTimestamp();
+        _session = new SyncSession(_log, SessionOptions.From(_options, handshake.Remote.MaxFrameBytes), TimeSpan.Zero);
     }
 
     public NodeId RemoteId { get; }
+
+    /// <summary>The peer's node id and instance (which of the processes using that key this is).</summary>
+    public PeerKey Remote { get; }
 
     public string Agent { get; }
 
@@ -119,13 +115,18 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
     public bool IsClosing => _stop.IsCancellationRequested || _closing != 0;
 
+    public DateTimeOffset? LastPullCompleted { get; private set; }
+
     public PeerInfo Describe(IReadOnlyList<AuthorSummary> ours)
     {
-        var (theyLack, weLack) = _knowledge.Distance(ours);
-        return new PeerInfo(RemoteId, RemoteEndPoint, Direction, Agent, ConnectedSince,
-            Interlocked.Read(ref _entriesSent), Interlocked.Read(ref _entriesReceived), Interlocked.Read(ref _entriesStored),
-            Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _bytesReceived),
-            theyLack, weLack, Volatile.Read(ref _pullsCompleted), Volatile.Read(ref _roundsServed), LastPullCompleted, ClockOffset);
+        lock (_sessionGate)
+        {
+            var (theyLack, weLack) = _session.Knowledge.Distance(ours);
+            return new PeerInfo(RemoteId, RemoteEndPoint, Direction, Agent, ConnectedSince,
+                _session.EntriesSent, _session.EntriesReceived, _session.EntriesStored,
+                Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _bytesReceived),
+                theyLack, weLack, _session.PullsCompleted, _session.RoundsServed, LastPullCompleted, ClockOffset);
+        }
     }
 
     /// <summary>Runs the connection until it closes; returns why it closed. Never throws for the peer's faults.</summary>
@@ -136,20 +137,15 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         [
             Loop(ReadLoopAsync),
             Loop(WriteLoopAsync),
-            Loop(ControlLoopAsync),
-            Loop(ServeLoopAsync),
             Loop(VerifyLoopAsync),
             Loop(IngestLoopAsync),
-            Loop(PushLoopAsync),
-            Loop(PullLoopAsync),
-            Loop(KeepAliveLoopAsync),
+            Loop(TimerLoopAsync),
         ];
         await Task.WhenAll(loops).ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
         var result = _closed.Task.IsCompleted ? await _closed.Task.ConfigureAwait(false) : (SyncError.ConnectionClosed, "closed");
         _closed.TrySetResult(result);
         _firstPull.TrySetCanceled(CancellationToken.None);
-        _firstServe.TrySetCanceled(CancellationToken.None);
         return result;
     }
 
@@ -162,8 +158,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         if (Interlocked.Exchange(ref _closing, 1) != 0)
             return;
         _closed.TrySetResult((error, reason));
-        if (goodbye && _outgoing.Writer.TryWrite(new GoodbyeMessage(error, Truncate(reason, _limits.MaxReasonBytes / 4))))
+        lock (_sessionGate)
+            _session.Close(error, reason, goodbye);
+        if (goodbye)
         {
+            _writeWanted.Writer.TryWrite(true);
             // The writer stops once the Goodbye is flushed; this bounds the wait if it cannot be.
             try
             {
@@ -253,17 +252,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             SingleWriter = singleWriter,
         });
 
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
-
     private void Received(long bytes)
     {
         Interlocked.Add(ref _bytesReceived, bytes);
-        Volatile.Write(ref _lastReceivedTicks, _options.Time.GetTimestamp());
+        Step(static (s, now) => s.Heard(now));
     }
 
-    private void Sent(long bytes)
-    {
-        Interlocked.Add(ref _bytesSent, bytes);
-        Volatile.Write(ref _lastSentTicks, _options.Time.GetTimestamp());
-    }
+    private void Sent(long bytes) => Interlocked.Add(ref _bytesSent, bytes);
 }

@@ -52,15 +52,25 @@ public static class FrameCodec
         switch (message)
         {
             case HelloMessage m:
-                w.WriteArrayHeader(m.WallClock is null ? 6 : 7);
+                w.WriteArrayHeader(m.Instance is not null ? 8 : m.WallClock is null ? 6 : 7);
                 w.Write((int)MessageType.Hello);
                 w.Write(m.Version);
                 w.Write(m.NodeId.PublicKey);
                 w.Write(m.Proof);
                 w.Write(m.MaxFrameBytes);
                 w.Write(m.Agent);
-                if (m.WallClock is { } wall)
+                if (m.Instance is { } instance)
+                {
+                    if (m.WallClock is { } clock)
+                        w.Write(clock);
+                    else
+                        w.WriteNil();
+                    w.Write(instance);
+                }
+                else if (m.WallClock is { } wall)
+                {
                     w.Write(wall);
+                }
                 break;
             case SyncRequestMessage m:
                 w.WriteArrayHeader(3);
@@ -256,8 +266,8 @@ public static class FrameCodec
 
     private static HelloMessage ReadHello(ref MessagePackReader r, long fields, FrameLimits limits)
     {
-        // Six fields, or seven with the sender's wall clock.
-        if (fields != 7)
+        // Six fields; seven with the sender's wall clock; eight with its wall clock (or nil) and its instance.
+        if (fields is not (7 or 8))
             Fields(fields, 6, "Hello");
         var version = r.ReadByte();
         Span<byte> id = stackalloc byte[NodeId.KeySize];
@@ -268,8 +278,9 @@ public static class FrameCodec
         if (maxFrame < 1)
             SyncThrow.Malformed($"Hello names a maximum frame size of {maxFrame}");
         var agent = ReadString(ref r, limits.MaxAgentBytes, "agent");
-        long? wall = fields == 7 ? r.ReadInt64() : null;
-        return new HelloMessage(version, new NodeId(id), proof, maxFrame, agent, wall);
+        long? wall = fields < 7 || r.TryReadNil() ? null : r.ReadInt64();
+        ulong? instance = fields == 8 ? r.ReadUInt64() : null;
+        return new HelloMessage(version, new NodeId(id), proof, maxFrame, agent, wall, instance);
     }
 
     private static SyncRequestMessage ReadSyncRequest(ref MessagePackReader r, long fields, FrameLimits limits)

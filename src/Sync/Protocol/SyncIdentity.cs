@@ -38,6 +38,15 @@ public sealed class SyncIdentity : IDisposable
 
     public NodeId Id { get; }
 
+    /// <summary>
+    /// This running node among any others using the same key (a data directory copied to a second
+    /// machine, a node restored from backup): random per process, sent in the Hello, so that a peer
+    /// keeps one connection per (node id, instance) and both copies stay connected rather than
+    /// fighting over one slot. Not secret and not proof of anything: only holders of the key can
+    /// claim one, and all a claim gets is a connection slot of its own.
+    /// </summary>
+    public ulong Instance { get; } = NewInstance();
+
     /// <summary>The Noise static key pair (X25519).</summary>
     internal NoiseKeyPair StaticKey { get; }
 
@@ -86,7 +95,14 @@ public sealed class SyncIdentity : IDisposable
 
     /// <summary>This node's Hello: the identity proof, what it accepts and, if given, its wall clock now.</summary>
     internal HelloMessage Hello(FrameLimits limits, string agent, long? wallClock = null) =>
-        new(SyncProtocol.Version, Id, Proof, limits.MaxFrameBytes, agent, wallClock);
+        new(SyncProtocol.Version, Id, Proof, limits.MaxFrameBytes, agent, wallClock, Instance);
+
+    private static ulong NewInstance()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+    }
 
     public void Dispose() => StaticKey.Dispose();
 }

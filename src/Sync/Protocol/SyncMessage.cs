@@ -36,7 +36,7 @@ public abstract record SyncMessage
 /// sender's wall clock (Unix milliseconds) when it sent the Hello: the receiver compares it with its
 /// own to report clock skew (issue 13); nothing is refused for it, whatever it says.
 /// </summary>
-public sealed record HelloMessage(byte Version, NodeId NodeId, byte[] Proof, int MaxFrameBytes, string Agent, long? WallClock = null) : SyncMessage
+public sealed record HelloMessage(byte Version, NodeId NodeId, byte[] Proof, int MaxFrameBytes, string Agent, long? WallClock = null, ulong? Instance = null) : SyncMessage
 {
     public override MessageType Type => MessageType.Hello;
 }

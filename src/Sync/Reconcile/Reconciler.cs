@@ -71,12 +71,30 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
 
     /// <summary>
     /// Plans what the peer lacks. <paramref name="probe"/> asks the peer which of some hashes it holds
-    /// (one round trip); it is called at most twice.
+    /// (one round trip); it is called at most twice per stage's chunk. Drives <see cref="Begin"/>, the
+    /// step-by-step form that the sync session uses; this form is for callers that can wait.
     /// </summary>
     public async Task<SendPlan> PlanAsync(IReadOnlyList<AuthorHeads> peer, Func<IReadOnlyList<EntryHash>, Task<bool[]>> probe, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(probe);
+        var planning = Begin(peer);
+        while (planning.Question is { } question)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            planning.Answer(await probe(question).ConfigureAwait(false));
+        }
+        return planning.Plan;
+    }
+
+    /// <summary>
+    /// Starts planning what the peer lacks, without waiting on anything: the result either holds the
+    /// plan, or asks a <see cref="Planning.Question"/> (a probe: which of these hashes does the peer
+    /// hold?) whose answer goes to <see cref="Planning.Answer"/>. Sans-IO, so that the daemon's
+    /// connection and the simulator drive the same steps.
+    /// </summary>
+    public Planning Begin(IReadOnlyList<AuthorHeads> peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
         var theirs = new Dictionary<NodeId, AuthorHeads>(peer.Count);
         foreach (var a in peer)
         {
@@ -108,13 +126,12 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
             else
                 unsure.Add(new AuthorWork(ours.Author, uncovered, covered));
         }
-        if (unsure.Count == 0)
-            return plan;
+        return new Planning(this, plan, unsure);
+    }
 
-        // Stage 1: does the puller hold our heads? (It is ahead of us, if so.)
-        var heads = unsure.SelectMany(w => w.Uncovered).Distinct().ToList();
-        var held = await ProbeAsync(heads, probe, plan, cancellationToken).ConfigureAwait(false);
-        var forked = new List<AuthorWork>();
+    /// <summary>Stage 1 is done: which unsure authors are forked (the puller lacks some of our heads), and the anchors to probe below them.</summary>
+    private List<EntryHash> Anchors(List<AuthorWork> unsure, HashSet<EntryHash> held, List<AuthorWork> forked)
+    {
         foreach (var work in unsure)
         {
             foreach (var h in work.Uncovered.Where(held.Contains).ToList())
@@ -125,9 +142,6 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
             if (work.Uncovered.Count > 0)
                 forked.Add(work);
         }
-        if (forked.Count == 0)
-            return plan;
-
         // Stage 2 (forks only): anchors at exponentially growing distances below each uncovered head.
         var anchors = new List<EntryHash>();
         var seen = new HashSet<EntryHash>();
@@ -153,36 +167,107 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
                 }
             }
         }
-        var heldAnchors = await ProbeAsync(anchors, probe, plan, cancellationToken).ConfigureAwait(false);
+        return anchors;
+    }
+
+    private void Finish(List<AuthorWork> forked, List<EntryHash> anchors, HashSet<EntryHash> heldAnchors, SendPlan plan)
+    {
         foreach (var work in forked)
         {
             var covered = work.Covered.Concat(anchors.Where(a => heldAnchors.Contains(a) && IsBy(a, work.Author))).ToList();
             Walk(work.Uncovered, covered, plan.Entries);
         }
-        return plan;
     }
+
+    private int MaxProbeHashes => limits.MaxProbeHashes;
 
     private bool IsBy(EntryHash hash, NodeId author) => log.TryGetLinks(hash, out var links) && links.Author == author;
 
-    private async Task<HashSet<EntryHash>> ProbeAsync(List<EntryHash> hashes, Func<IReadOnlyList<EntryHash>, Task<bool[]>> probe, SendPlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// One plan being made: either finished (<see cref="Question"/> is null, <see cref="Plan"/> is
+    /// it), or waiting for the peer's answer to a probe. Probes go out in chunks of at most
+    /// <see cref="FrameLimits.MaxProbeHashes"/>: stage 1 asks about our uncovered heads, stage 2
+    /// (after a fork) about anchors below them.
+    /// </summary>
+    internal sealed class Planning
     {
-        var held = new HashSet<EntryHash>();
-        for (var start = 0; start < hashes.Count; start += limits.MaxProbeHashes)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var chunk = hashes.GetRange(start, Math.Min(limits.MaxProbeHashes, hashes.Count - start));
-            var answers = await probe(chunk).ConfigureAwait(false);
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                if (answers[i])
-                    held.Add(chunk[i]);
-            }
-            plan.Probes++;
-            plan.ProbedHashes += chunk.Count;
-        }
-        return held;
-    }
+        private readonly Reconciler _owner;
+        private readonly List<AuthorWork> _unsure;
+        private readonly List<AuthorWork> _forked = [];
+        private readonly HashSet<EntryHash> _held = [];
+        private List<EntryHash> _asking;
+        private int _stage;
+        private int _start;
 
+        internal Planning(Reconciler owner, SendPlan plan, List<AuthorWork> unsure)
+        {
+            _owner = owner;
+            Plan = plan;
+            _unsure = unsure;
+            _asking = unsure.SelectMany(w => w.Uncovered).Distinct().ToList();
+            _stage = unsure.Count == 0 ? 3 : 1;
+            Advance();
+        }
+
+        /// <summary>The plan (complete once <see cref="Question"/> is null).</summary>
+        public SendPlan Plan { get; }
+
+        /// <summary>The hashes to ask the peer about, or null once the plan is complete.</summary>
+        public IReadOnlyList<EntryHash>? Question { get; private set; }
+
+        /// <summary>The peer's answer to <see cref="Question"/>: for each hash, whether it holds it.</summary>
+        public void Answer(bool[] held)
+        {
+            ArgumentNullException.ThrowIfNull(held);
+            if (Question is not { } question)
+                throw new InvalidOperationException("no probe is waiting for an answer");
+            if (held.Length != question.Count)
+                SyncThrow.Unexpected($"a probe of {question.Count} hashes answered with {held.Length}");
+            for (var i = 0; i < question.Count; i++)
+            {
+                if (held[i])
+                    _held.Add(question[i]);
+            }
+            Plan.Probes++;
+            Plan.ProbedHashes += question.Count;
+            _start += question.Count;
+            Advance();
+        }
+
+        private void Advance()
+        {
+            while (true)
+            {
+                if (_stage == 3)
+                {
+                    Question = null;
+                    return;
+                }
+                if (_start < _asking.Count)
+                {
+                    var limit = _owner.MaxProbeHashes;
+                    Question = _asking.GetRange(_start, Math.Min(limit, _asking.Count - _start));
+                    return;
+                }
+                if (_stage == 1)
+                {
+                    var anchors = _owner.Anchors(_unsure, _held, _forked);
+                    _held.Clear();
+                    _start = 0;
+                    if (_forked.Count == 0)
+                    {
+                        _stage = 3;
+                        continue;
+                    }
+                    _asking = anchors;
+                    _stage = 2;
+                    continue;
+                }
+                _owner.Finish(_forked, _asking, _held, Plan);
+                _stage = 3;
+            }
+        }
+    }
     /// <summary>
     /// Adds to <paramref name="into"/> every entry reachable from <paramref name="from"/> along
     /// same-author parents that is not in the same-author ancestry of <paramref name="covered"/>.
@@ -235,7 +320,7 @@ internal sealed class Reconciler(DatomLog log, FrameLimits limits)
         }
     }
 
-    private sealed record AuthorWork(NodeId Author, List<EntryHash> Uncovered, List<EntryHash> Covered);
+    internal sealed record AuthorWork(NodeId Author, List<EntryHash> Uncovered, List<EntryHash> Covered);
 
     private sealed class DescendingSeq : IComparer<ulong>
     {
