@@ -41,7 +41,7 @@ public class ErrorTests
     [InlineData("[:find (min 0 ?e) :where [?e :name]]", "1:8: the count in (min n ?x) is a positive number, not 0, in (min 0 ?e)")]
     [InlineData("[:find (pull ?e) :where [?e :name]]", "1:8: pull in :find is (pull ?e pattern) or (pull $src ?e pattern), in (pull ?e)")]
     [InlineData("[:find ?e ?n :keys a :where [?e :name ?n]]", "1:1: :keys names 1 key(s) for 2 element(s) of :find, in [:find ?e ?n :keys a :where [?e :name ?n]]")]
-    [InlineData("[:find ?e . :keys a :where [?e :name ?n]]", "1:1: :keys needs a relation :find (not a scalar, collection or tuple), in [:find ?e . :keys a :where [?e :name ?n]]")]
+    [InlineData("[:find ?e . :keys a :where [?e :name ?n]]", "1:1: :keys needs a relation or tuple :find (not a scalar or collection), in [:find ?e . :keys a :where [?e :name ?n]]")]
     [InlineData("[:find ?e :in $ [?x ... ?y] :where [?e :name ?x]]", "1:17: ... ends a collection binding [?x ...], in [:find ?e :in $ [?x ... ?y] :where [?e :name ?x]]")]
     [InlineData("[:find ?e :in $ $ :where [?e :name]]", "1:1: :in names $ twice, in [:find ?e :in $ $ :where [?e :name]]")]
     [InlineData("[:find ?e :where [$2 ?e :name]]", "1:18: unknown source $2; :in binds $, in [$2 ?e :name]")]
