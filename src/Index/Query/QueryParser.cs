@@ -760,6 +760,13 @@ internal static class QueryParser
                 {
                     foreach (var jv in joinVars)
                     {
+                        // An :in variable a branch does not use passes through it (DataScript issue 348).
+                        if (InputVars.Contains(jv))
+                        {
+                            if (!parser.Mentioned.Contains(jv))
+                                requiredVars.Add(jv);
+                            continue;
+                        }
                         if (!parser.Mentioned.Contains(jv))
                             throw new QueryException($"every branch of or-join must use its join variable {jv}", bat, btext);
                     }
