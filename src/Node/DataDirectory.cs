@@ -81,6 +81,7 @@ internal sealed class OpenedLog : IDisposable
     private readonly DirectoryLock? _lock;
     private readonly OpenedLog? _lender;
     private Datom.Index.DaoDb? _db;
+    private TxFunctions? _txFunctions;
 
     public OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log, string path)
     {
@@ -118,6 +119,8 @@ internal sealed class OpenedLog : IDisposable
                     try
                     {
                         _db = Datom.Index.DaoDb.Open(Path, Log);
+                        _txFunctions = new TxFunctions(_db);
+                        _db.TxFunctions = _txFunctions;
                     }
                     catch (InvalidOperationException e)
                     {
@@ -136,6 +139,7 @@ internal sealed class OpenedLog : IDisposable
     {
         if (_lender is not null)
             return;
+        _txFunctions?.Dispose();
         _db?.Dispose();
         Log.Dispose();
         Identity.Dispose();

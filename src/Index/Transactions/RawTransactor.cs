@@ -57,6 +57,8 @@ public static class RawTransactor
                     throw new TxDataException(":db/retractEntity needs the database to find the entity's datoms", r.Position);
                 case TxOp.Cas c:
                     throw new TxDataException(":db/cas needs the database to compare the current value", c.Position);
+                case TxOp.Call c:
+                    throw new TxDataException($"transaction function {c.Fn} runs in DaoDB's transactor, against the database", c.Position);
                 default:
                     throw new TxDataException("this operation needs DaoDB's transactor", op.Position);
             }

@@ -121,6 +121,8 @@ public sealed class Transactor
                 case TxOp.RetractEntity r:
                     RetractEntity(ResolveEntity(r.E, r.Position), Emit, []);
                     break;
+                case TxOp.Call call:
+                    throw new TxDataException($"transaction function {call.Fn} must be expanded before the transactor runs (DaoDb.TransactAsync does)", call.Position);
                 case TxOp.Cas cas:
                 {
                     var schema = AttributeOf(cas.A, cas.Position);

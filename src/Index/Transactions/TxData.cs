@@ -36,6 +36,12 @@ public abstract record TxOp(SourcePosition? Position)
     /// otherwise the transaction fails (https://docs.datomic.com/transactions/transaction-functions.html#dbcas).
     /// </summary>
     public sealed record Cas(EntityRef E, Keyword A, object? Old, object? New, SourcePosition? At) : TxOp(At);
+
+    /// <summary>
+    /// <c>[:my.ns/fn args…]</c>: a transaction function, run on the transacting node (see
+    /// <see cref="ITxFunctions"/>); the tx-data it returns takes its place in the same transaction.
+    /// </summary>
+    public sealed record Call(Keyword Fn, IReadOnlyList<object?> Args, SourcePosition? At) : TxOp(At);
 }
 
 /// <summary>

@@ -98,7 +98,11 @@ public static class TxDataParser
             var a = list[2] as Keyword ?? throw new TxDataException($"attribute must be a keyword, not {Describe(list[2])}", at);
             return new TxOp.Assert(ParseEntity(list[1], at), a, null, false, true, at);
         }
-        throw new TxDataException($"unknown operation {op}; this node knows :db/add, :db/retract, :db/retractEntity and :db/cas", at);
+        // Any other namespaced keyword names a transaction function, as in Datomic; :db and :db.fn
+        // are Datomic's own, so a typo there is an error rather than a call.
+        if (op.Namespace is { } ns && ns != "db" && !ns.StartsWith("db.", StringComparison.Ordinal))
+            return new TxOp.Call(op, [.. list.Skip(1)], at);
+        throw new TxDataException($"unknown operation {op}; this node knows :db/add, :db/retract, :db/retractEntity, :db/cas and transaction functions (:my.ns/fn args…)", at);
     }
 
     private static EntityRef ParseMap(EdnMap map, List<TxOp> ops, ref int anonymous, SourcePosition? outer)
