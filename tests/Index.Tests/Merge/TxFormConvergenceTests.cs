@@ -48,6 +48,26 @@ public class TxFormConvergenceTests
         AssertConverges(history, seed);
     }
 
+    // A transaction function that reads the replica's database: [:t/bump e] sets :t/one to one more
+    // than it is there. The replicas that receive its entries have no functions at all: they index
+    // the datoms the entry holds, never running the function again.
+    private static void Bump(DaoDb db) => db.TxFunctions = new Transactions.TxFunctionTests.Functions(new()
+    {
+        [":t/bump"] = (args, view) =>
+        {
+            var e = (Log.Model.EntityId)args[0]!;
+            var now = view.Match(e, Keyword.Parse("t/one"), null).Select(d => d.V.AsLong).FirstOrDefault();
+            return EdnReader.ReadOne($"[[:db/add #id \"{e}\" :t/one {(now + 1) % 3}]]", Index.Transactions.TxDataParser.ReaderOptions("bump"));
+        },
+    });
+
+    [Property(MaxTest = 10)]
+    public void Transaction_functions_converge_without_being_run_again(int seed)
+    {
+        var (history, _) = TxFormHistory.Generate(seed, txFns: Bump, txFnForms: r => $"[[:t/bump {TxFormHistory.Entity(r.Next(3))}]]");
+        AssertConverges(history, seed);
+    }
+
     [Fact]
     public void The_histories_do_contain_each_form()
     {
