@@ -146,12 +146,25 @@ public sealed class DaoDb : IDisposable
     /// <exception cref="TxDataException">The data is invalid against the database; nothing was written.</exception>
     public async Task<TxResult> TransactAsync(object? txData, CancellationToken cancellationToken = default)
     {
+        // A transaction function runs inside a transaction; transacting from it would wait for the
+        // gate its own transaction holds.
+        if (InTxFunction.Value)
+            throw new TxDataException("a transaction function cannot transact: it returns tx-data, which joins its own transaction");
         var ops = TxDataParser.Parse(txData);
+        var calls = ops.Any(op => op is TxOp.Call);
+        if (calls)
+        {
+            var first = ops.OfType<TxOp.Call>().First();
+            var functions = TxFunctions ?? throw new TxDataException($"transaction function {first.Fn}: this database runs no transaction functions", first.Position);
+            await functions.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
         await _txGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await WaitForAsync(_log.DurableCount, cancellationToken).ConfigureAwait(false);
             var before = Current();
+            if (calls)
+                ops = ExpandCalls(ops, before, 0, cancellationToken);
             var prepared = Transactor.Prepare(before, ops, _log.NewEntityId);
             var (entry, durable) = _log.BeginAppend(prepared.Datoms, prepared.Tx);
             await durable.ConfigureAwait(false);
@@ -163,6 +176,65 @@ public sealed class DaoDb : IDisposable
             _txGate.Release();
         }
     }
+
+    /// <summary>Runs transaction functions (<c>[:my.ns/fn args…]</c>); null: tx-data that calls one is refused.</summary>
+    public ITxFunctions? TxFunctions { get; set; }
+
+    /// <summary>Transaction functions may return calls to others, up to this depth (a bound on runaway recursion).</summary>
+    public const int MaxTxFunctionDepth = 8;
+
+    private static readonly AsyncLocal<bool> InTxFunction = new();
+
+    /// <summary>Replaces each call with the tx-data its function returns (which may call others), in place.</summary>
+    private List<TxOp> ExpandCalls(IReadOnlyList<TxOp> ops, CurrentView db, int depth, CancellationToken cancellationToken)
+    {
+        var expanded = new List<TxOp>(ops.Count);
+        foreach (var op in ops)
+        {
+            if (op is not TxOp.Call call)
+            {
+                expanded.Add(op);
+                continue;
+            }
+            if (depth >= MaxTxFunctionDepth)
+                throw new TxDataException($"transaction function {call.Fn}: transaction functions returned calls to transaction functions more than {MaxTxFunctionDepth} deep", call.Position);
+            object? result;
+            InTxFunction.Value = true;
+            try
+            {
+                result = TxFunctions!.Invoke(call.Fn, call.Args, db, cancellationToken);
+            }
+            catch (TxDataException e) when (e.Position is null && call.Position is not null)
+            {
+                throw new TxDataException(e.Message, call.Position);
+            }
+            finally
+            {
+                InTxFunction.Value = false;
+            }
+            IReadOnlyList<TxOp> made;
+            try
+            {
+                made = result is null ? [] : TxDataParser.Parse(result);
+            }
+            catch (TxDataException e)
+            {
+                throw new TxDataException($"transaction function {call.Fn} returned bad tx-data: {e.Message}", call.Position);
+            }
+            // What the function made is reported where it was called (its own text has no place in the input).
+            expanded.AddRange(ExpandCalls([.. made.Select(m => CalledAt(m, call.Position))], db, depth + 1, cancellationToken));
+        }
+        return expanded;
+    }
+
+    private static TxOp CalledAt(TxOp op, Log.Edn.SourcePosition? at) => op switch
+    {
+        TxOp.Assert a => a with { At = at, Position = at },
+        TxOp.RetractEntity r => r with { At = at, Position = at },
+        TxOp.Cas c => c with { At = at, Position = at },
+        TxOp.Call c => c with { At = at, Position = at },
+        _ => op,
+    };
 
     /// <summary>Waits until the index holds at least <paramref name="entries"/> log entries.</summary>
     public async Task WaitForAsync(long entries, CancellationToken cancellationToken = default)

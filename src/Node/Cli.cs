@@ -115,6 +115,7 @@ internal static class Cli
         root.Subcommands.Add(LogCommand.Create());
         root.Subcommands.Add(QueryCommand.CreateQuery());
         root.Subcommands.Add(QueryCommand.CreatePull());
+        root.Subcommands.Add(DatomsCommand.Create());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(CodeCommand.Create());

@@ -85,6 +85,7 @@ internal sealed class OpenedLog : IDisposable
     private readonly DirectoryLock? _lock;
     private readonly OpenedLog? _lender;
     private Datom.Index.DaoDb? _db;
+    private TxFunctions? _txFunctions;
 
     public OpenedLog(DirectoryLock dirLock, NodeIdentity identity, DatomLog log, string path)
     {
@@ -125,6 +126,8 @@ internal sealed class OpenedLog : IDisposable
                     try
                     {
                         _db = Datom.Index.DaoDb.Open(Path, Log, IndexOptions);
+                        _txFunctions = new TxFunctions(_db);
+                        _db.TxFunctions = _txFunctions;
                     }
                     catch (InvalidOperationException e)
                     {
@@ -143,6 +146,7 @@ internal sealed class OpenedLog : IDisposable
     {
         if (_lender is not null)
             return;
+        _txFunctions?.Dispose();
         _db?.Dispose();
         Log.Dispose();
         Identity.Dispose();

@@ -41,7 +41,7 @@ public class ErrorTests
     [InlineData("[:find (min 0 ?e) :where [?e :name]]", "1:8: the count in (min n ?x) is a positive number, not 0, in (min 0 ?e)")]
     [InlineData("[:find (pull ?e) :where [?e :name]]", "1:8: pull in :find is (pull ?e pattern) or (pull $src ?e pattern), in (pull ?e)")]
     [InlineData("[:find ?e ?n :keys a :where [?e :name ?n]]", "1:1: :keys names 1 key(s) for 2 element(s) of :find, in [:find ?e ?n :keys a :where [?e :name ?n]]")]
-    [InlineData("[:find ?e . :keys a :where [?e :name ?n]]", "1:1: :keys needs a relation :find (not a scalar, collection or tuple), in [:find ?e . :keys a :where [?e :name ?n]]")]
+    [InlineData("[:find ?e . :keys a :where [?e :name ?n]]", "1:1: :keys needs a relation or tuple :find (not a scalar or collection), in [:find ?e . :keys a :where [?e :name ?n]]")]
     [InlineData("[:find ?e :in $ [?x ... ?y] :where [?e :name ?x]]", "1:17: ... ends a collection binding [?x ...], in [:find ?e :in $ [?x ... ?y] :where [?e :name ?x]]")]
     [InlineData("[:find ?e :in $ $ :where [?e :name]]", "1:1: :in names $ twice, in [:find ?e :in $ $ :where [?e :name]]")]
     [InlineData("[:find ?e :where [$2 ?e :name]]", "1:18: unknown source $2; :in binds $, in [$2 ?e :name]")]
@@ -52,11 +52,45 @@ public class ErrorTests
     [InlineData("[:find ?e :where [[:name \"Ivan\"] :age ?e]]", "1:18: lookup ref [:name …]: :name is not :db/unique, so it cannot name an entity, in [[:name \"Ivan\"] :age ?e]")]
     [InlineData("[:find ?e :where (or-join [?e ?e] [?e :name])]", "1:18: or-join names a join variable twice, in (or-join [?e ?e] [?e :name])")]
     [InlineData("[:find ?e :where [?e :name _ _ 1]]", "1:18: the added place of a data pattern is true or false, not 1, in [?e :name _ _ 1]")]
+    [InlineData("[:find ?e :where [?e :name] (not [?a :age 3])]", "1:29: insufficient bindings: none of ?a is bound, in (not [?a :age 3])")]
+    [InlineData("[:find ?e :where (or [?e :name ?n] [?e :age ?a])]", "1:18: every branch of or must use the same variables (?a ?n differ); use or-join to name the shared ones, in (or [?e :name ?n] [?e :age ?a])")]
+    [InlineData("[:find (pull ?e pattern) :where [?e :name]]", "1:8: pull pattern pattern is not an :in input, in (pull ?e pattern)")]
+    [InlineData("[:find (max ?n ?e) :where [?e :name]]", "1:8: the count ?n in (max ?n ?x) is not an :in input, in (max ?n ?e)")]
+    [InlineData("[:find ?e :where [?e :name] [(hash-map :a) ?m]]", "1:29: hash-map takes keys and values in pairs; got 1 arguments, in [(hash-map :a) ?m]")]
+    [InlineData("[:find ?e :where [?e :name] [(missing? $ ?e :_name)]]", "1:29: missing?: :_name is the reverse of :name, which is not a ref attribute, in [(missing? $ ?e :_name)]")]
+    [InlineData("[:find ?e :where [?e :name] [(missing? $ ?e :_nope)]]", "1:29: missing?: :_nope is not an attribute, nor the reverse of one (:nope is not an attribute), in [(missing? $ ?e :_nope)]")]
+    [InlineData("[:find ?e :where [?e :friend [:name \"Nobody\"]]]", "1:18: lookup ref [:name …]: :name is not :db/unique, so it cannot name an entity, in [?e :friend [:name \"Nobody\"]]")]
     public void Bad_queries(string query, string message)
     {
         var e = Fails(query);
         if (message.Length > 0)
             Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void A_lookup_ref_that_names_nothing_is_an_error()
+    {
+        var db = Build("{:name [:string :unique], :friend :ref}", """[{:db/id 1 :name "Ivan" :friend 2} {:db/id 2 :name "Petr"}]""");
+        var e = Assert.Throws<QueryException>(() => Q("[:find ?e :where [?e :friend [:name \"Nobody\"]]]", db));
+        Assert.Equal("1:18: lookup ref [:name \"Nobody\"] names no entity, in [?e :friend [:name \"Nobody\"]]", e.Message);
+        e = Assert.Throws<QueryException>(() => Q("[:find ?v :where [[:name \"Nobody\"] :friend ?v]]", db));
+        Assert.Equal("1:18: lookup ref [:name \"Nobody\"] names no entity, in [[:name \"Nobody\"] :friend ?v]", e.Message);
+    }
+
+    [Fact]
+    public void The_count_of_an_aggregate_from_an_input_must_be_positive()
+    {
+        var e = Assert.Throws<QueryException>(() => Q("[:find (max ?n ?x) :in [?x ...] ?n]", new List<object> { 1L, 2L }, 0L));
+        Assert.Equal("1:8: the count in (max ?n ?x) is a positive number, not 0, in (max ?n ?x)", e.Message);
+        e = Assert.Throws<QueryException>(() => Q("[:find (max ?n ?x) :in [?x ...] ?n]", new List<object> { 1L, 2L }, "2"));
+        Assert.Equal("1:8: the count in (max ?n ?x) is a positive number, not \"2\", in (max ?n ?x)", e.Message);
+    }
+
+    [Fact]
+    public void Keys_on_a_tuple_find_must_match_its_width()
+    {
+        var e = Fails("[:find [?e ?n] :keys a :where [?e :name ?n]]");
+        Assert.Equal("1:1: :keys names 1 key(s) for 2 element(s) of :find, in [:find [?e ?n] :keys a :where [?e :name ?n]]", e.Message);
     }
 
     [Fact]

@@ -52,7 +52,11 @@ public class PatternTests
     {
         AssertQ("""#{["Ann"]}""", """[:find ?n :where [[:user/email "a@b"] :user/name ?n]]""", Db);
         AssertQ("""#{["Bob"]}""", """[:find ?n :where [?e :user/friend [:user/email "a@b"]] [?e :user/name ?n]]""", Db);
-        AssertQ("#{}", """[:find ?n :where [[:user/email "nobody"] :user/name ?n]]""", Db);
+        // A lookup ref written in a pattern that names nothing is an error, as in Datomic.
+        var e = Assert.Throws<QueryException>(() => Q("""[:find ?n :where [[:user/email "nobody"] :user/name ?n]]""", Db));
+        Assert.Contains("""lookup ref [:user/email "nobody"] names no entity""", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<QueryException>(() => Q("""[:find ?e :where [?e :user/friend [:user/email "nobody"]]]""", Db));
+        Assert.Contains("""lookup ref [:user/email "nobody"] names no entity""", e.Message, StringComparison.Ordinal);
     }
 
     // Keyword values of ref attributes are idents (":db/ident as enum").

@@ -139,7 +139,9 @@ public class PullTests
     public void Recursion()
     {
         Assert.Equal(Expect("""{:person/name "A" :person/friend [{:person/name "B" :person/friend [{:person/name "C"}]}]}"""), Pull("[:person/name {:person/friend 2}]", E(50)));
-        Assert.Equal(Expect("""{:person/name "A" :person/friend [{:person/name "B" :person/friend [{:person/name "C" :person/friend [{:db/id 50} {:person/name "D"}]}]}]}"""),
+        // DataScript's cycle rule: the root is not "seen", so the cycle back to A pulls A once more,
+        // and A's friend B (seen on this path) gives only its id.
+        Assert.Equal(Expect("""{:person/name "A" :person/friend [{:person/name "B" :person/friend [{:person/name "C" :person/friend [{:person/name "A" :person/friend [{:db/id 51}]} {:person/name "D"}]}]}]}"""),
             Pull("[:person/name {:person/friend ...}]", E(50)));
         Assert.Equal(Expect("""{:person/name "B" :person/boss {:person/name "A" :person/friend [{:db/id 51}]}}"""), Pull("[:person/name {:person/boss [:person/name :person/friend]}]", E(51)));
     }

@@ -24,7 +24,8 @@ internal sealed class FunctionException(string message) : Exception(message);
 /// built-ins and Clojure core (https://github.com/tonsky/datascript/wiki/Tips-&amp;-tricks,
 /// https://docs.datomic.com/query/query-data-reference.html#built-in-expression-functions):
 /// comparisons work across numbers (a long and a double compare by value) and within strings,
-/// keywords, symbols, instants, booleans, uuids and entities; anything else is a type error.
+/// keywords, symbols, instants, booleans, uuids and entities; values of different types order by
+/// type, as DataScript's do (see <see cref="Compare"/>).
 /// </summary>
 internal static class Builtins
 {
@@ -76,6 +77,7 @@ internal static class Builtins
         Add("name", 1, 1, (a, _) => NamePart(a[0], "name", ns: false));
         Add("namespace", 1, 1, (a, _) => NamePart(a[0], "namespace", ns: true));
         Add("vector", 0, -1, (a, _) => QValue.Object(new QVector(a.ToArray())));
+        Add("hash-map", 0, -1, (a, _) => HashMap(a));
         Add("list", 0, -1, (a, _) => QValue.Object(new QVector(a.ToArray())));
         Add("tuple", 0, -1, (a, _) => QValue.Object(new QVector(a.ToArray())));
         Add("untuple", 1, 1, (a, _) => a[0].Obj is QVector ? a[0] : throw Type("untuple", "a tuple", a[0]));
@@ -158,7 +160,8 @@ internal static class Builtins
     /// <summary>
     /// Clojure's <c>compare</c> for the values a comparison may meet: numbers by value across long
     /// and double; strings, keywords, symbols, instants, booleans, uuids, entities and bytes within
-    /// their own type; vectors by length, then element by element. Other pairs are a type error.
+    /// their own type; vectors by length, then element by element. Values of different types order
+    /// by type (<see cref="CrossTypeCompare"/>).
     /// </summary>
     public static int Compare(QValue x, QValue y)
     {
@@ -186,8 +189,47 @@ internal static class Builtins
             }
             return 0;
         }
-        throw new FunctionException($"cannot compare {Conversions.Describe(x)} ({Conversions.Show(x)}) with {Conversions.Describe(y)} ({Conversions.Show(y)})");
+        return CrossTypeCompare(x, y);
     }
+
+    /// <summary>
+    /// Values of different types order by type, as DataScript orders them on the JVM (its
+    /// value-compare falls back to comparing class names): bytes ("[B"), keyword
+    /// (clojure.lang.Keyword), vector (clojure.lang.PersistentVector), symbol (clojure.lang.Symbol),
+    /// boolean (java.lang.Boolean), number (java.lang.Double/Long, compared by value), string
+    /// (java.lang.String), instant (java.util.Date), uuid (java.util.UUID), then entities (datom's
+    /// own type, last) and other objects. Nil comes first, as in Clojure's compare. So
+    /// <c>(&lt; 1 "")</c> is true. Datomic's comparisons instead throw on most such pairs; datom
+    /// follows DataScript so that a predicate over a mixed column filters instead of failing.
+    /// </summary>
+    private static int CrossTypeCompare(QValue x, QValue y)
+    {
+        var rx = TypeRank(x);
+        var ry = TypeRank(y);
+        if (rx != ry)
+            return rx.CompareTo(ry);
+        return string.CompareOrdinal(Conversions.Show(x), Conversions.Show(y));
+    }
+
+    private static int TypeRank(QValue q) => q.Obj switch
+    {
+        null => q.V.Type switch
+        {
+            0 => 0,
+            ValueType.Bytes => 1,
+            ValueType.Keyword => 2,
+            ValueType.Symbol => 4,
+            ValueType.Boolean => 5,
+            ValueType.Long or ValueType.Double => 6,
+            ValueType.String => 7,
+            ValueType.Instant => 8,
+            ValueType.Uuid => 9,
+            ValueType.Ref => 10,
+            _ => 11,
+        },
+        QVector => 3,
+        _ => 12,
+    };
 
     private static int CompareNumbers(QValue x, QValue y)
     {
@@ -478,6 +520,23 @@ internal static class Builtins
         }
     }
 
+    /// <summary>Clojure's <c>hash-map</c>: keys and values alternate; a later key wins.</summary>
+    private static QValue HashMap(ReadOnlySpan<QValue> a)
+    {
+        if (a.Length % 2 != 0)
+            throw new FunctionException($"hash-map takes keys and values in pairs; got {a.Length} arguments");
+        var entries = new Dictionary<object, object?>();
+        var order = new List<object>();
+        for (var i = 0; i < a.Length; i += 2)
+        {
+            var key = Conversions.ToClr(a[i]) ?? throw new FunctionException("hash-map: a key cannot be nil");
+            if (!entries.ContainsKey(key))
+                order.Add(key);
+            entries[key] = Conversions.ToClr(a[i + 1]);
+        }
+        return QValue.Object(new EdnMap(order.Select(k => new KeyValuePair<object?, object?>(k, entries[k]))));
+    }
+
     private static bool Contains(QValue coll, QValue x) => coll.Obj switch
     {
         EdnSet s => s.Contains(Conversions.ToClr(x)),
@@ -559,6 +618,20 @@ internal static class Builtins
         if (attr.Type != ValueType.Keyword)
             throw Type(fn, "an attribute keyword", attr);
         var keyword = run.Keyword(attr.V);
+        // :ns/_attr is the reverse of ref attribute :ns/attr: the entities that point at e.
+        if (keyword.Name.StartsWith('_') && view.Attribute(keyword) is null)
+        {
+            var forward = Keyword.Intern(keyword.Namespace, keyword.Name[1..]);
+            if (view.Attribute(forward) is not { } schema)
+                throw new FunctionException($"{fn}: {keyword} is not an attribute, nor the reverse of one ({forward} is not an attribute)");
+            if (!schema.IsRef)
+                throw new FunctionException($"{fn}: {keyword} is the reverse of {forward}, which is not a ref attribute");
+            if (run.ResolveEntity(view, e) is not { } target)
+                return null;
+            foreach (var d in view.Match(null, forward, Value.Ref(target)))
+                return Value.Ref(d.E);
+            return null;
+        }
         if (view.Attribute(keyword) is null)
             throw new FunctionException($"{fn}: {keyword} is not an attribute");
         if (run.ResolveEntity(view, e) is not { } id)

@@ -49,6 +49,16 @@ public sealed class PullMap : IReadOnlyDictionary<object, object?>
         _entries.Add(new(key, value));
     }
 
+    /// <summary>Removes a key (an attribute that * pulled and a spec renamed with :as).</summary>
+    internal void Remove(object key)
+    {
+        if (!_index.Remove(key, out var i))
+            return;
+        _entries.RemoveAt(i);
+        for (var j = i; j < _entries.Count; j++)
+            _index[_entries[j].Key] = j;
+    }
+
     public IEnumerator<KeyValuePair<object, object?>> GetEnumerator() => _entries.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -9,16 +9,21 @@ namespace Datom.Index.Query;
 /// an entity lacks are left out unless they have a :default; cardinality-many attributes and
 /// reverse references give lists (a reverse reference through a component attribute gives the
 /// one owner); a reference without a nested pattern gives <c>{:db/id e}</c>, except a component,
-/// which is pulled whole and recursively. Recursion (<c>{:friend 3}</c>, <c>{:friend ...}</c>)
-/// applies the enclosing pattern again up to the limit; an entity met again on the same path gives
-/// <c>{:db/id e}</c>, so cycles end.
+/// which is pulled whole and recursively. A nested pattern that finds nothing on a referenced
+/// entity drops it (and the attribute, when none is left). An attribute named with <c>:as</c>
+/// next to <c>*</c> appears only under its alias. Recursion (<c>{:friend 3}</c>,
+/// <c>{:friend ...}</c>) applies the enclosing pattern again up to the limit. Cycles follow
+/// DataScript's rule: an entity reached through a recursive or component reference that was already
+/// reached that way on the same path gives <c>{:db/id e}</c>; the root is not counted, so a cycle
+/// back to the root pulls it once more (one more level).
 /// </summary>
 internal sealed class Puller(IDatomView view, RunContext run)
 {
     private static readonly Keyword DbId = Keyword.Intern("db", "id");
 
-    // Entities on the path from the root being pulled, and how deep each recursive spec has gone.
-    private readonly HashSet<EntityId> _path = [];
+    // Entities reached through expanding references (recursive or component) on the path from the
+    // root, and how deep each recursive spec has gone.
+    private readonly HashSet<EntityId> _seen = [];
     private readonly Dictionary<PullAttr, int> _depth = [];
 
     /// <summary>The entity's map, or null when the pattern finds nothing on it (no attribute, no default, no :db/id).</summary>
@@ -31,17 +36,18 @@ internal sealed class Puller(IDatomView view, RunContext run)
     private PullMap PullEntity(PullPattern pattern, EntityId e)
     {
         var map = new PullMap();
-        _path.Add(e);
-        try
+        if (pattern.Wildcard)
+            PullWildcard(e, map);
+        foreach (var attr in pattern.Attrs)
+            PullOne(pattern, attr, e, map);
+        if (pattern.Wildcard)
         {
-            if (pattern.Wildcard)
-                PullWildcard(e, map);
+            // [:name :as :alias] next to *: the value shows under the alias only (as DataScript).
             foreach (var attr in pattern.Attrs)
-                PullOne(pattern, attr, e, map);
-        }
-        finally
-        {
-            _path.Remove(e);
+            {
+                if (!attr.IsDbId && !attr.Reverse && !Equals(attr.Key, attr.Attr) && !pattern.Attrs.Any(a => Equals(a.Key, attr.Attr)))
+                    map.Remove(attr.Attr);
+            }
         }
         return map;
     }
@@ -94,14 +100,17 @@ internal sealed class Puller(IDatomView view, RunContext run)
 
         // A recursive spec pulls with the enclosing pattern, one level deeper each time.
         PullPattern? sub = attr.Sub;
+        // At the limit, a reference to a seen entity still gives its id (DataScript checks seen
+        // before the limit); the others are dropped.
         var recursive = attr.RecursionLimit > 0;
+        var exhausted = false;
         if (recursive)
         {
             var depth = _depth.GetValueOrDefault(attr);
-            if (depth >= attr.RecursionLimit)
-                return;
+            exhausted = depth >= attr.RecursionLimit;
             sub = enclosing;
-            _depth[attr] = depth + 1;
+            if (!exhausted)
+                _depth[attr] = depth + 1;
         }
         try
         {
@@ -112,7 +121,8 @@ internal sealed class Puller(IDatomView view, RunContext run)
                 {
                     if (owners.Count >= attr.Limit)
                         break;
-                    owners.Add(Ref(d.E, sub, component: false, recursive));
+                    if (Ref(d.E, sub, component: false, recursive, exhausted) is { } owner)
+                        owners.Add(owner);
                 }
                 if (owners.Count == 0)
                     SetDefault(attr, map);
@@ -128,9 +138,15 @@ internal sealed class Puller(IDatomView view, RunContext run)
             {
                 if (schema.Many && values.Count >= attr.Limit)
                     break;
-                values.Add(schema.IsRef && d.V.Type == Log.Model.ValueType.Ref
-                    ? Ref(d.V.AsRef, sub, schema.IsComponent, recursive)
-                    : Conversions.ToClr(d.V));
+                if (schema.IsRef && d.V.Type == Log.Model.ValueType.Ref)
+                {
+                    if (Ref(d.V.AsRef, sub, schema.IsComponent, recursive, exhausted) is { } pulled)
+                        values.Add(pulled);
+                }
+                else
+                {
+                    values.Add(Conversions.ToClr(d.V));
+                }
                 if (!schema.Many)
                     break;
             }
@@ -141,7 +157,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
         }
         finally
         {
-            if (recursive)
+            if (recursive && !exhausted)
                 _depth[attr]--;
         }
     }
@@ -152,19 +168,29 @@ internal sealed class Puller(IDatomView view, RunContext run)
             map.Set(attr.Key, attr.Default);
     }
 
-    private PullMap Ref(EntityId target, PullPattern? sub, bool component, bool recursive = false)
+    /// <summary>A referenced entity as pulled, or null when its nested pattern finds nothing (it is dropped).</summary>
+    private PullMap? Ref(EntityId target, PullPattern? sub, bool component, bool recursive = false, bool exhausted = false)
     {
-        if (_path.Contains(target) && (recursive || (component && sub is null)))
+        // DataScript's auto-expanding references: recursive specs, and components without a pattern.
+        var expanding = recursive || (component && sub is null);
+        if (!expanding)
+            return sub is null ? IdOnly(target) : NonEmpty(PullEntity(sub, target));
+        if (_seen.Contains(target))
             return IdOnly(target);
-        if (sub is not null)
+        if (exhausted)
+            return null;
+        _seen.Add(target);
+        try
         {
-            var nested = PullEntity(sub, target);
-            return nested.Count == 0 ? IdOnly(target) : nested;
+            return NonEmpty(PullEntity(sub ?? PullPattern.All, target));
         }
-        if (component)
-            return PullEntity(PullPattern.All, target);
-        return IdOnly(target);
+        finally
+        {
+            _seen.Remove(target);
+        }
     }
+
+    private static PullMap? NonEmpty(PullMap map) => map.Count == 0 ? null : map;
 
     private static PullMap IdOnly(EntityId e)
     {

@@ -204,6 +204,8 @@ internal static class Conversions
     {
         QVector v => v.Items,
         EdnSet s => [.. s.Select(FromObject)],
+        // A map is the collection of its entries, each [k v], as a Clojure seq of a map is.
+        EdnMap m => [.. m.Select(kv => QValue.Object(new QVector([FromObject(kv.Key), FromObject(kv.Value)])))],
         _ => null,
     };
 

@@ -276,7 +276,11 @@ internal abstract record FindElement(string Text)
     public sealed record Pull(int Slot, string Source, object? Pattern, int PatternSlot, string Form) : FindElement(Form);
 
     /// <summary><c>(agg ?x)</c> or <c>(agg n ?x)</c>.</summary>
-    public sealed record Aggregate(string Fn, int Slot, object?[] Args, string Form, SourcePosition? Position) : FindElement(Form);
+    public sealed record Aggregate(string Fn, int Slot, object?[] Args, string Form, SourcePosition? Position) : FindElement(Form)
+    {
+        /// <summary>The slot of an input that gives the count of <c>(max ?n ?x)</c>, or -1.</summary>
+        public int CountSlot { get; init; } = -1;
+    }
 }
 
 internal enum KeysKind

@@ -46,6 +46,8 @@ internal static class QueryParser
                 throw new QueryException($":in names {input.Text} twice", at, text);
         }
 
+        // Variables bound by :in: an or's branches may differ in these (they are bound before it runs).
+        var inputVars = new HashSet<Symbol>(mentioned);
         var (shape, find) = ParseFind(findForms, scope, at, text);
         var with = new List<int>();
         if (sections.TryGetValue(WithKw, out var withForms))
@@ -79,12 +81,12 @@ internal static class QueryParser
             }
             if (keys.Count != find.Count)
                 throw new QueryException($"{kw} names {keys.Count} key(s) for {find.Count} element(s) of :find", at, text);
-            if (shape != FindShape.Relation)
-                throw new QueryException($"{kw} needs a relation :find (not a scalar, collection or tuple)", at, text);
+            if (shape is not (FindShape.Relation or FindShape.Tuple))
+                throw new QueryException($"{kw} needs a relation or tuple :find (not a scalar or collection)", at, text);
         }
 
         var whereForms = sections.TryGetValue(WhereKw, out var wf) ? wf : [];
-        var parser = new BodyParser(scope, "$", inRule: false, null);
+        var parser = new BodyParser(scope, "$", inRule: false, null) { InputVars = inputVars };
         var clauses = parser.ParseAll(whereForms, at, text);
         foreach (var v in parser.Mentioned)
             mentioned.Add(v);
@@ -212,6 +214,12 @@ internal static class QueryParser
                 throw new QueryException("pull in :find is (pull ?e pattern) or (pull $src ?e pattern)", where, written);
             if (IsVar(args[1], out var patternVar))
                 return new FindElement.Pull(scope.Slot(e, where, written), source, null, scope.Slot(patternVar, where, written), written);
+            if (IsPlainSymbol(args[1], out var patternName))
+            {
+                if (!scope.Contains(patternName))
+                    throw new QueryException($"pull pattern {patternName} is not an :in input", where, written);
+                return new FindElement.Pull(scope.Slot(e, where, written), source, null, scope.Slot(patternName, where, written), written);
+            }
             PullPattern.Parse(args[1]);
             return new FindElement.Pull(scope.Slot(e, where, written), source, args[1], -1, written);
         }
@@ -224,6 +232,13 @@ internal static class QueryParser
         var takesN = name is "min" or "max" or "rand" or "sample";
         if (constArgs.Length > (takesN ? 1 : 0) || (name == "sample" && constArgs.Length != 1))
             throw new QueryException(name == "sample" ? "(sample n ?x) takes a count and a variable" : $"({name} …) takes {(takesN ? "an optional count and " : "")}one variable", where, written);
+        // The count may be an input: (max ?n ?x) :in … ?n (DataScript's aggregate takes fn-args).
+        if (constArgs.Length == 1 && IsVar(constArgs[0], out var nVar))
+        {
+            if (!scope.Contains(nVar))
+                throw new QueryException($"the count {nVar} in ({name} {nVar} ?x) is not an :in input", where, written);
+            return new FindElement.Aggregate(name, scope.Slot(aggVar, where, written), [], written, where) { CountSlot = scope.Slot(nVar, where, written) };
+        }
         if (constArgs.Length == 1 && constArgs[0] is not (long and > 0))
             throw new QueryException($"the count in ({name} n ?x) is a positive number, not {Conversions.Text(constArgs[0])}", where, written);
         return new FindElement.Aggregate(name, scope.Slot(aggVar, where, written), constArgs, written, where);
@@ -238,7 +253,12 @@ internal static class QueryParser
             if (s.Name == "%")
                 return new InputBinding.Rules();
         }
-        var binding = ParseBinding(form, scope, at, text, ":in");
+        // A plain symbol in :in names an input the way a variable does; DataScript's grammar allows
+        // it ("in = [ (src-var | rules-var | plain-symbol | binding)+ ]") for pull patterns:
+        // :in $ pattern … (pull ?e pattern).
+        var binding = IsPlainSymbol(form, out var plain)
+            ? new Binding.Scalar(scope.Slot(plain, at, text))
+            : ParseBinding(form, scope, at, text, ":in");
         foreach (var v in scope.Vars)
         {
             if ((binding.Vars() & (1UL << scope.Slot(v, at, text))) != 0)
@@ -473,6 +493,9 @@ internal static class QueryParser
         /// <summary>Variables that the clauses themselves use (not only externals registered in the scope).</summary>
         public HashSet<Symbol> Mentioned { get; } = [];
 
+        /// <summary>The query's :in variables, for its top-level :where; empty elsewhere.</summary>
+        public HashSet<Symbol> InputVars { get; init; } = [];
+
         public List<Clause> ParseAll(IReadOnlyList<object?> forms, SourcePosition? at, string text)
         {
             var clauses = new List<Clause?>();
@@ -492,6 +515,11 @@ internal static class QueryParser
                         Mentioned.Add(v);
                     }
                 }
+                // A not removes the rows for which its body holds; with no variable shared with
+                // the rows, it would test the whole database instead. DataScript and Datomic refuse
+                // it: "Insufficient bindings: none of #{?a} is bound in (not …)".
+                if (outer.Count == 0 && body.Scope.Width > 0)
+                    throw new QueryException($"insufficient bindings: none of {body.Scope.Names(ulong.MaxValue >> (64 - body.Scope.Width))} is bound", pos, ctext);
                 clauses[index] = new NotClause(pos, ctext, body, [.. outer], [.. inner]);
             }
             return clauses.Select(c => c!).ToList();
@@ -732,6 +760,13 @@ internal static class QueryParser
                 {
                     foreach (var jv in joinVars)
                     {
+                        // An :in variable a branch does not use passes through it (DataScript issue 348).
+                        if (InputVars.Contains(jv))
+                        {
+                            if (!parser.Mentioned.Contains(jv))
+                                requiredVars.Add(jv);
+                            continue;
+                        }
                         if (!parser.Mentioned.Contains(jv))
                             throw new QueryException($"every branch of or-join must use its join variable {jv}", bat, btext);
                     }
@@ -743,17 +778,38 @@ internal static class QueryParser
             if (!join)
             {
                 // Datomic: "All clauses used in an or clause must use the same set of variables".
-                var firstVars = branchParsers[0].Scope.Vars.ToHashSet();
+                // Variables bound by :in do not count (DataScript issue 348): they are bound before
+                // the or runs, so a branch that does not use one simply passes it through.
+                var firstVars = branchParsers[0].Scope.Vars.Where(v => !InputVars.Contains(v)).ToHashSet();
                 for (var b = 1; b < branches.Count; b++)
                 {
-                    var vars = branchParsers[b].Scope.Vars.ToHashSet();
+                    var vars = branchParsers[b].Scope.Vars.Where(v => !InputVars.Contains(v)).ToHashSet();
                     if (!vars.SetEquals(firstVars))
                     {
                         var diff = vars.Except(firstVars).Concat(firstVars.Except(vars)).Select(s => s.ToString()).Order(StringComparer.Ordinal);
                         throw new QueryException($"every branch of or must use the same variables ({string.Join(" ", diff)} differ); use or-join to name the shared ones", at, text);
                     }
                 }
-                joinVars.AddRange(branchParsers[0].Scope.Vars);
+                foreach (var p in branchParsers)
+                {
+                    foreach (var v in p.Scope.Vars)
+                    {
+                        if (!joinVars.Contains(v))
+                            joinVars.Add(v);
+                    }
+                }
+                // An input only some branches use joins every branch; it is required, so the or
+                // waits for it (it is bound from the start).
+                foreach (var v in joinVars)
+                {
+                    if (InputVars.Contains(v) && branchParsers.Any(p => !p.Scope.Contains(v)))
+                        requiredVars.Add(v);
+                }
+                foreach (var b in branches)
+                {
+                    foreach (var v in joinVars)
+                        b.Scope.Slot(v, at, text);
+                }
             }
 
             var outer = new int[joinVars.Count];
@@ -789,6 +845,18 @@ internal static class QueryParser
     }
 
     // ---- helpers ----
+
+    /// <summary>A symbol that is neither a variable, a source, rules (%), _ nor namespaced.</summary>
+    private static bool IsPlainSymbol(object? form, out Symbol symbol)
+    {
+        if (form is Symbol { Namespace: null } s && s.Name.Length > 0 && s.Name[0] is not ('?' or '$') && s.Name is not ("%" or "_" or "..." or "."))
+        {
+            symbol = s;
+            return true;
+        }
+        symbol = null!;
+        return false;
+    }
 
     public static bool IsVar(object? form, out Symbol var)
     {

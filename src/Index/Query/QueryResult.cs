@@ -100,6 +100,9 @@ public sealed class QueryResult
             case FindKind.Scalar:
                 ResultPrinter.Print(sb, Scalar);
                 break;
+            case FindKind.Tuple when Keys is not null:
+                ResultPrinter.Print(sb, Maps.Count > 0 ? Maps[0] : null);
+                break;
             case FindKind.Tuple:
                 ResultPrinter.Print(sb, Tuple);
                 break;

@@ -97,7 +97,7 @@ internal static class Results
                     row[i] = q.Find[i] switch
                     {
                         FindElement.Pull p => PullCell(p, rows.Cell(first, slot), patternCol[i] >= 0 ? rows.Cell(first, slots[patternCol[i]]) : null, run, pullers, patterns),
-                        FindElement.Aggregate a => Aggregates.Compute(a, group.Select(r => rows.Cell(r, slot)).ToList(), run),
+                        FindElement.Aggregate a => Aggregates.Compute(a, group.Select(r => rows.Cell(r, slot)).ToList(), run, a.CountSlot >= 0 ? rows.Cell(first, a.CountSlot) : null),
                         _ => rows.Cell(first, slot),
                     };
                 }
@@ -226,12 +226,19 @@ internal static class Results
 /// <summary>The aggregate functions of Datomic's :find (https://docs.datomic.com/query/query-data-reference.html#aggregates).</summary>
 internal static class Aggregates
 {
-    public static QValue Compute(FindElement.Aggregate a, List<QValue> values, RunContext run) =>
-        Conversions.FromResult(ComputeObject(a, values, run));
+    /// <param name="count">The value of the count input of <c>(max ?n ?x)</c>, when the count is a variable.</param>
+    public static QValue Compute(FindElement.Aggregate a, List<QValue> values, RunContext run, QValue? count = null) =>
+        Conversions.FromResult(ComputeObject(a, values, run, count));
 
-    private static object? ComputeObject(FindElement.Aggregate a, List<QValue> values, RunContext run)
+    private static object? ComputeObject(FindElement.Aggregate a, List<QValue> values, RunContext run, QValue? count)
     {
         var n = a.Args.Length == 1 ? (int)Math.Min((long)a.Args[0]!, int.MaxValue) : -1;
+        if (count is { } c)
+        {
+            if (c.Type != ValueType.Long || c.V.AsLong <= 0)
+                throw new QueryException($"the count in {a.Text} is a positive number, not {Conversions.Show(c)}", a.Position, a.Text);
+            n = (int)Math.Min(c.V.AsLong, int.MaxValue);
+        }
         try
         {
             switch (a.Fn)

@@ -225,6 +225,13 @@ internal sealed class ResolvedPattern
     /// <summary>How many datoms the attribute has (for the value selectivity of a lookup).</summary>
     public long AttrCount => _attrCount ??= A is null ? Scan : Estimates.Get(View, null, A, null);
 
+    /// <summary>
+    /// A lookup ref written in a pattern that names no entity is an error, as in Datomic
+    /// (":db.error/not-an-entity Unable to resolve entity"): it is a typo or stale data, not a filter.
+    /// </summary>
+    private static string NamesNothing(object? lookup) =>
+        $"lookup ref {Conversions.Text(lookup)} names no entity";
+
     public static ResolvedPattern Resolve(PatternClause p, RunContext run)
     {
         var view = run.Source(p.Source, p);
@@ -243,6 +250,8 @@ internal sealed class ResolvedPattern
                     throw p.Error($"{Conversions.Text(p.E.Const)} cannot name an entity: use #id \"…\", an ident keyword or a lookup ref [:attr value]");
                 if (run.ResolveEntity(view, e) is { } id)
                     r.E = id;
+                else if (e.Obj is QVector)
+                    throw p.Error(NamesNothing(p.E.Const));
                 else
                     r.Empty = true;
             }
@@ -253,6 +262,8 @@ internal sealed class ResolvedPattern
                 {
                     if (run.CoerceValue(view, r.Schema, v) is { } cv)
                         r.V = cv;
+                    else if (r.Schema.IsRef && v.Obj is QVector { Count: 2 } lookup && lookup.Items[0].Type == ValueType.Keyword)
+                        throw p.Error(NamesNothing(p.V.Const));
                     else
                         r.Empty = true;
                 }

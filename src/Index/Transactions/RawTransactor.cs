@@ -45,11 +45,22 @@ public static class RawTransactor
                     break;
                 case TxOp.Assert a:
                     var e = Resolve(a.E, a.Position);
-                    var v = a.V is EntityRef nested ? Value.Ref(Resolve(nested, a.Position)) : ToValue(a.V, a.A, a.Position);
+                    var v = a.V switch
+                    {
+                        EntityRef nested => Value.Ref(Resolve(nested, a.Position)),
+                        ReverseRef reverse => Value.Ref(Resolve(reverse.Entity, a.Position)),
+                        _ => ToValue(a.V, a.A, a.Position),
+                    };
                     datoms.Add(new LogDatom(e, AttributeName(a.A), v, a.Added));
                     break;
                 case TxOp.RetractEntity r:
                     throw new TxDataException(":db/retractEntity needs the database to find the entity's datoms", r.Position);
+                case TxOp.Cas c:
+                    throw new TxDataException(":db/cas needs the database to compare the current value", c.Position);
+                case TxOp.Call c:
+                    throw new TxDataException($"transaction function {c.Fn} runs in DaoDB's transactor, against the database", c.Position);
+                default:
+                    throw new TxDataException("this operation needs DaoDB's transactor", op.Position);
             }
         }
         var publicTempIds = tempIds.Where(kv => !kv.Key.StartsWith("#map-", StringComparison.Ordinal))

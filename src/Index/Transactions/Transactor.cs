@@ -20,6 +20,7 @@ namespace Datom.Index.Transactions;
 public sealed class Transactor
 {
     private static readonly Keyword DbIdent = SystemSchema.Ident;
+    private static readonly Keyword RefType = Keyword.Intern("db.type", "ref");
 
     private readonly IDatomView _db;
     private readonly Func<EntityId> _mint;
@@ -57,6 +58,37 @@ public sealed class Transactor
                 result.Add(new LogDatom(e, a, v, added));
         }
 
+        // [:db/add e a v] and its forms: a map entry, a reverse attribute, the new value of :db/cas.
+        void Add(EntityId e, AttributeSchema schema, Keyword attr, object? written, SourcePosition? at)
+        {
+            var v = ToValue(written, schema, at);
+            var name = Name(attr);
+            CheckSchemaChange(e, schema, v, at);
+            if (!schema.Many)
+            {
+                if (asserted.TryGetValue((e, name), out var other) && !other.V.Equals(v))
+                    throw new TxDataException($"{attr} has cardinality one, and this transaction gives entity {e} two values: {other.V} and {v}", at);
+                asserted[(e, name)] = (v, at);
+            }
+            CheckUnique(e, schema, v, at);
+            // For cardinality one, every live value counts, including the losers of a
+            // conflict: asserting a value resolves the conflict by retracting the rest.
+            var current = _minted.Contains(e)
+                ? []
+                : (!schema.Many && _db is Views.CurrentView view ? view.Conflicts(e, attr) : _db.Match(e, attr, null)).Select(d => d.V).Distinct().ToList();
+            if (current.Contains(v) && (schema.Many || current.Count == 1))
+                return; // redundant: already true
+            if (!schema.Many)
+            {
+                foreach (var (se, sv) in StoredAs(e, attr, null))
+                {
+                    if (!Canonical(sv).Equals(Canonical(v)))
+                        Emit(se, name, sv, false);
+                }
+            }
+            Emit(e, name, v, true);
+        }
+
         foreach (var op in Expand(ops))
         {
             switch (op)
@@ -64,33 +96,7 @@ public sealed class Transactor
                 case TxOp.Assert { Added: true } add:
                 {
                     var schema = AttributeOf(add.A, add.Position);
-                    var e = ResolveEntity(add.E, add.Position);
-                    var v = ToValue(add.V, schema, add.Position);
-                    var name = Name(add.A);
-                    CheckSchemaChange(e, schema, v, add.Position);
-                    if (!schema.Many)
-                    {
-                        if (asserted.TryGetValue((e, name), out var other) && !other.V.Equals(v))
-                            throw new TxDataException($"{add.A} has cardinality one, and this transaction gives entity {e} two values: {other.V} and {v}", add.Position);
-                        asserted[(e, name)] = (v, add.Position);
-                    }
-                    CheckUnique(e, schema, v, add.Position);
-                    // For cardinality one, every live value counts, including the losers of a
-                    // conflict: asserting a value resolves the conflict by retracting the rest.
-                    var current = _minted.Contains(e)
-                        ? []
-                        : (!schema.Many && _db is Views.CurrentView view ? view.Conflicts(e, add.A) : _db.Match(e, add.A, null)).Select(d => d.V).Distinct().ToList();
-                    if (current.Contains(v) && (schema.Many || current.Count == 1))
-                        continue; // redundant: already true
-                    if (!schema.Many)
-                    {
-                        foreach (var (se, sv) in StoredAs(e, add.A, null))
-                        {
-                            if (!Canonical(sv).Equals(Canonical(v)))
-                                Emit(se, name, sv, false);
-                        }
-                    }
-                    Emit(e, name, v, true);
+                    Add(ResolveEntity(add.E, add.Position), schema, add.A, add.V, add.Position);
                     break;
                 }
                 case TxOp.Assert retract:
@@ -100,8 +106,15 @@ public sealed class Transactor
                     var name = Name(retract.A);
                     if (retract.AllValues)
                     {
-                        foreach (var (se, sv) in StoredAs(e, retract.A, null))
+                        // Every value, wherever it is stored (an entity merged into this one by a
+                        // unique value too); a component goes with its owner's attribute, as with
+                        // :db/retractEntity (DataScript's :db.fn/retractAttribute does the same).
+                        foreach (var (se, sv) in StoredAs(e, retract.A, null).ToList())
+                        {
                             Emit(se, name, sv, false);
+                            if (schema.IsComponent && sv.Type == ValueType.Ref)
+                                RetractEntity(sv.AsRef, Emit, []);
+                        }
                         break;
                     }
                     var v = ToValue(retract.V, schema, retract.Position);
@@ -112,10 +125,24 @@ public sealed class Transactor
                 case TxOp.RetractEntity r:
                     RetractEntity(ResolveEntity(r.E, r.Position), Emit, []);
                     break;
+                case TxOp.Call call:
+                    throw new TxDataException($"transaction function {call.Fn} must be expanded before the transactor runs (DaoDb.TransactAsync does)", call.Position);
+                case TxOp.Cas cas:
+                {
+                    var schema = AttributeOf(cas.A, cas.Position);
+                    var e = ResolveEntity(cas.E, cas.Position);
+                    CheckCas(e, schema, cas, asserted.TryGetValue((e, Name(cas.A)), out var mine) ? [mine.V] : null);
+                    Add(e, schema, cas.A, cas.New, cas.Position);
+                    break;
+                }
             }
         }
         CheckNewAttributes(result, ops);
-        return new PreparedTx(_tx, result, _tempIds.Where(kv => !kv.Key.StartsWith("#map-", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+        CheckTempIdsNameEntities(ops);
+        var tempIds = _tempIds.Where(kv => !kv.Key.StartsWith("#map-", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        // Datomic's :tempids include the transaction's own, under "datomic.tx".
+        tempIds[TxDataParser.CurrentTxTempId] = _tx;
+        return new PreparedTx(_tx, result, tempIds);
     }
 
     /// <summary>Turns a map's collection value into one assertion per value, or a lookup ref, by the schema.</summary>
@@ -252,6 +279,12 @@ public sealed class Transactor
 
     private Value ToValue(object? v, AttributeSchema schema, SourcePosition? at, bool resolveTempIds = true)
     {
+        if (v is ReverseRef reverse)
+        {
+            if (schema.Type != ValueType.Ref)
+                throw new TxDataException($"reverse attribute {reverse.Written} needs {schema.Ident} to be a ref attribute; it holds {TypeName(schema.Type)} values", at);
+            return Value.Ref(ResolveEntity(reverse.Entity, at));
+        }
         if (schema.Type == ValueType.Ref)
         {
             return v switch
@@ -283,6 +316,61 @@ public sealed class Transactor
         };
         return value;
     }
+
+    /// <summary>
+    /// <c>[:db/cas e a old new]</c>: the current value must be old (for cardinality many, old must
+    /// be one of the values, as in DataScript; new is added beside it); nil means no value. A value
+    /// this transaction already asserted counts as current (<paramref name="inThisTx"/>).
+    /// </summary>
+    private void CheckCas(EntityId e, AttributeSchema schema, TxOp.Cas cas, List<Value>? inThisTx)
+    {
+        var current = inThisTx ?? _db.Match(e, cas.A, null).Select(d => d.V).Distinct().ToList();
+        var shown = current.Count == 0 ? "no value" : string.Join(" ", current.Select(v => Show(v, schema)));
+        if (cas.Old is null)
+        {
+            if (current.Count != 0)
+                throw new TxDataException($":db/cas failed on entity {e} {cas.A}: expected no value, found {shown}", cas.Position);
+            return;
+        }
+        var old = ToValue(cas.Old, schema, cas.Position, resolveTempIds: false);
+        var holds = schema.Many ? current.Contains(old) : current.Count == 1 && current[0].Equals(old);
+        if (!holds)
+            throw new TxDataException($":db/cas failed on entity {e} {cas.A}: expected {Show(old, schema)}, found {shown}", cas.Position);
+    }
+
+    private string Show(Value v, AttributeSchema schema) =>
+        schema.IsRef && v.Type == ValueType.Ref && _db.Ident(v.AsRef) is { } ident ? ident.ToString() : v.ToString();
+
+    /// <summary>
+    /// A tempid that names no entity (it appears only as a value) would make an entity with no
+    /// datoms, which nothing could find again: Datomic refuses it ("tempid used only as value in
+    /// transaction"), and so does datom.
+    /// </summary>
+    private void CheckTempIdsNameEntities(IReadOnlyList<TxOp> ops)
+    {
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var op in ops)
+        {
+            if (op is TxOp.Assert { Added: true, E: EntityRef.TempId t })
+                subjects.Add(t.Name);
+        }
+        foreach (var (name, _) in _tempIds)
+        {
+            if (subjects.Contains(name))
+                continue;
+            var at = ops.OfType<TxOp.Assert>().FirstOrDefault(o => MentionsTempId(o.V, name))?.Position;
+            throw new TxDataException($"tempid \"{name}\" is used only as a value: give it an attribute (as the entity of [:db/add \"{name}\" …] or an entity map), or name an existing entity", at);
+        }
+    }
+
+    private static bool MentionsTempId(object? v, string name) => v switch
+    {
+        string s => s == name,
+        EntityRef.TempId t => t.Name == name,
+        ReverseRef r => r.Entity is EntityRef.TempId t && t.Name == name,
+        ManyValues m => m.Items.Any(i => MentionsTempId(i, name)),
+        _ => false,
+    };
 
     private void CheckUnique(EntityId e, AttributeSchema schema, Value v, SourcePosition? at)
     {
@@ -321,9 +409,33 @@ public sealed class Transactor
             var at = ops.OfType<TxOp.Assert>().FirstOrDefault(o => o.A.Equals(SystemSchema.ValueTypeAttr))?.Position;
             if (!hasCardinality)
                 throw new TxDataException("an attribute needs :db/cardinality (:db.cardinality/one or :db.cardinality/many) as well as :db/valueType", at);
+            CheckComponentIsRef(d.E, d.V, result, ops);
             if (!hasIdent)
                 throw new TxDataException("an attribute needs a :db/ident to be named by", at);
         }
+        foreach (var d in result.Where(d => d.Added && d.A == "db/isComponent"))
+        {
+            if (!result.Any(c => c.Added && c.E == d.E && c.A == "db/valueType"))
+                CheckComponentIsRef(d.E, null, result, ops);
+        }
+    }
+
+    /// <summary>
+    /// <c>:db/isComponent true</c> only makes sense on a ref attribute (a component is an entity);
+    /// Datomic refuses it elsewhere, and so does datom, whether the flag comes with the attribute or later.
+    /// </summary>
+    private void CheckComponentIsRef(EntityId attr, Value? valueType, List<LogDatom> result, IReadOnlyList<TxOp> ops)
+    {
+        var component = result.Any(c => c.Added && c.E == attr && c.A == "db/isComponent" && c.V.Equals(Value.Boolean(true)))
+            || (!result.Any(c => !c.Added && c.E == attr && c.A == "db/isComponent") && _db.Match(attr, SystemSchema.IsComponent, Value.Boolean(true)).Any());
+        if (!component)
+            return;
+        var type = valueType ?? _db.Match(attr, SystemSchema.ValueTypeAttr, null).Select(d => (Value?)d.V).FirstOrDefault();
+        if (type is { } t && _db.Entid(RefType) is { } refType && t.Type == ValueType.Ref && t.AsRef == refType)
+            return;
+        var ident = result.FirstOrDefault(c => c.Added && c.E == attr && c.A == "db/ident").V is { Type: ValueType.Keyword } k ? ":" + k.AsString : _db.Ident(attr)?.ToString() ?? attr.ToString();
+        var at = ops.OfType<TxOp.Assert>().FirstOrDefault(o => o.A.Equals(SystemSchema.IsComponent))?.Position;
+        throw new TxDataException($":db/isComponent is only for ref attributes; {ident} is not one (its :db/valueType is {(type is { Type: ValueType.Ref } r ? _db.Ident(r.AsRef)?.ToString() : "not set")})", at);
     }
 
     private void RetractEntity(EntityId e, Action<EntityId, string, Value, bool> emit, HashSet<EntityId> visited)

@@ -30,7 +30,25 @@ public abstract record TxOp(SourcePosition? Position)
 
     /// <summary><c>[:db/retractEntity e]</c>: every datom about e, and every ref to it.</summary>
     public sealed record RetractEntity(EntityRef E, SourcePosition? At) : TxOp(At);
+
+    /// <summary>
+    /// <c>[:db/cas e a old new]</c>: asserts new if the value of a is old now (nil: a has no value);
+    /// otherwise the transaction fails (https://docs.datomic.com/transactions/transaction-functions.html#dbcas).
+    /// </summary>
+    public sealed record Cas(EntityRef E, Keyword A, object? Old, object? New, SourcePosition? At) : TxOp(At);
+
+    /// <summary>
+    /// <c>[:my.ns/fn args…]</c>: a transaction function, run on the transacting node (see
+    /// <see cref="ITxFunctions"/>); the tx-data it returns takes its place in the same transaction.
+    /// </summary>
+    public sealed record Call(Keyword Fn, IReadOnlyList<object?> Args, SourcePosition? At) : TxOp(At);
 }
+
+/// <summary>
+/// The value of a reverse attribute in an entity map (<c>{:db/id 2 :_friend [:name "Ivan"]}</c>):
+/// the map's own entity, which becomes the value of the forward attribute on the entity named.
+/// </summary>
+public sealed record ReverseRef(EntityRef Entity, Keyword Written);
 
 /// <summary>
 /// A collection given as an entity map's value: several values of a cardinality-many attribute, or,

@@ -6,9 +6,11 @@ namespace Datom.Index.Transactions;
 
 /// <summary>
 /// Reads Datomic-style transaction data (https://docs.datomic.com/transactions/transaction-data-reference.html):
-/// a vector of list forms <c>[:db/add e a v]</c>, <c>[:db/retract e a v?]</c>, <c>[:db/retractEntity e]</c>
-/// and entity maps <c>{:db/id e, :attr v, …}</c>, with tempids (strings), lookup refs, idents and
-/// <c>"datomic.tx"</c> for the transaction itself.
+/// a vector of list forms <c>[:db/add e a v]</c>, <c>[:db/retract e a v?]</c>, <c>[:db/retractEntity e]</c>,
+/// <c>[:db/cas e a old new]</c> and entity maps <c>{:db/id e, :attr v, :ns/_ref e2, …}</c> (a reverse
+/// attribute makes e2 point at e), with tempids (strings), lookup refs, idents and
+/// <c>"datomic.tx"</c> for the transaction itself. DataScript's <c>:db.fn/cas</c>,
+/// <c>:db.fn/retractEntity</c> and <c>:db.fn/retractAttribute</c> are read as Datomic's forms.
 /// </summary>
 public static class TxDataParser
 {
@@ -19,6 +21,9 @@ public static class TxDataParser
     private static readonly Keyword DbRetract = Keyword.Intern("db", "retract");
     private static readonly Keyword DbRetractEntity = Keyword.Intern("db", "retractEntity");
     private static readonly Keyword DbFnRetractEntity = Keyword.Intern("db.fn", "retractEntity");
+    private static readonly Keyword DbCas = Keyword.Intern("db", "cas");
+    private static readonly Keyword DbFnCas = Keyword.Intern("db.fn", "cas");
+    private static readonly Keyword DbFnRetractAttribute = Keyword.Intern("db.fn", "retractAttribute");
 
     /// <summary>EDN reader options for tx-data: <c>#id</c> for entity ids and <c>#bytes</c> for byte values.</summary>
     public static EdnReaderOptions ReaderOptions(string? sourceName = null) => new()
@@ -75,7 +80,29 @@ public static class TxDataParser
                 throw new TxDataException($"{op} takes one entity; got {list.Count - 1} argument(s)", at);
             return new TxOp.RetractEntity(ParseEntity(list[1], at), at);
         }
-        throw new TxDataException($"unknown operation {op}; this node knows :db/add, :db/retract and :db/retractEntity", at);
+        if (op.Equals(DbCas) || op.Equals(DbFnCas))
+        {
+            if (list.Count != 5)
+                throw new TxDataException($"{op} takes e a old new; got {list.Count - 1} argument(s)", at);
+            var e = ParseEntity(list[1], at);
+            if (e is EntityRef.TempId or EntityRef.CurrentTx)
+                throw new TxDataException($"{op} needs an existing entity, not the tempid {EdnWriter.ToDebugString(list[1])}: tempids are allowed in :db/add and entity maps only", at);
+            var a = list[2] as Keyword ?? throw new TxDataException($"attribute must be a keyword, not {Describe(list[2])}", at);
+            return new TxOp.Cas(e, a, list[3], list[4], at);
+        }
+        if (op.Equals(DbFnRetractAttribute))
+        {
+            // DataScript's name for [:db/retract e a]: every value of a on e.
+            if (list.Count != 3)
+                throw new TxDataException($"{op} takes e a; got {list.Count - 1} argument(s)", at);
+            var a = list[2] as Keyword ?? throw new TxDataException($"attribute must be a keyword, not {Describe(list[2])}", at);
+            return new TxOp.Assert(ParseEntity(list[1], at), a, null, false, true, at);
+        }
+        // Any other namespaced keyword names a transaction function, as in Datomic; :db and :db.fn
+        // are Datomic's own, so a typo there is an error rather than a call.
+        if (op.Namespace is { } ns && ns != "db" && !ns.StartsWith("db.", StringComparison.Ordinal))
+            return new TxOp.Call(op, [.. list.Skip(1)], at);
+        throw new TxDataException($"unknown operation {op}; this node knows :db/add, :db/retract, :db/retractEntity, :db/cas and transaction functions (:my.ns/fn args…)", at);
     }
 
     private static EntityRef ParseMap(EdnMap map, List<TxOp> ops, ref int anonymous, SourcePosition? outer)
@@ -89,6 +116,18 @@ public static class TxDataParser
                 continue;
             var a = key as Keyword ?? throw new TxDataException($"entity map keys are attribute keywords, not {Describe(key)}", at);
             any = true;
+            if (a.Name.StartsWith('_') && a.Name.Length > 1)
+            {
+                // A reverse attribute: each entity named becomes the subject of the forward
+                // attribute, with this map's entity as its value.
+                var forward = Keyword.Intern(a.Namespace, a.Name[1..]);
+                foreach (var item in ReverseTargets(value, at))
+                {
+                    var target = item is EdnMap m ? ParseMap(m, ops, ref anonymous, at) : ParseEntity(item, at);
+                    ops.Add(new TxOp.Assert(target, forward, new ReverseRef(e, a), true, false, at));
+                }
+                continue;
+            }
             switch (value)
             {
                 case EdnMap nested:
@@ -122,6 +161,16 @@ public static class TxDataParser
         long or int => throw new TxDataException($"entity ids here are 128-bit and written #id \"…32 hex digits…\", not the number {value}", at),
         _ => throw new TxDataException($"an entity is a tempid string, #id, lookup ref [attr value] or ident keyword, not {Describe(value)}", PositionOf(value) ?? at),
     };
+
+    /// <summary>The entities a reverse attribute's value names: one (a lookup ref is one), or a collection of them.</summary>
+    private static IEnumerable<object?> ReverseTargets(object? value, SourcePosition? at)
+    {
+        if (value is null)
+            throw new TxDataException("a reverse attribute's value names an entity, not nil", at);
+        if (value is EdnVector or EdnList or EdnSet && !IsLookupRef(value))
+            return ((IEnumerable)value).Cast<object?>();
+        return [value];
+    }
 
     private static bool IsLookupRef(object? value) => value is EdnVector { Count: 2 } v && v[0] is Keyword;
 

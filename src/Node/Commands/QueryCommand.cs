@@ -177,7 +177,7 @@ internal static class QueryCommand
         {
             FindKind.Scalar => ValueJson.Write(result.Scalar),
             FindKind.Collection => ValueJson.Write(result.Collection),
-            FindKind.Tuple => ValueJson.Write(result.Tuple),
+            FindKind.Tuple => result.Keys is not null ? ValueJson.Write(result.Maps.Count > 0 ? result.Maps[0] : null) : ValueJson.Write(result.Tuple),
             _ => result.Keys is not null ? ValueJson.Write(result.Maps) : ValueJson.Write(result.Rows),
         },
         "table" => TableFormatter.Format(result.Columns, result.Rows, v => v is string s ? s : ResultPrinter.Print(v)),
@@ -185,7 +185,7 @@ internal static class QueryCommand
         {
             FindKind.Scalar => ResultPrinter.Print(result.Scalar),
             FindKind.Collection => ResultPrinter.Print(result.Collection),
-            FindKind.Tuple => ResultPrinter.Print(result.Tuple),
+            FindKind.Tuple => result.Keys is not null ? ResultPrinter.Print(result.Maps.Count > 0 ? result.Maps[0] : null) : ResultPrinter.Print(result.Tuple),
             _ => result.Keys is not null ? ResultPrinter.Print(result.Maps) : ResultPrinter.Print(result.Rows),
         },
     };

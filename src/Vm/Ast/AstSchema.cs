@@ -40,6 +40,7 @@ internal static class AstSchema
     public static readonly Keyword FnReturnType = K("fn/return-type");
     public static readonly Keyword FnDoc = K("fn/doc");
     public static readonly Keyword FnService = K("fn/service");
+    public static readonly Keyword FnTxFn = K("fn/tx-fn");
     public static readonly Keyword ParamName = K("param/name");
     public static readonly Keyword ParamType = K("param/type");
 
@@ -98,6 +99,7 @@ internal static class AstSchema
         A(FnReturnType, ValueType.Ref, doc: "A function's declared return type."),
         A(FnDoc, ValueType.String, doc: "A function's docstring."),
         A(FnService, ValueType.Boolean, doc: "Marked ^:service: every daemon runs it and keeps it running."),
+        A(FnTxFn, ValueType.Boolean, doc: "Marked ^:tx-fn: a transaction function, called as [:ns/name args…] in tx-data on the transacting node."),
         A(ParamName, ValueType.String, doc: "A parameter's name."),
         A(ParamType, ValueType.Ref, doc: "A parameter's declared type."),
         A(TypeName, ValueType.String, doc: "A type's name."),

@@ -65,6 +65,7 @@ internal sealed class Analyzer
 
     private static readonly Keyword TagKey = Keyword.Intern(null, "tag");
     private static readonly Keyword ServiceKey = Keyword.Intern(null, "service");
+    private static readonly Keyword TxFnKey = Keyword.Intern(null, "tx-fn");
 
     private readonly string _source;
     private readonly ICodeCatalog _catalog;
@@ -195,6 +196,8 @@ internal sealed class Analyzer
         {
             if (meta.TryGetValue(ServiceKey, out var service) && service is true)
                 fn.Add(AstSchema.FnService, Value.Boolean(true));
+            if (meta.TryGetValue(TxFnKey, out var txFn) && txFn is true)
+                fn.Add(AstSchema.FnTxFn, Value.Boolean(true));
             var returnType = TypeHint(nameSyntax);
             if (returnType is not null)
                 fn.Add(AstSchema.FnReturnType, returnType);

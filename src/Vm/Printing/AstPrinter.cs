@@ -104,6 +104,8 @@ public static class AstPrinter
             Write("(defn ");
             if (fn.Flag(AstSchema.FnService))
                 Write("^:service ");
+            if (fn.Flag(AstSchema.FnTxFn))
+                Write("^:tx-fn ");
             if (fn.Ref(AstSchema.FnReturnType) is { } rt)
                 Write("^" + TypeName(rt) + " ");
             Write(fn.Str(AstSchema.FnName) ?? "?");
