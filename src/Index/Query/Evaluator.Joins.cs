@@ -97,12 +97,29 @@ internal sealed partial class Evaluator
                 for (var j = 0; j < inner.Length; j++)
                     tuple[j] = row[inner[j]];
                 if (seen.Add(tuple))
+                {
+                    run.Budget.Row(union.Count);
+                    run.Budget.Charge(TupleBytes(tuple.Length));
                     union.Add(tuple);
+                }
             }
             solved.Release();
         }
-        return JoinTuples(rows, outerKey, [.. boundJ], o.Outer, union);
+        try
+        {
+            return JoinTuples(rows, outerKey, [.. boundJ], o.Outer, union);
+        }
+        finally
+        {
+            run.Budget.Credit(union.Count * TupleBytes(o.Outer.Length));
+        }
     }
+
+    /// <summary>
+    /// What a tuple kept in a set and a list costs: the array (header 24 bytes and its cells), a
+    /// hash-set entry and a list slot (about 32 bytes), as the query budget counts it.
+    /// </summary>
+    internal static long TupleBytes(int cells) => 24 + 32 + (cells * (long)System.Runtime.CompilerServices.Unsafe.SizeOf<QValue>());
 
     /// <summary>
     /// Joins rows with tuples (one value per join place): the tuples' values at

@@ -17,9 +17,14 @@ internal sealed class Puller(IDatomView view, RunContext run)
 {
     private static readonly Keyword DbId = Keyword.Intern("db", "id");
 
+    // What the query budget counts per pulled value: a map entry or list slot and the boxed value
+    // (a PullMap entry is a key and a value reference, the value itself a box or a string).
+    private const long ValueBytes = 64;
+
     // Entities on the path from the root being pulled, and how deep each recursive spec has gone.
     private readonly HashSet<EntityId> _path = [];
     private readonly Dictionary<PullAttr, int> _depth = [];
+    private int _nesting;
 
     /// <summary>The entity's map, or null when the pattern finds nothing on it (no attribute, no default, no :db/id).</summary>
     public PullMap? Pull(PullPattern pattern, EntityId e)
@@ -30,6 +35,9 @@ internal sealed class Puller(IDatomView view, RunContext run)
 
     private PullMap PullEntity(PullPattern pattern, EntityId e)
     {
+        // Each level is a few host frames (PullEntity, PullOne, Ref): a pull down a long chain of
+        // refs stops at the depth limit with an error, before it can overflow the stack.
+        run.Budget.PullDepth(++_nesting);
         var map = new PullMap();
         _path.Add(e);
         try
@@ -42,6 +50,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
         finally
         {
             _path.Remove(e);
+            _nesting--;
         }
         return map;
     }
@@ -54,6 +63,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
         List<object?>? many = null;
         foreach (var d in view.Match(e, null, null))
         {
+            Spend();
             if (current is null || d.A != current)
             {
                 current = d.A;
@@ -112,6 +122,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
                 {
                     if (owners.Count >= attr.Limit)
                         break;
+                    Spend();
                     owners.Add(Ref(d.E, sub, component: false, recursive));
                 }
                 if (owners.Count == 0)
@@ -128,6 +139,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
             {
                 if (schema.Many && values.Count >= attr.Limit)
                     break;
+                Spend();
                 values.Add(schema.IsRef && d.V.Type == Log.Model.ValueType.Ref
                     ? Ref(d.V.AsRef, sub, schema.IsComponent, recursive)
                     : Conversions.ToClr(d.V));
@@ -144,6 +156,13 @@ internal sealed class Puller(IDatomView view, RunContext run)
             if (recursive)
                 _depth[attr]--;
         }
+    }
+
+    /// <summary>One value pulled: a step and its memory, charged before it is made.</summary>
+    private void Spend()
+    {
+        run.Budget.Tick();
+        run.Budget.Charge(ValueBytes);
     }
 
     private static void SetDefault(PullAttr attr, PullMap map)
