@@ -76,7 +76,10 @@ internal static class NodeHost
         DaemonLog.Opened(logger, opened.Log.Count, db.AppliedEntries);
 
         var node = new RunningNode(opened, mesh, app.Services.GetRequiredService<SyncNode>(), app.Services.GetRequiredService<Discovery>(),
-            app.Services.GetRequiredService<ServiceRunner>(), settings.CodeLimits, settings.Socket);
+            app.Services.GetRequiredService<ServiceRunner>(), settings.CodeLimits, settings.Socket)
+        {
+            QueryLimits = settings.QueryLimits,
+        };
         LocalApi.Map(app, node);
 
         try
