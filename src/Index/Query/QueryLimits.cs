@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -111,7 +110,8 @@ public sealed class QueryBudget
     [ThreadStatic]
     private static QueryBudget? t_current;
 
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly long _deadline;
     private long _spent;
     private long _slice;
@@ -119,10 +119,18 @@ public sealed class QueryBudget
     private long _memory;
 
     public QueryBudget(QueryLimits limits, CancellationToken cancellation = default)
+        : this(limits, null, cancellation)
+    {
+    }
+
+    /// <param name="time">The clock the deadline is measured on (the system's unless a test gives one).</param>
+    public QueryBudget(QueryLimits limits, TimeProvider? time, CancellationToken cancellation = default)
     {
         Limits = limits ?? throw new ArgumentNullException(nameof(limits));
         Cancellation = cancellation;
-        var ticks = limits.Deadline.TotalSeconds * Stopwatch.Frequency;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
+        var ticks = limits.Deadline.TotalSeconds * _time.TimestampFrequency;
         _deadline = ticks >= long.MaxValue - _started ? long.MaxValue : _started + (long)ticks;
         NextSlice();
     }
@@ -140,10 +148,10 @@ public sealed class QueryBudget
     /// <summary>The most bytes of query data live at once.</summary>
     public long PeakMemoryBytes { get; private set; }
 
-    /// <summary>The most rows any one relation or rule table reached.</summary>
+    /// <summary>The rows held by the relation or rule table that reached the row cap; 0 while none has.</summary>
     public long PeakRows { get; private set; }
 
-    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+    public TimeSpan Elapsed => _time.GetElapsedTime(_started);
 
     /// <summary>The budget of the query running on this thread, if any.</summary>
     internal static QueryBudget? Current => t_current;
@@ -172,15 +180,6 @@ public sealed class QueryBudget
             ThrowRows(count);
         if (--_countdown <= 0)
             Checkpoint();
-    }
-
-    /// <summary>Checks the row cap for a relation or table that now holds <paramref name="count"/> rows.</summary>
-    internal void Rows(long count)
-    {
-        if (count > PeakRows)
-            PeakRows = count;
-        if (count > Limits.MaxRows)
-            ThrowRows(count - 1);
     }
 
     /// <summary>Charges memory about to be allocated; throws before it is when the budget would pass.</summary>
@@ -220,7 +219,7 @@ public sealed class QueryBudget
     internal void CheckTime()
     {
         Cancellation.ThrowIfCancellationRequested();
-        if (Stopwatch.GetTimestamp() > _deadline)
+        if (_time.GetTimestamp() > _deadline)
         {
             throw new QueryLimitException("deadline", string.Create(CultureInfo.InvariantCulture,
                 $"the query ran longer than its deadline of {Limits.Deadline.TotalMilliseconds:0.###} ms"));
