@@ -222,7 +222,7 @@ public sealed class QueryBudget
         if (_time.GetTimestamp() > _deadline)
         {
             throw new QueryLimitException("deadline", string.Create(CultureInfo.InvariantCulture,
-                $"the query ran longer than its deadline of {Limits.Deadline.TotalMilliseconds:0.###} ms"));
+                $"the query ran longer than its deadline of {Limits.Deadline.TotalMilliseconds:0.###} ms (stopped after {Elapsed.TotalMilliseconds:0} ms)"));
         }
     }
 
