@@ -78,6 +78,7 @@ internal sealed partial class Evaluator
 
         var union = new List<QValue[]>();
         var seen = new HashSet<QValue[]>(RowComparer.Instance);
+        long unionBytes = 0;
         for (var b = 0; b < o.Branches.Length; b++)
         {
             var inner = o.Inner[b];
@@ -100,6 +101,7 @@ internal sealed partial class Evaluator
                 {
                     run.Budget.Row(union.Count);
                     run.Budget.Charge(TupleBytes(tuple.Length));
+                    unionBytes += TupleBytes(tuple.Length);
                     union.Add(tuple);
                 }
             }
@@ -111,7 +113,7 @@ internal sealed partial class Evaluator
         }
         finally
         {
-            run.Budget.Credit(union.Count * TupleBytes(o.Outer.Length));
+            run.Budget.Credit(unionBytes);
         }
     }
 
