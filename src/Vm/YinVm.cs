@@ -1,4 +1,5 @@
 using Datom.Index;
+using Datom.Index.Query;
 using Datom.Log.Model;
 using Datom.Vm.Ast;
 using Datom.Vm.Continuations;
@@ -103,6 +104,9 @@ public sealed class YinVm : IDisposable
     /// <summary>Runs the <c>query</c> effect: DaoDB's Datalog engine unless replaced.</summary>
     public IQueryEngine? QueryEngine { get; set; } = DatalogQueryEngine.Instance;
 
+    /// <summary>The most any one <c>query</c> effect may spend (the node's query limits); a run's query also spends no more than the run has left.</summary>
+    public QueryLimits QueryLimits { get; set; } = QueryLimits.Default;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Raised with a function's name when an edit invalidates its prepared code.</summary>
@@ -200,7 +204,7 @@ public sealed class YinVm : IDisposable
 
     private YinMachine NewMachine(RunOptions options)
     {
-        IEffectHost effects = _db is null ? NoDatabaseEffects.Instance : new DatabaseEffects(_db, QueryEngine);
+        IEffectHost effects = _db is null ? NoDatabaseEffects.Instance : new DatabaseEffects(_db, QueryEngine, QueryLimits);
         return new YinMachine(options.Limits, options.Output ?? Console.Out, effects, Time, options.Cancellation, options.PauseAfterSteps);
     }
 

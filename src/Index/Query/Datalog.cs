@@ -50,9 +50,20 @@ public sealed class DatalogQuery
     /// no :in): an <see cref="IDatomView"/> for each source, rules (an EDN vector or its text) for
     /// <c>%</c>, and values for the other bindings (EDN values, entity ids, lists for collections).
     /// </summary>
-    public QueryResult Run(params object?[] inputs)
+    /// <remarks>Runs under <see cref="QueryLimits.Default"/>; see the overload that takes a budget.</remarks>
+    public QueryResult Run(params object?[] inputs) => Run(new QueryBudget(QueryLimits.Default), inputs);
+
+    /// <summary>
+    /// Runs the query within <paramref name="budget"/>: the evaluator spends it as it goes and stops
+    /// with a <see cref="QueryLimitException"/> naming the limit it reached, or with an
+    /// <see cref="OperationCanceledException"/> when the budget's cancellation is requested.
+    /// </summary>
+    public QueryResult Run(QueryBudget budget, params object?[] inputs)
     {
-        var (run, rows, bound) = Prepare(inputs);
+        ArgumentNullException.ThrowIfNull(budget);
+        using var scope = budget.Enter();
+        budget.CheckTime();
+        var (run, rows, bound) = Prepare(inputs, budget);
         var evaluator = new Evaluator(run);
         var plan = Planner.Plan(_query.Where, bound, rows.Count, run);
         var solved = evaluator.Execute(plan, rows, null);
@@ -73,7 +84,9 @@ public sealed class DatalogQuery
     /// </summary>
     public string Explain(params object?[] inputs)
     {
-        var (run, rows, bound) = Prepare(inputs);
+        var budget = new QueryBudget(QueryLimits.Default);
+        using var scope = budget.Enter();
+        var (run, rows, bound) = Prepare(inputs, budget);
         var plan = Planner.Plan(_query.Where, bound, rows.Count, run);
         var rowCount = rows.Count;
         rows.Release();
@@ -92,7 +105,7 @@ public sealed class DatalogQuery
 
     public override string ToString() => Text;
 
-    private (RunContext Run, Rel Rows, ulong Bound) Prepare(object?[] inputs)
+    private (RunContext Run, Rel Rows, ulong Bound) Prepare(object?[] inputs, QueryBudget budget)
     {
         inputs ??= [null];
         var ins = _query.Inputs;
@@ -127,7 +140,7 @@ public sealed class DatalogQuery
         }
         QueryParser.CheckCalls(_query.Where.Clauses, rules);
 
-        var run = new RunContext(sources, rules);
+        var run = new RunContext(sources, rules, budget);
         var rows = Rel.Unit(_query.Where.Scope.Width);
         ulong bound = 0;
         foreach (var (binding, value, text) in bindings)
@@ -226,21 +239,32 @@ public static class Datalog
     /// <c>[:attr value]</c>) with a pattern (EDN text or form). Null when the entity does not exist
     /// or the pattern finds nothing on it.
     /// </summary>
-    public static PullMap? Pull(IDatomView db, object pattern, object entity)
+    public static PullMap? Pull(IDatomView db, object pattern, object entity) => Pull(new QueryBudget(QueryLimits.Default), db, pattern, entity);
+
+    /// <summary>Pulls one entity within <paramref name="budget"/>; see the other overload and <see cref="DatalogQuery.Run(QueryBudget, object?[])"/>.</summary>
+    public static PullMap? Pull(QueryBudget budget, IDatomView db, object pattern, object entity)
     {
+        ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(db);
+        using var scope = budget.Enter();
         var parsed = PullPattern.Parse(pattern);
-        var run = new RunContext(new Dictionary<string, IDatomView> { ["$"] = db }, RuleSet.Empty);
+        var run = new RunContext(new Dictionary<string, IDatomView> { ["$"] = db }, RuleSet.Empty, budget);
         return PullOne(db, run, new Puller(db, run), parsed, entity);
     }
 
     /// <summary>Pulls each entity in turn; an element is null where <see cref="Pull"/> would be.</summary>
-    public static IReadOnlyList<PullMap?> PullMany(IDatomView db, object pattern, IEnumerable<object> entities)
+    public static IReadOnlyList<PullMap?> PullMany(IDatomView db, object pattern, IEnumerable<object> entities) =>
+        PullMany(new QueryBudget(QueryLimits.Default), db, pattern, entities);
+
+    /// <summary>Pulls each entity in turn within one <paramref name="budget"/> for them all.</summary>
+    public static IReadOnlyList<PullMap?> PullMany(QueryBudget budget, IDatomView db, object pattern, IEnumerable<object> entities)
     {
+        ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(entities);
+        using var scope = budget.Enter();
         var parsed = PullPattern.Parse(pattern);
-        var run = new RunContext(new Dictionary<string, IDatomView> { ["$"] = db }, RuleSet.Empty);
+        var run = new RunContext(new Dictionary<string, IDatomView> { ["$"] = db }, RuleSet.Empty, budget);
         var puller = new Puller(db, run);
         return entities.Select(e => PullOne(db, run, puller, parsed, e)).ToList();
     }

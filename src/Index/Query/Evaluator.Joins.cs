@@ -78,6 +78,7 @@ internal sealed partial class Evaluator
 
         var union = new List<QValue[]>();
         var seen = new HashSet<QValue[]>(RowComparer.Instance);
+        long unionBytes = 0;
         for (var b = 0; b < o.Branches.Length; b++)
         {
             var inner = o.Inner[b];
@@ -97,12 +98,30 @@ internal sealed partial class Evaluator
                 for (var j = 0; j < inner.Length; j++)
                     tuple[j] = row[inner[j]];
                 if (seen.Add(tuple))
+                {
+                    run.Budget.Row(union.Count);
+                    run.Budget.Charge(TupleBytes(tuple.Length));
+                    unionBytes += TupleBytes(tuple.Length);
                     union.Add(tuple);
+                }
             }
             solved.Release();
         }
-        return JoinTuples(rows, outerKey, [.. boundJ], o.Outer, union);
+        try
+        {
+            return JoinTuples(rows, outerKey, [.. boundJ], o.Outer, union);
+        }
+        finally
+        {
+            run.Budget.Credit(unionBytes);
+        }
     }
+
+    /// <summary>
+    /// What a tuple kept in a set and a list costs: the array (header 24 bytes and its cells), a
+    /// hash-set entry and a list slot (about 32 bytes), as the query budget counts it.
+    /// </summary>
+    internal static long TupleBytes(int cells) => 24 + 32 + (cells * (long)System.Runtime.CompilerServices.Unsafe.SizeOf<QValue>());
 
     /// <summary>
     /// Joins rows with tuples (one value per join place): the tuples' values at

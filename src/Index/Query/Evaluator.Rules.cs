@@ -129,7 +129,10 @@ internal sealed partial class Evaluator
         {
             var magic = BoundArgs(call, step.Adornment, rows.Row(r), constants);
             if (table.MagicSet.Add(magic))
+            {
+                Spend(table.Magic.Count, magic.Length);
                 table.Magic.Add(magic);
+            }
         }
         if (variant is null)
         {
@@ -429,8 +432,18 @@ internal sealed partial class Evaluator
         return seeds;
     }
 
+    /// <summary>
+    /// A rule table keeps one more tuple: a step, the row cap on the table, and its memory (held
+    /// until the query ends, as the tables are).
+    /// </summary>
+    private void Spend(int count, int cells)
+    {
+        run.Budget.Row(count);
+        run.Budget.Charge(TupleBytes(cells));
+    }
+
     /// <summary>Adds the head tuples of solved rows to the table's answers, and releases the rows.</summary>
-    private static void Collect(RuleTable table, RuleBody body, Rel solved)
+    private void Collect(RuleTable table, RuleBody body, Rel solved)
     {
         for (var r = 0; r < solved.Count; r++)
         {
@@ -439,7 +452,10 @@ internal sealed partial class Evaluator
             for (var i = 0; i < answer.Length; i++)
                 answer[i] = row[body.Head[i]];
             if (table.AnswerSet.Add(answer))
+            {
+                Spend(table.Answers.Count, answer.Length);
                 table.Answers.Add(answer);
+            }
         }
         solved.Release();
     }

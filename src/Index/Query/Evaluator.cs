@@ -154,6 +154,7 @@ internal sealed partial class Evaluator(RunContext run)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Passes(in Datom d, ResolvedPattern rp, PatternShape shape)
     {
+        run.Budget.Tick();
         if (!shape.Checks)
             return true;
         if (rp.TxConst is { } tx && tx.V.AsRef != d.Tx)
@@ -340,6 +341,7 @@ internal sealed partial class Evaluator(RunContext run)
                 key = d.V.AsRef;
             else
                 continue;
+            run.Budget.Tick();
             var head = index.Find(key);
             if (head < 0 || !Passes(d, rp, shape))
                 continue;

@@ -24,7 +24,12 @@ internal sealed class Puller(IDatomView view, RunContext run)
     // Entities reached through expanding references (recursive or component) on the path from the
     // root, and how deep each recursive spec has gone.
     private readonly HashSet<EntityId> _seen = [];
+
+    // What the query budget counts per pulled value: a map entry or list slot and the boxed value
+    // (a PullMap entry is a key and a value reference, the value itself a box or a string).
+    private const long ValueBytes = 64;
     private readonly Dictionary<PullAttr, int> _depth = [];
+    private int _nesting;
 
     /// <summary>The entity's map, or null when the pattern finds nothing on it (no attribute, no default, no :db/id).</summary>
     public PullMap? Pull(PullPattern pattern, EntityId e)
@@ -35,19 +40,29 @@ internal sealed class Puller(IDatomView view, RunContext run)
 
     private PullMap PullEntity(PullPattern pattern, EntityId e)
     {
+        // Each level is a few host frames (PullEntity, PullOne, Ref): a pull down a long chain of
+        // refs stops at the depth limit with an error, before it can overflow the stack.
+        run.Budget.PullDepth(++_nesting);
         var map = new PullMap();
-        if (pattern.Wildcard)
-            PullWildcard(e, map);
-        foreach (var attr in pattern.Attrs)
-            PullOne(pattern, attr, e, map);
-        if (pattern.Wildcard)
+        try
         {
-            // [:name :as :alias] next to *: the value shows under the alias only (as DataScript).
+            if (pattern.Wildcard)
+                PullWildcard(e, map);
             foreach (var attr in pattern.Attrs)
+                PullOne(pattern, attr, e, map);
+            if (pattern.Wildcard)
             {
-                if (!attr.IsDbId && !attr.Reverse && !Equals(attr.Key, attr.Attr) && !pattern.Attrs.Any(a => Equals(a.Key, attr.Attr)))
-                    map.Remove(attr.Attr);
+                // [:name :as :alias] next to *: the value shows under the alias only (as DataScript).
+                foreach (var attr in pattern.Attrs)
+                {
+                    if (!attr.IsDbId && !attr.Reverse && !Equals(attr.Key, attr.Attr) && !pattern.Attrs.Any(a => Equals(a.Key, attr.Attr)))
+                        map.Remove(attr.Attr);
+                }
             }
+        }
+        finally
+        {
+            _nesting--;
         }
         return map;
     }
@@ -60,6 +75,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
         List<object?>? many = null;
         foreach (var d in view.Match(e, null, null))
         {
+            Spend();
             if (current is null || d.A != current)
             {
                 current = d.A;
@@ -121,6 +137,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
                 {
                     if (owners.Count >= attr.Limit)
                         break;
+                    Spend();
                     if (Ref(d.E, sub, component: false, recursive, exhausted) is { } owner)
                         owners.Add(owner);
                 }
@@ -138,6 +155,7 @@ internal sealed class Puller(IDatomView view, RunContext run)
             {
                 if (schema.Many && values.Count >= attr.Limit)
                     break;
+                Spend();
                 if (schema.IsRef && d.V.Type == Log.Model.ValueType.Ref)
                 {
                     if (Ref(d.V.AsRef, sub, schema.IsComponent, recursive, exhausted) is { } pulled)
@@ -160,6 +178,13 @@ internal sealed class Puller(IDatomView view, RunContext run)
             if (recursive && !exhausted)
                 _depth[attr]--;
         }
+    }
+
+    /// <summary>One value pulled: a step and its memory, charged before it is made.</summary>
+    private void Spend()
+    {
+        run.Budget.Tick();
+        run.Budget.Charge(ValueBytes);
     }
 
     private static void SetDefault(PullAttr attr, PullMap map)

@@ -10,6 +10,11 @@ namespace Datom.Index.Query;
 /// </summary>
 internal sealed class Rel
 {
+    private static readonly long CellBytes = Unsafe.SizeOf<QValue>();
+
+    // The budget of the query this relation belongs to (QueryBudget.Enter): its rows are counted
+    // and capped as they are made, its cells charged before they are allocated.
+    private readonly QueryBudget? _budget = QueryBudget.Current;
     private QValue[] _data;
 
     // Rows [0, _touched) may hold values; the rest of the array is still clear. Every array this
@@ -19,7 +24,15 @@ internal sealed class Rel
     public Rel(int width, int capacity = 8)
     {
         Width = width;
-        _data = width == 0 ? [] : Pools.Cells.Rent(Math.Max(capacity, 1) * width);
+        if (width == 0)
+        {
+            _data = [];
+            return;
+        }
+        var cells = Math.Max(capacity, 1) * width;
+        _budget?.Charge(cells * CellBytes);
+        _data = Pools.Cells.Rent(cells);
+        _budget?.Charge((_data.Length - cells) * CellBytes);
     }
 
     public int Width { get; }
@@ -48,6 +61,7 @@ internal sealed class Rel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Next()
     {
+        _budget?.Row(Count);
         Ensure(Count + 1);
         _touched = Math.Max(_touched, Count + 1);
         return new Span<QValue>(_data, Count * Width, Width);
@@ -74,6 +88,7 @@ internal sealed class Rel
 
     public void Release()
     {
+        _budget?.Credit(_data.Length * CellBytes);
         Return(_data, _touched * Width);
         _data = [];
         Count = 0;
@@ -85,7 +100,11 @@ internal sealed class Rel
         var needed = rows * Width;
         if (needed <= _data.Length)
             return;
-        var bigger = Pools.Cells.Rent(Math.Max(needed, _data.Length * 2));
+        var wanted = Math.Max(needed, _data.Length * 2);
+        _budget?.Charge(wanted * CellBytes);
+        var bigger = Pools.Cells.Rent(wanted);
+        _budget?.Charge((bigger.Length - wanted) * CellBytes);
+        _budget?.Credit(_data.Length * CellBytes);
         Array.Copy(_data, bigger, Count * Width);
         Return(_data, _touched * Width);
         _touched = Count;
@@ -114,12 +133,17 @@ internal sealed class EntityIndex
     private readonly int[] _next;
     private readonly int[] _order; // the slots of the distinct entities (KeyAt)
     private readonly int _mask;
+    private readonly QueryBudget? _budget = QueryBudget.Current;
+    private readonly long _bytes;
 
     public EntityIndex(int rows)
     {
         var capacity = 16;
         while (capacity < rows * 2)
             capacity <<= 1;
+        // Entity keys, heads, and per row a chain link and an order slot.
+        _bytes = (capacity * (16L + 4)) + (Math.Max(rows, 1) * 8L);
+        _budget?.Charge(_bytes);
         // Pooled: a join on a few thousand rows would otherwise put its table on the large-object heap each time.
         _keys = Pools.Entities.Rent(capacity);
         _heads = Pools.Ints.Rent(capacity);
@@ -192,6 +216,7 @@ internal sealed class EntityIndex
 
     public void Release()
     {
+        _budget?.Credit(_bytes);
         Pools.Entities.Return(_keys);
         Pools.Ints.Return(_heads);
         Pools.Ints.Return(_next);
@@ -217,6 +242,7 @@ internal sealed class CellTable
     private const int ChunkCells = 2048;
     private readonly List<QValue[]> _chunks = [];
     private readonly int _rowsPerChunk;
+    private readonly QueryBudget? _budget = QueryBudget.Current;
 
     public CellTable(int width)
     {
@@ -232,9 +258,13 @@ internal sealed class CellTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<QValue> Add()
     {
+        _budget?.Row(Count);
         var chunk = Count / _rowsPerChunk;
         if (chunk == _chunks.Count)
+        {
+            _budget?.Charge(_rowsPerChunk * Width * (long)Unsafe.SizeOf<QValue>());
             _chunks.Add(new QValue[_rowsPerChunk * Width]);
+        }
         var at = Count % _rowsPerChunk * Width;
         Count++;
         return _chunks[chunk].AsSpan(at, Width);

@@ -12,6 +12,10 @@ namespace Datom.Index.Query;
 /// </summary>
 internal static class Results
 {
+    // A group of an aggregate: its key (an object with an array of cells), a dictionary entry, and
+    // a list object with its first array.
+    private const long GroupBytes = 160;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static QueryResult Build(ParsedQuery q, Rel rows, RunContext run)
     {
@@ -53,6 +57,8 @@ internal static class Results
 
         // Set semantics over the find and :with variables; column c of a kept row is slot cols[c].
         var slots = cols.ToArray();
+        // Distinct's two tables (ints, at least twice the rows) and the list of kept rows.
+        run.Budget.Charge(rows.Count * ((2 * 2 * sizeof(int)) + sizeof(int)));
         var distinct = Distinct(rows, slots);
         var width = q.Find.Count;
         var pullers = new Dictionary<string, Puller>(StringComparer.Ordinal);
@@ -79,9 +85,13 @@ internal static class Results
             var order = new List<List<int>>();
             foreach (var r in distinct)
             {
+                // A row in a group: a step and a list slot; a new group: its key, entry and list.
+                run.Budget.Tick();
+                run.Budget.Charge(sizeof(int));
                 var key = groupSlots.Length == 0 ? JoinKey.Empty : JoinKey.Of(rows.Row(r), groupSlots);
                 if (!groups.TryGetValue(key, out var list))
                 {
+                    run.Budget.Charge(GroupBytes);
                     groups[key] = list = [];
                     order.Add(list);
                 }
@@ -97,7 +107,7 @@ internal static class Results
                     row[i] = q.Find[i] switch
                     {
                         FindElement.Pull p => PullCell(p, rows.Cell(first, slot), patternCol[i] >= 0 ? rows.Cell(first, slots[patternCol[i]]) : null, run, pullers, patterns),
-                        FindElement.Aggregate a => Aggregates.Compute(a, group.Select(r => rows.Cell(r, slot)).ToList(), run, a.CountSlot >= 0 ? rows.Cell(first, a.CountSlot) : null),
+                        FindElement.Aggregate a => Aggregate(a, group, rows, slot, run, a.CountSlot >= 0 ? rows.Cell(first, a.CountSlot) : null),
                         _ => rows.Cell(first, slot),
                     };
                 }
@@ -121,6 +131,26 @@ internal static class Results
             _ => null,
         };
         return new QueryResult(kind, q.Find.Select(f => f.Text).ToList(), keys, cells, q.With.Length > 0 && !q.HasAggregates);
+    }
+
+    /// <summary>An aggregate over a group: the values, charged before they are gathered, and a step per value.</summary>
+    private static QValue Aggregate(FindElement.Aggregate a, List<int> group, Rel rows, int slot, RunContext run, QValue? count)
+    {
+        run.Budget.Charge(group.Count * (long)Unsafe.SizeOf<QValue>());
+        var values = new List<QValue>(group.Count);
+        foreach (var r in group)
+        {
+            run.Budget.Tick();
+            values.Add(rows.Cell(r, slot));
+        }
+        try
+        {
+            return Aggregates.Compute(a, values, run, count);
+        }
+        finally
+        {
+            run.Budget.Credit(group.Count * (long)Unsafe.SizeOf<QValue>());
+        }
     }
 
     /// <summary>The first row of each distinct projection on <paramref name="slots"/>, in row order.</summary>

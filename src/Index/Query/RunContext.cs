@@ -24,13 +24,17 @@ internal sealed class RunContext
     private readonly Dictionary<PatternClause, ResolvedPattern> _patterns = [];
     private Random? _random;
 
-    public RunContext(Dictionary<string, IDatomView> sources, RuleSet rules)
+    public RunContext(Dictionary<string, IDatomView> sources, RuleSet rules, QueryBudget budget)
     {
         _sources = sources;
         Rules = rules;
+        Budget = budget;
     }
 
     public RuleSet Rules { get; }
+
+    /// <summary>What the run may still spend: the evaluator charges it as it goes.</summary>
+    public QueryBudget Budget { get; }
 
     public Random Random => _random ??= new Random(SampleSeed);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Datom.Index.Query;
 using Datom.Index.Transactions;
 using Datom.Log.Edn;
 using Datom.Log.Model;
@@ -141,6 +142,7 @@ internal static class CodeCommand
         var args = argTexts.Select(ParseArg).ToList();
         using var opened = data.OpenLog("datom code run");
         using var vm = await YinVm.OpenAsync(opened.Database, cancellationToken);
+        vm.QueryLimits = Terminal.Current.Node?.QueryLimits ?? QueryLimits.Default;
         if (times > 0)
             return Time(vm, function, args, times, limits, cancellationToken);
         var result = vm.Run(function, args, new RunOptions { Limits = limits, Cancellation = cancellationToken, Output = Terminal.Out });
@@ -154,6 +156,7 @@ internal static class CodeCommand
         var value = valueText is null ? null : ParseArg(valueText);
         using var opened = data.OpenLog("datom code resume");
         using var vm = await YinVm.OpenAsync(opened.Database, cancellationToken);
+        vm.QueryLimits = Terminal.Current.Node?.QueryLimits ?? QueryLimits.Default;
         Continuation continuation;
         try
         {

@@ -32,8 +32,8 @@ internal static class QueryCommand
         {
             Cli.Data, query, args, asOf, history, conflicts, format, time, explain,
         };
-        command.SetAction(parse => RunQuery(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(query)!, parse.GetValue(args) ?? [],
-            parse.GetValue(asOf), parse.GetValue(history) ? "history" : parse.GetValue(conflicts) ? "conflicts" : null, parse.GetValue(format)!, parse.GetValue(time), parse.GetValue(explain)));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(RunQuery(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(query)!, parse.GetValue(args) ?? [],
+            parse.GetValue(asOf), parse.GetValue(history) ? "history" : parse.GetValue(conflicts) ? "conflicts" : null, parse.GetValue(format)!, parse.GetValue(time), parse.GetValue(explain), cancellationToken)));
         return command;
     }
 
@@ -48,11 +48,18 @@ internal static class QueryCommand
         {
             Cli.Data, pattern, entity, format, asOf,
         };
-        command.SetAction(parse => RunPull(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(pattern)!, parse.GetValue(entity)!, parse.GetValue(format)!, parse.GetValue(asOf)));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(RunPull(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(pattern)!, parse.GetValue(entity)!, parse.GetValue(format)!, parse.GetValue(asOf), cancellationToken)));
         return command;
     }
 
-    private static int RunQuery(DataDirectory data, string queryText, string[] args, string? asOf, string? special, string format, int times, bool explain)
+    /// <summary>
+    /// A budget for one query: the daemon's <c>[query]</c> limits when the command runs in one, the
+    /// defaults otherwise (none is unlimited), cancelled when the caller goes away or presses Ctrl-C.
+    /// </summary>
+    internal static QueryBudget Budget(CancellationToken cancellationToken) =>
+        new(Terminal.Current.Node?.QueryLimits ?? QueryLimits.Default, cancellationToken);
+
+    private static int RunQuery(DataDirectory data, string queryText, string[] args, string? asOf, string? special, string format, int times, bool explain, CancellationToken cancellationToken)
     {
         if (queryText.StartsWith('@'))
             queryText = File.ReadAllText(Terminal.FullPath(queryText[1..]));
@@ -73,13 +80,13 @@ internal static class QueryCommand
         }
         if (times > 0)
         {
-            query.Run(inputs); // warm: the first run compiles and fills caches
+            query.Run(Budget(cancellationToken), inputs); // warm: the first run compiles and fills caches
             var samples = new double[times];
             QueryResult? last = null;
             for (var i = 0; i < times; i++)
             {
                 var sw = Stopwatch.StartNew();
-                last = query.Run(inputs);
+                last = query.Run(Budget(cancellationToken), inputs);
                 samples[i] = sw.Elapsed.TotalMilliseconds;
             }
             Array.Sort(samples);
@@ -93,12 +100,12 @@ internal static class QueryCommand
             }));
             return ExitCodes.Ok;
         }
-        var result = query.Run(inputs);
+        var result = query.Run(Budget(cancellationToken), inputs);
         Terminal.Out.WriteLine(Format(result, format));
         return ExitCodes.Ok;
     }
 
-    private static int RunPull(DataDirectory data, string patternText, string entityText, string format, string? asOf)
+    private static int RunPull(DataDirectory data, string patternText, string entityText, string format, string? asOf, CancellationToken cancellationToken)
     {
         var options = TxDataParser.ReaderOptions("<pull>");
         object? pattern;
@@ -114,7 +121,7 @@ internal static class QueryCommand
         }
         using var opened = data.OpenLog("datom pull");
         var view = View(opened.Database, asOf);
-        var map = Datalog.Pull(view, pattern!, entity!);
+        var map = Datalog.Pull(Budget(cancellationToken), view, pattern!, entity!);
         Terminal.Out.WriteLine(format == "json" ? ValueJson.Write(map) : ResultPrinter.Print(map));
         return map is null ? ExitCodes.Failed : ExitCodes.Ok;
     }

@@ -67,8 +67,13 @@ internal static class RunCommand
             Discovery = new DiscoveryOptions(config.Mdns.Enabled && !noMdns, config.Mdns.Interfaces, config.Mdns.IPv4, config.Mdns.IPv6,
                 config.Name == NodeConfig.DefaultName() ? null : config.Name),
             Services = new ServiceOptions(config.Services.Enabled,
-                ServiceOptions.LimitsFor(config.Services.FuelPerSecond, config.Services.MemoryBytes, config.Services.Depth), config.Services.RestartDelay),
+                ServiceOptions.LimitsFor(config.Services.FuelPerSecond, config.Services.MemoryBytes, config.Services.Depth, config.Services.RunDeadline), config.Services.RestartDelay)
+            {
+                TransactsPerMinute = config.Services.TransactsPerMinute,
+                QueryLimits = config.Query.ToQueryLimits(),
+            },
             CodeLimits = config.Vm.ToRunLimits(),
+            QueryLimits = config.Query.ToQueryLimits(),
             Socket = config.ApiSocketPath,
         };
     }

@@ -23,14 +23,15 @@ internal sealed partial record NodeConfig
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> Settings { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[services]", "[api]"],
+        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[query]", "[services]", "[api]"],
         ["mdns"] = ["enabled", "interfaces", "ipv4", "ipv6"],
         ["peers"] = ["static"],
         ["log"] = ["fsync", "max_segment_mb", "max_held_entries", "max_held_mb", "checkpoint_entries", "table_cache_mb"],
         ["index"] = ["cache_mb", "flush_mb"],
         ["sync"] = ["max_connections", "max_entries_per_second"],
         ["vm"] = ["fuel", "memory_mb", "depth", "deadline_ms"],
-        ["services"] = ["enabled", "restart_delay_ms", "fuel_per_second", "memory_mb", "depth"],
+        ["query"] = ["deadline_ms", "max_rows", "memory_mb", "max_pull_depth"],
+        ["services"] = ["enabled", "restart_delay_ms", "fuel_per_second", "memory_mb", "depth", "run_deadline_ms", "transacts_per_minute"],
         ["api"] = ["socket"],
     };
 
@@ -95,6 +96,7 @@ internal sealed partial record NodeConfig
             Index = ReadIndex(top.Table("index")),
             Sync = ReadSync(top.Table("sync")),
             Vm = ReadVm(top.Table("vm")),
+            Query = ReadQuery(top.Table("query")),
             Services = ReadServices(top.Table("services")),
             Api = ReadApi(top.Table("api")),
         };
@@ -184,6 +186,21 @@ internal sealed partial record NodeConfig
             FuelPerSecond = t.Integer("fuel_per_second", 1, long.MaxValue) ?? d.FuelPerSecond,
             MemoryBytes = t.Mebibytes("memory_mb", MaxMemoryMiB) ?? d.MemoryBytes,
             Depth = (int?)t.Integer("depth", 1, int.MaxValue) ?? d.Depth,
+            RunDeadline = t.Milliseconds("run_deadline_ms") ?? d.RunDeadline,
+            TransactsPerMinute = (int?)t.Integer("transacts_per_minute", 1, int.MaxValue) ?? d.TransactsPerMinute,
+        };
+    }
+
+    private static QueryConfig ReadQuery(TableReader t)
+    {
+        t.AllowOnly(Settings["query"]);
+        var d = new QueryConfig();
+        return new QueryConfig
+        {
+            Deadline = t.Milliseconds("deadline_ms") ?? d.Deadline,
+            MaxRows = t.Integer("max_rows", 1, long.MaxValue) ?? d.MaxRows,
+            MemoryBytes = t.Mebibytes("memory_mb", MaxMemoryMiB) ?? d.MemoryBytes,
+            MaxPullDepth = (int?)t.Integer("max_pull_depth", 1, int.MaxValue) ?? d.MaxPullDepth,
         };
     }
 

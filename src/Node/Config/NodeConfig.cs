@@ -4,6 +4,7 @@ using Datom.Log;
 using Datom.Log.Identity;
 using Datom.Log.Segments;
 using Datom.Sync;
+using Datom.Index.Query;
 using Datom.Vm.Machine;
 
 namespace Datom.Node.Config;
@@ -52,6 +53,9 @@ internal sealed partial record NodeConfig
 
     /// <summary>The limits of <c>datom code run</c>.</summary>
     public VmConfig Vm { get; init; } = new();
+
+    /// <summary>The limits of every query: <c>datom query</c> and <c>pull</c>, the local API, Yin's <c>query</c> effect.</summary>
+    public QueryConfig Query { get; init; } = new();
 
     public ServicesConfig Services { get; init; } = new();
 
@@ -198,9 +202,27 @@ internal sealed record VmConfig
 }
 
 /// <summary>
+/// <c>[query]</c>: the limits of any one query, from any caller (each has a default; none is
+/// unlimited). A query that reaches one fails with <c>:limit/NAME</c>; other queries go on.
+/// </summary>
+internal sealed record QueryConfig
+{
+    public TimeSpan Deadline { get; init; } = QueryLimits.DefaultDeadline;
+
+    public long MaxRows { get; init; } = QueryLimits.DefaultMaxRows;
+
+    public long MemoryBytes { get; init; } = QueryLimits.DefaultMemory;
+
+    public int MaxPullDepth { get; init; } = QueryLimits.DefaultMaxPullDepth;
+
+    public QueryLimits ToQueryLimits() => new(Deadline, MaxRows, MemoryBytes, maxPullDepth: MaxPullDepth);
+}
+
+/// <summary>
 /// <c>[services]</c>: the functions marked <c>^:service</c>, which the daemon keeps running. A service
-/// runs for as long as the node does, so it has no deadline and no fixed fuel: its fuel refills at
-/// <see cref="FuelPerSecond"/>, which bounds the share of the machine a busy service can take.
+/// is started again whenever a run ends, so its fuel is a rate (<see cref="FuelPerSecond"/>, which
+/// bounds the share of the machine a busy service can take), each run has a deadline
+/// (<see cref="RunDeadline"/>), and its writes a rate (<see cref="TransactsPerMinute"/>, across runs).
 /// </summary>
 internal sealed record ServicesConfig
 {
@@ -220,6 +242,20 @@ internal sealed record ServicesConfig
     public long MemoryBytes { get; init; } = RunLimits.DefaultMemory;
 
     public int Depth { get; init; } = RunLimits.DefaultDepth;
+
+    /// <summary>
+    /// One run of a service ends after this long (with <c>:limit/deadline</c>) and is started again
+    /// after the restart delay: 10 minutes, so a service that waits for work in a loop of sleeps
+    /// restarts a few times an hour, while one stuck in a loop frees its thread within that.
+    /// </summary>
+    public TimeSpan RunDeadline { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// 600 <c>transact!</c> calls a minute per service (ten a second on average, a minute's worth
+    /// at once): every node runs every service, so a service that writes in a loop would otherwise
+    /// fill every node's log at the speed of its disk.
+    /// </summary>
+    public int TransactsPerMinute { get; init; } = 600;
 }
 
 /// <summary><c>[api]</c>: the local API that the other <c>datom</c> commands use while a daemon runs.</summary>

@@ -1,3 +1,4 @@
+using Datom.Index.Query;
 using Datom.Log;
 using Datom.Sync;
 using Datom.Vm.Machine;
@@ -24,6 +25,9 @@ internal sealed record DaemonSettings
     public required ServiceOptions Services { get; init; }
 
     public required RunLimits CodeLimits { get; init; }
+
+    /// <summary>The limits of every query the daemon runs (<c>[query]</c>).</summary>
+    public QueryLimits QueryLimits { get; init; } = QueryLimits.Default;
 
     public required string Socket { get; init; }
 }

@@ -79,6 +79,7 @@ internal static class NodeHost
             app.Services.GetRequiredService<ServiceRunner>(), settings.CodeLimits, settings.Socket)
         {
             Stopping = app.Lifetime.ApplicationStopping,
+            QueryLimits = settings.QueryLimits,
         };
         LocalApi.Map(app, node);
 

@@ -1,3 +1,4 @@
+using Datom.Index.Query;
 using Datom.Log.Identity;
 using Datom.Sync;
 using Datom.Vm.Machine;
@@ -32,6 +33,9 @@ internal sealed class RunningNode(
 
     /// <summary>The limits <c>datom code run</c> gets in this daemon when the command line gives none (from the config's <c>[vm]</c>).</summary>
     public RunLimits CodeLimits { get; } = codeLimits;
+
+    /// <summary>The limits of every query that runs in this daemon: <c>datom query</c>, <c>/v1/query</c>, Yin's <c>query</c> (from the config's <c>[query]</c>).</summary>
+    public QueryLimits QueryLimits { get; init; } = QueryLimits.Default;
 
     public string Socket { get; } = socket;
 

@@ -8,16 +8,22 @@ using Microsoft.Extensions.Logging;
 namespace Datom.Node.Daemon;
 
 /// <summary>How the daemon runs <c>^:service</c> functions.</summary>
-/// <param name="Limits">A service's limits: memory and depth as for any run; fuel as a rate (<see cref="FuelRateLimit"/>), since a service runs for ever.</param>
+/// <param name="Limits">A service's limits: memory, depth and a deadline per run as for any run; fuel as a rate (<see cref="FuelRateLimit"/>), since a service is started again and again.</param>
 /// <param name="RestartDelay">The first wait before restarting a service that failed or returned; doubles per failure in a row, up to a minute.</param>
 internal sealed record ServiceOptions(bool Enabled, RunLimits Limits, TimeSpan RestartDelay)
 {
     /// <summary>Lines of output kept per service for <c>datom code logs</c>.</summary>
     public int LogLines { get; init; } = 1000;
 
-    public static RunLimits LimitsFor(long fuelPerSecond, long memoryBytes, int depth) => new(
+    /// <summary><c>transact!</c> calls a minute per service, across its runs (<see cref="TransactRateLimit"/>).</summary>
+    public int TransactsPerMinute { get; init; } = 600;
+
+    /// <summary>The most any one query of a service may spend (it spends no more than its run has left either).</summary>
+    public QueryLimits QueryLimits { get; init; } = QueryLimits.Default;
+
+    public static RunLimits LimitsFor(long fuelPerSecond, long memoryBytes, int depth, TimeSpan runDeadline) => new(
         new FuelLimit(long.MaxValue),
-        new DeadlineLimit(TimeSpan.MaxValue),
+        new DeadlineLimit(runDeadline),
         new MemoryLimit(memoryBytes),
         new DepthLimit(depth),
         new FuelRateLimit(fuelPerSecond, burst: Math.Max(fuelPerSecond, 1) * 10));
@@ -71,6 +77,7 @@ internal sealed class ServiceRunner(DaoDb db, ServiceOptions options, ILogger<Se
             return;
         _stopping = stoppingToken;
         _vm = await YinVm.OpenAsync(db, stoppingToken).ConfigureAwait(false);
+        _vm.QueryLimits = _options.QueryLimits;
         _vm.Invalidated += OnInvalidated;
         // The subscription reports each entry that adds or removes a service; the scan after it
         // catches whatever was there before it was in place.
@@ -148,6 +155,9 @@ internal sealed class ServiceRunner(DaoDb db, ServiceOptions options, ILogger<Se
     private sealed class Service(string name, ServiceRunner runner)
     {
         private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(runner._stopping);
+
+        // One rate for every run of this service, so that restarts do not refill it.
+        private readonly RunLimits _limits = runner._options.Limits.With(new TransactRateLimit(runner._options.TransactsPerMinute));
         private CancellationTokenSource? _run;
         private int _restarts;
         private string? _lastError;
@@ -198,7 +208,7 @@ internal sealed class ServiceRunner(DaoDb db, ServiceOptions options, ILogger<Se
                 RunResult result;
                 try
                 {
-                    result = runner._vm!.Run(Name, [], new RunOptions { Limits = runner._options.Limits, Cancellation = run.Token, Output = Output });
+                    result = runner._vm!.Run(Name, [], new RunOptions { Limits = _limits, Cancellation = run.Token, Output = Output });
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

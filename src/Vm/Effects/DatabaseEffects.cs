@@ -11,18 +11,24 @@ namespace Datom.Vm.Effects;
 /// </summary>
 public interface IQueryEngine
 {
-    /// <summary>Runs <paramref name="query"/> (an EDN form) against <paramref name="db"/>; the result is EDN data (vectors, sets, scalars).</summary>
-    object? Query(IDatomView db, object? query, IReadOnlyList<object?> inputs);
+    /// <summary>
+    /// Runs <paramref name="query"/> (an EDN form) against <paramref name="db"/> within
+    /// <paramref name="budget"/>, which the engine must spend as it works (not charge afterwards);
+    /// the result is EDN data (vectors, sets, scalars).
+    /// </summary>
+    object? Query(IDatomView db, object? query, IReadOnlyList<object?> inputs, QueryBudget budget);
 }
 
 /// <summary>The effects of a run against one DaoDB: queries read the current snapshot, transactions are durable when they return.</summary>
-internal sealed class DatabaseEffects(DaoDb db, IQueryEngine? engine) : IEffectHost
+internal sealed class DatabaseEffects(DaoDb db, IQueryEngine? engine, QueryLimits limits) : IEffectHost
 {
-    public object? Query(object? query, IReadOnlyList<object?> inputs, CancellationToken cancellationToken)
+    public QueryLimits QueryLimits => limits;
+
+    public object? Query(object? query, IReadOnlyList<object?> inputs, QueryBudget budget)
     {
         if (engine is null)
             throw YinException.Of(Kinds.Effect, "query: no Datalog engine is configured for this VM");
-        return engine.Query(db.Current(), query, inputs);
+        return engine.Query(db.Current(), query, inputs, budget);
     }
 
     public Val Transact(object? txData, CancellationToken cancellationToken)
@@ -44,7 +50,9 @@ internal sealed class NoDatabaseEffects : IEffectHost
 {
     public static readonly NoDatabaseEffects Instance = new();
 
-    public object? Query(object? query, IReadOnlyList<object?> inputs, CancellationToken cancellationToken) =>
+    public QueryLimits QueryLimits => QueryLimits.Default;
+
+    public object? Query(object? query, IReadOnlyList<object?> inputs, QueryBudget budget) =>
         throw YinException.Of(Kinds.Effect, "query: this run has no database");
 
     public Val Transact(object? txData, CancellationToken cancellationToken) =>

@@ -8,10 +8,10 @@ public sealed class DatalogQueryEngine : IQueryEngine
 {
     public static readonly DatalogQueryEngine Instance = new();
 
-    public object? Query(IDatomView db, object? query, IReadOnlyList<object?> inputs)
+    public object? Query(IDatomView db, object? query, IReadOnlyList<object?> inputs, QueryBudget budget)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var result = DatalogQuery.FromEdn(query).Run([db, .. inputs]);
+        var result = DatalogQuery.FromEdn(query).Run(budget, [db, .. inputs]);
         return result.Kind switch
         {
             FindKind.Scalar => Data(result.Scalar),

@@ -1,4 +1,5 @@
 using System.Text;
+using Datom.Index.Query;
 using Datom.Index.Transactions;
 using Datom.Log.Edn;
 
@@ -28,14 +29,25 @@ internal static partial class Natives
             var host = m.Effects ?? throw YinException.Of(Kinds.Effect, "query: this run has no database");
             var query = a[0].Obj is string text ? ParseQuery(text) : ValConvert.ToEdn(a[0]);
             var inputs = a[1..].ToArray().Select(ValConvert.ToEdn).ToList();
+            // The query spends the run's own limits as it goes (YinMachine.QueryBudget): its
+            // steps are fuel, its memory what the run has left, its deadline the run's.
+            var budget = m.QueryBudget(host.QueryLimits);
             object? result;
             try
             {
-                result = host.Query(query, inputs, m.Cancellation);
+                result = host.Query(query, inputs, budget);
+            }
+            catch (QueryLimitException e)
+            {
+                throw YinMachine.QueryLimitError(e);
             }
             catch (Exception e) when (e is not YinException and not OperationCanceledException)
             {
                 throw YinException.Of(Kinds.Effect, "query: " + e.Message);
+            }
+            finally
+            {
+                m.Spend(budget);
             }
             var value = ValConvert.FromEdn(result);
             m.Charge(Heap.Estimate(value));
@@ -45,6 +57,7 @@ internal static partial class Natives
         {
             var host = m.Effects ?? throw YinException.Of(Kinds.Effect, "transact!: this run has no database");
             var data = ValConvert.ToEdn(a[0]);
+            m.BeforeTransact();
             try
             {
                 return host.Transact(data, m.Cancellation);

@@ -17,7 +17,10 @@ internal enum Outcome
 /// <summary>What the machine may do outside itself: the database effects of a run.</summary>
 internal interface IEffectHost
 {
-    object? Query(object? query, IReadOnlyList<object?> inputs, CancellationToken cancellationToken);
+    /// <summary>The node's limits on any one query; a run's query gets no more, nor more than the run has left.</summary>
+    Datom.Index.Query.QueryLimits QueryLimits { get; }
+
+    object? Query(object? query, IReadOnlyList<object?> inputs, Datom.Index.Query.QueryBudget budget);
 
     Val Transact(object? txData, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Datom.Index.Query;
 using Datom.Log.Identity;
 using Datom.Log.Segments;
 using Datom.Node.Config;
@@ -52,6 +53,9 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal(50_000_000, config.Services.FuelPerSecond);
         Assert.Equal(256L << 20, config.Services.MemoryBytes);
         Assert.Equal(10_000, config.Services.Depth);
+        Assert.Equal(TimeSpan.FromMinutes(10), config.Services.RunDeadline);
+        Assert.Equal(600, config.Services.TransactsPerMinute);
+        Assert.Equal(QueryLimits.Default.ToString(), config.Query.ToQueryLimits().ToString());
         Assert.Null(config.Api.Socket);
         Assert.Equal(Path.Combine(config.DataDir, "api.sock"), config.ApiSocketPath);
     }
@@ -125,12 +129,20 @@ public sealed class NodeConfigTests : IDisposable
             depth = 200
             deadline_ms = 1500
 
+            [query]
+            deadline_ms = 2500
+            max_rows = 1000
+            memory_mb = 64
+            max_pull_depth = 50
+
             [services]
             enabled = false
             restart_delay_ms = 250
             fuel_per_second = 12345
             memory_mb = 16
             depth = 100
+            run_deadline_ms = 5000
+            transacts_per_minute = 7
 
             [api]
             socket = "/run/datom/api.sock"
@@ -152,8 +164,13 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal(new SyncConfig { MaxConnections = 10, MaxEntriesPerSecond = 0 }, config.Sync);
         Assert.Equal(new VmConfig { Fuel = 1000, MemoryBytes = 32L << 20, Depth = 200, Deadline = TimeSpan.FromMilliseconds(1500) }, config.Vm);
         Assert.Equal(
-            new ServicesConfig { Enabled = false, RestartDelay = TimeSpan.FromMilliseconds(250), FuelPerSecond = 12345, MemoryBytes = 16L << 20, Depth = 100 },
+            new ServicesConfig
+            {
+                Enabled = false, RestartDelay = TimeSpan.FromMilliseconds(250), FuelPerSecond = 12345, MemoryBytes = 16L << 20, Depth = 100,
+                RunDeadline = TimeSpan.FromSeconds(5), TransactsPerMinute = 7,
+            },
             config.Services);
+        Assert.Equal(new QueryConfig { Deadline = TimeSpan.FromMilliseconds(2500), MaxRows = 1000, MemoryBytes = 64L << 20, MaxPullDepth = 50 }, config.Query);
         Assert.Equal("/run/datom/api.sock", config.ApiSocketPath);
     }
 
@@ -294,7 +311,7 @@ public sealed class NodeConfigTests : IDisposable
             $"{FilePath}:2:1: unknown setting 'mdns.colour'; [mdns] has enabled, interfaces, ipv4, ipv6",
             Error("[mdns]\ncolour = \"blue\"\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [services], [api]",
+            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api]",
             Error("port = 7420\n"));
     }
 
@@ -304,7 +321,7 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal($"{FilePath}:2:2: unknown table [mdsn]; did you mean [mdns]?", Error("\n[mdsn]\nenabled = true\n"));
         Assert.Equal($"{FilePath}:1:7: unknown table [mdns.v4]; [mdns] has enabled, interfaces, ipv4, ipv6", Error("[mdns.v4]\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [services], [api]",
+            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api]",
             Error("daemon.x = 1\n"));
     }
 
