@@ -466,7 +466,9 @@ internal sealed class Analyzer
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {
-            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null)
+            // ->Name constructs the record Name; ->, ->> and as-> are ordinary symbols.
+            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null
+                && (_records.Contains(name.Name[2..]) || _catalog.RecordsNamed(name.Name[2..]).Count > 0))
             {
                 Unmake(call);
                 var typeKey = ResolveType(name.Name[2..], head);
