@@ -361,8 +361,13 @@ internal sealed class Analyzer
             case string str:
                 node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
-            case char c:
-                node.Add(AstSchema.LiteralString, c.ToString());
+            case char or RegexLiteral:
+                // Characters and regexes have no literal attribute: they are stored as quoted EDN
+                // (\a, #"re"), which the compiler reads back as the value. A bad regex fails here, at its line.
+                if (s.Edn is RegexLiteral regex && Interop.RegexError(regex.Pattern) is { } why)
+                    throw Error(s, $"invalid regex #\"{regex.Pattern}\": {why}");
+                Unmake(node);
+                NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, Text(s, "literal", EdnWriter.Write(s.Edn)));
                 break;
             case long n:
                 node.Add(AstSchema.LiteralLong, n);
@@ -403,12 +408,19 @@ internal sealed class Analyzer
         }
         if (Builtins.Canonical(sym) is { } builtin)
         {
+            if (Interop.IsField(builtin))
+            {
+                // Integer/MAX_VALUE, Math/PI: a constant, read by calling its native.
+                Unmake(node);
+                NewNode(key, T.Call, s, index).Add(AstSchema.Name, sym.ToString()).Add(AstSchema.Builtin, builtin);
+                return new NodeRef(key);
+            }
             if (Builtins.IsSpecial(builtin))
                 throw Error(s, $"{builtin} can only be called directly, not used as a value");
             node.Add(AstSchema.Builtin, builtin);
             return new NodeRef(key);
         }
-        throw Error(s, $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
+        throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
     }
 
     private NodeRef? ResolveFunction(Symbol sym)
@@ -489,7 +501,7 @@ internal sealed class Analyzer
             }
             else
             {
-                throw Error(head, $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
+                throw Error(head, Interop.Refusal(name) ?? $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
             }
         }
         else

@@ -12,12 +12,17 @@ internal static class Builtins
 {
     private static readonly HashSet<string> Special = new(StringComparer.Ordinal) { "apply", "suspend" };
 
-    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "clojure.core", "clojure.string", Ast.AstKeys.PreludeNamespace };
+    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "clojure.core", "clojure.string", "clojure.math", Ast.AstKeys.PreludeNamespace };
 
     /// <summary>The built-in a symbol names, or null.</summary>
     public static string? Canonical(Symbol symbol)
     {
         ArgumentNullException.ThrowIfNull(symbol);
+        // clojure.string/replace and clojure.math/floor are natives of their own; interop (Math/abs) is Interop's.
+        if (symbol.Namespace is { } ns && (Natives.Find(ns + "/" + symbol.Name) is not null))
+            return ns + "/" + symbol.Name;
+        if (symbol.Namespace is not null && Loading.Interop.Member(symbol) is { } member)
+            return member;
         if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
             return null;
         var name = symbol.Name;

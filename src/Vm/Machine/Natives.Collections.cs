@@ -229,7 +229,7 @@ internal static partial class Natives
         return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, items)));
     }
 
-    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as one-character strings).</summary>
+    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as characters, as Clojure's seq).</summary>
     internal static Val[] Items(string fn, Val coll) => coll.Obj switch
     {
         null => [],
@@ -238,7 +238,7 @@ internal static partial class Natives
         YSet s => [.. s.Items],
         YMap map => [.. map.Items.Select(kv => Pair(kv.Key, kv.Value))],
         YRecord r => [.. r.Type.Fields.Select((f, i) => Pair(Val.Keyword(f), r.Values[i]))],
-        string s => [.. s.Select(c => Val.String(c.ToString()))],
+        string s => [.. s.Select(Val.Char)],
         _ => throw TypeError(fn, "a collection", coll),
     };
 

@@ -45,6 +45,7 @@ internal static partial class Natives
         RegisterCollections();
         RegisterStrings();
         RegisterEffects();
+        RegisterClojure();
         All = [.. Table];
     }
 
