@@ -36,6 +36,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
+        ValKind.Atom => 15,
         _ => 14,
     };
 
@@ -124,12 +125,14 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             }
             case ValKind.Fn:
                 return ((YFunction)x.Obj!).Serial.CompareTo(((YFunction)y.Obj!).Serial);
+            case ValKind.Atom:
+                return ((YAtom)x.Obj!).Serial.CompareTo(((YAtom)y.Obj!).Serial);
             default:
                 return string.CompareOrdinal(((YinError)x.Obj!).Message, ((YinError)y.Obj!).Message);
         }
     }
 
-    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : ((YSeq)v.Obj!).Values;
+    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : Seqs.Values(v);
 
     private static int Sequence(IEnumerable<Val> a, IEnumerable<Val> b)
     {

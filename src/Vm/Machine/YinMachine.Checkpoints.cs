@@ -32,7 +32,7 @@ internal sealed partial class YinMachine
             foreach (var c in _limits.Others)
                 c.Check(status);
         }
-        if (_pauseAt is { } pause && _steps >= pause)
+        if (_pauseAt is { } pause && _steps >= pause && _nested == 0)
         {
             _pauseAt = null;
             NextSlice();

@@ -197,9 +197,14 @@ internal sealed partial class YinMachine
     {
         if (_error is not null)
             return Outcome.Failed;
+        var outer = _current;
+        _current = this;
         try
         {
-            return Execute();
+            var outcome = Execute();
+            if (outcome == Outcome.Finished)
+                _result = RealizeAll(_result);
+            return outcome;
         }
         catch (YinException e)
         {
@@ -217,6 +222,10 @@ internal sealed partial class YinMachine
         {
             // The host's own limit, which the heap's accounting should have made unreachable.
             _error = WithStack(new YinError(Kinds.Limit("memory"), "memory limit: the host ran out of memory", Val.Nil));
+        }
+        finally
+        {
+            _current = outer;
         }
         return Outcome.Failed;
     }
@@ -370,7 +379,7 @@ internal sealed partial class YinMachine
                 case Op.Return:
                 {
                     var result = stack[sp - 1];
-                    if (_fp == 0)
+                    if (_fp == _baseFp)
                     {
                         Save(fn, pc, bp, sp, captures, budget);
                         _result = result;
