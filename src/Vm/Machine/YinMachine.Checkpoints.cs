@@ -74,5 +74,7 @@ internal sealed partial class YinMachine
         }
         yield return _result;
         yield return _suspended;
+        foreach (var (_, value) in _defs.Values)
+            yield return value;
     }
 }

@@ -58,6 +58,7 @@ internal sealed partial class YinMachine
         var saved = (_fn, _pc, _bp, _sp, _captures, _stack, _baseFp, _result);
         var outerSlice = (_sliceSize, _budget);
         var outerFp = _fp;
+        var outerHandlers = _handlers.Count;
         _nested++;
         try
         {
@@ -72,7 +73,7 @@ internal sealed partial class YinMachine
             _baseFp = _fp + 1;
             CallValue(args.Length, 0);
             NextSlice();
-            var outcome = Execute();
+            var outcome = ExecuteCatching();
             if (outcome != Outcome.Finished)
                 throw YinException.Of(Kinds.Continuation, "a program cannot suspend inside a lazy sequence or a callback from a built-in");
             return _result;
@@ -88,6 +89,7 @@ internal sealed partial class YinMachine
             _steps += _sliceSize - Math.Max(0, _budget);
             _nested--;
             _fp = outerFp;
+            _handlers.RemoveRange(outerHandlers, _handlers.Count - outerHandlers);
             (_fn, _pc, _bp, _sp, _captures, _stack, _baseFp, _result) = saved;
             (_sliceSize, _budget) = outerSlice;
         }
