@@ -12,7 +12,13 @@ internal static class Builtins
 {
     private static readonly HashSet<string> Special = new(StringComparer.Ordinal) { "apply", "suspend" };
 
-    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "clojure.core", "clojure.string", "clojure.math", Ast.AstKeys.PreludeNamespace };
+    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal)
+    {
+        "clojure.core", "clojure.string", "clojure.set", "clojure.walk", "clojure.math", "clojure.edn", Ast.AstKeys.PreludeNamespace,
+    };
+
+    /// <summary>Whether a namespace is one of Clojure's libraries that Yin builds in (<c>clojure.string</c>, ...).</summary>
+    public static bool IsLibrary(string ns) => Namespaces.Contains(ns);
 
     /// <summary>The built-in a symbol names, or null.</summary>
     public static string? Canonical(Symbol symbol)

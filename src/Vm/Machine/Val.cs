@@ -25,6 +25,9 @@ internal enum ValKind
     Record,
     Fn,
     Error,
+
+    /// <summary>A mutable reference: an atom, a volatile or a delay (<see cref="YAtom"/>).</summary>
+    Atom,
     Char,
     Regex,
 }
@@ -133,7 +136,8 @@ internal readonly struct Val : IEquatable<Val>
         YVector => ValKind.Vector,
         YMap => ValKind.Map,
         YSet => ValKind.Set,
-        YSeq => ValKind.Seq,
+        YSeq or YList or YLazySeq or YEmptyList => ValKind.Seq,
+        YAtom => ValKind.Atom,
         YRecord => ValKind.Record,
         YFunction => ValKind.Fn,
         YinError => ValKind.Error,
@@ -243,4 +247,94 @@ internal sealed class YRecord(RecordType type, Val[] values)
     internal Val[] Values { get; } = values;
 
     public Val Get(Keyword field) => Type.IndexOf(field) is var i and >= 0 ? Values[i] : Val.Nil;
+}
+
+/// <summary>
+/// A persistent list cell (Clojure's <c>PersistentList</c> and <c>Cons</c>): a first value and the
+/// rest, which is nil, another list, or any seqable (a lazy seq, for a cons onto one). Lists made
+/// by <c>list</c>, <c>conj</c> and <c>into</c> know their count; a cons onto something else counts
+/// by walking (<see cref="Count"/> is -1).
+/// </summary>
+internal sealed class YList(Val first, Val more, int count)
+{
+    public Val First { get; } = first;
+
+    /// <summary>Nil, a <see cref="YList"/>, or a seqable whose seq is the rest.</summary>
+    public Val More { get; } = more;
+
+    /// <summary>The number of items, or -1 when the rest is not a counted list.</summary>
+    public int Count { get; } = count;
+
+    /// <summary>The empty list, <c>()</c>: a seq value of its own (it is not nil, and prints as <c>()</c>).</summary>
+    public static readonly YEmptyList Empty = new();
+}
+
+/// <summary>The empty list <c>()</c>.</summary>
+internal sealed class YEmptyList;
+
+/// <summary>
+/// A lazy sequence (Clojure's <c>LazySeq</c>): a thunk that, run once, gives a seqable; its seq is
+/// cached, so the thunk never runs twice. The thunk is a Yin function (from <c>lazy-seq</c>) or a
+/// step of one of the machine's own generators (<c>range</c>, <c>iterate</c>, <c>repeat</c>,
+/// <c>cycle</c>). Realising one runs inside the machine of the current run
+/// (<see cref="YinMachine.Current"/>), charging its fuel and memory, so an infinite sequence walked
+/// to its end stops at a named limit like any other runaway.
+/// </summary>
+internal sealed class YLazySeq
+{
+    private object? _thunk;
+    private Val _seq;
+
+    public YLazySeq(YFunction thunk) => _thunk = thunk;
+
+    public YLazySeq(Func<YinMachine, Val> step) => _thunk = step;
+
+    public bool IsRealized => _thunk is null;
+
+    /// <summary>The realised seq: nil or a non-empty seq value (never another lazy seq).</summary>
+    public Val Seq(YinMachine? machine = null)
+    {
+        if (_thunk is null)
+            return _seq;
+        var m = machine ?? YinMachine.Current
+            ?? throw YinException.Of(Kinds.Internal, "a lazy sequence can only be realised while its program runs");
+        var thunk = _thunk;
+        var produced = thunk is YFunction f ? m.Invoke(Val.Object(f), []) : ((Func<YinMachine, Val>)thunk)(m);
+        // A lazy seq whose body is another lazy seq (as (lazy-seq (map ...)) is) unwraps iteratively.
+        var seq = Seqs.Seq(m, produced);
+        if (_thunk is not null)
+        {
+            _seq = seq;
+            _thunk = null;
+        }
+        return _seq;
+    }
+}
+
+/// <summary>
+/// A mutable reference: <c>atom</c>, <c>volatile!</c> and <c>delay</c>. Its scope is the run that
+/// made it: an atom in a <c>^:service</c> lives in that node's run of the service and is never
+/// shared with another node or another run (state that the mesh should share goes through
+/// <c>transact!</c>).
+/// </summary>
+internal sealed class YAtom(string kind, Val value)
+{
+    private static long _serials;
+
+    /// <summary>Creation order: atoms are equal only to themselves, and sort by this.</summary>
+    public long Serial { get; } = Interlocked.Increment(ref _serials);
+
+    /// <summary><c>atom</c>, <c>volatile</c> or <c>delay</c>.</summary>
+    public string Kind { get; } = kind;
+
+    public Val Value { get; set; } = value;
+
+    /// <summary>A delay's body, until forced.</summary>
+    public YFunction? Pending { get; set; }
+
+    /// <summary>An atom's validator, or null.</summary>
+    public Val Validator { get; set; }
+
+    /// <summary>An atom's watches, key to function.</summary>
+    public List<(Val Key, Val Fn)>? Watches { get; set; }
 }

@@ -36,8 +36,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
-        ValKind.Char => 15,
-        ValKind.Regex => 16,
+        ValKind.Atom => 15,
+        ValKind.Char => 16,
+        ValKind.Regex => 17,
         _ => 14,
     };
 
@@ -126,6 +127,8 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             }
             case ValKind.Fn:
                 return ((YFunction)x.Obj!).Serial.CompareTo(((YFunction)y.Obj!).Serial);
+            case ValKind.Atom:
+                return ((YAtom)x.Obj!).Serial.CompareTo(((YAtom)y.Obj!).Serial);
             case ValKind.Char:
                 return x.Bits.CompareTo(y.Bits);
             case ValKind.Regex:
@@ -136,7 +139,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         }
     }
 
-    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : ((YSeq)v.Obj!).Values;
+    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : Seqs.Values(v);
 
     private static int Sequence(IEnumerable<Val> a, IEnumerable<Val> b)
     {

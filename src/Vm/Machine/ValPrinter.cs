@@ -61,7 +61,7 @@ internal static class ValPrinter
             case ValKind.Vector:
                 return Sequence(sb, "[", ((YVector)v.Obj!).Items, "]", readable);
             case ValKind.Seq:
-                return Sequence(sb, "(", ((YSeq)v.Obj!).Values, ")", readable);
+                return Sequence(sb, "(", Seqs.Values(v), ")", readable);
             case ValKind.Set:
                 return Sequence(sb, "#{", ((YSet)v.Obj!).Items, "}", readable);
             case ValKind.Map:
@@ -77,6 +77,16 @@ internal static class ValPrinter
             }
             case ValKind.Fn:
                 return sb.Append("#yin/fn ").Append(EdnWriter.Write(((YFunction)v.Obj!).Name));
+            case ValKind.Atom:
+            {
+                // Clojure prints #object[clojure.lang.Atom 0x1f2e3d {:status :ready, :val 1}]; the
+                // address is the JVM's, so Yin prints the rest.
+                var atom = (YAtom)v.Obj!;
+                sb.Append("#object[").Append(atom.Kind switch { "atom" => "clojure.lang.Atom", "volatile" => "clojure.lang.Volatile", _ => "clojure.lang.Delay" }).Append(' ');
+                if (atom.Pending is not null)
+                    return sb.Append("{:status :pending, :val nil}]");
+                return Print(sb.Append("{:status :ready, :val "), atom.Value, readable).Append("}]");
+            }
             default:
             {
                 var e = (YinError)v.Obj!;
