@@ -282,7 +282,7 @@ internal static class JavaFormat
                 var abs = Math.Abs(d);
                 string digits = conversion switch
                 {
-                    'f' => abs.ToString((flags.Contains(',', StringComparison.Ordinal) ? "#,0." : "0.") + new string('0', p), CultureInfo.InvariantCulture).TrimEnd('.'),
+                    'f' => Fixed(abs, p, flags.Contains(',', StringComparison.Ordinal)),
                     'e' or 'E' => JavaExponent(abs, p, conversion == 'E'),
                     _ => abs != 0 && (abs < 1e-4 || abs >= Math.Pow(10, Math.Max(p, 1)))
                         ? JavaExponent(abs, Math.Max(p, 1) - 1, conversion == 'G')
@@ -293,6 +293,18 @@ internal static class JavaFormat
             default:
                 throw Error($"format: the conversion {spec} is not supported (UnknownFormatConversionException)");
         }
+    }
+
+    /// <summary>
+    /// Java's %f rounds the shortest decimal that reads back as the double (Double.toString's
+    /// digits) half-up, so (format "%.2f" 2.675) is 2.68 where C's printf says 2.67.
+    /// </summary>
+    private static string Fixed(double abs, int precision, bool grouping)
+    {
+        var pattern = (grouping ? "#,0" : "0") + (precision > 0 ? "." + new string('0', precision) : "");
+        if (abs < 7.9e27 && decimal.TryParse(abs.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var exact))
+            return Math.Round(exact, Math.Min(precision, 28), MidpointRounding.AwayFromZero).ToString(pattern, CultureInfo.InvariantCulture);
+        return abs.ToString(pattern, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Java's %e: one digit, the fraction, then e±dd (at least two exponent digits).</summary>
