@@ -339,6 +339,18 @@ public class ClojureLeafTests
     [InlineData("(Long/toString 255 16)", """
             "ff"
             """)]
+    [InlineData("[(/ 1 2) (/ 6 4) (/ 4 2) (/ 1 -2) (+ (/ 1 2) (/ 1 2)) (* (/ 1 2) 2) (+ 1N 1) (- 5N 5) (/ 4N 2) (+ (/ 1 2) 0.5)]", "[1/2 3/2 2 -1/2 1N 1N 2N 0N 2N 1.0]")]
+    [InlineData("[(= 1 1N) (= (/ 1 2) 0.5) (== (/ 1 2) 0.5) (< (/ 1 3) 0.34) (= (/ 2 4) (/ 1 2)) (= 1 1.0)]", "[true false true true true false]")]
+    [InlineData("[(+' 9223372036854775807 1) (*' 4611686018427387904 4) (inc' 9223372036854775807) (dec' -9223372036854775808) (-' -9223372036854775808 1) (+' 1 2)]", "[9223372036854775808N 18446744073709551616N 9223372036854775808N -9223372036854775809N -9223372036854775809N 3]")]
+    [InlineData("[(str 1N) (str (/ 1 2)) (double (/ 1 3)) (long (/ 7 2)) (int 5N) (max 1 2.0) (min (/ 1 2) 1) (compare (/ 1 2) 1)]", """
+            ["1" "1/2" 0.3333333333333333 3 5 2.0 1/2 -1]
+            """)]
+    [InlineData("(vec (sort [3 (/ 1 2) 2.5 1N]))", "[1/2 1N 2.5 3]")]
+    [InlineData("[(numerator (/ 6 4)) (denominator (/ 6 4)) (ratio? (/ 1 2)) (rational? 1N) (* 1.0 (/ 1 2)) 12345678901234567890 (bigint 7.9) (rationalize 0.75)]", "[3 2 true true 0.5 12345678901234567890N 7N 3/4]")]
+    [InlineData("[(quot 7.5 2) (rem 7.5 2) (mod -7.5 2) (mod 7 2.0) (rem -7 2.0) (quot -7.5 2) (mod 7.5 -2) (mod -6 2.0)]", "[3.0 1.5 0.5 1.0 -1.0 -3.0 -0.5 0.0]")]
+    [InlineData("(pr-str (/ 10 4) 2N)", """
+            "5/2 2N"
+            """)]
     public void Prints_as_JVM_Clojure(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
 
     /// <summary>Whole expressions mixing reader macros, regexes, interop and lang-core's forms; JVM Clojure's answers (user/a is t/a here).</summary>
