@@ -129,7 +129,7 @@ public sealed class YinVm : IDisposable
     /// <exception cref="CodeException">The source is not valid Yin.</exception>
     public static YinVm FromSource(string text, string sourceName)
     {
-        var unit = Analyzer.Analyze(SourceReader.Read(text, sourceName), sourceName, EmptyCatalog.Instance);
+        var unit = Analyzer.Analyze(SourceReader.Read(text, sourceName), sourceName, EmptyCatalog.Instance, text: text);
         return new YinVm(new ViewCodeBase(new MemoryDatomView(unit.Nodes)), null);
     }
 

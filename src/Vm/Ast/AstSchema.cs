@@ -62,6 +62,13 @@ internal static class AstSchema
     public static readonly Keyword LiteralKeyword = K("literal/keyword");
     public static readonly Keyword QuoteEdn = K("quote/edn");
     public static readonly Keyword NewType = K("new/type");
+    public static readonly Keyword Source = K("ast/source");
+    public static readonly Keyword FnArity = K("fn/arity");
+    public static readonly Keyword FnVariadic = K("fn/variadic");
+    public static readonly Keyword FnPrivate = K("fn/private");
+    public static readonly Keyword TryCatch = K("try/catch");
+    public static readonly Keyword TryFinally = K("try/finally");
+    public static readonly Keyword CatchClass = K("catch/class");
 
     public static readonly Keyword ContinuationCapturedAt = K("continuation/captured-at");
     public static readonly Keyword ContinuationValue = K("continuation/value");
@@ -119,6 +126,13 @@ internal static class AstSchema
         A(LiteralKeyword, ValueType.Keyword, doc: "A keyword literal's value. A literal with no value is nil."),
         A(QuoteEdn, ValueType.String, doc: "The quoted form, as EDN text."),
         A(NewType, ValueType.Ref, doc: "The record type a ->Type call constructs."),
+        A(Source, ValueType.String, doc: "A top-level definition as written, when the AST is a macro expansion of it: what code show prints."),
+        A(FnArity, ValueType.Ref, many: true, component: true, doc: "A multi-arity function's arities (:ast.type/arity nodes, each with params and body), ordered by :ast/index."),
+        A(FnVariadic, ValueType.Boolean, doc: "The last parameter takes the rest of the arguments (& rest)."),
+        A(FnPrivate, ValueType.Boolean, doc: "Defined with defn- or ^:private."),
+        A(TryCatch, ValueType.Ref, many: true, component: true, doc: "A try's catch clauses, ordered by :ast/index."),
+        A(TryFinally, ValueType.Ref, component: true, doc: "A try's finally body (a :ast.type/do)."),
+        A(CatchClass, ValueType.String, doc: "The exception class a catch clause catches (Exception, ExceptionInfo, ...)."),
         A(ContinuationCapturedAt, ValueType.Instant, doc: "When the continuation was captured."),
         A(ContinuationValue, ValueType.String, doc: "The value the program suspended with, as EDN."),
         A(ContinuationStack, ValueType.String, doc: "The machine's value stack, as an EDN vector."),
@@ -173,6 +187,10 @@ internal static class AstSchema
         public static readonly Keyword Set = T("set");
         public static readonly Keyword Quote = T("quote");
         public static readonly Keyword New = T("new");
+        public static readonly Keyword Def = T("def");
+        public static readonly Keyword Arity = T("arity");
+        public static readonly Keyword Try = T("try");
+        public static readonly Keyword Catch = T("catch");
 
         private static Keyword T(string name) => Keyword.Intern("ast.type", name);
     }

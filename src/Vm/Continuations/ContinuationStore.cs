@@ -118,7 +118,7 @@ internal static class ContinuationStore
     private static object? ToEdnAt(Val v) => v.Kind switch
     {
         ValKind.Entity => new EdnTagged(Symbol.Intern("yin", "entity"), ((EntityId)v.Obj!).ToString()),
-        ValKind.Seq => new EdnTagged(Symbol.Intern("yin", "seq"), new EdnVector(((YSeq)v.Obj!).Values.Select(ToEdn))),
+        ValKind.Seq => new EdnTagged(Symbol.Intern("yin", "seq"), new EdnVector(Seqs.Values(v).Select(ToEdn))),
         ValKind.Vector => new EdnVector(((YVector)v.Obj!).Items.Select(ToEdn)),
         ValKind.Set => new EdnSet(((YSet)v.Obj!).Items.Select(ToEdn)),
         ValKind.Map => new EdnMap(((YMap)v.Obj!).Items.Select(kv => new KeyValuePair<object?, object?>(ToEdn(kv.Key), ToEdn(kv.Value)))),

@@ -44,7 +44,7 @@ internal sealed class EmptyCatalog : ICodeCatalog
 /// <c>loop</c>/<c>recur</c>, <c>quote</c>, vectors, maps, sets and literals. Symbols are resolved
 /// here, as Clojure's compiler does: an unknown one is an error at load, with its line.
 /// </summary>
-internal sealed class Analyzer
+internal sealed partial class Analyzer
 {
     /// <summary>
     /// Most AST nodes one file may make: <see cref="EntryLimits.MaxDatoms"/> (100,000) / 4 = 25,000.
@@ -73,6 +73,11 @@ internal sealed class Analyzer
     private readonly Dictionary<string, NodeSpec> _sharedTypes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _functions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _records = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _defs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _refers = new(StringComparer.Ordinal);
+    private string? _text;
+    private bool _expanded;
     private string _ns = "";
 
     private Analyzer(string source, ICodeCatalog catalog)
@@ -87,10 +92,10 @@ internal sealed class Analyzer
     /// to (when one definition of a namespace is loaded alone): function and record names.
     /// </param>
     public static LoadUnit Analyze(IReadOnlyList<Syntax> forms, string source, ICodeCatalog catalog, bool allowReserved = false,
-        (IEnumerable<string> Functions, IEnumerable<string> Records)? siblings = null)
+        (IEnumerable<string> Functions, IEnumerable<string> Records)? siblings = null, string? text = null)
     {
         ArgumentNullException.ThrowIfNull(forms);
-        var analyzer = new Analyzer(source, catalog);
+        var analyzer = new Analyzer(source, catalog) { _text = text };
         if (siblings is { } known)
         {
             analyzer._functions.UnionWith(known.Functions);
@@ -108,54 +113,143 @@ internal sealed class Analyzer
             throw Error(nsForm, "a file starts with (ns name)");
         if (nsForm.Items.Count < 2 || nsForm.Items[1].Symbol is not { Namespace: null } nsName)
             throw Error(nsForm, "(ns name): the name is a symbol such as core or my.app");
-        if (nsForm.Items.Count > 3 || (nsForm.Items.Count == 3 && nsForm.Items[2].Edn is not string))
-            throw Error(nsForm, "(ns name \"docstring\") is all this VM reads of ns; :require and :import are not supported");
         _ns = nsName.Name;
         if (!allowReserved && _ns is AstKeys.VmNamespace or AstKeys.PreludeNamespace)
             throw Error(nsForm, $"the namespace {_ns} is the VM's own");
 
         var nsNode = NewNode(AstKeys.Namespace(_ns), T.Namespace, nsForm, null).Add(AstSchema.Namespace, _ns);
-        if (nsForm.Items.Count == 3)
-            nsNode.Add(AstSchema.FnDoc, Text(nsForm.Items[2], "docstring", (string)nsForm.Items[2].Edn!));
+        var clauses = nsForm.Items.Skip(2).ToList();
+        if (clauses.Count > 0 && clauses[0].Edn is string nsDoc)
+        {
+            nsNode.Add(AstSchema.FnDoc, Text(clauses[0], "docstring", nsDoc));
+            clauses.RemoveAt(0);
+        }
+        if (clauses.Count > 0 && clauses[0].Kind == SyntaxKind.Map)
+            clauses.RemoveAt(0);
+        foreach (var clause in clauses)
+            NsClause(clause);
+        if (clauses.Count > 0)
+            KeepSource(nsNode, nsForm);
 
         // First pass: the names this file defines, so that definitions may refer to later ones.
         var definitions = new List<string>();
         var defined = new HashSet<string>(StringComparer.Ordinal);
+        var top = new List<(Syntax Form, string Kind, string Name)>();
         foreach (var form in forms.Skip(1))
         {
-            var (kind, name) = DefinitionName(form);
-            if (!defined.Add(name))
-                throw Error(form, $"{name} is defined twice in {_ns}");
-            (kind == "defn" ? _functions : _records).Add(name);
-            definitions.Add(AstKeys.Definition(_ns, name));
+            foreach (var (kind, name) in DefinitionNames(form))
+            {
+                if (kind == "declare")
+                {
+                    _functions.Add(name);
+                    continue;
+                }
+                if (!defined.Add(name))
+                    throw Error(form, $"{name} is defined twice in {_ns}");
+                if (kind == "defrecord")
+                    _records.Add(name);
+                else if (kind == "def")
+                    _defs.Add(name);
+                else if (kind == "defmacro")
+                    throw Error(form, "defmacro: user macros are not supported by this VM yet; the standard macros are built in");
+                if (kind != "defrecord")
+                    _functions.Add(name);
+                definitions.Add(AstKeys.Definition(_ns, name));
+                top.Add((form, kind, name));
+            }
         }
 
         var index = 0;
-        foreach (var form in forms.Skip(1))
+        foreach (var (form, kind, _) in top)
         {
-            if (form.Items[0].IsSymbol("defn"))
-                Function(form, index++);
-            else
-                Record(form, index++);
+            _expanded = false;
+            var node = kind switch
+            {
+                "defrecord" => Record(form, index++),
+                "def" => Def(form, index++),
+                _ => Function(form, index++),
+            };
+            if (_expanded)
+                KeepSource(node, form);
         }
         _nodes.AddRange(_sharedTypes.Values);
         return new LoadUnit(_ns, _source, _nodes, definitions);
     }
 
-    private (string Kind, string Name) DefinitionName(Syntax form)
+    private IEnumerable<(string Kind, string Name)> DefinitionNames(Syntax form)
     {
-        if (form.Kind != SyntaxKind.List || form.Items.Count == 0 || form.Items[0].Symbol is not { Namespace: null } head || head.Name is not ("defn" or "defrecord"))
-            throw Error(form, $"a top-level form is (defn ...) or (defrecord ...), not {Describe(form)}");
+        var head = form.Kind == SyntaxKind.List && form.Items.Count > 0 ? form.Items[0].Symbol : null;
+        if (head is not { Namespace: null } || head.Name is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "comment"))
+            throw Error(form, $"a top-level form is a definition (defn, defn-, def, declare, defmacro, defrecord), not {Describe(form)}");
+        if (head.Name == "comment")
+            yield break;
+        if (head.Name == "declare")
+        {
+            foreach (var n in form.Items.Skip(1))
+                yield return ("declare", n.Symbol is { Namespace: null } d ? d.Name : throw Error(n, "(declare name ...) takes names"));
+            yield break;
+        }
         if (form.Items.Count < 2 || form.Items[1].Symbol is not { Namespace: null } name)
             throw Error(form, $"({head.Name} name ...): the name is an unqualified symbol");
         if (name.Name.Contains('#', StringComparison.Ordinal))
             throw Error(form.Items[1], $"a name cannot contain '#': {name.Name}");
-        return (head.Name, name.Name);
+        yield return (head.Name is "defn-" ? "defn" : head.Name, name.Name);
+    }
+
+    /// <summary>
+    /// Keeps the definition as written on its node, when the AST is an expansion the printer could
+    /// not turn back into it: <c>code show</c>, <c>diff</c> and <c>blame</c> print this text.
+    /// </summary>
+    private void KeepSource(NodeSpec node, Syntax form)
+    {
+        if (_text is null || SourceText.Slice(_text, form.Line, form.Column) is not { } text)
+            return;
+        node.Set(AstSchema.Source, Value.String(Text(form, "definition", text)));
+    }
+
+    /// <summary>One clause of <c>ns</c>: <c>(:require ...)</c>; <c>:import</c>, <c>:refer-clojure</c> and <c>:gen-class</c> change nothing here.</summary>
+    private void NsClause(Syntax clause)
+    {
+        if (clause.Kind != SyntaxKind.List || clause.Items.Count == 0 || clause.Items[0].Edn is not Keyword { Namespace: null } k)
+            throw Error(clause, $"an ns clause is (:require ...), not {Describe(clause)}");
+        if (k.Name is "import" or "refer-clojure" or "gen-class" or "use")
+            return;
+        if (k.Name != "require")
+            throw Error(clause, $"unknown ns clause :{k.Name} (:require is what this VM reads)");
+        foreach (var spec in clause.Items.Skip(1))
+        {
+            if (spec.Symbol is { Namespace: null })
+                continue;
+            if (spec.Kind != SyntaxKind.Vector || spec.Items.Count == 0 || spec.Items[0].Symbol is not { Namespace: null } lib)
+                throw Error(spec, "(:require lib [lib :as alias :refer [names]] ...)");
+            for (var i = 1; i + 1 < spec.Items.Count; i += 2)
+            {
+                var option = spec.Items[i].Edn as Keyword;
+                var value = spec.Items[i + 1];
+                switch (option?.Name)
+                {
+                    case "as" or "as-alias" when value.Symbol is { Namespace: null } alias:
+                        _aliases[alias.Name] = lib.Name;
+                        break;
+                    case "refer" when value.Kind == SyntaxKind.Vector:
+                        foreach (var n in value.Items)
+                            _refers[n.Symbol is { Namespace: null } r ? r.Name : throw Error(n, ":refer takes a vector of names")] = lib.Name;
+                        break;
+                    case "refer" when value.Edn is Keyword { Name: "all" }:
+                        // Clojure's own libraries are built in and reachable unqualified already.
+                        if (!Builtins.IsLibrary(lib.Name))
+                            throw Error(value, $":refer :all of {lib.Name}: name the functions (:refer [f g])");
+                        break;
+                    default:
+                        throw Error(spec.Items[i], $"unknown :require option {spec.Items[i]} (:as and :refer are)");
+                }
+            }
+        }
     }
 
     // ---- definitions ----
 
-    private void Record(Syntax form, int index)
+    private NodeSpec Record(Syntax form, int index)
     {
         var name = form.Items[1].Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
@@ -182,9 +276,10 @@ internal sealed class Analyzer
             signature.Add(fieldName.Name + ":" + type?.Key);
         }
         record.RecordSignature = string.Join(",", signature);
+        return record;
     }
 
-    private void Function(Syntax form, int index)
+    private NodeSpec Function(Syntax form, int index)
     {
         var nameSyntax = form.Items[1];
         var name = nameSyntax.Symbol!.Name;
@@ -192,6 +287,11 @@ internal sealed class Analyzer
         var fn = NewNode(key, T.Function, form, index)
             .Add(AstSchema.Namespace, _ns)
             .Add(AstSchema.FnName, name);
+        if (form.Items[0].IsSymbol("defn-") || Flag(nameSyntax, "private"))
+        {
+            fn.Add(AstSchema.FnPrivate, Value.Boolean(true));
+            _expanded = true;
+        }
         if (nameSyntax.Meta is { } meta)
         {
             if (meta.TryGetValue(ServiceKey, out var service) && service is true)
@@ -208,36 +308,119 @@ internal sealed class Analyzer
             fn.Add(AstSchema.FnDoc, Text(form.Items[rest], "docstring", doc));
             rest++;
         }
-        if (form.Items.Count > rest && form.Items[rest].Kind == SyntaxKind.List)
-            throw Error(form.Items[rest], $"{name}: multi-arity defn is not supported; define one function per arity");
-        if (form.Items.Count <= rest || form.Items[rest].Kind != SyntaxKind.Vector)
-            throw Error(form, $"(defn {name} [params] body...): the parameter vector is missing");
-        var scope = Params(form.Items[rest], key, fn, null, name);
-        var body = form.Items.Skip(rest + 1).ToList();
-        var context = new Context(scope, new RecurTarget(form.Items[rest].Items.Count, "fn " + name));
-        Body(fn, key, body, context);
+        if (form.Items.Count > rest && form.Items[rest].Kind == SyntaxKind.Map)
+        {
+            rest++;
+            _expanded = true;
+        }
+        Arities(fn, key, form, form.Items.Skip(rest).ToList(), null, null, name);
+        return fn;
     }
 
-    private Scope Params(Syntax vector, string owner, NodeSpec fn, Scope? outer, string what)
+    private static bool Flag(Syntax s, string name) =>
+        s.Meta is { } meta && meta.TryGetValue(Keyword.Intern(null, name), out var v) && v is true;
+
+    /// <summary>
+    /// The arities of a <c>defn</c> or <c>fn</c>: <c>[params] body...</c>, or <c>([params] body...)+</c>
+    /// (each becomes an <c>:ast.type/arity</c> node under <c>:fn/arity</c>).
+    /// </summary>
+    private void Arities(NodeSpec fn, string key, Syntax form, List<Syntax> rest, Scope? outer, string? self, string what)
+    {
+        if (rest.Count > 0 && rest[0].Kind == SyntaxKind.Vector)
+        {
+            Arity(fn, key, rest[0], rest.Skip(1).ToList(), outer, self, what);
+            return;
+        }
+        if (rest.Count == 0 || rest.Any(r => r.Kind != SyntaxKind.List || r.Items.Count == 0 || r.Items[0].Kind != SyntaxKind.Vector))
+            throw Error(form, $"({what} [params] body...) or ({what} ([params] body...) ...): the parameter vector is missing");
+        _expanded = true;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rest.Count; i++)
+        {
+            var a = rest[i];
+            var arityKey = AstKeys.Child(key, "r" + I(i));
+            var node = NewNode(arityKey, T.Arity, a, i);
+            var shape = Arity(node, arityKey, a.Items[0], a.Items.Skip(1).ToList(), outer, self, what);
+            if (!seen.Add(shape))
+                throw Error(a, $"{what}: two arities take {shape} arguments");
+            fn.Add(AstSchema.FnArity, new NodeRef(arityKey));
+        }
+        if (seen.Count(x => x.EndsWith('+')) > 1)
+            throw Error(form, $"{what}: only one arity can be variadic");
+    }
+
+    /// <summary>One arity: its parameters (destructured ones through a fresh name and a let) and body. Returns its shape ("2" or "1+").</summary>
+    private string Arity(NodeSpec fn, string key, Syntax vector, List<Syntax> body, Scope? outer, string? self, string what)
     {
         var names = new List<string>();
-        for (var i = 0; i < vector.Items.Count; i++)
+        var patterns = new List<Syntax>();
+        var variadic = false;
+        var items = vector.Items;
+        var position = 0;
+        for (var i = 0; i < items.Count; i++)
         {
-            var p = vector.Items[i];
+            var p = items[i];
             if (p.IsSymbol("&"))
-                throw Error(p, $"{what}: variadic parameters (&) are not supported");
-            if (p.Symbol is not { Namespace: null } pname)
-                throw Error(p, $"{what}: a parameter is a symbol (destructuring is not supported), not {Describe(p)}");
-            if (names.Contains(pname.Name))
-                throw Error(p, $"{what}: parameter {pname.Name} appears twice");
-            names.Add(pname.Name);
-            var param = NewNode(AstKeys.Child(owner, "p" + I(i)), T.Param, p, i).Add(AstSchema.ParamName, pname.Name);
-            var type = TypeHint(p);
+            {
+                if (i + 2 != items.Count)
+                    throw Error(p, $"{what}: & is followed by exactly one parameter");
+                variadic = true;
+                continue;
+            }
+            var param = p;
+            if (p.Symbol is not { Namespace: null })
+            {
+                param = Gensym(p, "p");
+                patterns.Add(p);
+                patterns.Add(param);
+                _expanded = true;
+            }
+            var pname = param.Symbol!.Name;
+            if (names.Contains(pname))
+                throw Error(p, $"{what}: parameter {pname} appears twice");
+            names.Add(pname);
+            var node = NewNode(AstKeys.Child(key, "p" + I(position)), T.Param, p, position).Add(AstSchema.ParamName, pname);
+            var type = param == p ? TypeHint(p) : null;
             if (type is not null)
-                param.Add(AstSchema.ParamType, type);
-            fn.Add(AstSchema.FnParam, new NodeRef(param.Key));
+                node.Add(AstSchema.ParamType, type);
+            fn.Add(AstSchema.FnParam, new NodeRef(node.Key));
+            position++;
         }
-        return new Scope(outer, names);
+        if (variadic)
+        {
+            fn.Add(AstSchema.FnVariadic, Value.Boolean(true));
+            _expanded = true;
+        }
+        var scope = new Scope(outer, self is null ? names : [self, .. names]);
+        if (patterns.Count > 0)
+            body = [L(vector, [Sym(vector, "let"), V(vector, patterns), .. body])];
+        var context = new Context(scope, new RecurTarget(names.Count, self is null ? "fn " + what : "fn " + self));
+        Body(fn, key, body, context);
+        return names.Count.ToString(CultureInfo.InvariantCulture) + (variadic ? "+" : "");
+    }
+
+    /// <summary><c>(def name value)</c>: a named value, computed once per run when first used.</summary>
+    private NodeSpec Def(Syntax form, int index)
+    {
+        var nameSyntax = form.Items[1];
+        var name = nameSyntax.Symbol!.Name;
+        var key = AstKeys.Definition(_ns, name);
+        _expanded = true;
+        var node = NewNode(key, T.Def, form, index)
+            .Add(AstSchema.Namespace, _ns)
+            .Add(AstSchema.FnName, name);
+        if (Flag(nameSyntax, "private"))
+            node.Add(AstSchema.FnPrivate, Value.Boolean(true));
+        var rest = form.Items.Skip(2).ToList();
+        if (rest.Count == 2 && rest[0].Edn is string doc)
+        {
+            node.Add(AstSchema.FnDoc, Text(rest[0], "docstring", doc));
+            rest.RemoveAt(0);
+        }
+        if (rest.Count > 1)
+            throw Error(form, $"(def {name} value) takes one value, not {rest.Count}");
+        Body(node, key, rest, new Context(new Scope(null, []), null));
+        return node;
     }
 
     private NodeRef? TypeHint(Syntax s)
@@ -364,8 +547,13 @@ internal sealed class Analyzer
             case string str:
                 node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
-            case char c:
-                node.Add(AstSchema.LiteralString, c.ToString());
+            case char or RegexLiteral or BigInteger:
+                // Characters and regexes have no literal attribute: they are stored as quoted EDN
+                // (\a, #"re"), which the compiler reads back as the value. A bad regex fails here, at its line.
+                if (s.Edn is RegexLiteral regex && Interop.RegexError(regex.Pattern) is { } why)
+                    throw Error(s, $"invalid regex #\"{regex.Pattern}\": {why}");
+                Unmake(node);
+                NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, Text(s, "literal", EdnWriter.Write(s.Edn)));
                 break;
             case long n:
                 node.Add(AstSchema.LiteralLong, n);
@@ -379,8 +567,6 @@ internal sealed class Analyzer
             case Keyword k:
                 node.Add(AstSchema.LiteralKeyword, k);
                 break;
-            case BigInteger:
-                throw Error(s, $"integer literal {s} does not fit in 64 bits");
             case decimal:
                 throw Error(s, $"decimal literal {s} is not supported; use a double");
             default:
@@ -404,18 +590,36 @@ internal sealed class Analyzer
             node.Add(AstSchema.Function, fn);
             return new NodeRef(key);
         }
-        if (Builtins.Canonical(sym) is { } builtin)
+        if (Builtins.Canonical(Qualify(sym)) is { } builtin)
         {
+            if (Interop.IsField(builtin))
+            {
+                // Integer/MAX_VALUE, Math/PI: a constant, read by calling its native.
+                Unmake(node);
+                NewNode(key, T.Call, s, index).Add(AstSchema.Name, sym.ToString()).Add(AstSchema.Builtin, builtin);
+                return new NodeRef(key);
+            }
             if (Builtins.IsSpecial(builtin))
                 throw Error(s, $"{builtin} can only be called directly, not used as a value");
             node.Add(AstSchema.Builtin, builtin);
             return new NodeRef(key);
         }
-        throw Error(s, $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
+        throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
+    }
+
+    /// <summary>A symbol with its namespace alias expanded, or its :refer'd namespace added.</summary>
+    private Symbol Qualify(Symbol sym)
+    {
+        if (sym.Namespace is { } ns && _aliases.TryGetValue(ns, out var full))
+            return Symbol.Intern(full, sym.Name);
+        if (sym.Namespace is null && !_functions.Contains(sym.Name) && _refers.TryGetValue(sym.Name, out var from))
+            return Symbol.Intern(from, sym.Name);
+        return sym;
     }
 
     private NodeRef? ResolveFunction(Symbol sym)
     {
+        sym = Qualify(sym);
         if (sym.Namespace is null)
             return _functions.Contains(sym.Name) ? new NodeRef(AstKeys.Definition(_ns, sym.Name)) : null;
         var key = AstKeys.Definition(sym.Namespace, sym.Name);
@@ -429,7 +633,12 @@ internal sealed class Analyzer
         if (s.Items.Count == 0)
             throw Error(s, "() is not an expression; an empty vector is []");
         var head = s.Items[0];
-        if (head.Symbol is { Namespace: null } special && !context.Scope.Contains(special.Name))
+        if (head.Symbol is { } macro && !(macro.Namespace is null && (context.Scope.Contains(macro.Name) || _functions.Contains(macro.Name))) && Expand(s) is { } expanded)
+        {
+            _expanded = true;
+            return Expr(expanded, key, index, context);
+        }
+        if (head.Symbol is { } special && special.Namespace is null or "clojure.core" && !(special.Namespace is null && context.Scope.Contains(special.Name)))
         {
             switch (special.Name)
             {
@@ -451,7 +660,12 @@ internal sealed class Analyzer
                 case "let": return Let(s, key, index, context, loop: false);
                 case "loop": return Let(s, key, index, context, loop: true);
                 case "recur": return Recur(s, key, index, context);
-                case "fn": return Lambda(s, key, index, context);
+                case "fn" or "fn*": return Lambda(s, key, index, context);
+                case "try": return Try(s, key, index, context);
+                case "var":
+                    if (s.Items.Count != 2 || s.Items[1].Symbol is null)
+                        throw Error(s, "(var name) takes one name");
+                    return Variable(s.Items[1], key, index, context);
                 case "quote":
                 {
                     if (s.Items.Count != 2)
@@ -459,9 +673,11 @@ internal sealed class Analyzer
                     NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, Text(s, "quoted form", EdnWriter.Write(s.Items[1].Edn)));
                     return new NodeRef(key);
                 }
-                case "defn" or "defrecord" or "ns" or "def":
+                case "defrecord" or "ns" or "def":
                     throw Error(s, $"{special.Name} is only allowed at the top level of a file");
-                case "try" or "catch" or "letfn" or "binding" or "set!" or "var" or "new" or ".":
+                case "catch" or "finally":
+                    throw Error(s, $"{special.Name} is only allowed at the end of a try");
+                case "binding" or "set!" or "monitor-enter" or "monitor-exit":
                     throw Error(s, $"{special.Name} is not supported by this VM");
             }
         }
@@ -469,7 +685,9 @@ internal sealed class Analyzer
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {
-            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null)
+            // ->Name constructs the record Name; ->, ->> and as-> are ordinary symbols.
+            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null
+                && (_records.Contains(name.Name[2..]) || _catalog.RecordsNamed(name.Name[2..]).Count > 0))
             {
                 Unmake(call);
                 var typeKey = ResolveType(name.Name[2..], head);
@@ -484,13 +702,13 @@ internal sealed class Analyzer
             {
                 call.Add(AstSchema.Function, fn);
             }
-            else if (Builtins.Canonical(name) is { } builtin)
+            else if (Builtins.Canonical(Qualify(name)) is { } builtin)
             {
                 call.Add(AstSchema.Builtin, builtin);
             }
             else
             {
-                throw Error(head, $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
+                throw Error(head, Interop.Refusal(name) ?? $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
             }
         }
         else
@@ -545,6 +763,29 @@ internal sealed class Analyzer
         var bindings = s.Items[1].Items;
         if (bindings.Count % 2 != 0)
             throw Error(s.Items[1], $"{what} bindings come in pairs: name value");
+        if (Enumerable.Range(0, bindings.Count / 2).Any(i => !IsPlain(bindings[i * 2])))
+        {
+            _expanded = true;
+            if (!loop)
+            {
+                var flat = new List<Syntax>();
+                for (var i = 0; i < bindings.Count; i += 2)
+                    flat.AddRange(Destructure(bindings[i], bindings[i + 1]));
+                return Let(L(s, [s.Items[0], V(s.Items[1], flat), .. s.Items.Skip(2)]), key, index, context, loop);
+            }
+            // (loop [[a b] x] ...) is (loop [g x] (let [[a b] g] ...)), as Clojure's loop expands.
+            var plain = new List<Syntax>();
+            var patterns = new List<Syntax>();
+            for (var i = 0; i < bindings.Count; i += 2)
+            {
+                var name = IsPlain(bindings[i]) ? bindings[i] : Gensym(bindings[i], "loop");
+                plain.Add(name);
+                plain.Add(bindings[i + 1]);
+                patterns.Add(bindings[i]);
+                patterns.Add(name);
+            }
+            return Let(L(s, s.Items[0], V(s.Items[1], plain), L(s, [Sym(s, "let"), V(s, patterns), .. s.Items.Skip(2)])), key, index, context, loop);
+        }
         var node = NewNode(key, loop ? T.Loop : T.Let, s, index);
         var scope = context.Scope;
         for (var i = 0; i < bindings.Count; i += 2)
@@ -579,13 +820,72 @@ internal sealed class Analyzer
 
     private NodeRef Lambda(Syntax s, string key, int? index, Context context)
     {
-        if (s.Items.Count < 2 || s.Items[1].Kind != SyntaxKind.Vector)
-            throw Error(s, s.Items.Count >= 2 && s.Items[1].Kind == SyntaxKind.Symbol
-                ? "(fn name [params] ...): named fn expressions are not supported; use (fn [params] ...)"
-                : "(fn [params] body...) needs a parameter vector");
+        var rest = s.Items.Skip(1).ToList();
+        string? self = null;
+        if (rest.Count > 0 && rest[0].Symbol is { Namespace: null } name)
+        {
+            self = name.Name;
+            rest.RemoveAt(0);
+        }
         var node = NewNode(key, T.Lambda, s, index);
-        var scope = Params(s.Items[1], key, node, context.Scope, "fn");
-        Body(node, key, s.Items.Skip(2).ToList(), new Context(scope, new RecurTarget(s.Items[1].Items.Count, $"fn at line {s.Line}")));
+        if (self is not null)
+            node.Add(AstSchema.FnName, self);
+        Arities(node, key, s, rest, context.Scope, self, "fn");
+        return new NodeRef(key);
+    }
+
+    /// <summary><c>(try body... (catch Class name body...)... (finally body...))</c>.</summary>
+    private NodeRef Try(Syntax s, string key, int? index, Context context)
+    {
+        var node = NewNode(key, T.Try, s, index);
+        var body = new List<Syntax>();
+        var catches = new List<Syntax>();
+        Syntax? fin = null;
+        foreach (var form in s.Items.Skip(1))
+        {
+            var head = HeadName(form);
+            if (head == "catch")
+            {
+                if (fin is not null)
+                    throw Error(form, "catch comes before finally");
+                if (form.Items.Count < 3 || form.Items[1].Symbol is null || form.Items[2].Symbol is not { Namespace: null })
+                    throw Error(form, "(catch ExceptionClass name body...)");
+                catches.Add(form);
+            }
+            else if (head == "finally")
+            {
+                if (fin is not null)
+                    throw Error(form, "a try has one finally");
+                fin = form;
+            }
+            else
+            {
+                if (catches.Count > 0 || fin is not null)
+                    throw Error(form, "the body of a try comes before its catch and finally clauses");
+                body.Add(form);
+            }
+        }
+        // recur cannot cross a try (as in Clojure: the handler would be left behind).
+        var inner = new Context(context.Scope, null, false);
+        Body(node, key, body, inner);
+        for (var i = 0; i < catches.Count; i++)
+        {
+            var c = catches[i];
+            var ckey = AstKeys.Child(key, "c" + I(i));
+            var local = c.Items[2].Symbol!.Name;
+            var clause = NewNode(ckey, T.Catch, c, i)
+                .Add(AstSchema.CatchClass, c.Items[1].Symbol!.ToString())
+                .Add(AstSchema.BindingName, local);
+            Body(clause, ckey, c.Items.Skip(3).ToList(), new Context(context.Scope.With(local), null, false));
+            node.Add(AstSchema.TryCatch, new NodeRef(ckey));
+        }
+        if (fin is not null)
+        {
+            var fkey = AstKeys.Child(key, "f");
+            var f = NewNode(fkey, T.Do, fin, null);
+            Body(f, fkey, fin.Items.Skip(1).ToList(), new Context(context.Scope, null, false));
+            node.Add(AstSchema.TryFinally, new NodeRef(fkey));
+        }
         return new NodeRef(key);
     }
 

@@ -45,7 +45,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
         try
         {
             var view = db.Current();
-            var unit = Analyzer.Analyze(forms, sourceName, new ViewCatalog(view));
+            var unit = Analyzer.Analyze(forms, sourceName, new ViewCatalog(view), text: text);
             var diff = Diff(view, unit, _time.GetUtcNow());
             if (diff.Forms.Count == 0)
                 return new LoadResult(unit.Namespace, 0, 0, null, []);
@@ -113,9 +113,9 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
                 throw new CodeException(location, 1, 0, $"the text is empty: it should be the definition of {key}");
             if (forms.Count > 2)
                 throw new CodeException(location, forms[2].Line, 0, $"the text should be one definition ({key}), but another form follows it");
-            var known = (siblings.Where(n => n.Is(AstSchema.Types.Function)).Select(n => n.Str(AstSchema.FnName)!),
+            var known = (siblings.Where(n => n.Is(AstSchema.Types.Function) || n.Is(AstSchema.Types.Def)).Select(n => n.Str(AstSchema.FnName)!),
                 siblings.Where(n => n.Is(AstSchema.Types.Record)).Select(n => n.Str(AstSchema.TypeName)!));
-            var unit = Analyzer.Analyze(forms, location, new ViewCatalog(view), siblings: known);
+            var unit = Analyzer.Analyze(forms, location, new ViewCatalog(view), siblings: known, text: prefix + text);
             if (unit.Definitions.Count != 1 || unit.Definitions[0] != key)
                 throw new CodeException(location, forms[1].Line, 0, $"the text defines {string.Join(" ", unit.Definitions)}, not {key}");
             var shift = firstLine - forms[1].Line;
@@ -331,7 +331,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
     {
         private readonly AstReader _reader = new(view);
 
-        public bool FunctionExists(string key) => _reader.Lookup(key)?.Is(AstSchema.Types.Function) ?? false;
+        public bool FunctionExists(string key) => _reader.Lookup(key) is { } node && (node.Is(AstSchema.Types.Function) || node.Is(AstSchema.Types.Def));
 
         public bool RecordExists(string key) => _reader.Lookup(key)?.Is(AstSchema.Types.Record) ?? false;
 

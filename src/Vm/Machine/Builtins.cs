@@ -12,12 +12,23 @@ internal static class Builtins
 {
     private static readonly HashSet<string> Special = new(StringComparer.Ordinal) { "apply", "suspend" };
 
-    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "clojure.core", "clojure.string", Ast.AstKeys.PreludeNamespace };
+    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal)
+    {
+        "clojure.core", "clojure.string", "clojure.set", "clojure.walk", "clojure.math", "clojure.edn", Ast.AstKeys.PreludeNamespace,
+    };
+
+    /// <summary>Whether a namespace is one of Clojure's libraries that Yin builds in (<c>clojure.string</c>, ...).</summary>
+    public static bool IsLibrary(string ns) => Namespaces.Contains(ns);
 
     /// <summary>The built-in a symbol names, or null.</summary>
     public static string? Canonical(Symbol symbol)
     {
         ArgumentNullException.ThrowIfNull(symbol);
+        // clojure.string/replace and clojure.math/floor are natives of their own; interop (Math/abs) is Interop's.
+        if (symbol.Namespace is { } ns && (Natives.Find(ns + "/" + symbol.Name) is not null))
+            return ns + "/" + symbol.Name;
+        if (symbol.Namespace is not null && Loading.Interop.Member(symbol) is { } member)
+            return member;
         if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
             return null;
         var name = symbol.Name;

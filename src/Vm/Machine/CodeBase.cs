@@ -57,7 +57,7 @@ internal abstract class CodeBase : IDisposable
     public FunctionCell? Find(string key)
     {
         var node = new AstReader(Snapshot()).Lookup(key);
-        return node is not null && node.Is(AstSchema.Types.Function) ? Cell(node.Id) : null;
+        return node is not null && (node.Is(AstSchema.Types.Function) || node.Is(AstSchema.Types.Def)) ? Cell(node.Id) : null;
     }
 
     /// <summary>The code a call to this cell runs now: cached, or prepared from the current snapshot.</summary>
@@ -79,7 +79,7 @@ internal abstract class CodeBase : IDisposable
         ArgumentNullException.ThrowIfNull(cell);
         var reader = new AstReader(view);
         var node = reader.Node(cell.Entity!.Value);
-        if (node is null || !node.Is(AstSchema.Types.Function))
+        if (node is null || !(node.Is(AstSchema.Types.Function) || node.Is(AstSchema.Types.Def)))
             throw YinException.Of(Kinds.UnknownFunction, $"unknown function {cell.Name}: it is not defined{(node is null ? "" : " any more")}");
         var prepared = Compiler.CompileFunction(reader, node, cell, this);
         Interlocked.Increment(ref _preparations);

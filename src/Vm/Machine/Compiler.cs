@@ -14,6 +14,9 @@ namespace Datom.Vm.Machine;
 /// </summary>
 internal sealed class Compiler
 {
+    // Quoted forms are EdnWriter's text, which for Clojure values (#"re") needs the Clojure reader.
+    private static readonly EdnReaderOptions QuoteOptions = new() { ClojureSyntax = true };
+
     private readonly AstReader _reader;
     private readonly CodeBase _code;
     private readonly FunctionCell _cell;
@@ -70,24 +73,37 @@ internal sealed class Compiler
     private Prepared Function(AstNode fn, TypeCheck? returnCheck)
     {
         _line = fn.Line;
-        var parameters = _reader.Children(fn, AstSchema.FnParam);
-        var names = new string[parameters.Count];
+        var self = fn.Is(T.Lambda) ? fn.Str(AstSchema.FnName) : null;
+        var arities = _reader.Children(fn, AstSchema.FnArity);
+        string[] names = [];
         TypeCheck?[]? checks = null;
-        for (var i = 0; i < parameters.Count; i++)
+        List<ArityEntry>? entries = null;
+        var arity = 0;
+        if (arities.Count == 0)
         {
-            var p = parameters[i];
-            names[i] = p.Str(AstSchema.ParamName) ?? throw Bad(p, "a parameter has no :param/name");
-            Bind(names[i]);
-            if (p.Ref(AstSchema.ParamType) is { } t && TypeOf(_reader, t) is { } check)
+            (names, checks) = ArityCode(fn, self);
+            arity = names.Length;
+            if (fn.Flag(AstSchema.FnVariadic))
             {
-                checks ??= new TypeCheck?[parameters.Count];
-                checks[i] = check;
+                entries = [new ArityEntry(names.Length, true, 0)];
+                arity = -1;
             }
         }
-        _loop = new LoopTarget(0, 0, parameters.Count);
-        Body(_reader.Children(fn, AstSchema.Body), tail: true);
-        _line = fn.Line;
-        Emit(Op.Return, delta: -1);
+        else
+        {
+            entries = [];
+            arity = -1;
+            foreach (var a in arities)
+            {
+                var pc = Here;
+                _labels.Add(pc);
+                var (n, _) = ArityCode(a, self);
+                entries.Add(new ArityEntry(n.Length, a.Flag(AstSchema.FnVariadic), pc));
+                if (names.Length == 0)
+                    names = n;
+            }
+            checks = null;
+        }
         Thread();
         if (returnCheck is not null)
         {
@@ -102,7 +118,8 @@ internal sealed class Compiler
             Name = _name,
             Location = _location,
             Line = fn.Line,
-            Arity = parameters.Count,
+            Arity = arity,
+            Entries = entries?.ToArray(),
             SlotCount = _maxSlots,
             FrameSize = _maxSlots + _maxDepth + 1,
             Code = [.. _instrs],
@@ -119,6 +136,44 @@ internal sealed class Compiler
             LambdaPath = _lambdaPath,
             Digest = _digest,
         };
+    }
+
+    /// <summary>One arity's code, from the current position: its parameters in slots 0.., then its body and a return.</summary>
+    private (string[] Names, TypeCheck?[]? Checks) ArityCode(AstNode arity, string? self)
+    {
+        _scope = null;
+        _slots = 0;
+        _depth = 0;
+        _line = arity.Line;
+        var parameters = _reader.Children(arity, AstSchema.FnParam);
+        var names = new string[parameters.Count];
+        TypeCheck?[]? checks = null;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            names[i] = p.Str(AstSchema.ParamName) ?? throw Bad(p, "a parameter has no :param/name");
+            Bind(names[i]);
+            if (p.Ref(AstSchema.ParamType) is { } t && TypeOf(_reader, t) is { } check)
+            {
+                checks ??= new TypeCheck?[parameters.Count];
+                checks[i] = check;
+            }
+        }
+        var start = Here;
+        if (self is not null)
+        {
+            // A named fn sees itself by its name: the closure being run, rebuilt from its code and captures.
+            var slot = Bind(self);
+            Emit(Op.Self, delta: 1);
+            Emit(Op.Store, slot, delta: -1);
+            start = Here;
+            _labels.Add(start);
+        }
+        _loop = new LoopTarget(start, 0, parameters.Count);
+        Body(_reader.Children(arity, AstSchema.Body), tail: true);
+        _line = arity.Line;
+        Emit(Op.Return, delta: -1);
+        return (names, checks);
     }
 
     private static TypeCheck? TypeOf(AstReader reader, Log.Model.EntityId type)
@@ -340,9 +395,11 @@ internal sealed class Compiler
         else if (type == T.Vector || type == T.Map || type == T.Set)
             Collection(node, type == T.Vector ? Op.Vector : type == T.Map ? Op.Map : Op.Set);
         else if (type == T.Quote)
-            Constant(ValConvert.FromEdn(EdnReader.ReadOne(node.Str(AstSchema.QuoteEdn) ?? "nil")));
+            Constant(ValConvert.FromEdn(EdnReader.ReadOne(node.Str(AstSchema.QuoteEdn) ?? "nil", QuoteOptions)));
         else if (type == T.New)
             New(node);
+        else if (type == T.Try)
+            Try(node, tail);
         else
             throw Bad(node, $"{type} is not an expression");
         _line = outer;
@@ -373,7 +430,10 @@ internal sealed class Compiler
         }
         if (node.Ref(AstSchema.Function) is { } fn)
         {
-            Constant(Val.Object(new FnRef(_code.Cell(fn))));
+            if (IsDef(fn))
+                Emit(Op.DefGet, Callee(_code.Cell(fn)), delta: 1);
+            else
+                Constant(Val.Object(new FnRef(_code.Cell(fn))));
             return;
         }
         if (node.Str(AstSchema.Builtin) is { } builtin)
@@ -390,6 +450,14 @@ internal sealed class Compiler
         if (node.Str(AstSchema.Builtin) is { } builtin)
         {
             BuiltinCall(node, builtin, args);
+            return;
+        }
+        if (node.Ref(AstSchema.Function) is { } def && IsDef(def))
+        {
+            Emit(Op.DefGet, Callee(_code.Cell(def)), delta: 1);
+            Args(args);
+            _line = node.Line;
+            Emit(Op.CallValue, 0, args.Count, delta: -args.Count);
             return;
         }
         if (node.Ref(AstSchema.Function) is { } fn)
@@ -591,6 +659,79 @@ internal sealed class Compiler
             Emit(from.Captured ? Op.Capture : Op.Load, from.Index, delta: 1);
         _line = node.Line;
         Emit(Op.Closure, index, delta: 1 - child._captures.Count);
+    }
+
+    /// <summary>Whether a referenced definition is a <c>def</c> (a value), not a function.</summary>
+    private bool IsDef(Log.Model.EntityId id) => _reader.Node(id)?.Is(T.Def) ?? false;
+
+    /// <summary>
+    /// <c>try</c>: a handler is pushed for the body and popped after it. An error unwinds the machine
+    /// to the handler's frame and depth, pushes the error and jumps here to the catch clauses, which
+    /// test its class in order; none matching rethrows it. With a <c>finally</c>, an outer handler
+    /// runs the finally code on the way out of the catch clauses too, and rethrows.
+    /// </summary>
+    private void Try(AstNode node, bool tail)
+    {
+        _ = tail;
+        var (savedScope, savedSlots) = (_scope, _slots);
+        var catches = _reader.Children(node, AstSchema.TryCatch);
+        var fin = _reader.Child(node, AstSchema.TryFinally);
+        var depth = _depth;
+        var ends = new List<int>();
+        int outer = -1;
+        if (fin is not null)
+            outer = Emit(Op.TryEnter);
+        var enter = Emit(Op.TryEnter);
+        Body(_reader.Children(node, AstSchema.Body), false);
+        Emit(Op.TryExit);
+        var afterBody = Emit(Op.Jump);
+        // The handler: the error is on the stack.
+        Patch(enter);
+        _depth = depth + 1;
+        var errSlot = Bind("try error " + Here.ToString(CultureInfo.InvariantCulture));
+        Emit(Op.Store, errSlot, delta: -1);
+        foreach (var c in catches)
+        {
+            _line = c.Line;
+            var cls = c.Str(AstSchema.CatchClass) ?? "Throwable";
+            _constants.Add(Val.String(cls));
+            Emit(Op.CatchTest, _constants.Count - 1, errSlot, delta: 1);
+            var next = Emit(Op.JumpIfFalse, delta: -1);
+            var scope = _scope;
+            var local = Bind(c.Str(AstSchema.BindingName) ?? "_");
+            Emit(Op.Load, errSlot, delta: 1);
+            Emit(Op.Store, local, delta: -1);
+            Body(_reader.Children(c, AstSchema.Body), false);
+            _scope = scope;
+            ends.Add(Emit(Op.Jump));
+            Patch(next);
+            _depth = depth;
+        }
+        Emit(Op.Load, errSlot, delta: 1);
+        Emit(Op.Throw, delta: -1);
+        _depth = depth + 1;
+        Patch(afterBody);
+        foreach (var e in ends)
+            Patch(e);
+        if (fin is not null)
+        {
+            // Normal way out: pop the outer handler, run the finally for its effects, keep the value.
+            Emit(Op.TryExit);
+            Expr(fin, false);
+            Emit(Op.Pop, delta: -1);
+            var done = Emit(Op.Jump);
+            Patch(outer);
+            _depth = depth + 1;
+            var again = Bind("finally error " + Here.ToString(CultureInfo.InvariantCulture));
+            Emit(Op.Store, again, delta: -1);
+            Expr(fin, false);
+            Emit(Op.Pop, delta: -1);
+            Emit(Op.Load, again, delta: 1);
+            Emit(Op.Throw, delta: -1);
+            _depth = depth + 1;
+            Patch(done);
+        }
+        (_scope, _slots) = (savedScope, savedSlots);
     }
 
     private void Collection(AstNode node, Op op)

@@ -88,6 +88,20 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots)
                     foreach (var x in vec.Items)
                         stack.Push(x);
                     break;
+                case YList list:
+                    total += ElementBytes * 2;
+                    stack.Push(list.First);
+                    stack.Push(list.More);
+                    break;
+                case YLazySeq lazy:
+                    total += ElementBytes * 2;
+                    if (lazy.IsRealized)
+                        stack.Push(lazy.Seq());
+                    break;
+                case YAtom atom:
+                    total += ElementBytes * 2;
+                    stack.Push(atom.Value);
+                    break;
                 case YSeq seq:
                     total += VectorBytes;
                     if (seen.Add(seq.Items))

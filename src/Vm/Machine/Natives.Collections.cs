@@ -8,7 +8,7 @@ internal static partial class Natives
     private static void RegisterCollections()
     {
         Def("vector", 0, -1, (m, a) => NewVector(m, a.ToArray()));
-        Def("list", 0, -1, (m, a) => NewVector(m, a.ToArray()));
+        Def("list", 0, -1, (m, a) => Seqs.List(m, a.ToArray()));
         Def("vec", 1, 1, (m, a) => NewVector(m, Items("vec", a[0])));
         Def("hash-map", 0, -1, (m, a) =>
         {
@@ -139,18 +139,16 @@ internal static partial class Natives
         Def("seq", 1, 1, (m, a) => Seq(m, a[0]));
         Def("first", 1, 1, (_, a) => First(a[0]));
         Def("second", 1, 1, (_, a) => Nth("second", a[0], 1, Val.Nil));
-        Def("last", 1, 1, (_, a) =>
+        Def("last", 1, 1, (m, a) =>
         {
-            var items = a[0].Obj switch
-            {
-                YVector v => v.Items,
-                YSeq s => s.Items,
-                null => ImmutableList<Val>.Empty,
-                _ => ImmutableList.CreateRange(Items("last", a[0])),
-            };
-            return items.Count == 0 || (a[0].Obj is YSeq seq && seq.Offset >= items.Count) ? Val.Nil : items[^1];
+            if (a[0].Obj is YVector v)
+                return v.Count == 0 ? Val.Nil : v.Items[^1];
+            var last = Val.Nil;
+            foreach (var x in Seqs.Values(a[0], m))
+                last = x;
+            return last;
         });
-        Def("rest", 1, 1, (m, a) => Next(m, a[0]) is { IsNil: false } next ? next : Val.Object(YVector.Empty));
+        Def("rest", 1, 1, (m, a) => Seqs.Rest(m, a[0]));
         Def("next", 1, 1, (m, a) => Next(m, a[0]));
         Def("nth", 2, 3, (_, a) => Nth("nth", a[0], LongArg("nth", a[1]), a.Length > 2 ? a[2] : Missing));
         Def("peek", 1, 1, (_, a) => a[0].Obj is YVector { Count: > 0 } v ? v.Items[^1] : a[0].IsNil || a[0].Obj is YVector ? Val.Nil : throw TypeError("peek", "a vector", a[0]));
@@ -164,7 +162,7 @@ internal static partial class Natives
                 throw YinException.Of(Kinds.Index, $"subvec: [{start} {end}) is outside a vector of {v.Count}");
             return NewVector(m, [.. v.Items.GetRange((int)start, (int)(end - start))]);
         });
-        Def("cons", 2, 2, (m, a) => NewVector(m, [a[0], .. Items("cons", a[1])]));
+        Def("cons", 2, 2, (m, a) => Seqs.Cons(m, a[0], Seqs.IsSeqable(a[1]) ? a[1] : throw TypeError("cons", "a collection", a[1])));
         Def("reverse", 1, 1, (m, a) => NewVector(m, [.. Items("reverse", a[0]).Reverse()]));
         Def("sort", 1, 1, (m, a) =>
         {
@@ -229,18 +227,21 @@ internal static partial class Natives
         return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, items)));
     }
 
-    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as one-character strings).</summary>
+    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as characters, as Clojure's seq).</summary>
     internal static Val[] Items(string fn, Val coll) => coll.Obj switch
     {
         null => [],
         YVector v => [.. v.Items],
-        YSeq s => [.. s.Values],
+        YSeq or YList or YLazySeq or YEmptyList => [.. Seqs.Values(coll)],
         YSet s => [.. s.Items],
         YMap map => [.. map.Items.Select(kv => Pair(kv.Key, kv.Value))],
         YRecord r => [.. r.Type.Fields.Select((f, i) => Pair(Val.Keyword(f), r.Values[i]))],
-        string s => [.. s.Select(c => Val.String(c.ToString()))],
+        string s => StringItems(s),
         _ => throw TypeError(fn, "a collection", coll),
     };
+
+    /// <summary>A string's items, as <c>seq</c> gives them.</summary>
+    internal static Val[] StringItems(string s) => [.. s.Select(Val.Char)];
 
     private static Val Pair(Val k, Val v) => Val.Object(new YVector(ImmutableList.Create(k, v)));
 
@@ -251,7 +252,7 @@ internal static partial class Natives
         YVector x => x.Count,
         YMap x => x.Count,
         YSet x => x.Count,
-        YSeq x => x.Count,
+        YSeq or YList or YLazySeq or YEmptyList => Seqs.Count(null, v),
         YRecord x => x.Type.Fields.Count,
         _ => throw TypeError(fn, "a collection or string", v),
     };
@@ -318,8 +319,8 @@ internal static partial class Natives
             case YSet s:
                 m.Charge(Heap.ElementBytes);
                 return Val.Object(new YSet(s.Items.Add(x)));
-            case YSeq s:
-                return NewVector(m, [x, .. s.Values]);
+            case YSeq or YList or YLazySeq or YEmptyList:
+                return Seqs.Cons(m, x, coll);
             case YMap or YRecord:
                 if (x.Obj is YVector { Count: 2 } pair)
                     return Assoc(m, coll, pair.Items[0], pair.Items[1]);
@@ -335,40 +336,11 @@ internal static partial class Natives
         }
     }
 
-    private static Val Seq(YinMachine m, Val coll)
-    {
-        switch (coll.Obj)
-        {
-            case null:
-                return Val.Nil;
-            case YSeq:
-                return coll;
-            case YVector v:
-                return v.Count == 0 ? Val.Nil : Val.Object(new YSeq(v.Items, 0));
-            default:
-            {
-                var items = Items("seq", coll);
-                if (items.Length == 0)
-                    return Val.Nil;
-                m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
-                return Val.Object(new YSeq(ImmutableList.Create(items), 0));
-            }
-        }
-    }
+    private static Val Seq(YinMachine m, Val coll) => Seqs.Seq(m, coll);
 
-    private static Val First(Val coll) => coll.Obj switch
-    {
-        null => Val.Nil,
-        YSeq s => s.First,
-        YVector v => v.Count == 0 ? Val.Nil : v.Items[0],
-        _ => Items("first", coll) is { Length: > 0 } items ? items[0] : Val.Nil,
-    };
+    private static Val First(Val coll) => coll.Obj is YVector v ? (v.Count == 0 ? Val.Nil : v.Items[0]) : Seqs.First(null, coll);
 
-    private static Val Next(YinMachine m, Val coll)
-    {
-        var s = Seq(m, coll);
-        return s.Obj is YSeq seq && seq.Next is { } next ? Val.Object(next) : Val.Nil;
-    }
+    private static Val Next(YinMachine m, Val coll) => Seqs.Next(m, coll);
 
     private static Val Nth(string fn, Val coll, long index, Val otherwise)
     {
@@ -377,7 +349,8 @@ internal static partial class Natives
             YVector v => (v.Items, 0),
             YSeq s => (s.Items, s.Offset),
             null => (ImmutableList<Val>.Empty, 0),
-            string str => (ImmutableList.CreateRange(str.Select(c => Val.String(c.ToString()))), 0),
+            YList or YLazySeq or YEmptyList => (ImmutableList.CreateRange(Seqs.Values(coll).Take((int)Math.Min(int.MaxValue, Math.Max(0, index) + 1))), 0),
+            string str => (ImmutableList.CreateRange(str.Select(Val.Char)), 0),
             _ => throw TypeError(fn, "a vector or sequence", coll),
         };
         var i = index + offset;

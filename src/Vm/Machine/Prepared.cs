@@ -68,6 +68,24 @@ internal enum Op : byte
     /// <summary>Make a record of type A from the top B values.</summary>
     New,
 
+    /// <summary>Push the running closure itself (a named <c>fn</c> calling itself).</summary>
+    Self,
+
+    /// <summary>Push the value of the <c>def</c> of cell A, computing it on its first use in this run.</summary>
+    DefGet,
+
+    /// <summary>Push a handler: an error unwinds to this frame and depth, is pushed, and control goes to A.</summary>
+    TryEnter,
+
+    /// <summary>Pop the innermost handler.</summary>
+    TryExit,
+
+    /// <summary>Push whether the error in slot B is of the class named by constant A (or a subclass).</summary>
+    CatchTest,
+
+    /// <summary>Pop a value and throw it.</summary>
+    Throw,
+
     /// <summary>Capture the continuation and stop; A is 1 if a value is popped to suspend with.</summary>
     Suspend,
 
@@ -112,6 +130,9 @@ internal enum Op : byte
 
 internal readonly record struct Instr(Op Op, int A = 0, int B = 0, int C = 0);
 
+/// <summary>One arity of a function: its parameter count (a variadic one's rest parameter included) and first instruction.</summary>
+internal readonly record struct ArityEntry(int Params, bool Variadic, int Pc);
+
 /// <summary>
 /// A function as the machine runs it: prepared once from its AST datoms, then shared by every frame
 /// that runs it and never changed. A new definition makes a new Prepared; frames that started in
@@ -125,7 +146,11 @@ internal sealed class Prepared
 
     public required int Line { get; init; }
 
+    /// <summary>The parameter count of a fixed single-arity function, or -1 (see <see cref="Entries"/>).</summary>
     public required int Arity { get; init; }
+
+    /// <summary>A multi-arity or variadic function's arities and where each one's code starts.</summary>
+    public ArityEntry[]? Entries { get; init; }
 
     /// <summary>Locals: the parameters first, then let and loop bindings.</summary>
     public required int SlotCount { get; init; }

@@ -25,6 +25,17 @@ internal enum ValKind
     Record,
     Fn,
     Error,
+
+    /// <summary>A mutable reference: an atom, a volatile or a delay (<see cref="YAtom"/>).</summary>
+    Atom,
+    Char,
+    Regex,
+
+    /// <summary>An arbitrary-precision integer (<c>1N</c>), a boxed <see cref="System.Numerics.BigInteger"/>.</summary>
+    BigInt,
+
+    /// <summary>A ratio (<c>1/2</c>), a <see cref="YRatio"/>.</summary>
+    Ratio,
 }
 
 /// <summary>
@@ -38,6 +49,7 @@ internal readonly struct Val : IEquatable<Val>
     internal static readonly object DoubleTag = new ScalarTag("double");
     internal static readonly object BoolTag = new ScalarTag("boolean");
     internal static readonly object InstantTag = new ScalarTag("instant");
+    internal static readonly object CharTag = new ScalarTag("char");
 
     internal readonly object? Obj;
     internal readonly long Bits;
@@ -63,6 +75,11 @@ internal readonly struct Val : IEquatable<Val>
 
     public static Val Instant(long unixMs) => new(InstantTag, unixMs);
 
+    /// <summary>A character: one UTF-16 unit, as a Java <c>char</c>.</summary>
+    public static Val Char(char c) => new(CharTag, c);
+
+    public static Val BigInt(System.Numerics.BigInteger n) => new(n, 0);
+
     public static Val String(string s) => new(s ?? throw new ArgumentNullException(nameof(s)), 0);
 
     public static Val Keyword(Keyword k) => new(k ?? throw new ArgumentNullException(nameof(k)), 0);
@@ -85,7 +102,11 @@ internal readonly struct Val : IEquatable<Val>
 
     public bool IsDouble => ReferenceEquals(Obj, DoubleTag);
 
-    public bool IsNumber => IsLong || IsDouble;
+    public bool IsNumber => IsLong || IsDouble || Obj is System.Numerics.BigInteger or YRatio;
+
+    public bool IsChar => ReferenceEquals(Obj, CharTag);
+
+    public char AsChar => (char)Bits;
 
     /// <summary>Clojure truthiness: everything but nil and false.</summary>
     public bool IsTruthy
@@ -99,7 +120,12 @@ internal readonly struct Val : IEquatable<Val>
     public double AsDouble => BitConverter.Int64BitsToDouble(Bits);
 
     /// <summary>A number as a double (longs converted).</summary>
-    public double ToDouble() => IsLong ? Bits : AsDouble;
+    public double ToDouble() => IsLong ? Bits : Obj switch
+    {
+        System.Numerics.BigInteger b => (double)b,
+        YRatio r => r.ToDouble(),
+        _ => AsDouble,
+    };
 
     public bool AsBool => Bits != 0;
 
@@ -113,6 +139,7 @@ internal readonly struct Val : IEquatable<Val>
         ScalarTag when ReferenceEquals(Obj, LongTag) => ValKind.Long,
         ScalarTag when ReferenceEquals(Obj, DoubleTag) => ValKind.Double,
         ScalarTag when ReferenceEquals(Obj, BoolTag) => ValKind.Boolean,
+        ScalarTag when ReferenceEquals(Obj, CharTag) => ValKind.Char,
         ScalarTag => ValKind.Instant,
         string => ValKind.String,
         Log.Edn.Keyword => ValKind.Keyword,
@@ -122,10 +149,14 @@ internal readonly struct Val : IEquatable<Val>
         YVector => ValKind.Vector,
         YMap => ValKind.Map,
         YSet => ValKind.Set,
-        YSeq => ValKind.Seq,
+        YSeq or YList or YLazySeq or YEmptyList => ValKind.Seq,
+        YAtom => ValKind.Atom,
         YRecord => ValKind.Record,
         YFunction => ValKind.Fn,
         YinError => ValKind.Error,
+        YRegex => ValKind.Regex,
+        System.Numerics.BigInteger => ValKind.BigInt,
+        YRatio => ValKind.Ratio,
         _ => throw new InvalidOperationException($"not a Yin value: {Obj.GetType()}"),
     };
 
@@ -231,4 +262,94 @@ internal sealed class YRecord(RecordType type, Val[] values)
     internal Val[] Values { get; } = values;
 
     public Val Get(Keyword field) => Type.IndexOf(field) is var i and >= 0 ? Values[i] : Val.Nil;
+}
+
+/// <summary>
+/// A persistent list cell (Clojure's <c>PersistentList</c> and <c>Cons</c>): a first value and the
+/// rest, which is nil, another list, or any seqable (a lazy seq, for a cons onto one). Lists made
+/// by <c>list</c>, <c>conj</c> and <c>into</c> know their count; a cons onto something else counts
+/// by walking (<see cref="Count"/> is -1).
+/// </summary>
+internal sealed class YList(Val first, Val more, int count)
+{
+    public Val First { get; } = first;
+
+    /// <summary>Nil, a <see cref="YList"/>, or a seqable whose seq is the rest.</summary>
+    public Val More { get; } = more;
+
+    /// <summary>The number of items, or -1 when the rest is not a counted list.</summary>
+    public int Count { get; } = count;
+
+    /// <summary>The empty list, <c>()</c>: a seq value of its own (it is not nil, and prints as <c>()</c>).</summary>
+    public static readonly YEmptyList Empty = new();
+}
+
+/// <summary>The empty list <c>()</c>.</summary>
+internal sealed class YEmptyList;
+
+/// <summary>
+/// A lazy sequence (Clojure's <c>LazySeq</c>): a thunk that, run once, gives a seqable; its seq is
+/// cached, so the thunk never runs twice. The thunk is a Yin function (from <c>lazy-seq</c>) or a
+/// step of one of the machine's own generators (<c>range</c>, <c>iterate</c>, <c>repeat</c>,
+/// <c>cycle</c>). Realising one runs inside the machine of the current run
+/// (<see cref="YinMachine.Current"/>), charging its fuel and memory, so an infinite sequence walked
+/// to its end stops at a named limit like any other runaway.
+/// </summary>
+internal sealed class YLazySeq
+{
+    private object? _thunk;
+    private Val _seq;
+
+    public YLazySeq(YFunction thunk) => _thunk = thunk;
+
+    public YLazySeq(Func<YinMachine, Val> step) => _thunk = step;
+
+    public bool IsRealized => _thunk is null;
+
+    /// <summary>The realised seq: nil or a non-empty seq value (never another lazy seq).</summary>
+    public Val Seq(YinMachine? machine = null)
+    {
+        if (_thunk is null)
+            return _seq;
+        var m = machine ?? YinMachine.Current
+            ?? throw YinException.Of(Kinds.Internal, "a lazy sequence can only be realised while its program runs");
+        var thunk = _thunk;
+        var produced = thunk is YFunction f ? m.Invoke(Val.Object(f), []) : ((Func<YinMachine, Val>)thunk)(m);
+        // A lazy seq whose body is another lazy seq (as (lazy-seq (map ...)) is) unwraps iteratively.
+        var seq = Seqs.Seq(m, produced);
+        if (_thunk is not null)
+        {
+            _seq = seq;
+            _thunk = null;
+        }
+        return _seq;
+    }
+}
+
+/// <summary>
+/// A mutable reference: <c>atom</c>, <c>volatile!</c> and <c>delay</c>. Its scope is the run that
+/// made it: an atom in a <c>^:service</c> lives in that node's run of the service and is never
+/// shared with another node or another run (state that the mesh should share goes through
+/// <c>transact!</c>).
+/// </summary>
+internal sealed class YAtom(string kind, Val value)
+{
+    private static long _serials;
+
+    /// <summary>Creation order: atoms are equal only to themselves, and sort by this.</summary>
+    public long Serial { get; } = Interlocked.Increment(ref _serials);
+
+    /// <summary><c>atom</c>, <c>volatile</c> or <c>delay</c>.</summary>
+    public string Kind { get; } = kind;
+
+    public Val Value { get; set; } = value;
+
+    /// <summary>A delay's body, until forced.</summary>
+    public YFunction? Pending { get; set; }
+
+    /// <summary>An atom's validator, or null.</summary>
+    public Val Validator { get; set; }
+
+    /// <summary>An atom's watches, key to function.</summary>
+    public List<(Val Key, Val Fn)>? Watches { get; set; }
 }

@@ -24,7 +24,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
     {
         ValKind.Nil => 0,
         ValKind.Boolean => 1,
-        ValKind.Long or ValKind.Double => 2,
+        ValKind.Long or ValKind.Double or ValKind.BigInt or ValKind.Ratio => 2,
         ValKind.String => 3,
         ValKind.Keyword => 4,
         ValKind.Symbol => 5,
@@ -36,6 +36,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
+        ValKind.Atom => 15,
+        ValKind.Char => 16,
+        ValKind.Regex => 17,
         _ => 14,
     };
 
@@ -47,10 +50,19 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             return true;
         var kx = x.Kind;
         var ky = y.Kind;
-        if (kx != ky && !(IsSequential(kx) && IsSequential(ky)))
+        if (kx != ky && !(IsSequential(kx) && IsSequential(ky)) && !(Category(kx) == 1 && Category(ky) == 1))
             return false;
         return Order(x, y) == 0;
     }
+
+    /// <summary>Clojure's number categories (Numbers.category): integers (long and BigInt) 1, doubles 2, ratios 3.</summary>
+    private static int Category(ValKind k) => k switch
+    {
+        ValKind.Long or ValKind.BigInt => 1,
+        ValKind.Double => 2,
+        ValKind.Ratio => 3,
+        _ => 0,
+    };
 
     private static bool IsSequential(ValKind k) => k is ValKind.Vector or ValKind.Seq;
 
@@ -70,12 +82,13 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
                 return 0;
             case ValKind.Boolean:
                 return x.Bits.CompareTo(y.Bits);
-            case ValKind.Long or ValKind.Double:
+            case ValKind.Long or ValKind.Double or ValKind.BigInt or ValKind.Ratio:
             {
                 if (kx == ValKind.Long && ky == ValKind.Long)
                     return x.Bits.CompareTo(y.Bits);
-                var c = kx == ValKind.Long && ky == ValKind.Long ? 0 : x.ToDouble().CompareTo(y.ToDouble());
-                return c != 0 ? c : kx.CompareTo(ky);
+                var c = Exact.IsExact(x) && Exact.IsExact(y) ? Exact.Compare("compare", x, y) : x.ToDouble().CompareTo(y.ToDouble());
+                // Equal values of one category are equal (= 1 1N); across categories (1 and 1.0, 1/2 and 0.5) they differ.
+                return c != 0 ? c : Category(kx).CompareTo(Category(ky));
             }
             case ValKind.String:
                 return string.CompareOrdinal(x.AsString, y.AsString);
@@ -124,12 +137,19 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             }
             case ValKind.Fn:
                 return ((YFunction)x.Obj!).Serial.CompareTo(((YFunction)y.Obj!).Serial);
+            case ValKind.Atom:
+                return ((YAtom)x.Obj!).Serial.CompareTo(((YAtom)y.Obj!).Serial);
+            case ValKind.Char:
+                return x.Bits.CompareTo(y.Bits);
+            case ValKind.Regex:
+                // A Java Pattern is equal only to itself: two compilations of one text differ.
+                return ((YRegex)x.Obj!).Serial.CompareTo(((YRegex)y.Obj!).Serial);
             default:
                 return string.CompareOrdinal(((YinError)x.Obj!).Message, ((YinError)y.Obj!).Message);
         }
     }
 
-    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : ((YSeq)v.Obj!).Values;
+    private static IEnumerable<Val> Items(Val v) => v.Obj is YVector vec ? vec.Items : Seqs.Values(v);
 
     private static int Sequence(IEnumerable<Val> a, IEnumerable<Val> b)
     {
@@ -153,8 +173,11 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         switch (v.Kind)
         {
             case ValKind.Nil: return 0;
-            case ValKind.Boolean or ValKind.Long or ValKind.Instant: return v.Bits.GetHashCode();
+            case ValKind.Boolean or ValKind.Long or ValKind.Instant or ValKind.Char: return v.Bits.GetHashCode();
             case ValKind.Double: return v.AsDouble.GetHashCode();
+            // A BigInt equal to a long hashes as that long (= 1 1N).
+            case ValKind.BigInt: return (System.Numerics.BigInteger)v.Obj! is var b && b >= long.MinValue && b <= long.MaxValue ? ((long)b).GetHashCode() : b.GetHashCode();
+            case ValKind.Ratio: return HashCode.Combine(((YRatio)v.Obj!).Numerator, ((YRatio)v.Obj!).Denominator);
             case ValKind.String: return Fnv(v.AsString);
             case ValKind.Keyword or ValKind.Symbol: return Fnv(v.Obj!.ToString()!);
             case ValKind.Vector or ValKind.Seq:

@@ -17,12 +17,23 @@ public sealed record YinStackFrame(string Function, string Location, int Line)
 /// </summary>
 public sealed class YinError
 {
-    internal YinError(Keyword kind, string message, Val data)
+    internal YinError(Keyword kind, string message, Val data, string? className = null, Val cause = default)
     {
         Kind = kind;
         Message = message;
         Data = data;
+        ClassName = className ?? ExceptionClasses.Of(kind);
+        Cause = cause;
     }
+
+    /// <summary>
+    /// The JVM exception class this error stands for, by simple name (<c>ExceptionInfo</c>,
+    /// <c>ArithmeticException</c>, ...): what <c>(catch Class e ...)</c> tests (see <see cref="ExceptionClasses"/>).
+    /// </summary>
+    public string ClassName { get; }
+
+    /// <summary>The cause given to <c>ex-info</c>, or nil.</summary>
+    internal Val Cause { get; }
 
     /// <summary><c>:error/arity</c>, <c>:error/type</c>, <c>:limit/fuel</c>, ...</summary>
     public Keyword Kind { get; }
@@ -118,4 +129,73 @@ internal static class Kinds
     public static readonly Keyword Internal = Keyword.Intern("error", "internal");
 
     public static Keyword Limit(string name) => Keyword.Intern("limit", name);
+}
+
+/// <summary>
+/// The exception classes a Yin program can throw and catch, by simple name, with their superclass
+/// as in the JDK and Clojure (java.lang.*, clojure.lang.ExceptionInfo and ArityException). Errors the
+/// machine raises have the class the JVM would throw for the same mistake. Limits (fuel, memory,
+/// depth, deadline) and cancellation are not exceptions: no catch sees them, so untrusted code
+/// cannot outlive its limits.
+/// </summary>
+internal static class ExceptionClasses
+{
+    private static readonly Dictionary<string, string> Parents = new(StringComparer.Ordinal)
+    {
+        ["Exception"] = "Throwable",
+        ["Error"] = "Throwable",
+        ["AssertionError"] = "Error",
+        ["RuntimeException"] = "Exception",
+        ["ExceptionInfo"] = "RuntimeException",
+        ["IllegalArgumentException"] = "RuntimeException",
+        ["NumberFormatException"] = "IllegalArgumentException",
+        ["ArityException"] = "IllegalArgumentException",
+        ["IllegalStateException"] = "RuntimeException",
+        ["ArithmeticException"] = "RuntimeException",
+        ["ClassCastException"] = "RuntimeException",
+        ["NullPointerException"] = "RuntimeException",
+        ["IndexOutOfBoundsException"] = "RuntimeException",
+        ["StringIndexOutOfBoundsException"] = "IndexOutOfBoundsException",
+        ["ArrayIndexOutOfBoundsException"] = "IndexOutOfBoundsException",
+        ["UnsupportedOperationException"] = "RuntimeException",
+        ["NoSuchElementException"] = "RuntimeException",
+        ["ConcurrentModificationException"] = "RuntimeException",
+        ["Throwable"] = "",
+    };
+
+    public static bool Known(string name) => Parents.ContainsKey(Simple(name));
+
+    /// <summary>The simple name of a class as written (<c>java.lang.Exception</c>, <c>clojure.lang.ExceptionInfo</c>).</summary>
+    public static string Simple(string name) => name.LastIndexOf('.') is var dot and >= 0 ? name[(dot + 1)..] : name;
+
+    /// <summary>Whether an error of class <paramref name="thrown"/> is caught by <c>(catch <paramref name="caught"/> ...)</c>.</summary>
+    public static bool IsA(string thrown, string caught)
+    {
+        var target = Simple(caught);
+        for (var c = thrown; !string.IsNullOrEmpty(c); c = Parents.GetValueOrDefault(c, "RuntimeException"))
+        {
+            if (c == target)
+                return true;
+            if (c == "Throwable")
+                return false;
+        }
+        return false;
+    }
+
+    /// <summary>The class the JVM would throw for an error of this kind.</summary>
+    public static string Of(Keyword kind) => kind.Name switch
+    {
+        _ when kind.Namespace == "limit" => "Error",
+        "arithmetic" => "ArithmeticException",
+        "index" => "IndexOutOfBoundsException",
+        "type" => "ClassCastException",
+        "arity" => "ArityException",
+        "argument" => "IllegalArgumentException",
+        "user" => "ExceptionInfo",
+        "unknown-function" => "IllegalStateException",
+        _ => "RuntimeException",
+    };
+
+    /// <summary>Whether a Yin program may catch an error of this kind (a limit or cancellation it may not).</summary>
+    public static bool Catchable(YinError e) => e.Kind.Namespace != "limit" && e.Kind != Kinds.Cancelled && e.Kind != Kinds.Internal;
 }

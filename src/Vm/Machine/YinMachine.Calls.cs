@@ -11,7 +11,7 @@ internal sealed partial class YinMachine
     private void Enter(Prepared callee, int argc, int resultSp, Val[]? captures)
     {
         var bp = _sp - argc;
-        CheckArguments(callee, bp, argc);
+        var pc = CheckArguments(callee, bp, ref argc);
         if (_fp + 1 >= _maxDepth)
             throw YinException.Of(Kinds.Limit("depth"), $"depth limit: more than {_maxDepth} nested calls (calling {callee.Name})");
         if (_fp == _frames.Length)
@@ -24,14 +24,42 @@ internal sealed partial class YinMachine
         EnsureStack(bp + callee.FrameSize);
         _sp = bp + callee.SlotCount;
         _fn = callee;
-        _pc = 0;
+        _pc = pc;
         _captures = captures;
     }
 
     private void SetFrameLimit() => _frameLimit = Math.Min(_frames.Length, _maxDepth - 1);
 
-    private void CheckArguments(Prepared callee, int bp, int argc)
+    /// <summary>Checks a call's arguments and returns where the callee starts: a multi-arity function at the arity that takes them, a variadic one with its rest arguments made one seq.</summary>
+    private int CheckArguments(Prepared callee, int bp, ref int argc)
     {
+        if (callee.Entries is { } entries)
+        {
+            foreach (var e in entries)
+            {
+                if (!e.Variadic && e.Params == argc)
+                    return e.Pc;
+            }
+            foreach (var e in entries)
+            {
+                if (e.Variadic && argc >= e.Params - 1)
+                {
+                    var fixedCount = e.Params - 1;
+                    var extra = argc - fixedCount;
+                    Val rest = Val.Nil;
+                    if (extra > 0)
+                    {
+                        Charge(Heap.VectorBytes + (Heap.ElementBytes * extra));
+                        rest = Val.Object(new YSeq(ImmutableList.Create(_stack.AsSpan(bp + fixedCount, extra)), 0));
+                    }
+                    _stack[bp + fixedCount] = rest;
+                    _sp = bp + e.Params;
+                    argc = e.Params;
+                    return e.Pc;
+                }
+            }
+            throw ArityError(callee.Name, ArityText(entries), argc);
+        }
         if (callee.Arity != argc)
             throw ArityError(callee.Name, callee.Arity.ToString(CultureInfo.InvariantCulture), argc);
         if (callee.ParamChecks is { } checks)
@@ -42,6 +70,56 @@ internal sealed partial class YinMachine
                     throw ParamTypeError(callee, i, _stack[bp + i]);
             }
         }
+        return 0;
+    }
+
+    private static string ArityText(ArityEntry[] entries) =>
+        string.Join(" or ", entries.Select(e => e.Variadic ? $"{e.Params - 1} or more" : e.Params.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A try's handler: the frame and depth to unwind to, and where its catch clauses start.</summary>
+    private readonly record struct Handler(int Fp, int Pc, int Sp, int Bp, Prepared Fn, Val[]? Captures, int Nested);
+
+    private readonly List<Handler> _handlers = [];
+    private readonly Dictionary<FunctionCell, (Prepared Code, Val Value)> _defs = [];
+
+    /// <summary>Runs the loop; an error a try of this level catches unwinds to its handler and the loop goes on.</summary>
+    private Outcome ExecuteCatching()
+    {
+        while (true)
+        {
+            try
+            {
+                return Execute();
+            }
+            catch (YinException e) when (_handlers.Count > 0 && _handlers[^1].Nested == _nested && ExceptionClasses.Catchable(e.Error))
+            {
+                var error = WithStack(e.Error);
+                var h = _handlers[^1];
+                _handlers.RemoveAt(_handlers.Count - 1);
+                _fp = h.Fp;
+                _fn = h.Fn;
+                _bp = h.Bp;
+                _captures = h.Captures;
+                _sp = h.Sp;
+                EnsureStack(_sp + 1);
+                _stack[_sp++] = Val.Object(error);
+                _pc = h.Pc;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A <c>def</c>'s value: computed on its first use in this run and kept for the run (Clojure's
+    /// var root, scoped to the run), computed again when its definition changed.
+    /// </summary>
+    private Val DefValue(FunctionCell cell)
+    {
+        var code = cell.Current ?? cell.Owner.Prepare(cell);
+        if (_defs.TryGetValue(cell, out var known) && ReferenceEquals(known.Code, code))
+            return known.Value;
+        var value = Invoke(Val.Object(new FnRef(cell)), []);
+        _defs[cell] = (code, value);
+        return value;
     }
 
     private void CallValue(int argc, int resultSp)

@@ -32,7 +32,7 @@ internal sealed partial class YinMachine
             foreach (var c in _limits.Others)
                 c.Check(status);
         }
-        if (_pauseAt is { } pause && _steps >= pause)
+        if (_pauseAt is { } pause && _steps >= pause && _nested == 0)
         {
             _pauseAt = null;
             NextSlice();
@@ -74,5 +74,7 @@ internal sealed partial class YinMachine
         }
         yield return _result;
         yield return _suspended;
+        foreach (var (_, value) in _defs.Values)
+            yield return value;
     }
 }

@@ -184,9 +184,9 @@ internal sealed partial class YinMachine
                 _stack[i] = args[i];
             _sp = args.Count;
             _bp = 0;
-            CheckArguments(entry, 0, args.Count);
+            var argc = args.Count;
+            _pc = CheckArguments(entry, 0, ref argc);
             _sp = entry.SlotCount;
-            _pc = 0;
             _captures = null;
         }
         catch (YinException e)
@@ -200,9 +200,14 @@ internal sealed partial class YinMachine
     {
         if (_error is not null)
             return Outcome.Failed;
+        var outer = _current;
+        _current = this;
         try
         {
-            return Execute();
+            var outcome = ExecuteCatching();
+            if (outcome == Outcome.Finished)
+                _result = RealizeAll(_result);
+            return outcome;
         }
         catch (YinException e)
         {
@@ -220,6 +225,10 @@ internal sealed partial class YinMachine
         {
             // The host's own limit, which the heap's accounting should have made unreachable.
             _error = WithStack(new YinError(Kinds.Limit("memory"), "memory limit: the host ran out of memory", Val.Nil));
+        }
+        finally
+        {
+            _current = outer;
         }
         return Outcome.Failed;
     }
@@ -373,7 +382,7 @@ internal sealed partial class YinMachine
                 case Op.Return:
                 {
                     var result = stack[sp - 1];
-                    if (_fp == 0)
+                    if (_fp == _baseFp)
                     {
                         Save(fn, pc, bp, sp, captures, budget);
                         _result = result;
@@ -442,10 +451,42 @@ internal sealed partial class YinMachine
                     sp -= n - 1;
                     break;
                 }
+                case Op.Self:
+                    Save(fn, pc, bp, sp, captures, budget);
+                    Charge(Heap.ClosureBytes);
+                    stack[sp++] = Val.Object(new Closure(fn, captures ?? []));
+                    break;
+                case Op.DefGet:
+                {
+                    Save(fn, pc, bp, sp, captures, budget);
+                    var value = DefValue(fn.Callees[ins.A]);
+                    stack[sp++] = value;
+                    break;
+                }
+                case Op.TryEnter:
+                    _handlers.Add(new Handler(_fp, ins.A, sp, bp, fn, captures, _nested));
+                    break;
+                case Op.TryExit:
+                    _handlers.RemoveAt(_handlers.Count - 1);
+                    break;
+                case Op.CatchTest:
+                {
+                    var err = stack[bp + ins.B];
+                    stack[sp++] = Val.Bool(err.Obj is YinError e && ExceptionClasses.IsA(e.ClassName, (string)fn.Constants[ins.A].Obj!));
+                    break;
+                }
+                case Op.Throw:
+                {
+                    var thrown = stack[--sp];
+                    Save(fn, pc, bp, sp, captures, budget);
+                    throw thrown.Obj is YinError e ? new YinException(e) : Natives.TypeError("throw", "an exception (ex-info, or a constructor such as (Exception. \"msg\"))", thrown);
+                }
                 case Op.Suspend:
                 {
                     var value = ins.A == 1 ? stack[--sp] : Val.Nil;
                     Save(fn, pc, bp, sp, captures, budget);
+                    if (_nested > 0)
+                        throw YinException.Of(Kinds.Continuation, "a program cannot suspend inside a lazy sequence or a callback from a built-in");
                     _suspended = value;
                     return Outcome.Suspended;
                 }

@@ -12,15 +12,16 @@ namespace Datom.Fuzz.Targets;
 /// <item>a slow reference: the same text streamed through a <see cref="TextReader"/> that hands out
 /// a few characters per read (one at a time for short texts) gives the same values, or the same
 /// error at the same place — every buffer refill lands somewhere else;</item>
-/// <item>the Clojure-source reader (<see cref="EdnReaderOptions.AllowMetadata"/>) accepts what strict
-/// EDN accepts, with equal values;</item>
+/// <item>the Clojure-source reader (<see cref="EdnReaderOptions.ClojureSyntax"/>: reader macros and
+/// metadata) accepts what strict EDN accepts, with equal values;</item>
 /// <item>every value read prints (<see cref="EdnWriter"/>) and reads back equal.</item>
 /// </list>
 /// </summary>
 public sealed class EdnTarget : FuzzTarget
 {
     private static readonly EdnReaderOptions Strict = new();
-    private static readonly EdnReaderOptions Clojure = new() { AllowMetadata = true };
+    // Clojure source (reader macros, metadata): what Yin's loader reads, and a superset of strict EDN.
+    private static readonly EdnReaderOptions Clojure = new() { ClojureSyntax = true };
 
     private static readonly string[] Texts =
     [
@@ -41,6 +42,7 @@ public sealed class EdnTarget : FuzzTarget
         "{:db/ident :user/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}",
         "()[]{}#{}\"\"",
         "[\\( \\) \\[ \\] \\\" \\; \\#]",
+        "(defmacro m [x] `(let [y# ~x] (f y# ~@[1 2] '~x @a))) #(+ % %2 %&) #\"a\\d\\\"\" #'v [0x1F 017 2r101 1.]",
     ];
 
     private static readonly string[] Words =
