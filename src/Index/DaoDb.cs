@@ -33,8 +33,9 @@ public sealed class DaoDb : IDisposable
     private Exception? _failure;
 
     // The heads of the entries applied so far (changed under _progressGate): the frontier that a
-    // subscription's result stands for.
-    private FrontierTracker _applied = new([]);
+    // subscription's result stands for. Worked out from the log at the first subscription (opening
+    // a data directory reads no entry for it), then kept up to date as entries are applied.
+    private FrontierTracker? _applied;
 
     // Entries indexed and published to subscribers: what WaitForAsync waits for, so that a caller who
     // waits and then stops listening cannot miss a change.
@@ -72,7 +73,7 @@ public sealed class DaoDb : IDisposable
             store.Dispose();
             throw new InvalidOperationException($"the index covers {store.AppliedEntries} entries but the log holds {log.DurableCount}; run 'datom index rebuild'");
         }
-        var db = new DaoDb(log, store) { _applied = new FrontierTracker(log.FrontierOf((int)store.AppliedEntries)) };
+        var db = new DaoDb(log, store);
         db.CatchUp();
         log.EntryStored += db.OnEntryStored;
         db._applier.Start();
@@ -300,9 +301,12 @@ public sealed class DaoDb : IDisposable
                 }
                 _store.Apply(batch, applied + batch.Count, ForksCompletedBy(_log, batch));
                 if (Subscriptions.Count > 0)
-                    Subscriptions.OnApplied(batch, _store.Snapshot(), _applied.Copy(), BranchNamer());
-                foreach (var entry in batch)
-                    _applied.Advance(entry);
+                    Subscriptions.OnApplied(batch, _store.Snapshot(), (_applied ??= new FrontierTracker(_log.FrontierOf((int)applied))).Copy(), BranchNamer());
+                if (_applied is not null)
+                {
+                    foreach (var entry in batch)
+                        _applied.Advance(entry);
+                }
                 Interlocked.Exchange(ref _published, applied + batch.Count);
                 Applied?.Invoke(applied + batch.Count);
             }
@@ -332,6 +336,7 @@ public sealed class DaoDb : IDisposable
                 throw new InvalidOperationException("the index stopped: " + _failure.Message, _failure);
             if (from is null)
             {
+                _applied ??= new FrontierTracker(_log.FrontierOf((int)_store.AppliedEntries));
                 onStart(new SubscriptionStart([.. Evaluate(Current())], _applied.Heads()));
             }
             else

@@ -322,20 +322,26 @@ public sealed partial class DatomLog : IDisposable
     public IReadOnlyList<EntryHash> FrontierOf(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var heads = new HashSet<EntryHash>();
+        var heads = new HashSet<int>();
+        Span<int> parents = stackalloc int[256];
         lock (_gate)
         {
-            if (count > _order.Count)
-                throw new ArgumentOutOfRangeException(nameof(count), $"the log holds {_order.Count} durable entries, not {count}");
-            for (var i = 0; i < count; i++)
+            if (count > _entries.DurableCount)
+                throw new ArgumentOutOfRangeException(nameof(count), $"the log holds {_entries.DurableCount} durable entries, not {count}");
+            var number = count == 0 ? 0 : _entries.NumberAt(0);
+            for (var i = 0; i < count; i++, number++)
             {
-                var meta = _entries[_order[i]];
-                foreach (var p in _entries.ParentsOf(meta))
+                while (_entries.IsHole(number))
+                    number++;
+                var record = _entries.Record(number);
+                var numbers = record.ParentCount <= parents.Length ? parents[..record.ParentCount] : new int[record.ParentCount];
+                _entries.ParentNumbers(record.ParentStart, numbers);
+                foreach (var p in numbers)
                     heads.Remove(p);
-                heads.Add(_order[i]);
+                heads.Add(number);
             }
+            return [.. heads.Select(n => _entries.HashOf(n)).Order()];
         }
-        return [.. heads.Order()];
     }
 
     /// <summary>
