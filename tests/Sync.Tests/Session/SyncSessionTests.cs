@@ -179,7 +179,7 @@ public sealed class SyncSessionTests : IDisposable
     {
         var a = new SyncSession(_logA, Options, TimeSpan.Zero);
         Assert.IsType<SyncRequestMessage>(a.PollTransmit(TimeSpan.Zero));
-        var error = Assert.Throws<SyncProtocolException>(() =>
+        var error = Assert.Throws<SyncProtocolException>((Action)(() =>
         {
             for (var ms = 500; ; ms += 500)
             {
@@ -190,7 +190,7 @@ public sealed class SyncSessionTests : IDisposable
                 {
                 }
             }
-        });
+        }));
         Assert.Equal(SyncError.RequestTimeout, error.Error);
     }
 
