@@ -45,7 +45,11 @@ public sealed class QueryLimits
     /// </summary>
     public const long DefaultMaxSteps = 4_000_000_000;
 
-    /// <summary>1,000 nested pull levels: a few hundred KB of host stack, well inside a 1 MiB thread stack.</summary>
+    /// <summary>
+    /// 10,000 nested pull levels: DataScript pulls a 3,000-deep recursive chain, so must we. The
+    /// host's stack is guarded separately (<c>TryEnsureSufficientExecutionStack</c>), so a deep pull
+    /// on a small thread stack stops with this limit named rather than crashing.
+    /// </summary>
     public const int DefaultMaxPullDepth = 10_000;
 
     public QueryLimits(TimeSpan? deadline = null, long? maxRows = null, long? memoryBytes = null, long? maxSteps = null, int? maxPullDepth = null)
