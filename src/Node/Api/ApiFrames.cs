@@ -52,7 +52,10 @@ internal sealed record QueryRequest(
     [property: JsonPropertyName("query")] string Query,
     [property: JsonPropertyName("args")] string[]? Args = null,
     [property: JsonPropertyName("as_of")] string? AsOf = null,
-    [property: JsonPropertyName("history")] bool History = false);
+    [property: JsonPropertyName("history")] bool History = false,
+    [property: JsonPropertyName("since")] string? Since = null,
+    [property: JsonPropertyName("conflicts")] bool Conflicts = false,
+    [property: JsonPropertyName("author")] string? Author = null);
 
 internal sealed record ApiError(
     [property: JsonPropertyName("error")] string Error,
