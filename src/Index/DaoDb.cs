@@ -140,6 +140,34 @@ public sealed class DaoDb : IDisposable
     public HistoryView History() => new(_store.Snapshot());
 
     /// <summary>
+    /// The views of one snapshot limited to some operations, for combining time views with the
+    /// history and conflicts views (<c>query --history --as-of H</c>): <paramref name="include"/>
+    /// from <see cref="Reachable"/> or <see cref="StampedBy"/>.
+    /// </summary>
+    public (CurrentView Current, HistoryView History, ConflictsView Conflicts) Views(Func<Storage.DatomOp, bool>? include)
+    {
+        var snapshot = _store.Snapshot();
+        var current = new CurrentView(snapshot, include);
+        return (current, new HistoryView(snapshot, include), new ConflictsView(current));
+    }
+
+    /// <summary>Operations of the entries reachable from a frontier (as of it).</summary>
+    /// <exception cref="KeyNotFoundException">This node does not hold one of the entries.</exception>
+    public Func<Storage.DatomOp, bool> Reachable(IEnumerable<Log.Model.EntryHash> frontier)
+    {
+        var txs = _log.Ancestry(frontier).Values.ToHashSet();
+        return op => txs.Contains(op.Tx);
+    }
+
+    /// <summary>Operations stamped at or before a time (as of it).</summary>
+    public static Func<Storage.DatomOp, bool> StampedBy(DateTimeOffset time)
+    {
+        var limit = time.ToUnixTimeMilliseconds();
+        return op => op.Time.UnixMilliseconds <= limit;
+    }
+
+
+    /// <summary>
     /// Transacts EDN transaction data: one log entry. Transactions are serial, and each is prepared
     /// against a view that includes every earlier one (read your writes); the result is returned once
     /// the entry is durable and indexed.

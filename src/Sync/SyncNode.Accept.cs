@@ -30,6 +30,12 @@ public sealed partial class SyncNode
             {
                 return;
             }
+            catch (SocketException e) when (token.IsCancellationRequested || e.SocketErrorCode == SocketError.OperationAborted)
+            {
+                // Stopping closes the listener under a pending accept, which fails with ECANCELED
+                // (errno 125, OperationAborted) rather than as a cancellation: the end, not an error.
+                return;
+            }
             catch (SocketException e)
             {
                 SyncLog.AcceptFailed(_logger, e);

@@ -35,7 +35,7 @@ public class CompilerTests
         Assert.Equal(3, overflow.Line);
     }
 
-    [Property(MaxTest = 300)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 300)]
     public void Random_programs_agree_with_a_reference_evaluator(int seed)
     {
         var random = new Random(seed);

@@ -13,7 +13,7 @@ namespace Datom.Vm.Tests;
 public class FuzzTests
 {
     /// <summary>Whatever the text, reading and analyzing it either succeeds or fails with a <see cref="CodeException"/> that has a line.</summary>
-    [Property(MaxTest = 1000)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 1000)]
     public void Any_text_is_loaded_or_refused_with_a_line(int seed)
     {
         var text = Generators.Noise(new Random(seed));
@@ -35,7 +35,7 @@ public class FuzzTests
     }
 
     /// <summary>A value suspended with, stored as datoms and read back, is the same value.</summary>
-    [Property(MaxTest = 150)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 150)]
     public async Task Stored_values_come_back_equal(int seed)
     {
         var text = Generators.EdnValue(new Random(seed), 3);

@@ -37,7 +37,7 @@ public class ReaderTests
     }
 
     /// <summary>Random source with every lexical feature: each scalar's position is where its text starts.</summary>
-    [Property(MaxTest = 300)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 300)]
     public void Scalar_positions_point_at_their_text(int seed)
     {
         var random = new Random(seed);

@@ -15,9 +15,15 @@ namespace Datom.Index.Views;
 /// hold (<see cref="UniqueMerge"/>) are conflicts too: every stored datom holding such a value, under
 /// its own entity id, so <c>[$c ?e :p/key "u-0"]</c> lists the entities that were merged.
 /// </summary>
-public sealed class ConflictsView(IndexSnapshot snapshot) : IDatomView
+public sealed class ConflictsView(CurrentView current) : IDatomView
 {
-    private readonly CurrentView _current = new(snapshot);
+    private readonly CurrentView _current = current;
+
+    /// <summary>The conflicts of the current database.</summary>
+    public ConflictsView(IndexSnapshot snapshot)
+        : this(new CurrentView(snapshot))
+    {
+    }
 
     public AttributeSchema? Attribute(Keyword ident) => _current.Attribute(ident);
 

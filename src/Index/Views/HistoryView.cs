@@ -10,10 +10,12 @@ namespace Datom.Index.Views;
 /// <summary>
 /// Every assertion and retraction, each with the transaction that made it (Datomic's history
 /// database): <c>[?e ?a ?v ?tx ?added]</c> sees both. Schema and idents come from the current view.
+/// An optional filter on operations limits it as it limits the current view (as of a frontier or a
+/// time, since): the history of that view.
 /// </summary>
-public sealed class HistoryView(IndexSnapshot snapshot) : IDatomView
+public sealed class HistoryView(IndexSnapshot snapshot, Func<DatomOp, bool>? include = null) : IDatomView
 {
-    private readonly CurrentView _current = new(snapshot);
+    private readonly CurrentView _current = new(snapshot, include);
 
     public AttributeSchema? Attribute(Keyword ident) => _current.Attribute(ident);
 
@@ -38,6 +40,8 @@ public sealed class HistoryView(IndexSnapshot snapshot) : IDatomView
         {
             var op = KeyCodec.Decode(order, scan.Current);
             if ((e is not null && op.E != e.Value) || (attr is not null && op.A != attr.Value) || (v is not null && !op.V.Equals(v.Value)))
+                continue;
+            if (include is not null && !include(op))
                 continue;
             yield return new IndexDatom(op.E, Keyword.Parse(snapshot.Attributes.Name(op.A)), op.V, op.Tx, op.Added);
         }

@@ -53,7 +53,10 @@ internal sealed record QueryRequest(
     [property: JsonPropertyName("query")] string Query,
     [property: JsonPropertyName("args")] string[]? Args = null,
     [property: JsonPropertyName("as_of")] string? AsOf = null,
-    [property: JsonPropertyName("history")] bool History = false);
+    [property: JsonPropertyName("history")] bool History = false,
+    [property: JsonPropertyName("since")] string? Since = null,
+    [property: JsonPropertyName("conflicts")] bool Conflicts = false,
+    [property: JsonPropertyName("author")] string? Author = null);
 
 /// <summary><c>POST /v1/subscribe</c>: the query as EDN text, its inputs as EDN texts, and the frontier to resume from.</summary>
 internal sealed record SubscribeRequest(

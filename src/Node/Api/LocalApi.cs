@@ -20,7 +20,7 @@ namespace Datom.Node.Api;
 /// <list type="bullet">
 /// <item><c>GET /v1/status</c>: <c>datom status --format json</c></item>
 /// <item><c>GET /v1/peers</c>: <c>datom peers --format json</c></item>
-/// <item><c>POST /v1/query</c> with <c>{"query":"[:find …]","args":["…"],"as_of":"…","history":false}</c>: <c>datom query --format json</c></item>
+/// <item><c>POST /v1/query</c> with <c>{"query":"[:find …]","args":["…"],"as_of":"…","since":"…","author":"…","history":false,"conflicts":false}</c>: <c>datom query --format json</c></item>
 /// <item><c>POST /v1/transact</c> with EDN tx-data as the body: <c>datom transact -</c>, one JSON acknowledgement per line</item>
 /// <item><c>POST /v1/subscribe</c> with <c>{"query":"[:find …]","args":["…"],"from":"…"}</c>: <c>datom subscribe</c>'s lines as they come (NDJSON); an error after the first line ends the stream with a last line <c>{"error","exit"}</c></item>
 /// </list>
@@ -99,8 +99,14 @@ internal static class LocalApi
         var args = new List<string> { "query", request.Query, "--format", "json" };
         if (request.AsOf is not null)
             args.AddRange(["--as-of", request.AsOf]);
+        if (request.Since is not null)
+            args.AddRange(["--since", request.Since]);
+        if (request.Author is not null)
+            args.AddRange(["--author", request.Author]);
         if (request.History)
             args.Add("--history");
+        if (request.Conflicts)
+            args.Add("--conflicts");
         if (request.Args is { Length: > 0 })
         {
             args.Add("--");

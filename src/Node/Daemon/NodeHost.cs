@@ -49,12 +49,7 @@ internal static class NodeHost
         using var opened = data.OpenLog($"datom run (pid {Environment.ProcessId})", settings.Log, settings.Index);
         // The log is open: from here on, the socket path is ours (a stale one was left by a killed daemon).
         PrepareSocket(settings.Socket);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.ListenUnixSocket(settings.Socket, l => l.Protocols = HttpProtocols.Http2);
-            k.Limits.MaxRequestBodySize = null; // a transaction stream is as long as its caller makes it
-            k.AddServerHeader = false;
-        });
+        builder.WebHost.ConfigureKestrel(k => ConfigureApi(k, settings.Socket));
 
         var db = opened.Database;
         builder.Services.AddSingleton(sp => new SyncNode(opened.Log, opened.Identity, mesh, settings.Sync, sp.GetRequiredService<ILogger<SyncNode>>()));
@@ -112,6 +107,24 @@ internal static class NodeHost
         TryDelete(settings.Socket);
         DaemonLog.Stopped(logger);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The local API's server: HTTP/2 on the Unix socket, and no limit on how long or how slowly a
+    /// caller streams. Kestrel's defaults end a request whose body arrives at under 240 bytes/s
+    /// after a 5 s grace (MinRequestBodyDataRate), and likewise a slow reader of the response
+    /// (MinResponseDataRate): `datom transact -` fed one transaction a minute lost its stream after
+    /// about 5 s (issue 13). Those limits guard a public server against slow-loris clients; this
+    /// socket is mode 0600, so only the directory's owner can connect, and a writer may be idle for
+    /// as long as it likes. A stream ends when its caller closes it or the daemon stops.
+    /// </summary>
+    internal static void ConfigureApi(KestrelServerOptions k, string socket)
+    {
+        k.ListenUnixSocket(socket, l => l.Protocols = HttpProtocols.Http2);
+        k.Limits.MaxRequestBodySize = null; // a transaction stream is as long as its caller makes it
+        k.Limits.MinRequestBodyDataRate = null;
+        k.Limits.MinResponseDataRate = null;
+        k.AddServerHeader = false;
     }
 
     private static void TryDelete(string path)

@@ -14,12 +14,22 @@ internal static class ClockText
     public static string Span(TimeSpan span)
     {
         var c = CultureInfo.InvariantCulture;
+        // Rounded to the smaller unit shown: a year less the half second a handshake takes is "365 d 0 h".
         if (span.TotalDays >= 1)
-            return string.Create(c, $"{(int)span.TotalDays} d {span.Hours} h");
+        {
+            var hours = (long)Math.Round(span.TotalHours);
+            return string.Create(c, $"{hours / 24} d {hours % 24} h");
+        }
         if (span.TotalHours >= 1)
-            return string.Create(c, $"{(int)span.TotalHours} h {span.Minutes} min");
+        {
+            var minutes = (long)Math.Round(span.TotalMinutes);
+            return string.Create(c, $"{minutes / 60} h {minutes % 60} min");
+        }
         if (span.TotalMinutes >= 1)
-            return string.Create(c, $"{(int)span.TotalMinutes} min {span.Seconds} s");
+        {
+            var seconds = (long)Math.Round(span.TotalSeconds);
+            return string.Create(c, $"{seconds / 60} min {seconds % 60} s");
+        }
         if (span.TotalSeconds >= 1)
             return span.TotalSeconds.ToString("0.0", c) + " s";
         return ((long)span.TotalMilliseconds).ToString(c) + " ms";

@@ -58,7 +58,7 @@ public class ConvergenceTests
         return answers;
     }
 
-    [Property(MaxTest = 25)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 25)]
     public void Every_arrival_order_gives_the_same_answers(int seed)
     {
         var history = RandomHistory.Generate(seed);
@@ -81,7 +81,7 @@ public class ConvergenceTests
         }
     }
 
-    [Property(MaxTest = 15)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 15)]
     public void The_incremental_index_equals_a_rebuild(int seed)
     {
         var history = RandomHistory.Generate(seed, steps: 60);

@@ -19,7 +19,7 @@ public class SubscriptionTests
         view.Match(null, One, null).Concat(view.Match(null, Many, null))
             .Select(d => (IReadOnlyList<object?>)[d.E, d.A.ToString(), d.V.AsLong]);
 
-    [Property(MaxTest = 20)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 20)]
     public void No_change_is_missed_or_reported_twice(int seed)
     {
         var history = RandomHistory.Generate(seed, steps: 30);

@@ -71,7 +71,7 @@ public class RunTests
     /// A cursor seeks from where it is when the target lies ahead (in its block, or a later one): any
     /// sequence of seeks and steps, in key order or not, lands where a fresh binary search would.
     /// </summary>
-    [Property(MaxTest = 30)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 30)]
     public void Seeks_from_any_position_land_on_the_first_key_at_or_after_the_target(int seed)
     {
         var random = new Random(seed);
@@ -111,7 +111,7 @@ public class RunTests
     }
 
     /// <summary>A range estimate is exact for a memory run and within a few blocks of the truth for a file run.</summary>
-    [Property(MaxTest = 30)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 30)]
     public void Range_estimates_are_exact_in_memory_and_within_blocks_on_disk(int seed)
     {
         var random = new Random(seed);

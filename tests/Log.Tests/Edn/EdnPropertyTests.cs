@@ -21,7 +21,7 @@ public class EdnPropertyTests
         EdnEquality.Instance.GetHashCode(v.Value) == EdnEquality.Instance.GetHashCode(EdnReader.ReadOne(EdnWriter.Write(v.Value)));
 
     /// <summary>Reading a stream delivered in arbitrary small chunks gives the same forms as reading it whole.</summary>
-    [Property(Arbitrary = [typeof(EdnArbitraries)], MaxTest = 300)]
+    [Property(Arbitrary = [typeof(Seeds), typeof(EdnArbitraries)], MaxTest = 300)]
     public bool Chunk_boundaries_do_not_matter(EdnValue a, EdnValue b, EdnValue c, int seed) =>
         ChunkedReadMatches(seed, a, b, c);
 
