@@ -32,6 +32,9 @@ public sealed class YinError
     /// </summary>
     public string ClassName { get; }
 
+    /// <summary>Made with no message (<c>(Exception.)</c>): <c>ex-message</c> is nil.</summary>
+    internal bool NoMessage { get; init; }
+
     /// <summary>The cause given to <c>ex-info</c>, or nil.</summary>
     internal Val Cause { get; }
 
