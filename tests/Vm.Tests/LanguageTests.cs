@@ -59,11 +59,11 @@ public class LanguageTests
     [InlineData("(quote (a b c))", "(a b c)")]
     [InlineData("(quote [a (b) {:c ()}])", "[a (b) {:c []}]")]
     [InlineData("\"a\\nb\"", "\"a\\nb\"")]
-    [InlineData("\\x", "\"x\"")]
+    [InlineData("\\x", "\\x")]
     [InlineData(":k/w", ":k/w")]
     [InlineData("nil", "nil")]
     [InlineData("1.5", "1.5")]
-    [InlineData("(str \"a\" 1 :b nil [1 \"x\"])", "\"a1:b[1 x]\"")]
+    [InlineData("(str \"a\" 1 :b nil [1 \"x\"])", "\"a1:b[1 \\\"x\\\"]\"")]
     [InlineData("(count \"hello\")", "5")]
     [InlineData("(subs \"hello\" 1 3)", "\"el\"")]
     [InlineData("(upper-case \"abc\")", "\"ABC\"")]
@@ -163,7 +163,7 @@ public class LanguageTests
     [Fact]
     public void Records_print_as_tagged_maps()
     {
-        Assert.Equal("#t/P {:x 1, :y 2}", Yin.Eval("(defrecord P [x y])\n(defn main [] (->P 1 2))"));
+        Assert.Equal("#t.P{:x 1, :y 2}", Yin.Eval("(defrecord P [x y])\n(defn main [] (->P 1 2))"));
     }
 
     [Fact]

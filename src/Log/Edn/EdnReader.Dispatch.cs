@@ -13,6 +13,11 @@ public sealed partial class EdnReader
     private object? ReadDispatch(SourcePosition start)
     {
         var next = Peek();
+        if (_clojure && TryReadClojureDispatch(start, next, out var clojureForm))
+        {
+            return clojureForm;
+        }
+
         if (next == '{')
         {
             Advance();

@@ -30,13 +30,19 @@ public sealed partial class EdnReader
     /// and the characters that start another element or a comment: <c>" ; \ ^</c>. As in Clojure's
     /// EDN reader; '#' and ':' are constituents, not terminators (spec: "# is not a delimiter").
     /// </summary>
-    private static readonly SearchValues<char> TokenEnds = BuildTokenEnds();
+    private static readonly SearchValues<char> TokenEnds = BuildTokenEnds("");
+
+    /// <summary>
+    /// Clojure's terminating macro characters add <c>` ~ @</c> (LispReader.isTerminatingMacro:
+    /// every macro character but <c>#</c>, <c>'</c> and <c>%</c>), so <c>a@b</c> is two forms.
+    /// </summary>
+    private static readonly SearchValues<char> ClojureTokenEnds = BuildTokenEnds("`~@");
 
     private static bool IsWhitespace(char c) => c == ',' || char.IsWhiteSpace(c);
 
-    private static SearchValues<char> BuildTokenEnds()
+    private static SearchValues<char> BuildTokenEnds(string more)
     {
-        var chars = new List<char>("\";\\^()[]{}");
+        var chars = new List<char>("\";\\^()[]{}" + more);
         for (var c = 0; c <= char.MaxValue; c++)
         {
             if (IsWhitespace((char)c))
@@ -145,7 +151,7 @@ public sealed partial class EdnReader
         do
         {
             var rest = _buffer.AsSpan(_pos, _len - _pos);
-            var end = rest.IndexOfAny(TokenEnds);
+            var end = rest.IndexOfAny(_tokenEnds);
             var run = end < 0 ? rest : rest[..end];
             Append(run, start, what);
             Skip(run.Length);
@@ -351,6 +357,11 @@ public sealed partial class EdnReader
         var first = token[0];
         if (EdnNames.IsAsciiDigit(first) || (first is '+' or '-' && token.Length > 1 && EdnNames.IsAsciiDigit(token[1])))
         {
+            if (_clojure && token.Length <= MaxNumberLength && TryReadClojureNumber(token) is { } clojureNumber)
+            {
+                return clojureNumber;
+            }
+
             return ReadNumber(token, start);
         }
 

@@ -39,6 +39,8 @@ public sealed partial class EdnReader
     private readonly char[] _buffer;
     private readonly string? _sourceName;
     private readonly bool _allowMetadata;
+    private readonly bool _clojure;
+    private readonly SearchValues<char> _tokenEnds;
     private readonly int _maxDepth;
     private readonly long _maxStringLength;
     private readonly int _maxCollectionCount;
@@ -82,7 +84,9 @@ public sealed partial class EdnReader
         _len = length;
         _eof = input is null;
         _sourceName = options.SourceName;
-        _allowMetadata = options.AllowMetadata;
+        _allowMetadata = options.AllowMetadata || options.ClojureSyntax;
+        _clojure = options.ClojureSyntax;
+        _tokenEnds = _clojure ? ClojureTokenEnds : TokenEnds;
         _maxDepth = options.MaxDepth;
         _maxStringLength = options.MaxStringLength;
         _maxCollectionCount = options.MaxCollectionCount;
@@ -214,6 +218,31 @@ public sealed partial class EdnReader
                     }
 
                     value = ReadDispatch(start);
+                    break;
+                case '\'' when _clojure:
+                    Advance();
+                    value = ReadWrapped(start, QuoteSymbol, "quote (')");
+                    break;
+                case '`' when _clojure:
+                    Advance();
+                    value = ReadWrapped(start, SyntaxQuoteSymbol, "syntax-quote (`)");
+                    break;
+                case '@' when _clojure:
+                    Advance();
+                    value = ReadWrapped(start, DerefSymbol, "deref (@)");
+                    break;
+                case '~' when _clojure:
+                    Advance();
+                    if (Peek() == '@')
+                    {
+                        Advance();
+                        value = ReadWrapped(start, UnquoteSplicingSymbol, "unquote-splicing (~@)");
+                    }
+                    else
+                    {
+                        value = ReadWrapped(start, UnquoteSymbol, "unquote (~)");
+                    }
+
                     break;
                 default:
                     value = ReadAtom(start);

@@ -29,6 +29,19 @@ public sealed class EdnReaderOptions
     public bool AllowMetadata { get; set; }
 
     /// <summary>
+    /// Read Clojure source rather than EDN (implies <see cref="AllowMetadata"/>): the reader
+    /// macros <c>'x</c> (quote x), <c>@x</c> (clojure.core/deref x), <c>~x</c>
+    /// (clojure.core/unquote x), <c>~@x</c> (clojure.core/unquote-splicing x), <c>#'x</c> (var x),
+    /// <c>#"re"</c> (a <see cref="RegexLiteral"/>), Clojure's number forms (<c>0x1F</c>, <c>017</c>,
+    /// <c>2r101</c>, <c>1.</c>), octal string escapes, and <c>` @ ~</c> ending tokens as in
+    /// Clojure's LispReader. Two macros whose expansion depends on the namespace being read or
+    /// on gensyms read as marker forms for the caller to expand:
+    /// <c>`x</c> as <c>(clojure.core/syntax-quote x)</c> and <c>#(a b)</c> as
+    /// <c>(clojure.core/fn-literal (a b))</c>.
+    /// </summary>
+    public bool ClojureSyntax { get; set; }
+
+    /// <summary>
     /// Deepest nesting of collections, tags, discards and metadata; deeper input is an
     /// <see cref="EdnException"/>, never a stack overflow.
     /// </summary>

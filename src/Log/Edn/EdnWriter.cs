@@ -73,6 +73,7 @@ public static class EdnWriter
                 case EdnSet set: PrintSequence("#{", set.AsSpan(), "}"); break;
                 case EdnMap map: PrintMap(map); break;
                 case EdnTagged tagged: PrintTagged(tagged); break;
+                case RegexLiteral regex: writer.Write(regex.ToString()); break;
                 case DateTimeOffset instant:
                     writer.Write("#inst \"");
                     writer.Write(EdnInstant.Format(instant));

@@ -544,8 +544,13 @@ internal sealed partial class Analyzer
             case string str:
                 node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
-            case char c:
-                node.Add(AstSchema.LiteralString, c.ToString());
+            case char or RegexLiteral:
+                // Characters and regexes have no literal attribute: they are stored as quoted EDN
+                // (\a, #"re"), which the compiler reads back as the value. A bad regex fails here, at its line.
+                if (s.Edn is RegexLiteral regex && Interop.RegexError(regex.Pattern) is { } why)
+                    throw Error(s, $"invalid regex #\"{regex.Pattern}\": {why}");
+                Unmake(node);
+                NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, Text(s, "literal", EdnWriter.Write(s.Edn)));
                 break;
             case long n:
                 node.Add(AstSchema.LiteralLong, n);
@@ -586,12 +591,19 @@ internal sealed partial class Analyzer
         }
         if (Builtins.Canonical(Qualify(sym)) is { } builtin)
         {
+            if (Interop.IsField(builtin))
+            {
+                // Integer/MAX_VALUE, Math/PI: a constant, read by calling its native.
+                Unmake(node);
+                NewNode(key, T.Call, s, index).Add(AstSchema.Name, sym.ToString()).Add(AstSchema.Builtin, builtin);
+                return new NodeRef(key);
+            }
             if (Builtins.IsSpecial(builtin))
                 throw Error(s, $"{builtin} can only be called directly, not used as a value");
             node.Add(AstSchema.Builtin, builtin);
             return new NodeRef(key);
         }
-        throw Error(s, $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
+        throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
     }
 
     /// <summary>A symbol with its namespace alias expanded, or its :refer'd namespace added.</summary>
@@ -672,7 +684,9 @@ internal sealed partial class Analyzer
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {
-            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null)
+            // ->Name constructs the record Name; ->, ->> and as-> are ordinary symbols.
+            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null
+                && (_records.Contains(name.Name[2..]) || _catalog.RecordsNamed(name.Name[2..]).Count > 0))
             {
                 Unmake(call);
                 var typeKey = ResolveType(name.Name[2..], head);
@@ -693,7 +707,7 @@ internal sealed partial class Analyzer
             }
             else
             {
-                throw Error(head, $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
+                throw Error(head, Interop.Refusal(name) ?? $"unknown function {name}: not a local, a function of {_ns}, or a built-in");
             }
         }
         else

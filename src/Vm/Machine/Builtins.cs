@@ -35,6 +35,11 @@ internal static class Builtins
     public static string? Canonical(Symbol symbol)
     {
         ArgumentNullException.ThrowIfNull(symbol);
+        // clojure.string/replace and clojure.math/floor are natives of their own; interop (Math/abs) is Interop's.
+        if (symbol.Namespace is { } ns && (Natives.Find(ns + "/" + symbol.Name) is not null))
+            return ns + "/" + symbol.Name;
+        if (symbol.Namespace is not null && Loading.Interop.Member(symbol) is { } member)
+            return member;
         if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
             return null;
         if (symbol.Namespace is not null && Qualified.TryGetValue(symbol.Namespace + "/" + symbol.Name, out var qualified))

@@ -14,6 +14,9 @@ namespace Datom.Vm.Machine;
 /// </summary>
 internal sealed class Compiler
 {
+    // Quoted forms are EdnWriter's text, which for Clojure values (#"re") needs the Clojure reader.
+    private static readonly EdnReaderOptions QuoteOptions = new() { ClojureSyntax = true };
+
     private readonly AstReader _reader;
     private readonly CodeBase _code;
     private readonly FunctionCell _cell;
@@ -392,7 +395,7 @@ internal sealed class Compiler
         else if (type == T.Vector || type == T.Map || type == T.Set)
             Collection(node, type == T.Vector ? Op.Vector : type == T.Map ? Op.Map : Op.Set);
         else if (type == T.Quote)
-            Constant(ValConvert.FromEdn(EdnReader.ReadOne(node.Str(AstSchema.QuoteEdn) ?? "nil")));
+            Constant(ValConvert.FromEdn(EdnReader.ReadOne(node.Str(AstSchema.QuoteEdn) ?? "nil", QuoteOptions)));
         else if (type == T.New)
             New(node);
         else if (type == T.Try)

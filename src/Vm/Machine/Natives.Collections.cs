@@ -185,7 +185,7 @@ internal static partial class Natives
         return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, items)));
     }
 
-    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as one-character strings).</summary>
+    /// <summary>The items of a collection (a map's as [k v] vectors; a string's as characters, as Clojure's seq).</summary>
     internal static Val[] Items(string fn, Val coll) => coll.Obj switch
     {
         null => [],
@@ -199,7 +199,7 @@ internal static partial class Natives
     };
 
     /// <summary>A string's items, as <c>seq</c> gives them.</summary>
-    internal static Val[] StringItems(string s) => [.. s.Select(c => Val.String(c.ToString()))];
+    internal static Val[] StringItems(string s) => [.. s.Select(Val.Char)];
 
     private static Val Pair(Val k, Val v) => Val.Object(new YVector(ImmutableList.Create(k, v)));
 

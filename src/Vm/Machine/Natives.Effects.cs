@@ -78,7 +78,7 @@ internal static partial class Natives
             if (readable)
                 ValPrinter.Print(sb, args[i], readable: true);
             else
-                sb.Append(ValPrinter.Display(args[i]));
+                ValPrinter.Print(sb, args[i], readable: false);
         }
         if (newline)
             sb.Append('\n');

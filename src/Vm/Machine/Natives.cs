@@ -47,6 +47,7 @@ internal static partial class Natives
         RegisterEffects();
         RegisterSeqs();
         RegisterState();
+        RegisterClojure();
         All = [.. Table];
     }
 

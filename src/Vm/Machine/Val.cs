@@ -28,6 +28,8 @@ internal enum ValKind
 
     /// <summary>A mutable reference: an atom, a volatile or a delay (<see cref="YAtom"/>).</summary>
     Atom,
+    Char,
+    Regex,
 }
 
 /// <summary>
@@ -41,6 +43,7 @@ internal readonly struct Val : IEquatable<Val>
     internal static readonly object DoubleTag = new ScalarTag("double");
     internal static readonly object BoolTag = new ScalarTag("boolean");
     internal static readonly object InstantTag = new ScalarTag("instant");
+    internal static readonly object CharTag = new ScalarTag("char");
 
     internal readonly object? Obj;
     internal readonly long Bits;
@@ -66,6 +69,9 @@ internal readonly struct Val : IEquatable<Val>
 
     public static Val Instant(long unixMs) => new(InstantTag, unixMs);
 
+    /// <summary>A character: one UTF-16 unit, as a Java <c>char</c>.</summary>
+    public static Val Char(char c) => new(CharTag, c);
+
     public static Val String(string s) => new(s ?? throw new ArgumentNullException(nameof(s)), 0);
 
     public static Val Keyword(Keyword k) => new(k ?? throw new ArgumentNullException(nameof(k)), 0);
@@ -89,6 +95,10 @@ internal readonly struct Val : IEquatable<Val>
     public bool IsDouble => ReferenceEquals(Obj, DoubleTag);
 
     public bool IsNumber => IsLong || IsDouble;
+
+    public bool IsChar => ReferenceEquals(Obj, CharTag);
+
+    public char AsChar => (char)Bits;
 
     /// <summary>Clojure truthiness: everything but nil and false.</summary>
     public bool IsTruthy
@@ -116,6 +126,7 @@ internal readonly struct Val : IEquatable<Val>
         ScalarTag when ReferenceEquals(Obj, LongTag) => ValKind.Long,
         ScalarTag when ReferenceEquals(Obj, DoubleTag) => ValKind.Double,
         ScalarTag when ReferenceEquals(Obj, BoolTag) => ValKind.Boolean,
+        ScalarTag when ReferenceEquals(Obj, CharTag) => ValKind.Char,
         ScalarTag => ValKind.Instant,
         string => ValKind.String,
         Log.Edn.Keyword => ValKind.Keyword,
@@ -130,6 +141,7 @@ internal readonly struct Val : IEquatable<Val>
         YRecord => ValKind.Record,
         YFunction => ValKind.Fn,
         YinError => ValKind.Error,
+        YRegex => ValKind.Regex,
         _ => throw new InvalidOperationException($"not a Yin value: {Obj.GetType()}"),
     };
 

@@ -36,7 +36,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
-        ValKind.Atom => 15,
+        ValKind.Atom => 17,
+        ValKind.Char => 15,
+        ValKind.Regex => 16,
         _ => 14,
     };
 
@@ -127,6 +129,11 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
                 return ((YFunction)x.Obj!).Serial.CompareTo(((YFunction)y.Obj!).Serial);
             case ValKind.Atom:
                 return ((YAtom)x.Obj!).Serial.CompareTo(((YAtom)y.Obj!).Serial);
+            case ValKind.Char:
+                return x.Bits.CompareTo(y.Bits);
+            case ValKind.Regex:
+                // A Java Pattern is equal only to itself: two compilations of one text differ.
+                return ((YRegex)x.Obj!).Serial.CompareTo(((YRegex)y.Obj!).Serial);
             default:
                 return string.CompareOrdinal(((YinError)x.Obj!).Message, ((YinError)y.Obj!).Message);
         }
@@ -156,7 +163,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         switch (v.Kind)
         {
             case ValKind.Nil: return 0;
-            case ValKind.Boolean or ValKind.Long or ValKind.Instant: return v.Bits.GetHashCode();
+            case ValKind.Boolean or ValKind.Long or ValKind.Instant or ValKind.Char: return v.Bits.GetHashCode();
             case ValKind.Double: return v.AsDouble.GetHashCode();
             case ValKind.String: return Fnv(v.AsString);
             case ValKind.Keyword or ValKind.Symbol: return Fnv(v.Obj!.ToString()!);

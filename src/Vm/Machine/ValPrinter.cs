@@ -15,13 +15,21 @@ internal static class ValPrinter
         return sb.ToString();
     }
 
-    /// <summary>What <c>str</c> makes of a value: strings as they are, nil as nothing, the rest as EDN.</summary>
+    /// <summary>
+    /// What <c>str</c> makes of a value, as Java's <c>toString</c>: a string as it is, nil as
+    /// nothing, a character as itself, a regex as its pattern, and everything else as <c>pr</c>
+    /// prints it (Clojure's collections print readably in <c>toString</c>: <c>(str ["a"])</c> is
+    /// <c>"[\"a\"]"</c>).
+    /// </summary>
     public static string Display(Val v) => v.Kind switch
     {
         ValKind.Nil => "",
         ValKind.String => v.AsString,
-        _ => Print(new StringBuilder(), v, readable: false).ToString(),
+        ValKind.Char => v.AsChar.ToString(),
+        ValKind.Regex => ((YRegex)v.Obj!).Pattern,
+        _ => Edn(v),
     };
+
 
     public static StringBuilder Print(StringBuilder sb, Val v, bool readable)
     {
@@ -35,9 +43,13 @@ internal static class ValPrinter
             case ValKind.Long:
                 return sb.Append(v.AsLong.ToString(CultureInfo.InvariantCulture));
             case ValKind.Double:
-                return sb.Append(EdnWriter.Write(v.AsDouble));
+                return JavaDouble(sb, v.AsDouble);
             case ValKind.String:
-                return readable ? sb.Append(EdnWriter.Write(v.AsString)) : sb.Append(v.AsString);
+                return readable ? QuotedString(sb, v.AsString) : sb.Append(v.AsString);
+            case ValKind.Char:
+                return readable ? CharLiteral(sb, v.AsChar) : sb.Append(v.AsChar);
+            case ValKind.Regex:
+                return sb.Append("#\"").Append(((YRegex)v.Obj!).Pattern).Append('"');
             case ValKind.Keyword or ValKind.Symbol:
                 return sb.Append(v.Obj);
             case ValKind.Instant:
@@ -56,8 +68,11 @@ internal static class ValPrinter
                 return Map(sb, ((YMap)v.Obj!).Items.Select(kv => (kv.Key, kv.Value)), readable);
             case ValKind.Record:
             {
+                // Clojure prints a record as its class name: the namespace munged (- to _), a dot, the name.
                 var r = (YRecord)v.Obj!;
-                sb.Append('#').Append(r.Type.Key).Append(' ');
+                var slash = r.Type.Key.LastIndexOf('/');
+                var ns = slash < 0 ? "" : r.Type.Key[..slash].Replace('-', '_');
+                sb.Append('#').Append(ns).Append(ns.Length > 0 ? "." : "").Append(r.Type.Name);
                 return Map(sb, r.Type.Fields.Select((f, i) => (Val.Keyword(f), r.Values[i])), readable);
             }
             case ValKind.Fn:
@@ -82,6 +97,103 @@ internal static class ValPrinter
             }
         }
     }
+
+    /// <summary>
+    /// Java's <c>Double.toString</c>, which Clojure prints: the shortest digits that read back as
+    /// the same double; plain notation with at least one decimal for 10^-3 &lt;= |d| &lt; 10^7
+    /// (<c>1.0</c>, <c>0.001</c>, <c>1234567.0</c>), otherwise <c>d.dddE±n</c> (<c>1.0E7</c>,
+    /// <c>1.0E-4</c>); <c>##Inf</c>, <c>##-Inf</c>, <c>##NaN</c> as Clojure's printer writes them.
+    /// </summary>
+    public static StringBuilder JavaDouble(StringBuilder sb, double d)
+    {
+        if (double.IsNaN(d))
+            return sb.Append("##NaN");
+        if (double.IsInfinity(d))
+            return sb.Append(d > 0 ? "##Inf" : "##-Inf");
+        if (d == 0)
+            return sb.Append(double.IsNegative(d) ? "-0.0" : "0.0");
+        // .NET's "R" is the shortest text that round-trips, as Java's (JDK 19+) is.
+        var (digits, exponent) = Decompose(Math.Abs(d).ToString("R", CultureInfo.InvariantCulture));
+        if (digits.Length == 1)
+        {
+            // Java always shows two digits (d.d) and picks the two-digit decimal nearest the exact
+            // value, which differs from the one-digit shortest only for subnormals: 4.9E-324, not 5.0E-324.
+            var two = Math.Abs(d).ToString("E1", CultureInfo.InvariantCulture);
+            if (double.Parse(two, CultureInfo.InvariantCulture) == Math.Abs(d))
+                (digits, exponent) = Decompose(two);
+        }
+        if (d < 0)
+            sb.Append('-');
+        if (exponent >= -3 && exponent < 7)
+        {
+            if (exponent < 0)
+            {
+                sb.Append("0.").Append('0', -exponent - 1).Append(digits);
+            }
+            else
+            {
+                var intPart = digits.Length > exponent + 1 ? digits[..(exponent + 1)] : digits.PadRight(exponent + 1, '0');
+                var frac = digits.Length > exponent + 1 ? digits[(exponent + 1)..] : "0";
+                sb.Append(intPart).Append('.').Append(frac);
+            }
+            return sb;
+        }
+        sb.Append(digits[0]).Append('.').Append(digits.Length > 1 ? digits[1..] : "0");
+        return sb.Append('E').Append(exponent.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The significant digits (no leading or trailing zeros) and decimal exponent of a positive double's shortest form.</summary>
+    private static (string Digits, int Exponent) Decompose(string shortest)
+    {
+        var e = shortest.IndexOf('E', StringComparison.Ordinal);
+        var mantissa = e < 0 ? shortest : shortest[..e];
+        var exp = e < 0 ? 0 : int.Parse(shortest.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var intPart = dot < 0 ? mantissa : mantissa[..dot];
+        var fracPart = dot < 0 ? "" : mantissa[(dot + 1)..];
+        var all = intPart + fracPart;
+        var pointAfter = intPart.Length; // the decimal point sits after this many digits of `all`
+        var lead = 0;
+        while (lead < all.Length - 1 && all[lead] == '0')
+            lead++;
+        var digits = all[lead..].TrimEnd('0');
+        if (digits.Length == 0)
+            digits = "0";
+        return (digits, exp + pointAfter - lead - 1);
+    }
+
+    /// <summary>A string as <c>pr</c> prints it (core_print's char-escape-string): only <c>" \ \n \t \r \f \b</c> are escaped.</summary>
+    private static StringBuilder QuotedString(StringBuilder sb, string s)
+    {
+        sb.Append('"');
+        foreach (var c in s)
+        {
+            _ = c switch
+            {
+                '"' => sb.Append("\\\""),
+                '\\' => sb.Append("\\\\"),
+                '\n' => sb.Append("\\n"),
+                '\t' => sb.Append("\\t"),
+                '\r' => sb.Append("\\r"),
+                '\f' => sb.Append("\\f"),
+                '\b' => sb.Append("\\b"),
+                _ => sb.Append(c),
+            };
+        }
+        return sb.Append('"');
+    }
+
+    /// <summary>A character as <c>pr</c> prints it (core_print's char-name-string).</summary>
+    private static StringBuilder CharLiteral(StringBuilder sb, char c) => sb.Append('\\').Append(c switch
+    {
+        '\n' => "newline",
+        '\t' => "tab",
+        ' ' => "space",
+        '\b' => "backspace",
+        '\f' => "formfeed",
+        '\r' => "return",
+        _ => c.ToString(),
+    });
 
     private static StringBuilder Sequence(StringBuilder sb, string open, IEnumerable<Val> items, string close, bool readable)
     {

@@ -22,7 +22,7 @@ public sealed class YinError
         Kind = kind;
         Message = message;
         Data = data;
-        ClassName = className ?? ExceptionClasses.Of(kind);
+        ClassName = className ?? ExceptionHierarchy.Of(kind);
         Cause = cause;
     }
 
@@ -141,7 +141,7 @@ internal static class Kinds
 /// depth, deadline) and cancellation are not exceptions: no catch sees them, so untrusted code
 /// cannot outlive its limits.
 /// </summary>
-internal static class ExceptionClasses
+internal static class ExceptionHierarchy
 {
     private static readonly Dictionary<string, string> Parents = new(StringComparer.Ordinal)
     {
@@ -189,6 +189,8 @@ internal static class ExceptionClasses
     public static string Of(Keyword kind) => kind.Name switch
     {
         _ when kind.Namespace == "limit" => "Error",
+        // A constructed exception ((IllegalArgumentException. "msg")) carries its class in its kind.
+        _ when kind.Namespace == "exception" => kind.Name,
         "arithmetic" => "ArithmeticException",
         "index" => "IndexOutOfBoundsException",
         "type" => "ClassCastException",

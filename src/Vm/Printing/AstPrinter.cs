@@ -195,7 +195,9 @@ public static class AstPrinter
             }
             else if (type == T.Quote)
             {
-                Write("(quote " + (node.Str(AstSchema.QuoteEdn) ?? "nil") + ")");
+                // A character or regex literal is stored quoted; it is printed as it was written.
+                var quoted = node.Str(AstSchema.QuoteEdn) ?? "nil";
+                Write(quoted.StartsWith('\\') || quoted.StartsWith("#\"", StringComparison.Ordinal) ? quoted : "(quote " + quoted + ")");
             }
             else if (type == T.Call || type == T.New)
             {

@@ -61,7 +61,8 @@ internal sealed class PositionScanner
 
     private static bool IsWhitespace(char c) => c == ',' || char.IsWhiteSpace(c);
 
-    private static bool IsTokenEnd(char c) => IsWhitespace(c) || c is '"' or ';' or '\\' or '^' or '(' or ')' or '[' or ']' or '{' or '}';
+    // As EdnReader's Clojure token ends: Clojure's terminating macro characters.
+    private static bool IsTokenEnd(char c) => IsWhitespace(c) || c is '"' or ';' or '\\' or '^' or '(' or ')' or '[' or ']' or '{' or '}' or '`' or '~' or '@';
 
     /// <summary>Whitespace, commas, comments and discarded forms.</summary>
     private void SkipTrivia()
@@ -109,6 +110,15 @@ internal sealed class PositionScanner
             _positions.Add(new SourcePosition(_line, _column));
         switch (c)
         {
+            case '\'' or '`' or '@' or '~':
+                // (quote form) and its siblings: the list and its head symbol both start here.
+                if (record)
+                    _positions.Add(new SourcePosition(_line, _column));
+                Advance();
+                if (c == '~' && !AtEnd && Current == '@')
+                    Advance();
+                ScanForm(record);
+                return;
             case '(' or '[' or '{':
                 Advance();
                 ScanItems(record);
@@ -130,6 +140,29 @@ internal sealed class PositionScanner
                 {
                     Advance();
                     ScanItems(record);
+                }
+                else if (Current == '(')
+                {
+                    // (clojure.core/fn-literal (items)): the outer list, its symbol and the inner list.
+                    if (record)
+                    {
+                        _positions.Add(_positions[^1]);
+                        _positions.Add(_positions[^1]);
+                    }
+                    Advance();
+                    ScanItems(record);
+                }
+                else if (Current == '"')
+                {
+                    ScanString();
+                }
+                else if (Current == '\'')
+                {
+                    // (var form)
+                    if (record)
+                        _positions.Add(_positions[^1]);
+                    Advance();
+                    ScanForm(record);
                 }
                 else if (Current == '#')
                 {

@@ -5,8 +5,9 @@ using Datom.Log.Entries;
 namespace Datom.Vm.Reading;
 
 /// <summary>
-/// Reads Yin source: EDN with Clojure's reader metadata (<c>^Type</c>, <c>^:service</c>), through the
-/// shared <see cref="EdnReader"/>, into <see cref="Syntax"/> forms that all carry a line.
+/// Reads Yin source: Clojure, through the shared <see cref="EdnReader"/> in its Clojure mode, into
+/// <see cref="Syntax"/> forms that all carry a line, with <c>#()</c> and syntax-quote expanded
+/// (<see cref="ReaderMacros"/>).
 /// </summary>
 internal static class SourceReader
 {
@@ -35,7 +36,7 @@ internal static class SourceReader
         IReadOnlyList<object?> forms;
         try
         {
-            forms = EdnReader.ReadAll(text, new EdnReaderOptions { AllowMetadata = true, SourceName = sourceName, MaxDepth = MaxDepth });
+            forms = EdnReader.ReadAll(text, new EdnReaderOptions { ClojureSyntax = true, SourceName = sourceName, MaxDepth = MaxDepth });
         }
         catch (EdnException e)
         {
@@ -45,12 +46,15 @@ internal static class SourceReader
         var positions = PositionScanner.Scan(text);
         var zipper = new Zipper(positions);
         var result = forms.Select(zipper.Build).ToList();
-        if (zipper.Aligned && zipper.Used == positions.Count)
-            return result;
-        // The scanner disagreed with the reader somewhere: keep the reader's positions and give
-        // each scalar the line of the form before it, which is never later than its own.
-        var fallback = new Zipper(null);
-        return [.. forms.Select(fallback.Build)];
+        if (!zipper.Aligned || zipper.Used != positions.Count)
+        {
+            // The scanner disagreed with the reader somewhere: keep the reader's positions and give
+            // each scalar the line of the form before it, which is never later than its own.
+            var fallback = new Zipper(null);
+            result = [.. forms.Select(fallback.Build)];
+        }
+        var macros = new ReaderMacros(sourceName);
+        return [.. result.Select(macros.Expand)];
     }
 
     private sealed class Zipper(List<SourcePosition>? positions)

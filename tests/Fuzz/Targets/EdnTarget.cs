@@ -14,6 +14,8 @@ namespace Datom.Fuzz.Targets;
 /// error at the same place — every buffer refill lands somewhere else;</item>
 /// <item>the Clojure-source reader (<see cref="EdnReaderOptions.AllowMetadata"/>) accepts what strict
 /// EDN accepts, with equal values;</item>
+/// <item>Clojure source (<see cref="EdnReaderOptions.ClojureSyntax"/>) accepts what the reader
+/// with metadata accepts, with equal values, and reads the same streamed;</item>
 /// <item>every value read prints (<see cref="EdnWriter"/>) and reads back equal.</item>
 /// </list>
 /// </summary>
@@ -21,6 +23,7 @@ public sealed class EdnTarget : FuzzTarget
 {
     private static readonly EdnReaderOptions Strict = new();
     private static readonly EdnReaderOptions Clojure = new() { AllowMetadata = true };
+    private static readonly EdnReaderOptions ClojureSource = new() { ClojureSyntax = true };
 
     private static readonly string[] Texts =
     [
@@ -41,6 +44,7 @@ public sealed class EdnTarget : FuzzTarget
         "{:db/ident :user/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}",
         "()[]{}#{}\"\"",
         "[\\( \\) \\[ \\] \\\" \\; \\#]",
+        "(defmacro m [x] `(let [y# ~x] (f y# ~@[1 2] '~x @a))) #(+ % %2 %&) #\"a\\d\\\"\" #'v [0x1F 017 2r101 1.]",
     ];
 
     private static readonly string[] Words =
@@ -74,6 +78,20 @@ public sealed class EdnTarget : FuzzTarget
         foreach (var value in clojure.Values ?? [])
             RoundTrip(value);
 
+        var source = Read(text, ClojureSource);
+        SameResult(source, ReadStreamed(text, ClojureSource), text, "a streaming read of Clojure source");
+        if (clojure.Error is null)
+        {
+            if (source.Error is not null)
+                throw new FuzzContractException($"the reader with metadata accepted the text, the Clojure source reader refused it: {source.Error.Message}");
+            SameResult(clojure, source, text, "the Clojure source reader");
+        }
+
+        foreach (var value in source.Values ?? [])
+            RoundTrip(value, ClojureSource);
+        if (source.Error is { } sourceError)
+            CheckSpecific(sourceError, text);
+
         if (strict.Error is { } strictError)
             CheckSpecific(strictError, text);
         if (clojure.Error is not { } error)
@@ -90,7 +108,7 @@ public sealed class EdnTarget : FuzzTarget
     }
 
     /// <summary>Every write is read back equal; values with no EDN form (none from the reader) are a failure too.</summary>
-    internal static void RoundTrip(object? value)
+    internal static void RoundTrip(object? value, EdnReaderOptions? options = null)
     {
         string written;
         try
@@ -104,7 +122,7 @@ public sealed class EdnTarget : FuzzTarget
         object? back;
         try
         {
-            back = EdnReader.ReadOne(written, Clojure);
+            back = EdnReader.ReadOne(written, options ?? Clojure);
         }
         catch (EdnException e)
         {
@@ -176,7 +194,7 @@ public sealed class EdnTarget : FuzzTarget
         // The real printer's output for what the reader made of each text, and for values built here.
         foreach (var text in Texts)
         {
-            foreach (var value in EdnReader.ReadAll(text, Clojure))
+            foreach (var value in EdnReader.ReadAll(text, ClojureSource))
                 corpus.Add(EdnWriter.Write(value));
         }
         object?[] built =

@@ -1,0 +1,336 @@
+using System.Globalization;
+using System.Text;
+
+namespace Datom.Vm.Machine;
+
+/// <summary>clojure.math, bit operations, number and character conversions, format, randomness.</summary>
+internal static partial class Natives
+{
+    private static void RegisterClojureMath()
+    {
+        const string Ns = "clojure.math/";
+        void Unary(string name, Func<double, double> f) => Def(Ns + name, 1, 1, (_, a) => Val.Double(f(Num(Ns + name, a[0]))));
+        void Binary(string name, Func<double, double, double> f) => Def(Ns + name, 2, 2, (_, a) => Val.Double(f(Num(Ns + name, a[0]), Num(Ns + name, a[1]))));
+        Unary("sqrt", Math.Sqrt);
+        Unary("cbrt", Math.Cbrt);
+        Unary("floor", Math.Floor);
+        Unary("ceil", Math.Ceiling);
+        Unary("rint", x => Math.Round(x, MidpointRounding.ToEven));
+        Unary("exp", Math.Exp);
+        Unary("expm1", x => Math.Exp(x) - 1);
+        Unary("log", Math.Log);
+        Unary("log10", Math.Log10);
+        Unary("log1p", x => Math.Log(1 + x));
+        Unary("sin", Math.Sin);
+        Unary("cos", Math.Cos);
+        Unary("tan", Math.Tan);
+        Unary("asin", Math.Asin);
+        Unary("acos", Math.Acos);
+        Unary("atan", Math.Atan);
+        Unary("sinh", Math.Sinh);
+        Unary("cosh", Math.Cosh);
+        Unary("tanh", Math.Tanh);
+        Unary("signum", x => double.IsNaN(x) || x == 0 ? x : Math.Sign(x));
+        Unary("to-radians", x => x / 180.0 * Math.PI);
+        Unary("to-degrees", x => x * 180.0 / Math.PI);
+        Binary("pow", Math.Pow);
+        Binary("atan2", Math.Atan2);
+        Binary("hypot", double.Hypot);
+        Binary("IEEE-remainder", Math.IEEERemainder);
+        // Java's Math.round: floor(x + 0.5) as a long, saturating.
+        Def(Ns + "round", 1, 1, (_, a) => Val.Long(JavaRound(Num(Ns + "round", a[0]))));
+        Def(Ns + "floor-div", 2, 2, (_, a) => Val.Long(FloorDiv(Ns + "floor-div", LongArg(Ns + "floor-div", a[0]), LongArg(Ns + "floor-div", a[1]))));
+        Def(Ns + "floor-mod", 2, 2, (_, a) =>
+        {
+            var x = LongArg(Ns + "floor-mod", a[0]);
+            var y = LongArg(Ns + "floor-mod", a[1]);
+            return Val.Long(x - (FloorDiv(Ns + "floor-mod", x, y) * y));
+        });
+        Def(Ns + "PI", 0, 0, (_, _) => Val.Double(Math.PI));
+        Def(Ns + "E", 0, 0, (_, _) => Val.Double(Math.E));
+        Def(Ns + "random", 0, 0, (_, _) => Val.Double(Random.Shared.NextDouble()));
+    }
+
+    internal static double Num(string fn, Val v) => v.IsLong ? v.AsLong : v.IsDouble ? v.AsDouble : throw TypeError(fn, "a number", v);
+
+    internal static long JavaRound(double x) =>
+        double.IsNaN(x) ? 0 : x >= long.MaxValue ? long.MaxValue : x <= long.MinValue ? long.MinValue : (long)Math.Floor(x + 0.5);
+
+    private static long FloorDiv(string fn, long x, long y)
+    {
+        if (y == 0)
+            throw YinException.Of(Kinds.Arithmetic, $"{fn}: divide by zero");
+        if (x == long.MinValue && y == -1)
+            throw YinException.Of(Kinds.Arithmetic, $"{fn}: integer overflow");
+        var q = x / y;
+        return (x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q;
+    }
+
+    private static void RegisterBits()
+    {
+        Def("bit-and", 2, -1, (_, a) => BitFold("bit-and", a, (x, y) => x & y));
+        Def("bit-or", 2, -1, (_, a) => BitFold("bit-or", a, (x, y) => x | y));
+        Def("bit-xor", 2, -1, (_, a) => BitFold("bit-xor", a, (x, y) => x ^ y));
+        Def("bit-and-not", 2, -1, (_, a) => BitFold("bit-and-not", a, (x, y) => x & ~y));
+        Def("bit-not", 1, 1, (_, a) => Val.Long(~LongArg("bit-not", a[0])));
+        // Java masks a long's shift distance to its low six bits.
+        Def("bit-shift-left", 2, 2, (_, a) => Val.Long(LongArg("bit-shift-left", a[0]) << (int)(LongArg("bit-shift-left", a[1]) & 63)));
+        Def("bit-shift-right", 2, 2, (_, a) => Val.Long(LongArg("bit-shift-right", a[0]) >> (int)(LongArg("bit-shift-right", a[1]) & 63)));
+        Def("unsigned-bit-shift-right", 2, 2, (_, a) => Val.Long(LongArg("unsigned-bit-shift-right", a[0]) >>> (int)(LongArg("unsigned-bit-shift-right", a[1]) & 63)));
+        Def("bit-test", 2, 2, (_, a) => Val.Bool(((LongArg("bit-test", a[0]) >> (int)(LongArg("bit-test", a[1]) & 63)) & 1) != 0));
+        Def("bit-set", 2, 2, (_, a) => Val.Long(LongArg("bit-set", a[0]) | (1L << (int)(LongArg("bit-set", a[1]) & 63))));
+        Def("bit-clear", 2, 2, (_, a) => Val.Long(LongArg("bit-clear", a[0]) & ~(1L << (int)(LongArg("bit-clear", a[1]) & 63))));
+        Def("bit-flip", 2, 2, (_, a) => Val.Long(LongArg("bit-flip", a[0]) ^ (1L << (int)(LongArg("bit-flip", a[1]) & 63))));
+    }
+
+    private static Val BitFold(string fn, ReadOnlySpan<Val> a, Func<long, long, long> f)
+    {
+        var acc = LongArg(fn, a[0]);
+        for (var i = 1; i < a.Length; i++)
+            acc = f(acc, LongArg(fn, a[i]));
+        return Val.Long(acc);
+    }
+
+    private static void RegisterConversions()
+    {
+        Def("char", 1, 1, (_, a) => a[0].IsChar ? a[0] : LongArg("char", a[0]) is var n and >= 0 and <= char.MaxValue
+            ? Val.Char((char)n)
+            : throw YinException.Of(Kinds.Argument, $"char: value out of range for char: {a[0]}"));
+        Def("int", 1, 1, (_, a) => Integral("int", a[0], int.MinValue, int.MaxValue));
+        Def("long", 1, 1, (_, a) => Integral("long", a[0], long.MinValue, long.MaxValue));
+        Def("short", 1, 1, (_, a) => Integral("short", a[0], short.MinValue, short.MaxValue));
+        Def("byte", 1, 1, (_, a) => Integral("byte", a[0], sbyte.MinValue, sbyte.MaxValue));
+        Def("double", 1, 1, (_, a) => a[0].IsChar ? throw TypeError("double", "a number", a[0]) : Val.Double(Num("double", a[0])));
+        Def("float", 1, 1, (_, a) => Val.Double((float)Num("float", a[0])));
+        Def("num", 1, 1, (_, a) => a[0].IsNumber ? a[0] : throw TypeError("num", "a number", a[0]));
+        Def("char?", 1, 1, (_, a) => Val.Bool(a[0].IsChar));
+        Def("int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
+        Def("float?", 1, 1, (_, a) => Val.Bool(a[0].IsDouble));
+        Def("ratio?", 1, 1, (_, _) => Val.False);
+        Def("rational?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
+        Def("decimal?", 1, 1, (_, _) => Val.False);
+        Def("nat-int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong && a[0].AsLong >= 0));
+        Def("pos-int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong && a[0].AsLong > 0));
+        Def("neg-int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong && a[0].AsLong < 0));
+        Def("NaN?", 1, 1, (_, a) => Val.Bool(double.IsNaN(Num("NaN?", a[0]))));
+        Def("infinite?", 1, 1, (_, a) => Val.Bool(double.IsInfinity(Num("infinite?", a[0]))));
+        Def("regex?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YRegex));
+        Def("rand", 0, 1, (_, a) => Val.Double(Random.Shared.NextDouble() * (a.Length == 0 ? 1.0 : Num("rand", a[0]))));
+        Def("rand-int", 1, 1, (_, a) => Val.Long((long)Math.Floor(Random.Shared.NextDouble() * Num("rand-int", a[0]))));
+        Def("rand-nth", 1, 1, (_, a) =>
+        {
+            var items = Items("rand-nth", a[0]);
+            return items.Length == 0
+                ? throw YinException.Of(Kinds.Index, "rand-nth: the collection is empty")
+                : items[Random.Shared.Next(items.Length)];
+        });
+        Def("shuffle", 1, 1, (m, a) =>
+        {
+            var items = Items("shuffle", a[0]);
+            m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
+            Random.Shared.Shuffle(items);
+            return ValConvert.Vector(items);
+        });
+        Def("format", 1, -1, (m, a) => NewString(m, JavaFormat.Format(StringArg("format", a[0]), a[1..])));
+    }
+
+    /// <summary>
+    /// (int x) and its siblings: a character's code, a long in range, or a double truncated toward
+    /// zero (Clojure's RT.intCast: out of range is an error, not a wrap).
+    /// </summary>
+    private static Val Integral(string fn, Val v, long min, long max)
+    {
+        long n;
+        if (v.IsChar)
+        {
+            n = v.AsChar;
+        }
+        else if (v.IsLong)
+        {
+            n = v.AsLong;
+        }
+        else if (v.IsDouble)
+        {
+            var d = v.AsDouble;
+            if (double.IsNaN(d) && fn == "long")
+                return Val.Long(0);
+            if (double.IsNaN(d) || d < min || d > max)
+                throw YinException.Of(Kinds.Argument, $"{fn}: value out of range for {fn}: {ValPrinter.Edn(v)}");
+            n = (long)Math.Truncate(d);
+        }
+        else
+        {
+            throw TypeError(fn, "a number or character", v);
+        }
+        return n < min || n > max
+            ? throw YinException.Of(Kinds.Argument, $"{fn}: value out of range for {fn}: {n}")
+            : Val.Long(n);
+    }
+}
+
+/// <summary>
+/// Java's String.format, which Clojure's <c>format</c> calls, for the conversions programs use:
+/// <c>%s %S %d %x %X %o %f %e %E %g %c %b %n %%</c>, with an argument index (<c>%2$s</c>), the
+/// flags <c>- 0 + , (</c> and space, a width and a precision. Anything else is an error naming it.
+/// </summary>
+internal static class JavaFormat
+{
+    public static StringBuilder Format(string format, ReadOnlySpan<Val> args)
+    {
+        var sb = new StringBuilder();
+        var next = 0;
+        for (var i = 0; i < format.Length; i++)
+        {
+            var c = format[i];
+            if (c != '%')
+            {
+                sb.Append(c);
+                continue;
+            }
+            var start = i;
+            i++;
+            // %[index$][flags][width][.precision]conversion
+            var index = -1;
+            var j = i;
+            while (j < format.Length && char.IsAsciiDigit(format[j]))
+                j++;
+            if (j < format.Length && format[j] == '$' && j > i)
+            {
+                index = int.Parse(format.AsSpan(i, j - i), CultureInfo.InvariantCulture) - 1;
+                i = j + 1;
+            }
+            var flags = "";
+            while (i < format.Length && "-#+ 0,(".Contains(format[i], StringComparison.Ordinal))
+                flags += format[i++];
+            var width = 0;
+            while (i < format.Length && char.IsAsciiDigit(format[i]))
+                width = (width * 10) + (format[i++] - '0');
+            var precision = -1;
+            if (i < format.Length && format[i] == '.')
+            {
+                i++;
+                precision = 0;
+                while (i < format.Length && char.IsAsciiDigit(format[i]))
+                    precision = (precision * 10) + (format[i++] - '0');
+            }
+            if (i >= format.Length)
+                throw Error($"format: unfinished conversion {format[start..]}");
+            var conversion = format[i];
+            if (conversion == 'n')
+            {
+                sb.Append('\n');
+                continue;
+            }
+            if (conversion == '%')
+            {
+                Pad(sb, "%", width, flags);
+                continue;
+            }
+            var argIndex = index >= 0 ? index : next++;
+            if (argIndex >= args.Length)
+                throw Error($"format: {format[start..(i + 1)]} has no argument (MissingFormatArgumentException)");
+            Pad(sb, Convert(conversion, args[argIndex], flags, precision, format[start..(i + 1)]), width, flags);
+        }
+        return sb;
+    }
+
+    private static string Convert(char conversion, Val arg, string flags, int precision, string spec)
+    {
+        switch (conversion)
+        {
+            case 's' or 'S':
+            {
+                var text = arg.IsNil ? "null" : ValPrinter.Display(arg);
+                if (precision >= 0 && text.Length > precision)
+                    text = text[..precision];
+                return conversion == 'S' ? text.ToUpperInvariant() : text;
+            }
+            case 'b' or 'B':
+            {
+                var text = arg.IsNil ? "false" : arg.Kind == ValKind.Boolean ? (arg.AsBool ? "true" : "false") : "true";
+                return conversion == 'B' ? text.ToUpperInvariant() : text;
+            }
+            case 'c':
+                return arg.IsChar ? arg.AsChar.ToString() : arg.IsLong ? char.ConvertFromUtf32((int)arg.AsLong) : throw Mismatch(spec, arg);
+            case 'd':
+            {
+                if (!arg.IsLong)
+                    throw Mismatch(spec, arg);
+                var n = arg.AsLong;
+                var digits = flags.Contains(',', StringComparison.Ordinal)
+                    ? Math.Abs((decimal)n).ToString("#,0", CultureInfo.InvariantCulture)
+                    : n == long.MinValue ? "9223372036854775808" : Math.Abs(n).ToString(CultureInfo.InvariantCulture);
+                return Signed(digits, n < 0, flags);
+            }
+            case 'x' or 'X' or 'o':
+            {
+                if (!arg.IsLong)
+                    throw Mismatch(spec, arg);
+                var text = conversion == 'o' ? System.Convert.ToString(arg.AsLong, 8) : arg.AsLong.ToString(conversion == 'x' ? "x" : "X", CultureInfo.InvariantCulture);
+                return flags.Contains('#', StringComparison.Ordinal) ? (conversion == 'o' ? "0" : conversion == 'x' ? "0x" : "0X") + text : text;
+            }
+            case 'f' or 'e' or 'E' or 'g' or 'G':
+            {
+                if (!arg.IsNumber)
+                    throw Mismatch(spec, arg);
+                var d = arg.ToDouble();
+                if (double.IsNaN(d))
+                    return "NaN";
+                if (double.IsInfinity(d))
+                    return Signed("Infinity", d < 0, flags);
+                var p = precision < 0 ? 6 : precision;
+                var abs = Math.Abs(d);
+                string digits = conversion switch
+                {
+                    'f' => abs.ToString((flags.Contains(',', StringComparison.Ordinal) ? "#,0." : "0.") + new string('0', p), CultureInfo.InvariantCulture).TrimEnd('.'),
+                    'e' or 'E' => JavaExponent(abs, p, conversion == 'E'),
+                    _ => abs != 0 && (abs < 1e-4 || abs >= Math.Pow(10, Math.Max(p, 1)))
+                        ? JavaExponent(abs, Math.Max(p, 1) - 1, conversion == 'G')
+                        : abs.ToString("0." + new string('0', Math.Max(0, Math.Max(p, 1) - 1 - (abs == 0 ? 0 : (int)Math.Floor(Math.Log10(abs))))), CultureInfo.InvariantCulture).TrimEnd('.'),
+                };
+                return Signed(digits, double.IsNegative(d) && d != 0, flags);
+            }
+            default:
+                throw Error($"format: the conversion {spec} is not supported (UnknownFormatConversionException)");
+        }
+    }
+
+    /// <summary>Java's %e: one digit, the fraction, then e±dd (at least two exponent digits).</summary>
+    private static string JavaExponent(double abs, int precision, bool upper)
+    {
+        var text = abs.ToString((precision > 0 ? "0." + new string('0', precision) : "0") + "e+00", CultureInfo.InvariantCulture);
+        return upper ? text.ToUpperInvariant() : text;
+    }
+
+    private static string Signed(string digits, bool negative, string flags) =>
+        negative
+            ? flags.Contains('(', StringComparison.Ordinal) ? "(" + digits + ")" : "-" + digits
+            : flags.Contains('+', StringComparison.Ordinal) ? "+" + digits : flags.Contains(' ', StringComparison.Ordinal) ? " " + digits : digits;
+
+    private static void Pad(StringBuilder sb, string text, int width, string flags)
+    {
+        if (text.Length >= width)
+        {
+            sb.Append(text);
+        }
+        else if (flags.Contains('-', StringComparison.Ordinal))
+        {
+            sb.Append(text).Append(' ', width - text.Length);
+        }
+        else if (flags.Contains('0', StringComparison.Ordinal))
+        {
+            // Zero padding goes after the sign.
+            var sign = text.Length > 0 && text[0] is '-' or '+' or ' ' or '(' ? 1 : 0;
+            sb.Append(text, 0, sign).Append('0', width - text.Length).Append(text, sign, text.Length - sign);
+        }
+        else
+        {
+            sb.Append(' ', width - text.Length).Append(text);
+        }
+    }
+
+    private static YinException Mismatch(string spec, Val arg) =>
+        Error($"format: {spec} cannot format {Natives.Describe(arg)} (IllegalFormatConversionException)");
+
+    private static YinException Error(string message) => YinException.Of(Kinds.Argument, message);
+}
