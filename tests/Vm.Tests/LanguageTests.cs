@@ -57,7 +57,7 @@ public class LanguageTests
     [InlineData("{:b 2 :a 1}", "{:a 1, :b 2}")]
     [InlineData("#{3 1 2}", "#{1 2 3}")]
     [InlineData("(quote (a b c))", "(a b c)")]
-    [InlineData("(quote [a (b) {:c ()}])", "[a (b) {:c []}]")]
+    [InlineData("(quote [a (b) {:c ()}])", "[a (b) {:c ()}]")]
     [InlineData("\"a\\nb\"", "\"a\\nb\"")]
     [InlineData("\\x", "\\x")]
     [InlineData(":k/w", ":k/w")]

@@ -90,11 +90,6 @@ internal static partial class Natives
                 tail = Seqs.Cons(m, a[i], tail);
             return Seqs.Seq(m, tail);
         });
-        Def("rand-nth", 1, 1, (m, a) =>
-        {
-            var items = Items("rand-nth", a[0]);
-            return items.Length == 0 ? throw YinException.Of(Kinds.Index, "rand-nth: the collection is empty") : items[Random.Shared.Next(items.Length)];
-        });
         Def("disj", 1, -1, (m, a) =>
         {
             if (a[0].IsNil)
@@ -113,12 +108,6 @@ internal static partial class Natives
         Def("key", 1, 1, (_, a) => a[0].Obj is YVector { Count: 2 } e ? e.Items[0] : throw TypeError("key", "a map entry", a[0]));
         Def("val", 1, 1, (_, a) => a[0].Obj is YVector { Count: 2 } e ? e.Items[1] : throw TypeError("val", "a map entry", a[0]));
         Def("map-entry?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YVector { Count: 2 }));
-        Def("shuffle", 1, 1, (m, a) =>
-        {
-            var items = Items("shuffle", a[0]);
-            Random.Shared.Shuffle(items);
-            return NewVector(m, items);
-        });
     }
 
     private static Val Range(YinMachine m, Val start, Val end, Val step)
