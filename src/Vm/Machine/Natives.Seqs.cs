@@ -138,7 +138,7 @@ internal static partial class Natives
                 x += step;
             }
             return Link(m, items, LongRange(x, end, step));
-        });
+        }, "range", Val.Long(start), Val.Long(end), Val.Long(step));
     }
 
     private static Val DoubleRange(Val start, Val end, Val step)
@@ -161,7 +161,7 @@ internal static partial class Natives
     }
 
     private static Val Iterate(Val f, Val x) =>
-        Seqs.Lazy(m => Link(m, [x], Seqs.Lazy(m2 => Seqs.Seq(m2, Iterate(f, m2.Invoke(f, [x]))))));
+        Seqs.Lazy(m => Link(m, [x], Seqs.Lazy(m2 => Seqs.Seq(m2, Iterate(f, m2.Invoke(f, [x]))))), "iterate", f, x);
 
     private static Val Repeat(Val x, long n)
     {
@@ -171,7 +171,7 @@ internal static partial class Natives
         {
             var count = n < 0 ? Chunk : (int)Math.Min(Chunk, n);
             return Link(m, [.. Enumerable.Repeat(x, count)], n < 0 ? Repeat(x, -1) : Repeat(x, n - count));
-        });
+        }, "repeat", n < 0 ? [x] : [Val.Long(n), x]);
     }
 
     private static Val Repeatedly(Val f, long n)
