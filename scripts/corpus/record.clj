@@ -3,6 +3,8 @@
 ;; bound to a StringWriter and writes what -main printed to FILE.out. A program that throws, prints
 ;; while loading, or runs past the time limit gets no .out (a stale one is removed) and is named
 ;; in the summary, which then exits 1: such a program does not belong in the corpus.
+;; It also writes DIR/../names.tsv (beside the first DIR): every clojure.* var, special form and
+;; JVM class member the programs use, with how many programs use it: what Yin has to provide.
 ;; Usage: clojure scripts/corpus/record.clj [--check] DIR...
 ;;   --check: write nothing; compare with the .out files present (a second run shows determinism).
 (ns record-corpus
@@ -41,6 +43,42 @@
                   (seq (str load-out)) "printed while loading"
                   :else nil)}))
 
+(defn forms-of [file]
+  (binding [*ns* (create-ns 'record-corpus.reading)]
+    (with-open [r (java.io.PushbackReader. (io/reader file))]
+      (doall (take-while #(not= ::eof %) (repeatedly #(read {:eof ::eof :read-cond :allow} r)))))))
+
+(defn names-used
+  "The clojure.* vars, special forms and interop members that a program's source names (outside quoted data)."
+  [file]
+  (let [ns-obj (find-ns (ns-of file))
+        walk (fn walk [acc x]
+               (cond
+                 (and (seq? x) (= 'quote (first x))) acc
+                 (coll? x) (reduce walk acc (if (map? x) (mapcat identity x) x))
+                 (symbol? x)
+                 (let [n (name x) nsp (namespace x)
+                       v (try (ns-resolve ns-obj x) (catch Exception _ nil))]
+                   (cond
+                     (special-symbol? x) (conj acc ["special" (str x)])
+                     (and (var? v) (str/starts-with? (str (.-ns ^clojure.lang.Var v)) "clojure."))
+                     (conj acc ["var" (str (.-ns ^clojure.lang.Var v) "/" (.-sym ^clojure.lang.Var v))])
+                     (class? v) (conj acc ["interop" n])
+                     (and nsp (class? (try (ns-resolve ns-obj (symbol nsp)) (catch Exception _ nil)))) (conj acc ["interop" (str x)])
+                     (and (str/starts-with? n ".") (> (count n) 1) (not= n "..")) (conj acc ["interop" n])
+                     (and (str/ends-with? n ".") (> (count n) 1) (not nsp)) (conj acc ["interop" n])
+                     :else acc))
+                 :else acc))]
+    (reduce walk #{} (rest (forms-of file)))))
+
+(defn write-names [files out]
+  (let [uses (for [f files :when (find-ns (ns-of f)) u (names-used f)] [u (str/replace (.getName f) #"\.clj$" "")])
+        by (group-by first uses)
+        rows (sort-by (fn [[[kind n] us]] [(- (count us)) kind n]) by)]
+    (spit out (apply str "kind\tname\tprograms\texamples\n"
+                     (for [[[kind n] us] rows]
+                       (str kind "\t" n "\t" (count us) "\t" (str/join " " (take 3 (sort (map second us)))) "\n"))))))
+
 (let [check (= "--check" (first *command-line-args*))
       dirs (if check (rest *command-line-args*) *command-line-args*)
       files (sort-by str (for [d dirs f (file-seq (io/file d))
@@ -58,6 +96,8 @@
       slow (filter #(and (not (:error %)) (> (:ms %) slow-ms)) results)
       differs (when check (remove #(let [o (io/file (str/replace (str (:file %)) #"\.clj$" ".out"))]
                                      (and (.exists o) (= (slurp o) (:out %)))) (remove :error results)))]
+  (when-not check
+    (write-names files (io/file (.getParentFile (io/file (first dirs))) "names.tsv")))
   (doseq [r failed] (println "FAILED" (str (:file r)) "-" (:error r)))
   (doseq [r slow] (println "SLOW" (str (:file r)) (:ms r) "ms"))
   (println (format "%s %d programs with Clojure %s: %d failed, %d slower than %d ms%s"

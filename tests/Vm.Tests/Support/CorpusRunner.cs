@@ -95,6 +95,8 @@ public static partial class CorpusRunner
             return "form: () literal";
         if (d.StartsWith("unknown type >", StringComparison.Ordinal))
             return "form: ->/->>";
+        if (NotSupported().Match(d) is { Success: true } unsupported)
+            return "form: " + unsupported.Groups[1].Value;
         if (Unknown().Match(d) is { Success: true } unknown)
         {
             var name = unknown.Groups[1].Value;
@@ -102,8 +104,10 @@ public static partial class CorpusRunner
                 return "interop: " + name;
             return (Macros.Contains(name) ? "form: " : "missing: ") + name;
         }
-        if (d.Contains("[:error/arity]", StringComparison.Ordinal))
-            return "arity: " + FirstWords(d);
+        if (Arity().Match(d) is { Success: true } arity)
+            return $"arity: {arity.Groups[1].Value.Replace("yin.core/", "", StringComparison.Ordinal)} with {arity.Groups[2].Value} args";
+        if (d.Contains("[:error/type]", StringComparison.Ordinal))
+            return "type: " + FirstWords(d);
         return (stage == "load" ? "load: " : "run: ") + FirstWords(d);
     }
 
@@ -127,8 +131,12 @@ public static partial class CorpusRunner
             return "'quote";
         if (d.Contains("cannot begin with '@'", StringComparison.Ordinal))
             return "@deref";
-        if (d.Contains("cannot begin with '`'", StringComparison.Ordinal))
+        if (d.Contains("cannot begin with '`'", StringComparison.Ordinal) || d.Contains("invalid symbol `", StringComparison.Ordinal))
             return "syntax-quote";
+        if (d.Contains("invalid symbol @", StringComparison.Ordinal))
+            return "@deref";
+        if (d.Contains("invalid symbol ~", StringComparison.Ordinal))
+            return "~unquote";
         return FirstWords(d["syntax error".Length..].TrimStart(':'));
     }
 
@@ -187,6 +195,12 @@ public static partial class CorpusRunner
 
     [GeneratedRegex(@"^unknown (?:function|var|name|symbol|built-in) (\S+?):")]
     private static partial Regex Unknown();
+
+    [GeneratedRegex(@"^(\S+) is not supported")]
+    private static partial Regex NotSupported();
+
+    [GeneratedRegex(@"wrong number of arguments: (\S+) takes .*called with (\d+)")]
+    private static partial Regex Arity();
 
     [GeneratedRegex(@"^\s*\((\S+)")]
     private static partial Regex HeadSymbol();
