@@ -2,7 +2,7 @@
 ;;   solution as mirrored in https://github.com/acmeism/RosettaCodeData, Task/Perfect-numbers/Clojure/perfect-numbers-1.clj
 ;;   (commit 00a190b0a6098918a916b4c1315704613b703e59).
 ;; Licence: GNU Free Documentation License 1.2 (Rosetta Code's content licence).
-;; Adapted: namespace corpus.rc-perfect-numbers; -main prints the perfect numbers below 10,000.
+;; Adapted: namespace corpus.rc-perfect-numbers; -main prints the perfect numbers below 1,000.
 (ns corpus.rc-perfect-numbers)
 
 (defn proper-divisors [n]
@@ -16,4 +16,4 @@
   (= (reduce + (proper-divisors n)) n))
 
 (defn -main []
-  (prn (filter perfect? (range 2 10000))))
+  (prn (filter perfect? (range 2 1000))))
