@@ -3,9 +3,9 @@
 ;; bound to a StringWriter and writes what -main printed to FILE.out. A program that throws, prints
 ;; while loading, or runs past the time limit gets no .out (a stale one is removed) and is named
 ;; in the summary, which then exits 1: such a program does not belong in the corpus.
-;; It also writes DIR/../names.tsv (beside the first DIR): every clojure.* var, special form and
-;; JVM class member the programs use, with how many programs use it: what Yin has to provide.
-;; Usage: clojure scripts/corpus/record.clj [--check] DIR...
+;; With --names FILE it also writes FILE: every clojure.* var, special form and JVM class member
+;; the programs use, with how many programs use it: what Yin has to provide.
+;; Usage: clojure scripts/corpus/record.clj [--check] [--names FILE] DIR-OR-FILE...
 ;;   --check: write nothing; compare with the .out files present (a second run shows determinism).
 (ns record-corpus
   (:require [clojure.java.io :as io]
@@ -79,8 +79,10 @@
                      (for [[[kind n] us] rows]
                        (str kind "\t" n "\t" (count us) "\t" (str/join " " (take 3 (sort (map second us)))) "\n"))))))
 
-(let [check (= "--check" (first *command-line-args*))
-      dirs (if check (rest *command-line-args*) *command-line-args*)
+(let [args *command-line-args*
+      check (some #{"--check"} args)
+      names-file (second (drop-while #(not= "--names" %) args))
+      dirs (remove #{"--check" "--names" names-file} args)
       files (sort-by str (for [d dirs f (file-seq (io/file d))
                                 :when (and (.isFile f) (str/ends-with? (.getName f) ".clj"))] f))
       results (doall (for [f files]
@@ -96,8 +98,8 @@
       slow (filter #(and (not (:error %)) (> (:ms %) slow-ms)) results)
       differs (when check (remove #(let [o (io/file (str/replace (str (:file %)) #"\.clj$" ".out"))]
                                      (and (.exists o) (= (slurp o) (:out %)))) (remove :error results)))]
-  (when-not check
-    (write-names files (io/file (.getParentFile (io/file (first dirs))) "names.tsv")))
+  (when (and names-file (not check))
+    (write-names files (io/file names-file)))
   (doseq [r failed] (println "FAILED" (str (:file r)) "-" (:error r)))
   (doseq [r slow] (println "SLOW" (str (:file r)) (:ms r) "ms"))
   (println (format "%s %d programs with Clojure %s: %d failed, %d slower than %d ms%s"
