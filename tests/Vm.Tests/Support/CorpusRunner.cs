@@ -36,7 +36,23 @@ public static partial class CorpusRunner
     public static IReadOnlyList<string> Programs(string set) =>
         [.. Directory.EnumerateFiles(Folder(set), "*.clj").Order(StringComparer.Ordinal)];
 
+    /// <summary>Runs one program; an exception from Yin itself (not a Yin error) is that program's failure, not the corpus's.</summary>
     public static async Task<CorpusResult> RunAsync(string file)
+    {
+        try
+        {
+            return await RunOneAsync(file);
+        }
+#pragma warning disable CA1031 // a crash in the VM is reported as the program's result, with the exception's type
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var inner = e is TypeInitializationException { InnerException: { } i } ? i : e;
+            return new CorpusResult(Path.GetFileNameWithoutExtension(file), false, "crash: " + inner.GetType().Name, FirstLine(inner.Message));
+        }
+    }
+
+    private static async Task<CorpusResult> RunOneAsync(string file)
     {
         var name = Path.GetFileNameWithoutExtension(file);
         var expected = await File.ReadAllTextAsync(Path.ChangeExtension(file, ".out"), Encoding.UTF8);
