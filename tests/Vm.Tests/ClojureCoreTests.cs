@@ -125,5 +125,17 @@ public class ClojureCoreTests
     [InlineData("(let [a (atom 1)] (swap-vals! a inc))", "[1 2]")]
     [InlineData("(let [v (volatile! 1)] (vswap! v inc) @v)", "2")]
     [InlineData("(let [n (atom 0) d (delay (swap! n inc) :v)] [(force d) @d @n])", "[:v :v 1]")]
+    // transducers, apply as a value, sorted collections, refs
+    [InlineData("(into [] (map inc) [1 2 3])", "[2 3 4]")]
+    [InlineData("(into [] (comp (filter odd?) (map #(* % %)) (take 2)) (range))", "[1 9]")]
+    [InlineData("(transduce (map inc) + [1 2 3])", "9")]
+    [InlineData("(sequence (partition-by odd?) [1 3 2 4 5])", "([1 3] [2 4] [5])")]
+    [InlineData("(into [] (mapcat (fn [x] [x x])) [1 2])", "[1 1 2 2]")]
+    [InlineData("(map apply [+ -] [[1 2] [5 3]])", "(3 2)")]
+    [InlineData("(sorted-map :b 2 :a 1)", "{:a 1, :b 2}")]
+    [InlineData("(sorted-map-by > 1 :a 3 :c 2 :b)", "{3 :c, 2 :b, 1 :a}")]
+    [InlineData("(rseq [1 2 3])", "(3 2 1)")]
+    [InlineData("(let [r (ref 0)] (dosync (alter r + 5) (commute r inc)) @r)", "6")]
+    [InlineData("(boolean nil)", "false")]
     public void Core(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
 }

@@ -159,6 +159,10 @@ internal sealed partial class Analyzer
             }
             case "comment":
                 return Lit(s, null);
+            case "dosync" or "locking" or "io!":
+                return Do(s, name == "locking" ? args.Skip(1) : args);
+            case "defonce":
+                throw Error(s, "defonce is only allowed at the top level of a file");
             case "lazy-seq":
                 return Core(s, "lazy-seq*", L(s, [Sym(s, "fn*"), V(s), .. args]));
             case "delay":

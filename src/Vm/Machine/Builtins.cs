@@ -49,7 +49,7 @@ internal static class Builtins
     }
 
     /// <summary>Built-ins that exist only as calls, not as values.</summary>
-    public static bool IsSpecial(string name) => Special.Contains(name);
+    public static bool IsSpecial(string name) => name == "suspend";
 
     /// <summary>A built-in as a value (<c>(map inc xs)</c>).</summary>
     public static Val? AsValue(string name)

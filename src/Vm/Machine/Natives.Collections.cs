@@ -118,8 +118,12 @@ internal static partial class Natives
                 coll = Conj(m, coll, x);
             return coll;
         });
-        Def("into", 2, 2, (m, a) =>
+        Def("into", 0, 3, (m, a) =>
         {
+            if (a.Length < 2)
+                return a.Length == 0 ? Val.Object(YVector.Empty) : a[0];
+            if (a.Length == 3)
+                return m.Invoke(Builtins.AsValue("into-by")!.Value, [a[0], a[1], a[2]]);
             var items = Items("into", a[1]);
             var coll = a[0];
             if (coll.Obj is YVector v)

@@ -90,6 +90,27 @@ internal static partial class Natives
                 tail = Seqs.Cons(m, a[i], tail);
             return Seqs.Seq(m, tail);
         });
+        Def("boolean", 1, 1, (_, a) => Val.Bool(a[0].IsTruthy));
+        // Yin's maps and sets are kept in compare's order already: a sorted map is a map.
+        Def("sorted-map", 0, -1, (m, a) => SortedMap(m, "sorted-map", ValComparer.Instance, a));
+        Def("sorted-map-by", 1, -1, (m, a) => SortedMap(m, "sorted-map-by", new YinComparer(a[0]), a[1..]));
+        Def("sorted-set", 0, -1, (m, a) =>
+        {
+            m.Charge(Heap.VectorBytes + (Heap.ElementBytes * a.Length));
+            return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, a.ToArray())));
+        });
+        Def("sorted-set-by", 1, -1, (m, a) =>
+        {
+            m.Charge(Heap.VectorBytes + (Heap.ElementBytes * a.Length));
+            return Val.Object(new YSet(ImmutableSortedSet.CreateRange<Val>(new YinComparer(a[0]), a[1..].ToArray())));
+        });
+        Def("sorted?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Map or ValKind.Set));
+        Def("rseq", 1, 1, (m, a) => a[0].Obj switch
+        {
+            YVector v => v.Count == 0 ? Val.Nil : Seqs.List(m, [.. v.Items.Reverse()]),
+            YMap or YSet => Items("rseq", a[0]) is { Length: > 0 } items ? Seqs.List(m, [.. items.Reverse()]) : Val.Nil,
+            _ => throw TypeError("rseq", "a vector or a sorted collection", a[0]),
+        });
         Def("disj", 1, -1, (m, a) =>
         {
             if (a[0].IsNil)
@@ -267,4 +288,22 @@ internal static partial class Natives
         }
         return a;
     }
+
+    private static Val SortedMap(YinMachine m, string fn, IComparer<Val> order, ReadOnlySpan<Val> kvs)
+    {
+        if (kvs.Length % 2 != 0)
+            throw YinException.Of(Kinds.Argument, $"{fn} takes key value pairs");
+        m.Charge(Heap.EntryBytes * (kvs.Length / 2));
+        var map = ImmutableSortedDictionary.Create<Val, Val>(order);
+        for (var i = 0; i < kvs.Length; i += 2)
+            map = map.SetItem(kvs[i], kvs[i + 1]);
+        return Val.Object(new YMap(map));
+    }
+}
+
+/// <summary>A comparator written in Yin (<c>sorted-map-by</c>), applied through the running machine.</summary>
+internal sealed class YinComparer(Val fn) : IComparer<Val>
+{
+    public int Compare(Val x, Val y) => Natives.CompareWith(
+        YinMachine.Current ?? throw YinException.Of(Kinds.Internal, "a sorted collection's comparator runs only while its program runs"), fn, x, y);
 }

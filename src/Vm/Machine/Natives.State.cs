@@ -84,6 +84,17 @@ internal static partial class Natives
             atom.Validator = a[1];
             return Val.Nil;
         });
+        // apply as a value ((map apply fs argss), (partial apply +)); a direct call compiles to the machine's own Apply.
+        Def("apply", 2, -1, (m, a) => m.Invoke(a[0], [.. a[1..^1], .. Items("apply", a[^1])]));
+        // Refs: one run is one thread, so a transaction is its body and a ref is an atom.
+        Def("ref", 1, -1, (m, a) =>
+        {
+            m.Charge(Heap.ElementBytes * 4);
+            return Val.Object(new YAtom("atom", a[0]));
+        });
+        Def("ref-set", 2, 2, (m, a) => Set(m, Ref("ref-set", a[0], "atom"), a[1]));
+        Def("alter", 2, -1, (m, a) => Set(m, Ref("alter", a[0], "atom"), m.Invoke(a[1], [Ref("alter", a[0], "atom").Value, .. a[2..]])));
+        Def("commute", 2, -1, (m, a) => Set(m, Ref("commute", a[0], "atom"), m.Invoke(a[1], [Ref("commute", a[0], "atom").Value, .. a[2..]])));
         Def("reduced", 1, 1, (_, a) => Val.Object(new YAtom("reduced", a[0])));
         Def("reduced?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YAtom { Kind: "reduced" }));
         Def("unreduced", 1, 1, (_, a) => a[0].Obj is YAtom { Kind: "reduced" } r ? r.Value : a[0]);

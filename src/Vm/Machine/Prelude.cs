@@ -38,6 +38,9 @@ internal static class Prelude
                        (when s (reductions f (f init (first s)) (rest s)))))))))
 
         (defn map
+          ([f]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (rf result (f input))))))
           ([f coll]
            (lazy-seq
              (let [s (seq coll)]
@@ -66,14 +69,18 @@ internal static class Prelude
              (if s (recur (next s) (conj acc (f (first s)))) acc)))
           ([f c1 c2 & colls] (vec (apply map f c1 c2 colls))))
 
-        (defn filter [pred coll]
+        (defn filter
+          ([pred]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (if (pred input) (rf result input) result)))))
+          ([pred coll]
           (lazy-seq
             (loop [s (seq coll)]
               (when s
                 (let [x (first s)]
                   (if (pred x)
                     (cons x (filter pred (rest s)))
-                    (recur (next s))))))))
+                    (recur (next s)))))))))
 
         (defn filterv [pred coll]
           (loop [s (seq coll) acc []]
@@ -81,14 +88,20 @@ internal static class Prelude
               (recur (next s) (let [x (first s)] (if (pred x) (conj acc x) acc)))
               acc)))
 
-        (defn remove [pred coll] (filter (fn [x] (not (pred x))) coll))
+        (defn remove
+          ([pred] (filter (fn [x] (not (pred x)))))
+          ([pred coll] (filter (fn [x] (not (pred x))) coll)))
 
-        (defn keep [f coll]
+        (defn keep
+          ([f]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (let [v (f input)] (if (nil? v) result (rf result v)))))))
+          ([f coll]
           (lazy-seq
             (loop [s (seq coll)]
               (when s
                 (let [y (f (first s))]
-                  (if (nil? y) (recur (next s)) (cons y (keep f (rest s)))))))))
+                  (if (nil? y) (recur (next s)) (cons y (keep f (rest s))))))))))
 
         (defn keep-indexed [f coll]
           (keep (fn [p] (f (first p) (second p))) (map vector (iterate inc 0) coll)))
@@ -96,30 +109,60 @@ internal static class Prelude
         (defn map-indexed [f coll] (map f (iterate inc 0) coll))
 
         (defn mapcat
+          ([f] (comp (map f) cat))
           ([f coll] (apply concat (map f coll)))
           ([f coll & colls] (apply concat (apply map f coll colls))))
 
-        (defn take [n coll]
+        (defn take
+          ([n]
+           (fn [rf]
+             (let [left (volatile! n)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input]
+                  (let [k (deref left) nk (vswap! left dec)
+                        result (if (pos? k) (rf result input) result)]
+                    (if (not (pos? nk)) (ensure-reduced result) result)))))))
+          ([n coll]
           (lazy-seq
             (when (pos? n)
               (let [s (seq coll)]
-                (when s (cons (first s) (take (dec n) (rest s))))))))
+                (when s (cons (first s) (take (dec n) (rest s)))))))))
 
-        (defn drop [n coll]
+        (defn drop
+          ([n]
+           (fn [rf]
+             (let [left (volatile! n)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input] (let [k (deref left)] (vswap! left dec) (if (pos? k) result (rf result input))))))))
+          ([n coll]
           (lazy-seq
             (loop [n n s (seq coll)]
-              (if (and s (pos? n)) (recur (dec n) (next s)) s))))
+              (if (and s (pos? n)) (recur (dec n) (next s)) s)))))
 
-        (defn take-while [pred coll]
+        (defn take-while
+          ([pred]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result))
+               ([result input] (if (pred input) (rf result input) (reduced result))))))
+          ([pred coll]
           (lazy-seq
             (let [s (seq coll)]
               (when (and s (pred (first s)))
-                (cons (first s) (take-while pred (rest s)))))))
+                (cons (first s) (take-while pred (rest s))))))))
 
-        (defn drop-while [pred coll]
+        (defn drop-while
+          ([pred]
+           (fn [rf]
+             (let [dropping (volatile! true)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input]
+                  (if (and (deref dropping) (pred input))
+                    result
+                    (do (vreset! dropping false) (rf result input))))))))
+          ([pred coll]
           (lazy-seq
             (loop [s (seq coll)]
-              (if (and s (pred (first s))) (recur (next s)) s))))
+              (if (and s (pred (first s))) (recur (next s)) s)))))
 
         (defn take-nth [n coll]
           (lazy-seq
@@ -185,14 +228,31 @@ internal static class Prelude
                  (let [seg (doall (take n s))]
                    (cons seg (partition-all n step (nthrest s step)))))))))
 
-        (defn partition-by [f coll]
+        (defn partition-by
+          ([f]
+           (fn [rf]
+             (let [a (volatile! []) pv (volatile! :yin.core/none)]
+               (fn ([] (rf))
+                 ([result]
+                  (let [v (deref a)
+                        result (if (empty? v) result (unreduced (rf result v)))]
+                    (rf result)))
+                 ([result input]
+                  (let [pval (deref pv) val (f input)]
+                    (vreset! pv val)
+                    (if (or (= pval :yin.core/none) (= val pval))
+                      (do (vswap! a conj input) result)
+                      (let [v (deref a)]
+                        (vreset! a [input])
+                        (rf result v)))))))))
+          ([f coll]
           (lazy-seq
             (let [s (seq coll)]
               (when s
                 (let [fst (first s)
                       fv (f fst)
                       run (doall (cons fst (take-while (fn [x] (= fv (f x))) (next s))))]
-                  (cons run (partition-by f (lazy-seq (drop (count run) s)))))))))
+                  (cons run (partition-by f (lazy-seq (drop (count run) s))))))))))
 
         (defn dedupe [coll]
           (lazy-seq
@@ -317,6 +377,31 @@ internal static class Prelude
 
         (defn flatten [x]
           (filter (complement sequential?) (rest (tree-seq sequential? seq x))))
+
+        (defn ensure-reduced [x] (if (reduced? x) x (reduced x)))
+
+        (defn cat [rf]
+          (fn ([] (rf)) ([result] (rf result))
+            ([result input] (reduce (fn [acc x] (let [r (rf acc x)] (if (reduced? r) (reduced r) r))) result input))))
+
+        (defn completing
+          ([f] (completing f identity))
+          ([f cf] (fn ([] (f)) ([x] (cf x)) ([x y] (f x y)))))
+
+        (defn transduce
+          ([xform f coll] (transduce xform f (f) coll))
+          ([xform f init coll]
+           (let [rf (xform f)]
+             (rf (reduce rf init coll)))))
+
+        (defn into-by [to xform from]
+          (transduce xform (completing conj) to from))
+
+        (defn sequence
+          ([coll] (if (seq? coll) coll (or (seq coll) ())))
+          ([xform coll] (or (seq (transduce xform (completing conj) [] coll)) ())))
+
+        (defn eduction [xform coll] (sequence xform coll))
 
         (defn ffirst [x] (first (first x)))
 
