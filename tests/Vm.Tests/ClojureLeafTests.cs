@@ -1,3 +1,5 @@
+using Datom.Vm;
+using Datom.Vm.Reading;
 using Datom.Vm.Tests.Support;
 using Xunit;
 
@@ -337,5 +339,72 @@ public class ClojureLeafTests
     [InlineData("(Long/toString 255 16)", """
             "ff"
             """)]
+    [InlineData("[(/ 1 2) (/ 6 4) (/ 4 2) (/ 1 -2) (+ (/ 1 2) (/ 1 2)) (* (/ 1 2) 2) (+ 1N 1) (- 5N 5) (/ 4N 2) (+ (/ 1 2) 0.5)]", "[1/2 3/2 2 -1/2 1N 1N 2N 0N 2N 1.0]")]
+    [InlineData("[(= 1 1N) (= (/ 1 2) 0.5) (== (/ 1 2) 0.5) (< (/ 1 3) 0.34) (= (/ 2 4) (/ 1 2)) (= 1 1.0)]", "[true false true true true false]")]
+    [InlineData("[(+' 9223372036854775807 1) (*' 4611686018427387904 4) (inc' 9223372036854775807) (dec' -9223372036854775808) (-' -9223372036854775808 1) (+' 1 2)]", "[9223372036854775808N 18446744073709551616N 9223372036854775808N -9223372036854775809N -9223372036854775809N 3]")]
+    [InlineData("[(str 1N) (str (/ 1 2)) (double (/ 1 3)) (long (/ 7 2)) (int 5N) (max 1 2.0) (min (/ 1 2) 1) (compare (/ 1 2) 1)]", """
+            ["1" "1/2" 0.3333333333333333 3 5 2.0 1/2 -1]
+            """)]
+    [InlineData("(vec (sort [3 (/ 1 2) 2.5 1N]))", "[1/2 1N 2.5 3]")]
+    [InlineData("[(numerator (/ 6 4)) (denominator (/ 6 4)) (ratio? (/ 1 2)) (rational? 1N) (* 1.0 (/ 1 2)) 12345678901234567890 (bigint 7.9) (rationalize 0.75)]", "[3 2 true true 0.5 12345678901234567890N 7N 3/4]")]
+    [InlineData("[(quot 7.5 2) (rem 7.5 2) (mod -7.5 2) (mod 7 2.0) (rem -7 2.0) (quot -7.5 2) (mod 7.5 -2) (mod -6 2.0)]", "[3.0 1.5 0.5 1.0 -1.0 -3.0 -0.5 0.0]")]
+    [InlineData("(pr-str (/ 10 4) 2N)", """
+            "5/2 2N"
+            """)]
     public void Prints_as_JVM_Clojure(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
+
+    /// <summary>Whole expressions mixing reader macros, regexes, interop and lang-core's forms; JVM Clojure's answers (user/a is t/a here).</summary>
+    [Theory]
+    [InlineData("(mapv #(* % 2) [1 2 3])", "[2 4 6]")]
+    [InlineData("(let [x 1] `(a ~x ~@[2 3]))", "(t/a 1 2 3)")]
+    [InlineData("(try (Integer/parseInt \"x\") (catch NumberFormatException e (.getMessage e)))", "\"For input string: \\\"x\\\"\"")]
+    [InlineData("(try (throw (IllegalArgumentException. \"bad\")) (catch IllegalArgumentException e (.getMessage e)))", "\"bad\"")]
+    [InlineData("(->> [1 2 3] (mapv inc) (reduce + 0))", "9")]
+    [InlineData("(vec (filter #(re-find #\"^a\" %) [\"apple\" \"banana\" \"avocado\"]))", "[\"apple\" \"avocado\"]")]
+    [InlineData("(apply str (map #(Character/toUpperCase %) \"abc\"))", "\"ABC\"")]
+    [InlineData("(#(+ %1 %2) 1 2)", "3")]
+    [InlineData("(#(vector %2 %1) 1 :a)", "[:a 1]")]
+    [InlineData("(reduce #(+ %1 (int %2)) 0 \"ab\")", "195")]
+    [InlineData("(mapv int \"AZ\")", "[65 90]")]
+    [InlineData("(str \\a \\b)", "\"ab\"")]
+    [InlineData("(format \"%3d|%-6s|%.1f\" 5 \"x\" 2.25)", "\"  5|x     |2.3\"")]
+    [InlineData("(format \"%.2f %.1f %.0f %.3f\" 2.675 0.05 2.5 1.0005)", "\"2.68 0.1 3 1.001\"")]
+    [InlineData("(clojure.string/join \",\" (map #(format \"%02d\" %) [1 2 10]))", "\"01,02,10\"")]
+    public void Programs_answer_as_JVM_Clojure(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
+
+    [Fact]
+    public void Required_aliases_reach_clojure_string()
+    {
+        using var vm = YinVm.FromSource("(ns t (:require [clojure.string :as str]))\n(defn main [] (str/split \"a-b\" #\"-\"))", "t.clj");
+        Assert.Equal("[\"a\" \"b\"]", vm.Run("t/main", [], new RunOptions { Output = TextWriter.Null }).Value);
+    }
+
+    [Fact]
+    public void A_catastrophic_regex_stops_at_the_named_regex_limit()
+    {
+        var error = Yin.Fails("(defn main [] (re-matches #\"(a+)+b\" (apply str (mapv (fn [_] \"a\") (range 40)))))");
+        Assert.Equal("regex", error.Limit);
+        Assert.Contains("(a+)+b", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("(defn main []\n  (re-find #\"(ab\" \"x\"))", 2, "invalid regex #\"(ab\"")]
+    [InlineData("(defn main []\n  (System/exit 0))", 2, "System/exit is not in Yin's interop allow-list")]
+    [InlineData("(defn main []\n\n  (.getClass \"x\"))", 3, "the method .getClass is not in Yin's interop allow-list")]
+    [InlineData("(defn main []\n  (java.io.File. \"/etc/passwd\"))", 2, "the constructor java.io.File. is not in Yin's interop allow-list")]
+    [InlineData("(defn main [] Integer/SIZE)", 1, "Integer/SIZE is not in Yin's interop allow-list")]
+    public void Code_outside_the_allow_list_is_refused_at_load_naming_it(string source, int line, string reason)
+    {
+        var e = Assert.Throws<CodeException>(() => YinVm.FromSource("(ns t)\n" + source, "t.clj"));
+        Assert.Equal(line + 1, e.Line);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Interop_exceptions_are_caught_by_their_class_and_its_superclasses()
+    {
+        Assert.Equal("\"caught: For input string: \\\"12x\\\"\"",
+            Yin.Expr("(try (Long/parseLong \"12x\") (catch IllegalArgumentException e (str \"caught: \" (.getMessage e))))"));
+        Assert.Equal(":index", Yin.Expr("(try (.charAt \"abc\" 5) (catch RuntimeException _ :index))"));
+    }
 }

@@ -23,6 +23,8 @@ public class ClojureReaderTests
     [InlineData("[\\a \\newline \\space \\tab \\u0041 ##Inf ##-Inf]", "[\\a \\newline \\space \\tab \\A ##Inf ##-Inf]")]
     [InlineData("#{1 #_ 2 3}", "#{1 3}")]
     [InlineData("[->> -> as-> some->]", "[->> -> as-> some->]")]
+    [InlineData("[::foo :bar]", "[:a/foo :bar]")]
+    [InlineData("#:user{:a 1 :_/b 2 c 3}", "{:user/a 1, :b 2, user/c 3}")]
     public void Reader_macros_read_as_Clojure_reads_them(string text, string expected) => Assert.Equal(expected, Read(text));
 
     [Theory]
@@ -49,6 +51,17 @@ public class ClojureReaderTests
     {
         var forms = SourceReader.Read("(ns a (:require [clojure.string :as str]))\n`(str/join ~x)", "a.clj");
         Assert.Equal("(clojure.core/seq (clojure.core/concat (clojure.core/list (quote clojure.string/join)) (clojure.core/list x)))", forms[1].ToString());
+    }
+
+    [Fact]
+    public void Auto_resolved_keywords_use_the_namespace_and_its_aliases()
+    {
+        var forms = SourceReader.Read("(ns a (:require [clojure.string :as str]))\n[::x ::str/y]", "a.clj");
+        Assert.Equal("[:a/x :clojure.string/y]", forms[1].ToString());
+        Assert.Equal((2, 6), (forms[1].Items[1].Line, forms[1].Items[1].Column));
+        var e = Assert.Throws<CodeException>(() => SourceReader.Read("(ns a)\n\n::nope/y", "a.clj"));
+        Assert.Equal(3, e.Line);
+        Assert.Contains("nope is not an alias", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

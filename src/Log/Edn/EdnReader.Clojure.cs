@@ -21,6 +21,62 @@ public sealed partial class EdnReader
     /// <summary>Marker for <c>#(...)</c>, which the caller expands (its parameters are gensyms).</summary>
     public static readonly Symbol FnLiteralSymbol = Symbol.Intern("clojure.core", "fn-literal");
 
+    /// <summary>Marker for <c>::name</c> and <c>::alias/name</c>, which the caller resolves in the namespace being read: <c>(clojure.core/auto-keyword "name")</c>.</summary>
+    public static readonly Symbol AutoKeywordSymbol = Symbol.Intern("clojure.core", "auto-keyword");
+
+    /// <summary><c>::name</c>: the marker list, its symbol and the name string all at the colons.</summary>
+    private EdnList AutoKeyword(SourcePosition start)
+    {
+        var body = Token[2..].ToString();
+        if (Keyword.FromBody(body, out var error) is null)
+        {
+            throw Error(start, $"invalid keyword ::{Shorten(body)}: {error}");
+        }
+
+        return new EdnList([AutoKeywordSymbol.WithPosition(start), body], start, null);
+    }
+
+    /// <summary>
+    /// <c>#:ns{:a 1 :_/b 2}</c> is <c>{:ns/a 1 :b 2}</c>: keys without a namespace (keywords and
+    /// symbols) take <c>ns</c>; <c>:_/x</c> loses its namespace (LispReader.NamespaceMapReader).
+    /// </summary>
+    private EdnMap ReadNamespacedMap(SourcePosition start)
+    {
+        Advance();
+        _tokenLength = 0;
+        ScanToken(start, "namespaced map");
+        var ns = Token.ToString();
+        if (ns.Length == 0 || ns.StartsWith(':') || Symbol.FromText(ns, out _) is not { Namespace: null })
+        {
+            throw Error(start, ns.StartsWith(':')
+                ? "auto-resolved namespaced maps (#::{...}) are not supported; write #:ns{...}"
+                : $"#:{Shorten(ns)} is not a namespaced map: the namespace is a simple symbol");
+        }
+
+        if (Peek() != '{')
+        {
+            throw Error(start, $"#:{Shorten(ns)} must be followed by a map");
+        }
+
+        Advance();
+        var map = ReadMap(start);
+        var entries = new List<KeyValuePair<object?, object?>>(map.Count);
+        foreach (var (key, value) in map)
+        {
+            var qualified = key switch
+            {
+                Keyword { Namespace: null } k => Keyword.Intern(ns, k.Name),
+                Keyword { Namespace: "_" } k => Keyword.Intern(null, k.Name),
+                Symbol { Namespace: null } y => Symbol.Intern(ns, y.Name).WithPosition(y.Position),
+                Symbol { Namespace: "_" } y => Symbol.Intern(null, y.Name).WithPosition(y.Position),
+                _ => key,
+            };
+            entries.Add(new(qualified, value));
+        }
+
+        return new EdnMap(entries).WithPosition(start);
+    }
+
     /// <summary><c>'x</c> and its siblings: <c>(symbol x)</c>, the list and the symbol at the macro character.</summary>
     private EdnList ReadWrapped(SourcePosition start, Symbol head, string what)
     {
@@ -37,7 +93,7 @@ public sealed partial class EdnReader
     /// <summary>
     /// After <c>#</c> in Clojure source: <c>#(</c>, <c>#"</c> and <c>#'</c>; false for the
     /// dispatches EDN shares (sets, tags, <c>##</c>). <c>#=</c> (read-eval) is refused: source
-    /// from peers is untrusted. Reader conditionals and namespaced maps are not read.
+    /// from peers is untrusted. Reader conditionals are not read.
     /// </summary>
     private bool TryReadClojureDispatch(SourcePosition start, int next, out object? value)
     {
@@ -65,7 +121,8 @@ public sealed partial class EdnReader
             case '?':
                 throw Error(start, "reader conditionals (#?) are not supported; write the Clojure branch alone");
             case ':':
-                throw Error(start, "namespaced maps (#:ns{...}) are not supported; write the keys in full");
+                value = ReadNamespacedMap(start);
+                return true;
             default:
                 return false;
         }

@@ -340,10 +340,15 @@ public sealed partial class EdnReader
         throw Error(start, $"unsupported character \\{Shorten(token.ToString())}");
     }
 
-    private Keyword ReadKeyword(SourcePosition start)
+    private object ReadKeyword(SourcePosition start)
     {
         _tokenLength = 0;
         ScanToken(start, "keyword");
+        if (_clojure && Token.StartsWith("::"))
+        {
+            return AutoKeyword(start);
+        }
+
         return Keyword.FromBody(Token[1..], out var error)
             ?? throw Error(start, $"invalid keyword {Shorten(Token.ToString())}: {error}");
     }

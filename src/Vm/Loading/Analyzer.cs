@@ -544,7 +544,7 @@ internal sealed partial class Analyzer
             case string str:
                 node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
-            case char or RegexLiteral:
+            case char or RegexLiteral or BigInteger:
                 // Characters and regexes have no literal attribute: they are stored as quoted EDN
                 // (\a, #"re"), which the compiler reads back as the value. A bad regex fails here, at its line.
                 if (s.Edn is RegexLiteral regex && Interop.RegexError(regex.Pattern) is { } why)
@@ -564,8 +564,6 @@ internal sealed partial class Analyzer
             case Keyword k:
                 node.Add(AstSchema.LiteralKeyword, k);
                 break;
-            case BigInteger:
-                throw Error(s, $"integer literal {s} does not fit in 64 bits");
             case decimal:
                 throw Error(s, $"decimal literal {s} is not supported; use a double");
             default:

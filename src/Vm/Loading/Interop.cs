@@ -14,7 +14,7 @@ internal static partial class Interop
         "Throwable", "Exception", "RuntimeException", "IllegalArgumentException", "IllegalStateException",
         "ArithmeticException", "UnsupportedOperationException", "IndexOutOfBoundsException", "StringIndexOutOfBoundsException",
         "NullPointerException", "ClassCastException", "NumberFormatException", "Error", "AssertionError",
-        "ExceptionInfo",
+        "ExceptionInfo", "ArityException", "NoSuchElementException",
     };
 
     /// <summary>Why <paramref name="pattern"/> is not a valid regex, or null if it is.</summary>

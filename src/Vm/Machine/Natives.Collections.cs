@@ -312,7 +312,7 @@ internal static partial class Natives
             YSeq s => (s.Items, s.Offset),
             null => (ImmutableList<Val>.Empty, 0),
             YList or YLazySeq or YEmptyList => (ImmutableList.CreateRange(Seqs.Values(coll).Take((int)Math.Min(int.MaxValue, Math.Max(0, index) + 1))), 0),
-            string str => (ImmutableList.CreateRange(str.Select(c => Val.String(c.ToString()))), 0),
+            string str => (ImmutableList.CreateRange(str.Select(Val.Char)), 0),
             _ => throw TypeError(fn, "a vector or sequence", coll),
         };
         var i = index + offset;

@@ -10,38 +10,33 @@ namespace Datom.Vm.Machine;
 /// </summary>
 internal static partial class Natives
 {
-    /// <summary>Exception classes a program may construct and catch, each with its superclass (Java's hierarchy).</summary>
-    internal static readonly IReadOnlyDictionary<string, string?> ExceptionClasses = new Dictionary<string, string?>(StringComparer.Ordinal)
-    {
-        ["Throwable"] = null,
-        ["Exception"] = "Throwable",
-        ["Error"] = "Throwable",
-        ["AssertionError"] = "Error",
-        ["RuntimeException"] = "Exception",
-        ["IllegalArgumentException"] = "RuntimeException",
-        ["NumberFormatException"] = "IllegalArgumentException",
-        ["IllegalStateException"] = "RuntimeException",
-        ["ArithmeticException"] = "RuntimeException",
-        ["UnsupportedOperationException"] = "RuntimeException",
-        ["IndexOutOfBoundsException"] = "RuntimeException",
-        ["StringIndexOutOfBoundsException"] = "IndexOutOfBoundsException",
-        ["NullPointerException"] = "RuntimeException",
-        ["ClassCastException"] = "RuntimeException",
-        ["ExceptionInfo"] = "RuntimeException",
-    };
+    /// <summary>The exception classes a program may construct (<c>(IllegalArgumentException. "msg")</c>); catching is by <see cref="ExceptionClasses"/>.</summary>
+    private static readonly string[] Constructible =
+    [
+        "Throwable", "Exception", "Error", "AssertionError", "RuntimeException", "IllegalArgumentException", "NumberFormatException",
+        "IllegalStateException", "ArithmeticException", "UnsupportedOperationException", "IndexOutOfBoundsException",
+        "StringIndexOutOfBoundsException", "NullPointerException", "ClassCastException", "NoSuchElementException",
+    ];
 
-    /// <summary>The error kind of an exception a program constructs: <c>:exception/IllegalArgumentException</c>.</summary>
-    internal static Keyword ExceptionKind(string className) => Keyword.Intern("exception", className);
+    /// <summary>The error kind for an exception class: the machine's own kind where one matches, else :error/user.</summary>
+    private static Keyword KindOf(string className) => className switch
+    {
+        "ArithmeticException" => Kinds.Arithmetic,
+        "IndexOutOfBoundsException" or "StringIndexOutOfBoundsException" => Kinds.Index,
+        "ClassCastException" => Kinds.Type,
+        "IllegalArgumentException" or "NumberFormatException" => Kinds.Argument,
+        _ => Kinds.User,
+    };
 
     private static void RegisterInterop()
     {
         RegisterCharacter();
         RegisterNumberClasses();
         RegisterStringMethods();
-        foreach (var cls in ExceptionClasses.Keys.Where(c => c != "ExceptionInfo"))
+        foreach (var cls in Constructible)
         {
-            var kind = ExceptionKind(cls);
-            Def(cls + ".", 0, 1, (_, a) => Val.Object(new YinError(kind, a.Length == 0 || a[0].IsNil ? "" : ValPrinter.Display(a[0]), Val.Nil)));
+            var kind = KindOf(cls);
+            Def(cls + ".", 0, 1, (_, a) => Val.Object(new YinError(kind, a.Length == 0 || a[0].IsNil ? "" : ValPrinter.Display(a[0]), Val.Nil, cls)));
         }
         Def(".getMessage", 1, 1, (_, a) => a[0].Obj is YinError e ? (e.Message.Length == 0 ? Val.Nil : Val.String(e.Message)) : throw TypeError(".getMessage", "an exception", a[0]));
         Def("System/currentTimeMillis", 0, 0, (m, _) => Val.Long(m.Now()));
@@ -187,7 +182,7 @@ internal static partial class Natives
     }
 
     /// <summary>A Java exception of an allow-listed class, as a Yin error a program can catch by that class.</summary>
-    internal static YinException JavaException(string className, string message) => new(new YinError(ExceptionKind(className), message, Val.Nil));
+    internal static YinException JavaException(string className, string message) => new(new YinError(KindOf(className), message, Val.Nil, className));
 
     private static string InRadix(long n, int radix)
     {

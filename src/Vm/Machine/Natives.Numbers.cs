@@ -51,7 +51,7 @@ internal static partial class Natives
         Def(Ns + "random", 0, 0, (_, _) => Val.Double(Random.Shared.NextDouble()));
     }
 
-    internal static double Num(string fn, Val v) => v.IsLong ? v.AsLong : v.IsDouble ? v.AsDouble : throw TypeError(fn, "a number", v);
+    internal static double Num(string fn, Val v) => v.IsNumber ? v.ToDouble() : throw TypeError(fn, "a number", v);
 
     internal static long JavaRound(double x) =>
         double.IsNaN(x) ? 0 : x >= long.MaxValue ? long.MaxValue : x <= long.MinValue ? long.MinValue : (long)Math.Floor(x + 0.5);
@@ -106,8 +106,29 @@ internal static partial class Natives
         Def("char?", 1, 1, (_, a) => Val.Bool(a[0].IsChar));
         Def("int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
         Def("float?", 1, 1, (_, a) => Val.Bool(a[0].IsDouble));
-        Def("ratio?", 1, 1, (_, _) => Val.False);
-        Def("rational?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
+        Def("ratio?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YRatio));
+        Def("rational?", 1, 1, (_, a) => Val.Bool(Exact.IsExact(a[0])));
+        // Java BigIntegers, which print without the N: as longs where they fit.
+        Def("numerator", 1, 1, (_, a) => a[0].Obj is YRatio r ? Exact.Integer(r.Numerator) : throw TypeError("numerator", "a ratio", a[0]));
+        Def("denominator", 1, 1, (_, a) => a[0].Obj is YRatio r ? Exact.Integer(r.Denominator) : throw TypeError("denominator", "a ratio", a[0]));
+        Def("bigint", 1, 1, (_, a) => a[0].Obj switch
+        {
+            System.Numerics.BigInteger => a[0],
+            YRatio r => Val.BigInt(System.Numerics.BigInteger.Divide(r.Numerator, r.Denominator)),
+            _ when a[0].IsLong => Val.BigInt(a[0].AsLong),
+            _ when a[0].IsDouble && double.IsFinite(a[0].AsDouble) => Val.BigInt(new System.Numerics.BigInteger(Math.Truncate(a[0].AsDouble))),
+            _ => throw TypeError("bigint", "a number", a[0]),
+        });
+        Def("biginteger", 1, 1, (m, a) => Find("bigint")!.Fn(m, a));
+        Def("rationalize", 1, 1, (_, a) => a[0].IsDouble && double.IsFinite(a[0].AsDouble)
+            && decimal.TryParse(a[0].AsDouble.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var exact)
+            ? Rational(exact)
+            : a[0].IsNumber && !a[0].IsDouble ? a[0] : throw TypeError("rationalize", "a finite number", a[0]));
+        Def("+'", 0, -1, (_, a) => PromotingFold("+'", a, 0));
+        Def("*'", 0, -1, (_, a) => PromotingFold("*'", a, 1));
+        Def("-'", 1, -1, (_, a) => a.Length == 1 ? Arith.Promoting("-'", Val.Long(0), a[0]) : PromotingFold("-'", a, 0));
+        Def("inc'", 1, 1, (_, a) => Arith.Promoting("+'", a[0], Val.Long(1)));
+        Def("dec'", 1, 1, (_, a) => Arith.Promoting("-'", a[0], Val.Long(1)));
         Def("decimal?", 1, 1, (_, _) => Val.False);
         Def("nat-int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong && a[0].AsLong >= 0));
         Def("pos-int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong && a[0].AsLong > 0));
@@ -134,6 +155,26 @@ internal static partial class Natives
         Def("format", 1, -1, (m, a) => NewString(m, JavaFormat.Format(StringArg("format", a[0]), a[1..])));
     }
 
+    private static Val PromotingFold(string op, ReadOnlySpan<Val> a, long identity)
+    {
+        if (a.Length == 0)
+            return Val.Long(identity);
+        var acc = a[0].IsNumber ? a[0] : throw TypeError(op, "a number", a[0]);
+        for (var i = 1; i < a.Length; i++)
+            acc = Arith.Promoting(op, acc, a[i]);
+        return acc;
+    }
+
+    /// <summary>A decimal as the exact ratio it denotes (rationalize: the double's shortest decimal digits).</summary>
+    private static Val Rational(decimal d)
+    {
+        var text = Math.Abs(d).ToString("0.############################", CultureInfo.InvariantCulture);
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        var digitsAfter = dot < 0 ? 0 : text.Length - dot - 1;
+        var n = System.Numerics.BigInteger.Parse(text.Replace(".", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        return YRatio.Make(d < 0 ? -n : n, System.Numerics.BigInteger.Pow(10, digitsAfter), integerAsBig: true);
+    }
+
     /// <summary>
     /// (int x) and its siblings: a character's code, a long in range, or a double truncated toward
     /// zero (Clojure's RT.intCast: out of range is an error, not a wrap).
@@ -148,6 +189,14 @@ internal static partial class Natives
         else if (v.IsLong)
         {
             n = v.AsLong;
+        }
+        else if (v.Obj is System.Numerics.BigInteger or YRatio)
+        {
+            var (num, den) = Exact.Fraction(fn, v);
+            var whole = System.Numerics.BigInteger.Divide(num, den);
+            if (whole < min || whole > max)
+                throw YinException.Of(Kinds.Argument, $"{fn}: value out of range for {fn}: {ValPrinter.Edn(v)}");
+            n = (long)whole;
         }
         else if (v.IsDouble)
         {
@@ -282,7 +331,7 @@ internal static class JavaFormat
                 var abs = Math.Abs(d);
                 string digits = conversion switch
                 {
-                    'f' => abs.ToString((flags.Contains(',', StringComparison.Ordinal) ? "#,0." : "0.") + new string('0', p), CultureInfo.InvariantCulture).TrimEnd('.'),
+                    'f' => Fixed(abs, p, flags.Contains(',', StringComparison.Ordinal)),
                     'e' or 'E' => JavaExponent(abs, p, conversion == 'E'),
                     _ => abs != 0 && (abs < 1e-4 || abs >= Math.Pow(10, Math.Max(p, 1)))
                         ? JavaExponent(abs, Math.Max(p, 1) - 1, conversion == 'G')
@@ -293,6 +342,18 @@ internal static class JavaFormat
             default:
                 throw Error($"format: the conversion {spec} is not supported (UnknownFormatConversionException)");
         }
+    }
+
+    /// <summary>
+    /// Java's %f rounds the shortest decimal that reads back as the double (Double.toString's
+    /// digits) half-up, so (format "%.2f" 2.675) is 2.68 where C's printf says 2.67.
+    /// </summary>
+    private static string Fixed(double abs, int precision, bool grouping)
+    {
+        var pattern = (grouping ? "#,0" : "0") + (precision > 0 ? "." + new string('0', precision) : "");
+        if (abs < 7.9e27 && decimal.TryParse(abs.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var exact))
+            return Math.Round(exact, Math.Min(precision, 28), MidpointRounding.AwayFromZero).ToString(pattern, CultureInfo.InvariantCulture);
+        return abs.ToString(pattern, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Java's %e: one digit, the fraction, then e±dd (at least two exponent digits).</summary>

@@ -201,7 +201,7 @@ internal static class Arith
             // Overflow iff both operands have the sign the result lacks.
             return ((x ^ r) & (y ^ r)) < 0 ? throw Overflow("+") : Val.Long(r);
         }
-        return Val.Double(Num("+", a) + Num("+", b));
+        return a.IsDouble || b.IsDouble ? Val.Double(Num("+", a) + Num("+", b)) : Exact.Apply("+", a, b);
     }
 
     public static Val Sub(Val a, Val b)
@@ -213,7 +213,7 @@ internal static class Arith
             var r = unchecked(x - y);
             return ((x ^ y) & (x ^ r)) < 0 ? throw Overflow("-") : Val.Long(r);
         }
-        return Val.Double(Num("-", a) - Num("-", b));
+        return a.IsDouble || b.IsDouble ? Val.Double(Num("-", a) - Num("-", b)) : Exact.Apply("-", a, b);
     }
 
     public static Val Mul(Val a, Val b)
@@ -223,10 +223,10 @@ internal static class Arith
             var high = Math.BigMul(a.AsLong, b.AsLong, out var low);
             return (high == 0 && low >= 0) || (high == -1 && low < 0) ? Val.Long(low) : throw Overflow("*");
         }
-        return Val.Double(Num("*", a) * Num("*", b));
+        return a.IsDouble || b.IsDouble ? Val.Double(Num("*", a) * Num("*", b)) : Exact.Apply("*", a, b);
     }
 
-    /// <summary>Clojure's <c>/</c>, with a double where Clojure would make a ratio.</summary>
+    /// <summary>Clojure's <c>/</c>: integers that do not divide make a ratio (<c>(/ 1 2)</c> is <c>1/2</c>).</summary>
     public static Val Div(Val a, Val b)
     {
         if (a.IsLong && b.IsLong)
@@ -237,13 +237,23 @@ internal static class Arith
             var x = a.AsLong;
             if (x == long.MinValue && y == -1)
                 throw Overflow("/");
-            return x % y == 0 ? Val.Long(x / y) : Val.Double((double)x / y);
+            return x % y == 0 ? Val.Long(x / y) : YRatio.Make(x, y, integerAsBig: false);
         }
-        return Val.Double(Num("/", a) / Num("/", b));
+        return a.IsDouble || b.IsDouble ? Val.Double(Num("/", a) / Num("/", b)) : Exact.Apply("/", a, b);
+    }
+
+    /// <summary>Both operands as doubles (either may be a long); a zero divisor is Clojure's "Divide by zero".</summary>
+    private static double DoubleDivisor(string op, Val a, Val b, out double y)
+    {
+        var x = Num(op, a);
+        y = Num(op, b);
+        return y == 0 ? throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero") : x;
     }
 
     public static Val Quot(string op, Val a, Val b)
     {
+        if (a.IsDouble || b.IsDouble)
+            return Val.Double(Math.Truncate(DoubleDivisor(op, a, b, out var dy) / dy));
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);
         if (y == 0)
@@ -253,6 +263,14 @@ internal static class Arith
 
     public static Val Rem(string op, Val a, Val b, bool floor)
     {
+        if (a.IsDouble || b.IsDouble)
+        {
+            // Clojure's Numbers.remainder on doubles, then mod's adjustment, which looks at the
+            // signs of the operands (not of the remainder): (mod -6 2.0) is 0.0.
+            var dx = DoubleDivisor(op, a, b, out var dy);
+            var dr = dx - (Math.Truncate(dx / dy) * dy);
+            return Val.Double(floor && dr != 0 && (dx > 0) != (dy > 0) ? dr + dy : dr);
+        }
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);
         if (y == 0)
@@ -269,12 +287,31 @@ internal static class Arith
     {
         if (a.IsLong && b.IsLong)
             return a.AsLong.CompareTo(b.AsLong);
+        if (Exact.IsExact(a) && Exact.IsExact(b))
+            return Exact.Compare(op, a, b);
         return Num(op, a).CompareTo(Num(op, b));
     }
 
     public static bool NumEquals(Val a, Val b) => Compare("==", a, b) == 0;
 
-    private static double Num(string op, Val v) => v.IsLong ? v.AsLong : v.IsDouble ? v.AsDouble : throw Natives.TypeError(op, "a number", v);
+    private static double Num(string op, Val v) => v.IsNumber ? v.ToDouble() : throw Natives.TypeError(op, "a number", v);
+
+    /// <summary>+' and its siblings: long arithmetic that promotes to BigInt instead of overflowing.</summary>
+    public static Val Promoting(string op, Val a, Val b)
+    {
+        if (a.IsLong && b.IsLong)
+        {
+            try
+            {
+                return op switch { "+'" => Add(a, b), "-'" => Sub(a, b), _ => Mul(a, b) };
+            }
+            catch (YinException e) when (e.Error.Kind == Kinds.Arithmetic)
+            {
+                return Exact.Apply(op, Val.BigInt(a.AsLong), b);
+            }
+        }
+        return a.IsDouble || b.IsDouble ? Val.Double(op switch { "+'" => Num(op, a) + Num(op, b), "-'" => Num(op, a) - Num(op, b), _ => Num(op, a) * Num(op, b) }) : Exact.Apply(op, a, b);
+    }
 
     private static YinException Overflow(string op) => YinException.Of(Kinds.Arithmetic, $"{op}: integer overflow");
 }

@@ -30,6 +30,12 @@ internal enum ValKind
     Atom,
     Char,
     Regex,
+
+    /// <summary>An arbitrary-precision integer (<c>1N</c>), a boxed <see cref="System.Numerics.BigInteger"/>.</summary>
+    BigInt,
+
+    /// <summary>A ratio (<c>1/2</c>), a <see cref="YRatio"/>.</summary>
+    Ratio,
 }
 
 /// <summary>
@@ -72,6 +78,8 @@ internal readonly struct Val : IEquatable<Val>
     /// <summary>A character: one UTF-16 unit, as a Java <c>char</c>.</summary>
     public static Val Char(char c) => new(CharTag, c);
 
+    public static Val BigInt(System.Numerics.BigInteger n) => new(n, 0);
+
     public static Val String(string s) => new(s ?? throw new ArgumentNullException(nameof(s)), 0);
 
     public static Val Keyword(Keyword k) => new(k ?? throw new ArgumentNullException(nameof(k)), 0);
@@ -94,7 +102,7 @@ internal readonly struct Val : IEquatable<Val>
 
     public bool IsDouble => ReferenceEquals(Obj, DoubleTag);
 
-    public bool IsNumber => IsLong || IsDouble;
+    public bool IsNumber => IsLong || IsDouble || Obj is System.Numerics.BigInteger or YRatio;
 
     public bool IsChar => ReferenceEquals(Obj, CharTag);
 
@@ -112,7 +120,12 @@ internal readonly struct Val : IEquatable<Val>
     public double AsDouble => BitConverter.Int64BitsToDouble(Bits);
 
     /// <summary>A number as a double (longs converted).</summary>
-    public double ToDouble() => IsLong ? Bits : AsDouble;
+    public double ToDouble() => IsLong ? Bits : Obj switch
+    {
+        System.Numerics.BigInteger b => (double)b,
+        YRatio r => r.ToDouble(),
+        _ => AsDouble,
+    };
 
     public bool AsBool => Bits != 0;
 
@@ -142,6 +155,8 @@ internal readonly struct Val : IEquatable<Val>
         YFunction => ValKind.Fn,
         YinError => ValKind.Error,
         YRegex => ValKind.Regex,
+        System.Numerics.BigInteger => ValKind.BigInt,
+        YRatio => ValKind.Ratio,
         _ => throw new InvalidOperationException($"not a Yin value: {Obj.GetType()}"),
     };
 

@@ -24,7 +24,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
     {
         ValKind.Nil => 0,
         ValKind.Boolean => 1,
-        ValKind.Long or ValKind.Double => 2,
+        ValKind.Long or ValKind.Double or ValKind.BigInt or ValKind.Ratio => 2,
         ValKind.String => 3,
         ValKind.Keyword => 4,
         ValKind.Symbol => 5,
@@ -36,9 +36,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
-        ValKind.Atom => 17,
-        ValKind.Char => 15,
-        ValKind.Regex => 16,
+        ValKind.Atom => 15,
+        ValKind.Char => 16,
+        ValKind.Regex => 17,
         _ => 14,
     };
 
@@ -50,10 +50,19 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             return true;
         var kx = x.Kind;
         var ky = y.Kind;
-        if (kx != ky && !(IsSequential(kx) && IsSequential(ky)))
+        if (kx != ky && !(IsSequential(kx) && IsSequential(ky)) && !(Category(kx) == 1 && Category(ky) == 1))
             return false;
         return Order(x, y) == 0;
     }
+
+    /// <summary>Clojure's number categories (Numbers.category): integers (long and BigInt) 1, doubles 2, ratios 3.</summary>
+    private static int Category(ValKind k) => k switch
+    {
+        ValKind.Long or ValKind.BigInt => 1,
+        ValKind.Double => 2,
+        ValKind.Ratio => 3,
+        _ => 0,
+    };
 
     private static bool IsSequential(ValKind k) => k is ValKind.Vector or ValKind.Seq;
 
@@ -73,12 +82,13 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
                 return 0;
             case ValKind.Boolean:
                 return x.Bits.CompareTo(y.Bits);
-            case ValKind.Long or ValKind.Double:
+            case ValKind.Long or ValKind.Double or ValKind.BigInt or ValKind.Ratio:
             {
                 if (kx == ValKind.Long && ky == ValKind.Long)
                     return x.Bits.CompareTo(y.Bits);
-                var c = kx == ValKind.Long && ky == ValKind.Long ? 0 : x.ToDouble().CompareTo(y.ToDouble());
-                return c != 0 ? c : kx.CompareTo(ky);
+                var c = Exact.IsExact(x) && Exact.IsExact(y) ? Exact.Compare("compare", x, y) : x.ToDouble().CompareTo(y.ToDouble());
+                // Equal values of one category are equal (= 1 1N); across categories (1 and 1.0, 1/2 and 0.5) they differ.
+                return c != 0 ? c : Category(kx).CompareTo(Category(ky));
             }
             case ValKind.String:
                 return string.CompareOrdinal(x.AsString, y.AsString);
@@ -165,6 +175,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             case ValKind.Nil: return 0;
             case ValKind.Boolean or ValKind.Long or ValKind.Instant or ValKind.Char: return v.Bits.GetHashCode();
             case ValKind.Double: return v.AsDouble.GetHashCode();
+            // A BigInt equal to a long hashes as that long (= 1 1N).
+            case ValKind.BigInt: return (System.Numerics.BigInteger)v.Obj! is var b && b >= long.MinValue && b <= long.MaxValue ? ((long)b).GetHashCode() : b.GetHashCode();
+            case ValKind.Ratio: return HashCode.Combine(((YRatio)v.Obj!).Numerator, ((YRatio)v.Obj!).Denominator);
             case ValKind.String: return Fnv(v.AsString);
             case ValKind.Keyword or ValKind.Symbol: return Fnv(v.Obj!.ToString()!);
             case ValKind.Vector or ValKind.Seq:

@@ -27,6 +27,7 @@ internal static class ValPrinter
         ValKind.String => v.AsString,
         ValKind.Char => v.AsChar.ToString(),
         ValKind.Regex => ((YRegex)v.Obj!).Pattern,
+        ValKind.BigInt => ((System.Numerics.BigInteger)v.Obj!).ToString(CultureInfo.InvariantCulture),
         _ => Edn(v),
     };
 
@@ -48,6 +49,11 @@ internal static class ValPrinter
                 return readable ? QuotedString(sb, v.AsString) : sb.Append(v.AsString);
             case ValKind.Char:
                 return readable ? CharLiteral(sb, v.AsChar) : sb.Append(v.AsChar);
+            case ValKind.BigInt:
+                // print and pr both write the N (Clojure's print-method for BigInt); only str drops it.
+                return sb.Append(((System.Numerics.BigInteger)v.Obj!).ToString(CultureInfo.InvariantCulture)).Append('N');
+            case ValKind.Ratio:
+                return sb.Append(((YRatio)v.Obj!).ToString());
             case ValKind.Regex:
                 return sb.Append("#\"").Append(((YRegex)v.Obj!).Pattern).Append('"');
             case ValKind.Keyword or ValKind.Symbol:

@@ -207,9 +207,10 @@ public static class AstPrinter
             }
             else if (type == T.Quote)
             {
-                // A character or regex literal is stored quoted; it is printed as it was written.
+                // A character, regex or BigInt literal is stored quoted; it is printed as it was written.
                 var quoted = node.Str(AstSchema.QuoteEdn) ?? "nil";
-                Write(quoted.StartsWith('\\') || quoted.StartsWith("#\"", StringComparison.Ordinal) ? quoted : "(quote " + quoted + ")");
+                var bare = quoted.StartsWith('\\') || quoted.StartsWith("#\"", StringComparison.Ordinal) || char.IsAsciiDigit(quoted[0]) || (quoted.Length > 1 && quoted[0] == '-' && char.IsAsciiDigit(quoted[1]));
+                Write(bare ? quoted : "(quote " + quoted + ")");
             }
             else if (type == T.Call || type == T.New)
             {

@@ -156,6 +156,16 @@ internal sealed class PositionScanner
                 {
                     ScanString();
                 }
+                else if (Current == ':')
+                {
+                    // #:ns{...}: the map is at the '#'.
+                    ScanToken();
+                    if (!AtEnd && Current == '{')
+                    {
+                        Advance();
+                        ScanItems(record);
+                    }
+                }
                 else if (Current == '\'')
                 {
                     // (var form)
@@ -174,6 +184,15 @@ internal sealed class PositionScanner
                     ScanToken();
                     ScanForm(record: false);
                 }
+                return;
+            case ':' when _pos + 1 < _text.Length && _text[_pos + 1] == ':':
+                // (clojure.core/auto-keyword "name"): the list, its symbol and the string all start here.
+                if (record)
+                {
+                    _positions.Add(_positions[^1]);
+                    _positions.Add(_positions[^1]);
+                }
+                ScanToken();
                 return;
             default:
                 ScanToken();

@@ -85,6 +85,8 @@ internal sealed class ReaderMacros
                 return FnLiteral(s, s.Items[1]);
             if (head.Equals(EdnReader.SyntaxQuoteSymbol))
                 return new SyntaxQuoter(this).Quote(Walk(s.Items[1]));
+            if (head.Equals(EdnReader.AutoKeywordSymbol) && s.Items[1].Edn is string body)
+                return Scalar(s, AutoKeyword(s, body));
         }
         if (_fnArgs is not null && s.Symbol is { Namespace: null } sym && sym.Name.StartsWith('%'))
             return Make(s, FnArg(s, sym.Name));
@@ -137,6 +139,18 @@ internal sealed class ReaderMacros
             _fnArgs[n] = symbol;
         }
         return symbol;
+    }
+
+    /// <summary><c>::name</c> is <c>:ns/name</c> in the namespace being read; <c>::alias/name</c> resolves a required alias.</summary>
+    private Keyword AutoKeyword(Syntax at, string body)
+    {
+        var slash = body.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+            return Keyword.Intern(_ns, body);
+        var alias = body[..slash];
+        return _aliases.TryGetValue(alias, out var full)
+            ? Keyword.Intern(full, body[(slash + 1)..])
+            : throw Error(at, $"invalid token ::{body}: {alias} is not an alias required by {_ns}");
     }
 
     private Symbol Gensym(string prefix) => Symbol.Intern(null, prefix + "__" + I(++_nextId) + "#");
