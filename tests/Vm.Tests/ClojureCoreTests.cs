@@ -137,5 +137,7 @@ public class ClojureCoreTests
     [InlineData("(rseq [1 2 3])", "(3 2 1)")]
     [InlineData("(let [r (ref 0)] (dosync (alter r + 5) (commute r inc)) @r)", "6")]
     [InlineData("(boolean nil)", "false")]
+    [InlineData("[(peek '(1 2)) (pop '(1 2 3)) (conj)]", "[1 (2 3) []]")]
+    [InlineData("(distinct? 1 2 1)", "false")]
     public void Core(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
 }

@@ -111,8 +111,10 @@ internal static partial class Natives
         });
         Def("keys", 1, 1, (m, a) => AsMap("keys", a[0]) is { Count: > 0 } map ? Seqs.List(m, [.. map.Keys]) : Val.Nil);
         Def("vals", 1, 1, (m, a) => AsMap("vals", a[0]) is { Count: > 0 } map ? Seqs.List(m, [.. map.Values]) : Val.Nil);
-        Def("conj", 1, -1, (m, a) =>
+        Def("conj", 0, -1, (m, a) =>
         {
+            if (a.Length == 0)
+                return Val.Object(YVector.Empty);
             var coll = a[0];
             foreach (var x in a[1..])
                 coll = Conj(m, coll, x);
@@ -151,8 +153,23 @@ internal static partial class Natives
         Def("rest", 1, 1, (m, a) => Seqs.Rest(m, a[0]));
         Def("next", 1, 1, (m, a) => Next(m, a[0]));
         Def("nth", 2, 3, (_, a) => Nth("nth", a[0], LongArg("nth", a[1]), a.Length > 2 ? a[2] : Missing));
-        Def("peek", 1, 1, (_, a) => a[0].Obj is YVector { Count: > 0 } v ? v.Items[^1] : a[0].IsNil || a[0].Obj is YVector ? Val.Nil : throw TypeError("peek", "a vector", a[0]));
-        Def("pop", 1, 1, (_, a) => a[0].Obj is YVector { Count: > 0 } v ? Val.Object(new YVector(v.Items.RemoveAt(v.Count - 1))) : throw YinException.Of(Kinds.Argument, "pop: can't pop an empty vector"));
+        // A list's top is its first item; a vector's its last.
+        Def("peek", 1, 1, (_, a) => a[0].Obj switch
+        {
+            YVector { Count: > 0 } v => v.Items[^1],
+            YList l => l.First,
+            null or YVector or YEmptyList => Val.Nil,
+            _ => throw TypeError("peek", "a vector or a list", a[0]),
+        });
+        Def("pop", 1, 1, (_, a) => a[0].Obj switch
+        {
+            YVector { Count: > 0 } v => Val.Object(new YVector(v.Items.RemoveAt(v.Count - 1))),
+            YList { Count: > 0 } l => l.More.IsNil ? Seqs.Empty : l.More,
+            null => Val.Nil,
+            YVector => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty vector"),
+            YEmptyList => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty list"),
+            _ => throw TypeError("pop", "a vector or a list", a[0]),
+        });
         Def("subvec", 2, 3, (m, a) =>
         {
             var v = a[0].Obj as YVector ?? throw TypeError("subvec", "a vector", a[0]);

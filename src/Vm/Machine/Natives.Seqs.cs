@@ -46,6 +46,16 @@ internal static partial class Natives
             return Seqs.List(m, [.. sorted.Select(i => items[i.AsLong])]);
         });
         Def("distinct", 1, 1, (_, a) => Distinct(a[0], ImmutableHashSet.Create<Val>(ValComparer.Instance)));
+        Def("distinct?", 1, -1, (_, a) =>
+        {
+            var seen = new HashSet<Val>(ValComparer.Instance);
+            foreach (var x in a)
+            {
+                if (!seen.Add(x))
+                    return Val.False;
+            }
+            return Val.True;
+        });
         Def("nthnext", 2, 2, (m, a) =>
         {
             var s = Seqs.Seq(m, a[0]);
