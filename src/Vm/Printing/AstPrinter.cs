@@ -58,8 +58,8 @@ public static class AstPrinter
     {
         var reader = new AstReader(view);
         var node = reader.Lookup(key);
-        if (node is null || !(node.Is(T.Function) || node.Is(T.Record)))
-            throw new KeyNotFoundException($"no function or record {key} is loaded");
+        if (node is null || !(node.Is(T.Function) || node.Is(T.Record) || node.Is(T.Def)))
+            throw new KeyNotFoundException($"no function, def or record {key} is loaded");
         var printer = new Printer(reader, node.Str(AstSchema.Namespace) ?? "", node.Line);
         printer.TopLevel(node);
         return printer.Text();
@@ -83,6 +83,11 @@ public static class AstPrinter
         public void Namespace(AstNode node)
         {
             Place(node.Line, 0);
+            if (node.Str(AstSchema.Source) is { } nsSource)
+            {
+                Verbatim(nsSource);
+                return;
+            }
             Write("(ns " + ns);
             if (node.Str(AstSchema.FnDoc) is { } doc)
                 Write(" " + EdnWriter.Write(doc));
@@ -92,6 +97,13 @@ public static class AstPrinter
         public void TopLevel(AstNode node)
         {
             Place(node.Line, 0);
+            // A definition the analyzer expanded (macros, destructuring, def, multi-arity) keeps
+            // the text it was written as, which is what reads back to the same datoms.
+            if (node.Str(AstSchema.Source) is { } source)
+            {
+                Verbatim(source);
+                return;
+            }
             if (node.Is(T.Function))
                 Function(node);
             else
@@ -322,6 +334,22 @@ public static class AstPrinter
             }
             if (_sb.Length > 0 && !first && _column > 0)
                 Write(" ");
+        }
+
+        /// <summary>Text as written, lines and all: the lines it spans are the lines its nodes are on.</summary>
+        private void Verbatim(string text)
+        {
+            var lines = text.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (i > 0)
+                {
+                    _sb.Append('\n');
+                    _line++;
+                    _column = 0;
+                }
+                Write(lines[i].TrimEnd('\r'));
+            }
         }
 
         private void Write(string text)
