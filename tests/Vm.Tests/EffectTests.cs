@@ -38,7 +38,7 @@ public class EffectTests
         Assert.Equal("true", vm.Run("app/add-user", ["ann", 42L]).Value);
         Assert.Equal("true", vm.Run("app/add-user", ["bob", 17L]).Value);
         Assert.Equal("true", vm.Run("app/add-user", ["cy", 30L]).Value);
-        Assert.Equal("[\"ann\" \"cy\"]", vm.Run("app/names-older-than", [18L]).Value);
+        Assert.Equal("(\"ann\" \"cy\")", vm.Run("app/names-older-than", [18L]).Value);
         Assert.Equal("3", vm.Run("app/count-users", []).Value);
     }
 

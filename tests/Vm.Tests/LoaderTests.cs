@@ -166,8 +166,9 @@ public class LoaderTests
     [InlineData("(ns core)\n(defn f [x] (recur))", 2, "recur takes 1 argument(s)")]
     [InlineData("(ns core)\n(defn f [x] x)\n(defn f [y] y)", 3, "f is defined twice")]
     [InlineData("(defn f [x] x)", 1, "a file starts with (ns name)")]
-    [InlineData("(ns core)\n(defn f [& xs] xs)", 2, "variadic parameters")]
-    [InlineData("(ns core)\n(def x 1)", 2, "a top-level form is (defn ...) or (defrecord ...)")]
+    [InlineData("(ns core)\n(defn f [& xs ys] xs)", 2, "& is followed by exactly one parameter")]
+    [InlineData("(ns core)\n(def x 1 2)", 2, "(def x value) takes one value")]
+    [InlineData("(ns core)\n(+ 1 2)", 2, "a top-level form is a definition")]
     public async Task Bad_source_is_refused_with_its_line_and_nothing_is_transacted(string source, int line, string message)
     {
         using var t = TestDb.InMemory();

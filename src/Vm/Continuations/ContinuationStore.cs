@@ -118,7 +118,10 @@ internal static class ContinuationStore
     private static object? ToEdnAt(Val v) => v.Kind switch
     {
         ValKind.Entity => new EdnTagged(Symbol.Intern("yin", "entity"), ((EntityId)v.Obj!).ToString()),
-        ValKind.Seq => new EdnTagged(Symbol.Intern("yin", "seq"), new EdnVector(Seqs.Values(v).Select(ToEdn))),
+        ValKind.Seq => SeqEdn(v),
+        ValKind.Atom => new EdnTagged(Symbol.Intern("yin", "atom"), EdnMap.Of(
+            Keyword.Intern(null, "kind"), ((YAtom)v.Obj!).Kind,
+            Keyword.Intern(null, "value"), ToEdn(((YAtom)v.Obj!).Value))),
         ValKind.Vector => new EdnVector(((YVector)v.Obj!).Items.Select(ToEdn)),
         ValKind.Set => new EdnSet(((YSet)v.Obj!).Items.Select(ToEdn)),
         ValKind.Map => new EdnMap(((YMap)v.Obj!).Items.Select(kv => new KeyValuePair<object?, object?>(ToEdn(kv.Key), ToEdn(kv.Value)))),
@@ -132,6 +135,34 @@ internal static class ContinuationStore
         ValKind.Fn => Function((YFunction)v.Obj!),
         _ => ValConvert.ToEdn(v),
     };
+
+    /// <summary>
+    /// A seq as stored: a vector's or collection's position as its items; a list cell by cell (its
+    /// rest may be lazy); an unrealised lazy seq as its thunk, or as the generator call that makes it
+    /// again, so that a continuation holding <c>(range)</c> is stored without walking it.
+    /// </summary>
+    private static object? SeqEdn(Val v)
+    {
+        switch (v.Obj)
+        {
+            case YEmptyList:
+                return new EdnList([]);
+            case YList l:
+                return new EdnTagged(Symbol.Intern("yin", "cons"), new EdnVector([ToEdn(l.First), ToEdn(l.More), (long)l.Count]));
+            case YLazySeq { IsRealized: true } done:
+                return ToEdn(done.Seq());
+            case YLazySeq { Thunk: { } thunk }:
+                return new EdnTagged(Symbol.Intern("yin", "lazy"), EdnMap.Of(Keyword.Intern(null, "fn"), Function(thunk)));
+            case YLazySeq { Native: { } native, Args: { } args }:
+                return new EdnTagged(Symbol.Intern("yin", "lazy"), EdnMap.Of(
+                    Keyword.Intern(null, "native"), native,
+                    Keyword.Intern(null, "args"), new EdnVector(args.Select(ToEdn))));
+            case YLazySeq:
+                throw YinException.Of(Kinds.Continuation, "a lazy sequence made by cycle, concat, repeatedly or distinct cannot be stored unrealised");
+            default:
+                return new EdnTagged(Symbol.Intern("yin", "seq"), new EdnVector(((YSeq)v.Obj!).Values.Select(ToEdn)));
+        }
+    }
 
     private static EdnTagged Function(YFunction f)
     {
@@ -195,6 +226,22 @@ internal static class ContinuationStore
                     return ((EdnVector)value!).Count == 0 ? Val.Nil : Val.Object(new YSeq(ImmutableList.CreateRange(((EdnVector)value).Select(Value)), 0));
                 case "native":
                     return Val.Object(Natives.Find((string)value!)?.AsValue ?? throw YinException.Of(Kinds.Continuation, $"no native {value}"));
+                case "cons":
+                {
+                    var parts = (EdnVector)value!;
+                    return Val.Object(new YList(Value(parts[0]), Value(parts[1]), (int)(long)parts[2]!));
+                }
+                case "lazy" when Field("fn") is { } fn:
+                    return Val.Object(new YLazySeq((YFunction)Value(fn).Obj!));
+                case "lazy":
+                {
+                    var native = Natives.Find((string)Field("native")!) ?? throw YinException.Of(Kinds.Continuation, $"no native {Field("native")}");
+                    Val[] args = [.. ((EdnVector)Field("args")!).Select(Value)];
+                    // Generators only build their first step here; no machine is needed until it is walked.
+                    return native.Fn(null!, args);
+                }
+                case "atom":
+                    return Val.Object(new YAtom((string)Field("kind")!, Value(Field("value"))));
                 case "fn":
                     return Val.Object(new FnRef(Cell(Field("entity") as string, Field("prelude") as string)));
                 case "closure":

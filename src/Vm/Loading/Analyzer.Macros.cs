@@ -122,7 +122,7 @@ internal sealed partial class Analyzer
                     "(dotimes [i n] body...) binds one name");
                 var i = args[0].Items[0];
                 var n = Gensym(s, "n");
-                return L(s, Sym(s, "let"), V(s, n, Core(s, "long", args[0].Items[1])),
+                return L(s, Sym(s, "let"), V(s, n, args[0].Items[1]),
                     L(s, Sym(s, "loop"), V(s, i, Lit(s, 0L)),
                         L(s, [Sym(s, "when"), Core(s, "<", i, n), .. args.Skip(1), L(s, Sym(s, "recur"), Core(s, "inc", i))])));
             }
@@ -159,6 +159,10 @@ internal sealed partial class Analyzer
             }
             case "comment":
                 return Lit(s, null);
+            case "dosync" or "locking" or "io!":
+                return Do(s, name == "locking" ? args.Skip(1) : args);
+            case "defonce":
+                throw Error(s, "defonce is only allowed at the top level of a file");
             case "lazy-seq":
                 return Core(s, "lazy-seq*", L(s, [Sym(s, "fn*"), V(s), .. args]));
             case "delay":
@@ -168,7 +172,7 @@ internal sealed partial class Analyzer
             case "assert":
                 Need(s, args.Count is 1 or 2, "(assert test message?) takes a test and an optional message");
                 return L(s, Sym(s, "when-not"), args[0],
-                    Core(s, "throw", L(s, Sym(s, "AssertionError."), Core(s, "str", Lit(s, "Assert failed: "), args.Count == 2 ? args[1] : Lit(s, args[0].ToString())))));
+                    Core(s, "throw", Core(s, "exception*", Lit(s, "AssertionError"), Core(s, "str", Lit(s, "Assert failed: "), args.Count == 2 ? args[1] : Lit(s, args[0].ToString())))));
             case "time":
                 // The elapsed time is the JVM's own; Yin prints Clojure's line with this machine's figure.
                 Need(s, args.Count == 1, "(time expr) takes one expression");
@@ -221,7 +225,7 @@ internal sealed partial class Analyzer
         clauses.Add(Kw(s, "else"));
         clauses.Add(n % 2 == 1
             ? args[^1]
-            : Core(s, "throw", L(s, Sym(s, "IllegalArgumentException."), Core(s, "str", Lit(s, "No matching clause: "), g))));
+            : Core(s, "throw", Core(s, "exception*", Lit(s, "IllegalArgumentException"), Core(s, "str", Lit(s, "No matching clause: "), g))));
         return L(s, Sym(s, "let"), V(s, g, args[0]), L(s, [Sym(s, "cond"), .. clauses]));
     }
 
@@ -235,7 +239,7 @@ internal sealed partial class Analyzer
         {
             var left = rest.Count - i;
             if (left == 0)
-                return Core(s, "throw", L(s, Sym(s, "IllegalArgumentException."), Core(s, "str", Lit(s, "No matching clause: "), expr)));
+                return Core(s, "throw", Core(s, "exception*", Lit(s, "IllegalArgumentException"), Core(s, "str", Lit(s, "No matching clause: "), expr)));
             if (left == 1)
                 return rest[i];
             var test = rest[i];

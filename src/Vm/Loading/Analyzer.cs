@@ -628,7 +628,11 @@ internal sealed partial class Analyzer
     private NodeRef List(Syntax s, string key, int? index, Context context)
     {
         if (s.Items.Count == 0)
-            throw Error(s, "() is not an expression; an empty vector is []");
+        {
+            // () evaluates to the empty list, as in Clojure.
+            NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, "()");
+            return new NodeRef(key);
+        }
         var head = s.Items[0];
         if (head.Symbol is { } macro && !(macro.Namespace is null && (context.Scope.Contains(macro.Name) || _functions.Contains(macro.Name))) && Expand(s) is { } expanded)
         {

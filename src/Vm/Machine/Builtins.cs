@@ -20,6 +20,17 @@ internal static class Builtins
     /// <summary>Whether a namespace is one of Clojure's libraries that Yin builds in (<c>clojure.string</c>, ...).</summary>
     public static bool IsLibrary(string ns) => Namespaces.Contains(ns);
 
+    /// <summary>
+    /// Library functions whose name another library (or clojure.core) also uses: the built-in that
+    /// each qualified name stands for.
+    /// </summary>
+    private static readonly Dictionary<string, string> Qualified = new(StringComparer.Ordinal)
+    {
+        ["clojure.set/select"] = "set-select",
+        ["clojure.set/project"] = "set-project",
+        ["clojure.set/index"] = "set-index",
+    };
+
     /// <summary>The built-in a symbol names, or null.</summary>
     public static string? Canonical(Symbol symbol)
     {
@@ -31,12 +42,14 @@ internal static class Builtins
             return member;
         if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
             return null;
+        if (symbol.Namespace is not null && Qualified.TryGetValue(symbol.Namespace + "/" + symbol.Name, out var qualified))
+            return qualified;
         var name = symbol.Name;
         return Special.Contains(name) || Natives.Find(name) is not null || Prelude.Names.Contains(name) ? name : null;
     }
 
     /// <summary>Built-ins that exist only as calls, not as values.</summary>
-    public static bool IsSpecial(string name) => Special.Contains(name);
+    public static bool IsSpecial(string name) => name == "suspend";
 
     /// <summary>A built-in as a value (<c>(map inc xs)</c>).</summary>
     public static Val? AsValue(string name)

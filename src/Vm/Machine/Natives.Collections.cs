@@ -24,14 +24,17 @@ internal static partial class Natives
         Def("set", 1, 1, (m, a) => NewSet(m, Items("set", a[0])));
 
         Def("count", 1, 1, (_, a) => Val.Long(Count("count", a[0])));
-        Def("empty?", 1, 1, (_, a) => Val.Bool(Count("empty?", a[0]) == 0));
-        Def("not-empty", 1, 1, (_, a) => Count("not-empty", a[0]) == 0 ? Val.Nil : a[0]);
+        Def("empty?", 1, 1, (m, a) => Val.Bool(a[0].Obj is string str ? str.Length == 0 : Seqs.Seq(m, a[0]).IsNil));
+        Def("not-empty", 1, 1, (m, a) => (a[0].Obj is string str ? str.Length == 0 : Seqs.Seq(m, a[0]).IsNil) ? Val.Nil : a[0]);
         Def("empty", 1, 1, (_, a) => a[0].Kind switch
         {
             ValKind.Map or ValKind.Record => Val.Object(YMap.Empty),
             ValKind.Set => Val.Object(YSet.Empty),
             ValKind.Nil => Val.Nil,
-            _ => Val.Object(YVector.Empty),
+            ValKind.Seq => Seqs.Empty,
+            ValKind.Vector => Val.Object(YVector.Empty),
+            ValKind.String => Val.String(""),
+            _ => Val.Nil,
         });
         Def("get", 2, 3, (_, a) => Get(a[0], a[1], a.Length > 2 ? a[2] : Val.Nil));
         Def("get-in", 2, 3, (_, a) =>
@@ -106,8 +109,8 @@ internal static partial class Natives
                 result = result.SetItem(keys[i], vals[i]);
             return Val.Object(new YMap(result));
         });
-        Def("keys", 1, 1, (m, a) => AsMap("keys", a[0]) is { Count: > 0 } map ? NewVector(m, [.. map.Keys]) : Val.Nil);
-        Def("vals", 1, 1, (m, a) => AsMap("vals", a[0]) is { Count: > 0 } map ? NewVector(m, [.. map.Values]) : Val.Nil);
+        Def("keys", 1, 1, (m, a) => AsMap("keys", a[0]) is { Count: > 0 } map ? Seqs.List(m, [.. map.Keys]) : Val.Nil);
+        Def("vals", 1, 1, (m, a) => AsMap("vals", a[0]) is { Count: > 0 } map ? Seqs.List(m, [.. map.Values]) : Val.Nil);
         Def("conj", 1, -1, (m, a) =>
         {
             var coll = a[0];
@@ -115,8 +118,12 @@ internal static partial class Natives
                 coll = Conj(m, coll, x);
             return coll;
         });
-        Def("into", 2, 2, (m, a) =>
+        Def("into", 0, 3, (m, a) =>
         {
+            if (a.Length < 2)
+                return a.Length == 0 ? Val.Object(YVector.Empty) : a[0];
+            if (a.Length == 3)
+                return m.Invoke(Builtins.AsValue("into-by")!.Value, [a[0], a[1], a[2]]);
             var items = Items("into", a[1]);
             var coll = a[0];
             if (coll.Obj is YVector v)
@@ -127,13 +134,6 @@ internal static partial class Natives
             foreach (var x in items)
                 coll = Conj(m, coll, x);
             return coll;
-        });
-        Def("concat", 0, -1, (m, a) =>
-        {
-            var all = new List<Val>();
-            foreach (var c in a)
-                all.AddRange(Items("concat", c));
-            return NewVector(m, [.. all]);
         });
 
         Def("seq", 1, 1, (m, a) => Seq(m, a[0]));
@@ -163,19 +163,7 @@ internal static partial class Natives
             return NewVector(m, [.. v.Items.GetRange((int)start, (int)(end - start))]);
         });
         Def("cons", 2, 2, (m, a) => Seqs.Cons(m, a[0], Seqs.IsSeqable(a[1]) ? a[1] : throw TypeError("cons", "a collection", a[1])));
-        Def("reverse", 1, 1, (m, a) => NewVector(m, [.. Items("reverse", a[0]).Reverse()]));
-        Def("sort", 1, 1, (m, a) =>
-        {
-            var items = Items("sort", a[0]);
-            m.Burn(items.Length * (long)Math.Max(1, Math.Log2(items.Length + 1)));
-            Array.Sort(items, ValComparer.Instance);
-            return NewVector(m, items);
-        });
-        Def("distinct", 1, 1, (m, a) =>
-        {
-            var seen = new HashSet<Val>(ValComparer.Instance);
-            return NewVector(m, [.. Items("distinct", a[0]).Where(seen.Add)]);
-        });
+        Def("reverse", 1, 1, (m, a) => Seqs.List(m, [.. Items("reverse", a[0]).Reverse()]));
         Def("frequencies", 1, 1, (m, a) =>
         {
             var result = YMap.Empty.Items;
@@ -183,32 +171,6 @@ internal static partial class Natives
                 result = result.SetItem(x, Val.Long(result.TryGetValue(x, out var n) ? n.AsLong + 1 : 1));
             m.Charge(Heap.EntryBytes * result.Count);
             return Val.Object(new YMap(result));
-        });
-        Def("take", 2, 2, (m, a) => NewVector(m, [.. Items("take", a[1]).Take((int)Math.Clamp(LongArg("take", a[0]), 0, int.MaxValue))]));
-        Def("drop", 2, 2, (m, a) => NewVector(m, [.. Items("drop", a[1]).Skip((int)Math.Clamp(LongArg("drop", a[0]), 0, int.MaxValue))]));
-        Def("range", 1, 3, (m, a) =>
-        {
-            long start = 0, end, step = 1;
-            if (a.Length == 1)
-            {
-                end = LongArg("range", a[0]);
-            }
-            else
-            {
-                start = LongArg("range", a[0]);
-                end = LongArg("range", a[1]);
-                if (a.Length == 3)
-                    step = LongArg("range", a[2]);
-            }
-            if (step == 0)
-                throw YinException.Of(Kinds.Argument, "range: step 0 would never end");
-            var count = step > 0 ? (end > start ? ((end - start - 1) / step) + 1 : 0) : (start > end ? ((start - end - 1) / -step) + 1 : 0);
-            m.Charge(Heap.ElementBytes * count);
-            m.Burn(count);
-            var builder = ImmutableList.CreateBuilder<Val>();
-            for (long i = 0, x = start; i < count; i++, x += step)
-                builder.Add(Val.Long(x));
-            return Val.Object(new YVector(builder.ToImmutable()));
         });
     }
 
@@ -312,7 +274,7 @@ internal static partial class Natives
         switch (coll.Obj)
         {
             case null:
-                return NewVector(m, [x]);
+                return Seqs.Cons(m, x, Val.Nil);
             case YVector v:
                 m.Charge(Heap.ElementBytes);
                 return Val.Object(new YVector(v.Items.Add(x)));

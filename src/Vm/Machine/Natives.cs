@@ -45,6 +45,8 @@ internal static partial class Natives
         RegisterCollections();
         RegisterStrings();
         RegisterEffects();
+        RegisterSeqs();
+        RegisterState();
         RegisterClojure();
         All = [.. Table];
     }
@@ -140,11 +142,11 @@ internal static partial class Natives
         Def("even?", 1, 1, (_, a) => Val.Bool((LongArg("even?", a[0]) & 1) == 0));
         Def("odd?", 1, 1, (_, a) => Val.Bool((LongArg("odd?", a[0]) & 1) != 0));
 
-        Def("ex-info", 1, 2, (_, a) => Val.Object(new YinError(Kinds.User, StringArg("ex-info", a[0]), a.Length > 1 ? a[1] : Val.Nil)));
-        Def("ex-message", 1, 1, (_, a) => a[0].Obj is YinError e ? Val.String(e.Message) : Val.Nil);
-        Def("ex-data", 1, 1, (_, a) => a[0].Obj is YinError e ? e.Data : Val.Nil);
+        Def("ex-info", 1, 3, (_, a) => Val.Object(new YinError(Kinds.User, a[0].IsNil ? "" : StringArg("ex-info", a[0]), a.Length > 1 ? a[1] : Val.Nil, "ExceptionInfo", a.Length > 2 ? a[2] : Val.Nil)));
+        Def("ex-message", 1, 1, (_, a) => a[0].Obj is YinError { NoMessage: false } e ? Val.String(e.Message) : Val.Nil);
+        Def("ex-data", 1, 1, (_, a) => a[0].Obj is YinError { ClassName: "ExceptionInfo" } e ? e.Data : Val.Nil);
         Def("throw", 1, 1, (_, a) => throw (a[0].Obj is YinError e
-            ? new YinException(new YinError(e.Kind, e.Message, e.Data))
+            ? new YinException(e)
             : YinException.Of(Kinds.User, ValPrinter.Display(a[0]))));
     }
 

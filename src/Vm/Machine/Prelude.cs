@@ -14,15 +14,73 @@ internal static class Prelude
     public const string Source = """
         (ns yin.core)
 
-        (defn reduce [f init coll]
-          (loop [s (seq coll) acc init]
-            (if s (recur (next s) (f acc (first s))) acc)))
+        (defn reduce
+          ([f coll]
+           (let [s (seq coll)]
+             (if s (reduce f (first s) (next s)) (f))))
+          ([f init coll]
+           (loop [s (seq coll) acc init]
+             (if (reduced? acc)
+               (unreduced acc)
+               (if s (recur (next s) (f acc (first s))) acc)))))
 
-        (defn mapv [f coll]
-          (loop [s (seq coll) acc []]
-            (if s (recur (next s) (conj acc (f (first s)))) acc)))
+        (defn reductions
+          ([f coll]
+           (lazy-seq
+             (let [s (seq coll)]
+               (if s (reductions f (first s) (rest s)) (list (f))))))
+          ([f init coll]
+           (if (reduced? init)
+             (list (unreduced init))
+             (cons init
+                   (lazy-seq
+                     (let [s (seq coll)]
+                       (when s (reductions f (f init (first s)) (rest s)))))))))
 
-        (defn map [f coll] (mapv f coll))
+        (defn map
+          ([f]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (rf result (f input))))))
+          ([f coll]
+           (lazy-seq
+             (let [s (seq coll)]
+               (when s (cons (f (first s)) (map f (rest s)))))))
+          ([f c1 c2]
+           (lazy-seq
+             (let [s1 (seq c1) s2 (seq c2)]
+               (when (and s1 s2)
+                 (cons (f (first s1) (first s2)) (map f (rest s1) (rest s2)))))))
+          ([f c1 c2 c3]
+           (lazy-seq
+             (let [s1 (seq c1) s2 (seq c2) s3 (seq c3)]
+               (when (and s1 s2 s3)
+                 (cons (f (first s1) (first s2) (first s3)) (map f (rest s1) (rest s2) (rest s3)))))))
+          ([f c1 c2 c3 & colls]
+           (let [step (fn step [cs]
+                        (lazy-seq
+                          (let [ss (map seq cs)]
+                            (when (every? identity ss)
+                              (cons (map first ss) (step (map rest ss)))))))]
+             (map (fn [args] (apply f args)) (step (list* c1 c2 c3 colls))))))
+
+        (defn mapv
+          ([f coll]
+           (loop [s (seq coll) acc []]
+             (if s (recur (next s) (conj acc (f (first s)))) acc)))
+          ([f c1 c2 & colls] (vec (apply map f c1 c2 colls))))
+
+        (defn filter
+          ([pred]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (if (pred input) (rf result input) result)))))
+          ([pred coll]
+          (lazy-seq
+            (loop [s (seq coll)]
+              (when s
+                (let [x (first s)]
+                  (if (pred x)
+                    (cons x (filter pred (rest s)))
+                    (recur (next s)))))))))
 
         (defn filterv [pred coll]
           (loop [s (seq coll) acc []]
@@ -30,23 +88,178 @@ internal static class Prelude
               (recur (next s) (let [x (first s)] (if (pred x) (conj acc x) acc)))
               acc)))
 
-        (defn filter [pred coll] (filterv pred coll))
+        (defn remove
+          ([pred] (filter (fn [x] (not (pred x)))))
+          ([pred coll] (filter (fn [x] (not (pred x))) coll)))
 
-        (defn remove [pred coll] (filterv (fn [x] (not (pred x))) coll))
+        (defn keep
+          ([f]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result)) ([result input] (let [v (f input)] (if (nil? v) result (rf result v)))))))
+          ([f coll]
+          (lazy-seq
+            (loop [s (seq coll)]
+              (when s
+                (let [y (f (first s))]
+                  (if (nil? y) (recur (next s)) (cons y (keep f (rest s))))))))))
 
-        (defn keep [f coll]
-          (loop [s (seq coll) acc []]
-            (if s
-              (recur (next s) (let [y (f (first s))] (if (nil? y) acc (conj acc y))))
-              acc)))
+        (defn keep-indexed [f coll]
+          (keep (fn [p] (f (first p) (second p))) (map vector (iterate inc 0) coll)))
 
-        (defn map-indexed [f coll]
-          (loop [s (seq coll) i 0 acc []]
-            (if s (recur (next s) (inc i) (conj acc (f i (first s)))) acc)))
+        (defn map-indexed [f coll] (map f (iterate inc 0) coll))
 
-        (defn mapcat [f coll]
-          (loop [s (seq coll) acc []]
-            (if s (recur (next s) (into acc (f (first s)))) acc)))
+        (defn mapcat
+          ([f] (comp (map f) cat))
+          ([f coll] (apply concat (map f coll)))
+          ([f coll & colls] (apply concat (apply map f coll colls))))
+
+        (defn take
+          ([n]
+           (fn [rf]
+             (let [left (volatile! n)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input]
+                  (let [k (deref left) nk (vswap! left dec)
+                        result (if (pos? k) (rf result input) result)]
+                    (if (not (pos? nk)) (ensure-reduced result) result)))))))
+          ([n coll]
+          (lazy-seq
+            (when (pos? n)
+              (let [s (seq coll)]
+                (when s (cons (first s) (take (dec n) (rest s)))))))))
+
+        (defn drop
+          ([n]
+           (fn [rf]
+             (let [left (volatile! n)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input] (let [k (deref left)] (vswap! left dec) (if (pos? k) result (rf result input))))))))
+          ([n coll]
+          (lazy-seq
+            (loop [n n s (seq coll)]
+              (if (and s (pos? n)) (recur (dec n) (next s)) s)))))
+
+        (defn take-while
+          ([pred]
+           (fn [rf]
+             (fn ([] (rf)) ([result] (rf result))
+               ([result input] (if (pred input) (rf result input) (reduced result))))))
+          ([pred coll]
+          (lazy-seq
+            (let [s (seq coll)]
+              (when (and s (pred (first s)))
+                (cons (first s) (take-while pred (rest s))))))))
+
+        (defn drop-while
+          ([pred]
+           (fn [rf]
+             (let [dropping (volatile! true)]
+               (fn ([] (rf)) ([result] (rf result))
+                 ([result input]
+                  (if (and (deref dropping) (pred input))
+                    result
+                    (do (vreset! dropping false) (rf result input))))))))
+          ([pred coll]
+          (lazy-seq
+            (loop [s (seq coll)]
+              (if (and s (pred (first s))) (recur (next s)) s)))))
+
+        (defn take-nth [n coll]
+          (lazy-seq
+            (let [s (seq coll)]
+              (when s (cons (first s) (take-nth n (drop n s)))))))
+
+        (defn take-last [n coll]
+          (loop [s (seq coll) lead (seq (drop n coll))]
+            (if lead (recur (next s) (next lead)) s)))
+
+        (defn drop-last
+          ([coll] (drop-last 1 coll))
+          ([n coll] (map (fn [x _] x) coll (drop n coll))))
+
+        (defn butlast [coll]
+          (loop [ret [] s (seq coll)]
+            (if (next s) (recur (conj ret (first s)) (next s)) (seq ret))))
+
+        (defn split-at [n coll] [(take n coll) (drop n coll)])
+
+        (defn split-with [pred coll] [(take-while pred coll) (drop-while pred coll)])
+
+        (defn interleave
+          ([] ())
+          ([c1] (lazy-seq c1))
+          ([c1 c2]
+           (lazy-seq
+             (let [s1 (seq c1) s2 (seq c2)]
+               (when (and s1 s2)
+                 (cons (first s1) (cons (first s2) (interleave (rest s1) (rest s2))))))))
+          ([c1 c2 & colls]
+           (lazy-seq
+             (let [ss (map seq (list* c1 c2 colls))]
+               (when (every? identity ss)
+                 (concat (map first ss) (apply interleave (map rest ss))))))))
+
+        (defn interpose [sep coll] (drop 1 (interleave (repeat sep) coll)))
+
+        (defn partition
+          ([n coll] (partition n n coll))
+          ([n step coll]
+           (lazy-seq
+             (let [s (seq coll)]
+               (when s
+                 (let [p (doall (take n s))]
+                   (when (= n (count p))
+                     (cons p (partition n step (nthrest s step)))))))))
+          ([n step pad coll]
+           (lazy-seq
+             (let [s (seq coll)]
+               (when s
+                 (let [p (doall (take n s))]
+                   (if (= n (count p))
+                     (cons p (partition n step pad (nthrest s step)))
+                     (list (take n (concat p pad))))))))))
+
+        (defn partition-all
+          ([n coll] (partition-all n n coll))
+          ([n step coll]
+           (lazy-seq
+             (let [s (seq coll)]
+               (when s
+                 (let [seg (doall (take n s))]
+                   (cons seg (partition-all n step (nthrest s step)))))))))
+
+        (defn partition-by
+          ([f]
+           (fn [rf]
+             (let [a (volatile! []) pv (volatile! :yin.core/none)]
+               (fn ([] (rf))
+                 ([result]
+                  (let [v (deref a)
+                        result (if (empty? v) result (unreduced (rf result v)))]
+                    (rf result)))
+                 ([result input]
+                  (let [pval (deref pv) val (f input)]
+                    (vreset! pv val)
+                    (if (or (= pval :yin.core/none) (= val pval))
+                      (do (vswap! a conj input) result)
+                      (let [v (deref a)]
+                        (vreset! a [input])
+                        (rf result v)))))))))
+          ([f coll]
+          (lazy-seq
+            (let [s (seq coll)]
+              (when s
+                (let [fst (first s)
+                      fv (f fst)
+                      run (doall (cons fst (take-while (fn [x] (= fv (f x))) (next s))))]
+                  (cons run (partition-by f (lazy-seq (drop (count run) s))))))))))
+
+        (defn dedupe [coll]
+          (lazy-seq
+            (let [s (seq coll)]
+              (when s
+                (let [x (first s)]
+                  (cons x (dedupe (drop-while (fn [y] (= x y)) (rest s)))))))))
 
         (defn some [pred coll]
           (loop [s (seq coll)]
@@ -58,23 +271,203 @@ internal static class Prelude
           (loop [s (seq coll)]
             (if s (if (pred (first s)) (recur (next s)) false) true)))
 
+        (defn not-every? [pred coll] (not (every? pred coll)))
+
         (defn not-any? [pred coll] (not (some pred coll)))
 
-        (defn update [m k f] (assoc m k (f (get m k))))
+        (defn update
+          ([m k f] (assoc m k (f (get m k))))
+          ([m k f x] (assoc m k (f (get m k) x)))
+          ([m k f x y] (assoc m k (f (get m k) x y)))
+          ([m k f x y & more] (assoc m k (apply f (get m k) x y more))))
+
+        (defn update-in [m ks f & args]
+          (let [k (first ks) more (next ks)]
+            (if more
+              (assoc m k (apply update-in (get m k) more f args))
+              (assoc m k (apply f (get m k) args)))))
+
+        (defn assoc-in [m ks v]
+          (let [k (first ks) more (next ks)]
+            (if more
+              (assoc m k (assoc-in (get m k) more v))
+              (assoc m k v))))
+
+        (defn update-keys [m f] (reduce-kv (fn [acc k v] (assoc acc (f k) v)) {} m))
+
+        (defn update-vals [m f] (reduce-kv (fn [acc k v] (assoc acc k (f v))) m m))
+
+        (defn merge-with [f & maps]
+          (when (some identity maps)
+            (reduce (fn [m1 m2]
+                      (reduce-kv (fn [acc k v] (if (contains? acc k) (assoc acc k (f (get acc k) v)) (assoc acc k v)))
+                                 (or m1 {}) m2))
+                    maps)))
 
         (defn reduce-kv [f init m]
           (loop [s (seq m) acc init]
-            (if s
-              (let [e (first s)] (recur (next s) (f acc (first e) (second e))))
-              acc)))
+            (if (reduced? acc)
+              (unreduced acc)
+              (if s
+                (let [e (first s)] (recur (next s) (f acc (first e) (second e))))
+                acc))))
 
         (defn group-by [f coll]
           (reduce (fn [m x] (let [k (f x)] (assoc m k (conj (get m k []) x)))) {} coll))
 
-        (defn sort-by [keyfn coll]
-          (mapv (fn [t] (nth t 2)) (sort (map-indexed (fn [i x] [(keyfn x) i x]) coll))))
+        (defn run! [f coll] (reduce (fn [_ x] (f x) nil) nil coll) nil)
 
-        (defn run! [f coll] (reduce (fn [_ x] (f x) nil) nil coll))
+        (defn partial
+          ([f] f)
+          ([f a] (fn [& args] (apply f a args)))
+          ([f a b] (fn [& args] (apply f a b args)))
+          ([f a b & more] (fn [& args] (apply f a b (concat more args)))))
+
+        (defn comp
+          ([] identity)
+          ([f] f)
+          ([f g] (fn [& args] (f (apply g args))))
+          ([f g & fs] (reduce comp (list* f g fs))))
+
+        (defn complement [f] (fn [& args] (not (apply f args))))
+
+        (defn constantly [x] (fn [& _] x))
+
+        (defn juxt [& fs] (fn [& args] (mapv (fn [f] (apply f args)) fs)))
+
+        (defn fnil
+          ([f x] (fn [a & args] (apply f (if (nil? a) x a) args)))
+          ([f x y] (fn [a b & args] (apply f (if (nil? a) x a) (if (nil? b) y b) args))))
+
+        (defn every-pred [& ps]
+          (fn [& args] (every? (fn [p] (every? p args)) ps)))
+
+        (defn some-fn [& ps]
+          (fn [& args] (some (fn [p] (some p args)) ps)))
+
+        (defn memoize [f]
+          (let [mem (atom {})]
+            (fn [& args]
+              (let [e (find (deref mem) args)]
+                (if e
+                  (val e)
+                  (let [ret (apply f args)]
+                    (swap! mem assoc args ret)
+                    ret))))))
+
+        (defn trampoline
+          ([f] (let [ret (f)] (if (fn? ret) (trampoline ret) ret)))
+          ([f & args] (trampoline (fn [] (apply f args)))))
+
+        (defn max-key
+          ([k x] x)
+          ([k x & more] (reduce (fn [a b] (if (> (k b) (k a)) b a)) x more)))
+
+        (defn min-key
+          ([k x] x)
+          ([k x & more] (reduce (fn [a b] (if (< (k b) (k a)) b a)) x more)))
+
+        (defn tree-seq [branch? children root]
+          (let [walk (fn walk [node]
+                       (lazy-seq
+                         (cons node
+                               (when (branch? node)
+                                 (mapcat walk (children node))))))]
+            (walk root)))
+
+        (defn flatten [x]
+          (filter (complement sequential?) (rest (tree-seq sequential? seq x))))
+
+        (defn ensure-reduced [x] (if (reduced? x) x (reduced x)))
+
+        (defn cat [rf]
+          (fn ([] (rf)) ([result] (rf result))
+            ([result input] (reduce (fn [acc x] (let [r (rf acc x)] (if (reduced? r) (reduced r) r))) result input))))
+
+        (defn completing
+          ([f] (completing f identity))
+          ([f cf] (fn ([] (f)) ([x] (cf x)) ([x y] (f x y)))))
+
+        (defn transduce
+          ([xform f coll] (transduce xform f (f) coll))
+          ([xform f init coll]
+           (let [rf (xform f)]
+             (rf (reduce rf init coll)))))
+
+        (defn into-by [to xform from]
+          (transduce xform (completing conj) to from))
+
+        (defn sequence
+          ([coll] (if (seq? coll) coll (or (seq coll) ())))
+          ([xform coll] (or (seq (transduce xform (completing conj) [] coll)) ())))
+
+        (defn eduction [xform coll] (sequence xform coll))
+
+        (defn ffirst [x] (first (first x)))
+
+        (defn fnext [x] (first (next x)))
+
+        (defn nfirst [x] (next (first x)))
+
+        (defn nnext [x] (next (next x)))
+
+        (defn union
+          ([] #{})
+          ([s] s)
+          ([s1 s2] (reduce conj (or s1 #{}) s2))
+          ([s1 s2 & sets] (reduce union s1 (cons s2 sets))))
+
+        (defn intersection
+          ([s] s)
+          ([s1 s2] (reduce (fn [acc x] (if (contains? s2 x) acc (disj acc x))) s1 s1))
+          ([s1 s2 & sets] (reduce intersection s1 (cons s2 sets))))
+
+        (defn difference
+          ([s] s)
+          ([s1 s2] (reduce disj s1 s2))
+          ([s1 s2 & sets] (reduce difference s1 (cons s2 sets))))
+
+        (defn subset? [a b] (and (<= (count a) (count b)) (every? (fn [x] (contains? b x)) a)))
+
+        (defn superset? [a b] (subset? b a))
+
+        (defn set-select [pred xset] (reduce (fn [s k] (if (pred k) s (disj s k))) xset xset))
+
+        (defn map-invert [m] (reduce-kv (fn [acc k v] (assoc acc v k)) {} m))
+
+        (defn rename-keys [m kmap]
+          (reduce-kv (fn [acc old new] (if (contains? m old) (assoc acc new (get m old)) acc))
+                     (apply dissoc m (keys kmap)) kmap))
+
+        (defn set-project [xrel ks] (set (map (fn [x] (select-keys x ks)) xrel)))
+
+        (defn set-index [xrel ks]
+          (reduce (fn [m x] (let [ik (select-keys x ks)] (assoc m ik (conj (get m ik #{}) x)))) {} xrel))
+
+        (defn walk [inner outer form]
+          (cond
+            (list? form) (outer (apply list (map inner form)))
+            (map-entry? form) (outer (vec (map inner form)))
+            (seq? form) (outer (doall (map inner form)))
+            (record? form) (outer (reduce (fn [r x] (conj r (inner x))) form form))
+            (map? form) (outer (into {} (map inner form)))
+            (vector? form) (outer (mapv inner form))
+            (set? form) (outer (set (map inner form)))
+            :else (outer form)))
+
+        (defn postwalk [f form] (walk (partial postwalk f) f form))
+
+        (defn prewalk [f form] (walk (partial prewalk f) identity (f form)))
+
+        (defn keywordize-keys [m]
+          (postwalk (fn [x] (if (map? x) (into {} (map (fn [e] (let [k (first e) v (second e)] [(if (string? k) (keyword k) k) v])) x)) x)) m))
+
+        (defn stringify-keys [m]
+          (postwalk (fn [x] (if (map? x) (into {} (map (fn [e] (let [k (first e) v (second e)] [(if (keyword? k) (name k) k) v])) x)) x)) m))
+
+        (defn postwalk-replace [smap form] (postwalk (fn [x] (if (contains? smap x) (get smap x) x)) form))
+
+        (defn prewalk-replace [smap form] (prewalk (fn [x] (if (contains? smap x) (get smap x) x)) form))
         """;
 
     private static readonly Lazy<(ViewCodeBase Code, Dictionary<string, FunctionCell> Cells)> Compiled = new(Build);
@@ -82,6 +475,7 @@ internal static class Prelude
     /// <summary>The prelude's function names: read without analysis, since analysis asks for them.</summary>
     public static IReadOnlySet<string> Names { get; } = SourceReader.Read(Source, "yin.core")
         .Skip(1)
+        .Where(f => f.Items[0].IsSymbol("defn"))
         .Select(f => f.Items[1].Symbol!.Name)
         .ToHashSet(StringComparer.Ordinal);
 

@@ -153,7 +153,7 @@ internal static class Seqs
     }
 
     /// <summary>A lazy seq whose items come from a host step function (for the generators).</summary>
-    public static Val Lazy(Func<YinMachine, Val> step) => Val.Object(new YLazySeq(step));
+    public static Val Lazy(Func<YinMachine, Val> step, string? native = null, params Val[]? args) => Val.Object(new YLazySeq(step, native, args));
 
     /// <summary>Whether a value is a list in Clojure's sense (<c>list?</c>).</summary>
     public static bool IsList(Val v) => v.Obj is YEmptyList or YList { Count: > 0 };

@@ -302,9 +302,22 @@ internal sealed class YLazySeq
 
     public YLazySeq(YFunction thunk) => _thunk = thunk;
 
-    public YLazySeq(Func<YinMachine, Val> step) => _thunk = step;
+    public YLazySeq(Func<YinMachine, Val> step, string? native = null, Val[]? args = null)
+    {
+        _thunk = step;
+        Native = native;
+        Args = args;
+    }
 
     public bool IsRealized => _thunk is null;
+
+    /// <summary>The thunk, while unrealised and a Yin function: what a stored continuation keeps.</summary>
+    public YFunction? Thunk => _thunk as YFunction;
+
+    /// <summary>For a generator: the native call that makes an equal lazy seq (<c>(range 5 10 1)</c>), so a continuation holding one can be stored.</summary>
+    public string? Native { get; }
+
+    public Val[]? Args { get; }
 
     /// <summary>The realised seq: nil or a non-empty seq value (never another lazy seq).</summary>
     public Val Seq(YinMachine? machine = null)

@@ -36,7 +36,6 @@ internal static class ValConvert
         EntityId e => Val.Entity(e),
         Value v => FromValue(v),
         EdnVector v => Vector(v.Select(FromEdn)),
-        EdnList { Count: 0 } => Val.Object(YVector.Empty),
         EdnList l => Seqs.List(null, [.. l.Select(FromEdn)]),
         EdnSet s => Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, s.Select(FromEdn)))),
         EdnMap m => Val.Object(new YMap(m.Aggregate(YMap.Empty.Items, (acc, kv) => acc.SetItem(FromEdn(kv.Key), FromEdn(kv.Value))))),

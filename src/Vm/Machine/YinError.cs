@@ -22,7 +22,7 @@ public sealed class YinError
         Kind = kind;
         Message = message;
         Data = data;
-        ClassName = className ?? ExceptionClasses.Of(kind);
+        ClassName = className ?? ExceptionHierarchy.Of(kind);
         Cause = cause;
     }
 
@@ -31,6 +31,9 @@ public sealed class YinError
     /// <c>ArithmeticException</c>, ...): what <c>(catch Class e ...)</c> tests (see <see cref="ExceptionClasses"/>).
     /// </summary>
     public string ClassName { get; }
+
+    /// <summary>Made with no message (<c>(Exception.)</c>): <c>ex-message</c> is nil.</summary>
+    internal bool NoMessage { get; init; }
 
     /// <summary>The cause given to <c>ex-info</c>, or nil.</summary>
     internal Val Cause { get; }
@@ -138,7 +141,7 @@ internal static class Kinds
 /// depth, deadline) and cancellation are not exceptions: no catch sees them, so untrusted code
 /// cannot outlive its limits.
 /// </summary>
-internal static class ExceptionClasses
+internal static class ExceptionHierarchy
 {
     private static readonly Dictionary<string, string> Parents = new(StringComparer.Ordinal)
     {
@@ -186,6 +189,8 @@ internal static class ExceptionClasses
     public static string Of(Keyword kind) => kind.Name switch
     {
         _ when kind.Namespace == "limit" => "Error",
+        // A constructed exception ((IllegalArgumentException. "msg")) carries its class in its kind.
+        _ when kind.Namespace == "exception" => kind.Name,
         "arithmetic" => "ArithmeticException",
         "index" => "IndexOutOfBoundsException",
         "type" => "ClassCastException",

@@ -91,7 +91,7 @@ internal sealed partial class YinMachine
             {
                 return Execute();
             }
-            catch (YinException e) when (_handlers.Count > 0 && _handlers[^1].Nested == _nested && ExceptionClasses.Catchable(e.Error))
+            catch (YinException e) when (_handlers.Count > 0 && _handlers[^1].Nested == _nested && ExceptionHierarchy.Catchable(e.Error))
             {
                 var error = WithStack(e.Error);
                 var h = _handlers[^1];

@@ -469,7 +469,7 @@ internal sealed partial class YinMachine
                 case Op.CatchTest:
                 {
                     var err = stack[bp + ins.B];
-                    stack[sp++] = Val.Bool(err.Obj is YinError e && ExceptionClasses.IsA(e.ClassName, (string)fn.Constants[ins.A].Obj!));
+                    stack[sp++] = Val.Bool(err.Obj is YinError e && ExceptionHierarchy.IsA(e.ClassName, (string)fn.Constants[ins.A].Obj!));
                     break;
                 }
                 case Op.Throw:
