@@ -14,7 +14,7 @@ public class LanguageTests
     [InlineData("(- 5)", "-5")]
     [InlineData("(* 6 7)", "42")]
     [InlineData("(/ 10 2)", "5")]
-    [InlineData("(/ 1 4)", "0.25")]
+    [InlineData("(/ 1 4)", "1/4")]
     [InlineData("(+ 1 2.5)", "3.5")]
     [InlineData("(quot 7 2)", "3")]
     [InlineData("(rem -7 2)", "-1")]
