@@ -370,6 +370,10 @@ public class ClojureLeafTests
     [InlineData("(format \"%3d|%-6s|%.1f\" 5 \"x\" 2.25)", "\"  5|x     |2.3\"")]
     [InlineData("(format \"%.2f %.1f %.0f %.3f\" 2.675 0.05 2.5 1.0005)", "\"2.68 0.1 3 1.001\"")]
     [InlineData("(clojure.string/join \",\" (map #(format \"%02d\" %) [1 2 10]))", "\"01,02,10\"")]
+    [InlineData("(clojure.string/replace \"a1b22\" #\"\\d+\" (fn [m] (str (* 2 (parse-long m)))))", "\"a2b44\"")]
+    [InlineData("(clojure.string/replace \"x-y\" #\"(\\w)-(\\w)\" (fn [[_ a b]] (str b a)))", "\"yx\"")]
+    [InlineData("(clojure.string/replace-first \"aaa\" #\"a\" (fn [_] \"b\"))", "\"baa\"")]
+    [InlineData("(clojure.string/escape \"ab\" (fn [c] (when (= c \\a) \"A\")))", "\"Ab\"")]
     public void Programs_answer_as_JVM_Clojure(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
 
     [Fact]

@@ -120,11 +120,17 @@ internal static partial class Natives
         DefString("escape", 2, 2, (m, a) =>
         {
             var s = Str(Ns + "escape", a[0]);
-            var map = a[1].Obj as YMap ?? throw TypeError(Ns + "escape", "a map of characters to replacements (a function is not supported)", a[1]);
+            // cmap is a map or a function of the character; nil keeps the character.
+            var cmap = a[1];
+            if (cmap.Obj is not (YMap or YFunction))
+                throw TypeError(Ns + "escape", "a map or function of characters to replacements", cmap);
             var sb = new StringBuilder(s.Length);
             foreach (var c in s)
             {
-                if (map.Items.TryGetValue(Val.Char(c), out var replacement) && !replacement.IsNil)
+                var replacement = cmap.Obj is YMap map
+                    ? map.Items.TryGetValue(Val.Char(c), out var r) ? r : Val.Nil
+                    : m.Invoke(cmap, [Val.Char(c)]);
+                if (!replacement.IsNil)
                     sb.Append(ValPrinter.Display(replacement));
                 else
                     sb.Append(c);
@@ -212,18 +218,16 @@ internal static partial class Natives
     /// <summary>
     /// clojure.string/replace and replace-first: a string or character match is literal; a regex
     /// match takes a replacement string in Java's syntax (<c>$1</c>, <c>${name}</c>, <c>\$</c> for a
-    /// dollar). A function as replacement would call back into Yin from a native, which natives
-    /// never do: it is refused with a clear error.
+    /// dollar) or a function of the match.
     /// </summary>
     private static Val Replace(YinMachine m, string fn, ReadOnlySpan<Val> a, bool all)
     {
         var s = Str(fn, a[0]);
         if (a[1].Obj is YRegex re)
         {
-            var replacement = a[2].Obj is YFunction
-                ? throw YinException.Of(Kinds.Argument, $"{fn}: a function as the replacement is not supported; use a replacement string with $1 groups")
-                : Str(fn, a[2]);
-            var net = JavaReplacement(fn, replacement);
+            if (a[2].Obj is YFunction)
+                return ReplaceWithFunction(m, fn, s, re, a[2], all);
+            var net = JavaReplacement(fn, Str(fn, a[2]));
             var result = re.Run(fn, r => all ? r.Replace(s, net) : r.Replace(s, net, 1));
             return Charged(m, result);
         }
@@ -259,6 +263,36 @@ internal static partial class Natives
         }
         var at = s.IndexOf(match, StringComparison.Ordinal);
         return at < 0 ? a[0] : Charged(m, string.Concat(s.AsSpan(0, at), with, s.AsSpan(at + match.Length)));
+    }
+
+    /// <summary>
+    /// A function as the replacement: called (back in Yin, through <see cref="YinMachine.Invoke"/>,
+    /// so its fuel and limits count) with each match as <c>re-find</c> gives it (the text, or a
+    /// vector of it and the groups); its result's <c>str</c> replaces the match, taken literally.
+    /// </summary>
+    private static Val ReplaceWithFunction(YinMachine m, string fn, string s, YRegex re, Val f, bool all)
+    {
+        var matches = re.Run(fn, r =>
+        {
+            var found = new List<Match>();
+            for (var match = r.Match(s); match.Success; match = match.NextMatch())
+            {
+                found.Add(match);
+                if (!all)
+                    break;
+            }
+            return found;
+        });
+        var sb = new StringBuilder(s.Length);
+        var at = 0;
+        foreach (var match in matches)
+        {
+            sb.Append(s, at, match.Index - at);
+            sb.Append(ValPrinter.Display(m.Invoke(f, [Groups(m, match)])));
+            at = match.Index + match.Length;
+        }
+        sb.Append(s, at, s.Length - at);
+        return NewString(m, sb);
     }
 
     /// <summary>A Java replacement string (<c>$1</c>, <c>${name}</c>, <c>\x</c> for a literal x) in .NET's syntax.</summary>

@@ -10,7 +10,7 @@ namespace Datom.Vm.Machine;
 /// </summary>
 internal static partial class Natives
 {
-    /// <summary>The exception classes a program may construct (<c>(IllegalArgumentException. "msg")</c>); catching is by <see cref="ExceptionClasses"/>.</summary>
+    /// <summary>The exception classes a program may construct (<c>(IllegalArgumentException. "msg")</c>); catching is by <see cref="ExceptionHierarchy"/>.</summary>
     private static readonly string[] Constructible =
     [
         "Throwable", "Exception", "Error", "AssertionError", "RuntimeException", "IllegalArgumentException", "NumberFormatException",
@@ -18,15 +18,11 @@ internal static partial class Natives
         "StringIndexOutOfBoundsException", "NullPointerException", "ClassCastException", "NoSuchElementException",
     ];
 
-    /// <summary>The error kind for an exception class: the machine's own kind where one matches, else :error/user.</summary>
-    private static Keyword KindOf(string className) => className switch
-    {
-        "ArithmeticException" => Kinds.Arithmetic,
-        "IndexOutOfBoundsException" or "StringIndexOutOfBoundsException" => Kinds.Index,
-        "ClassCastException" => Kinds.Type,
-        "IllegalArgumentException" or "NumberFormatException" => Kinds.Argument,
-        _ => Kinds.User,
-    };
+    /// <summary>
+    /// The error kind of an exception of a host class, <c>:exception/IllegalArgumentException</c>:
+    /// <see cref="ExceptionHierarchy.Of"/> reads the class back from it.
+    /// </summary>
+    internal static Keyword ExceptionKind(string className) => Keyword.Intern("exception", className);
 
     private static void RegisterInterop()
     {
@@ -35,7 +31,7 @@ internal static partial class Natives
         RegisterStringMethods();
         foreach (var cls in Constructible)
         {
-            var kind = KindOf(cls);
+            var kind = ExceptionKind(cls);
             Def(cls + ".", 0, 1, (_, a) => Val.Object(new YinError(kind, a.Length == 0 || a[0].IsNil ? "" : ValPrinter.Display(a[0]), Val.Nil, cls)));
         }
         Def(".getMessage", 1, 1, (_, a) => a[0].Obj is YinError e ? (e.Message.Length == 0 ? Val.Nil : Val.String(e.Message)) : throw TypeError(".getMessage", "an exception", a[0]));
@@ -182,7 +178,7 @@ internal static partial class Natives
     }
 
     /// <summary>A Java exception of an allow-listed class, as a Yin error a program can catch by that class.</summary>
-    internal static YinException JavaException(string className, string message) => new(new YinError(KindOf(className), message, Val.Nil, className));
+    internal static YinException JavaException(string className, string message) => new(new YinError(ExceptionKind(className), message, Val.Nil, className));
 
     private static string InRadix(long n, int radix)
     {

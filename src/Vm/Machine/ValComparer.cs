@@ -36,9 +36,9 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         ValKind.Set => 11,
         ValKind.Record => 12,
         ValKind.Fn => 13,
-        ValKind.Atom => 15,
-        ValKind.Char => 16,
-        ValKind.Regex => 17,
+        ValKind.Atom => 17,
+        ValKind.Char => 15,
+        ValKind.Regex => 16,
         _ => 14,
     };
 

@@ -41,6 +41,10 @@ internal sealed partial class YinMachine
     {
         if (_nested >= MaxNestedInvokes || _fp + 2 >= _maxDepth)
             throw YinException.Of(Kinds.Limit("depth"), $"depth limit: calls nest more than {(_nested >= MaxNestedInvokes ? MaxNestedInvokes + " deep through lazy sequences and callbacks" : _maxDepth + " deep")}");
+        // Each nested run takes host stack (Execute's frame and the natives between); on a small
+        // thread stack the count above may not be reached before the stack is: the limit, not a crash.
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw YinException.Of(Kinds.Limit("depth"), "depth limit: lazy sequences and callbacks nest deeper than the host's stack");
         switch (f.Obj)
         {
             case NativeRef n:
