@@ -53,7 +53,7 @@ public sealed class CorpusTests(ITestOutputHelper output)
         output.WriteLine(report);
         var reportFile = Environment.GetEnvironmentVariable("CORPUS_REPORT");
         if (!string.IsNullOrEmpty(reportFile))
-            await File.AppendAllTextAsync(reportFile, report + "\n", Encoding.UTF8);
+            await File.AppendAllTextAsync(reportFile, report + "\n", new UTF8Encoding(false));
         Assert.True(rate >= floor, string.Create(CultureInfo.InvariantCulture, $"{set}: {passed}/{results.Count} passed ({rate:F1}%), below the floor of {floor:F1}%"));
     }
 
