@@ -63,7 +63,7 @@
                      (special-symbol? x) (conj acc ["special" (str x)])
                      (and (var? v) (str/starts-with? (str (.-ns ^clojure.lang.Var v)) "clojure."))
                      (conj acc ["var" (str (.-ns ^clojure.lang.Var v) "/" (.-sym ^clojure.lang.Var v))])
-                     (class? v) (conj acc ["interop" n])
+                     (and (class? v) (not (str/starts-with? (.getName ^Class v) "corpus"))) (conj acc ["interop" n])
                      (and nsp (class? (try (ns-resolve ns-obj (symbol nsp)) (catch Exception _ nil)))) (conj acc ["interop" (str x)])
                      (and (str/starts-with? n ".") (> (count n) 1) (not= n "..")) (conj acc ["interop" n])
                      (and (str/ends-with? n ".") (> (count n) 1) (not nsp)) (conj acc ["interop" n])
