@@ -104,7 +104,7 @@ internal static partial class Natives
             var cls = StringArg("exception*", a[0]);
             var message = a.Length > 1 && !a[1].IsNil ? ValPrinter.Display(a[1]) : null;
             var simple = ExceptionHierarchy.Simple(cls);
-            return Val.Object(new YinError(KindOf(simple), message ?? "", Val.Nil, simple, a.Length > 2 ? a[2] : Val.Nil) { NoMessage = message is null });
+            return Val.Object(new YinError(ExceptionKind(simple), message ?? "", Val.Nil, simple, a.Length > 2 ? a[2] : Val.Nil) { NoMessage = message is null });
         });
     }
 
