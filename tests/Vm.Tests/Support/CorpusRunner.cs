@@ -69,7 +69,15 @@ public static partial class CorpusRunner
         }
         using var vm = await db.VmAsync();
         var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-        var result = vm.Run(ns + "/-main", [], new RunOptions { Output = output });
+        // A run must stop at its deadline. One that does not has escaped a limit (a bug in the VM,
+        // and a way for peer code to hang a node): it fails here, named as such, and the corpus
+        // goes on without waiting for it (its background thread is left to the process's end).
+        var run = Task.Factory.StartNew(() => vm.Run(ns + "/-main", [], new RunOptions { Output = output }),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var bound = Datom.Vm.Machine.RunLimits.DefaultDeadline + TimeSpan.FromSeconds(30);
+        if (await Task.WhenAny(run, Task.Delay(bound)) != run)
+            return new CorpusResult(name, false, "limit escaped: deadline", $"still running {bound.TotalSeconds} s after it started (the deadline is {Datom.Vm.Machine.RunLimits.DefaultDeadline.TotalSeconds} s)");
+        var result = await run;
         if (result.Status != RunStatus.Finished)
         {
             var error = result.Error;
