@@ -9,6 +9,7 @@ using Datom.Log.Model;
 using Datom.Log.Segments;
 using Datom.Log.Storage;
 using Datom.Sync.Connection;
+using Datom.Sync.Session;
 
 namespace Datom.Simulations;
 
@@ -151,42 +152,20 @@ internal sealed class SimNode(Simulation sim, int index, string name, NodeIdenti
         }
         Acknowledged.Add(result.Entry.Hash);
         sim.Trace.Add($"{Name} transacted {result.Entry.Author.ToString()[..8]}/{result.Entry.Seq} {result.Entry.Hash.ToString()[..12]} {edn}");
-        Offer([result.Entry], except: null);
+        RelayRule.Push(_connections.ToList(), from: null, live: true, c => c.Offer([result.Entry]));
         return result.Entry;
     }
 
-    /// <summary>
-    /// Entries a connection stored: acknowledged, and relayed as the daemon's <c>SyncNode</c> relays:
-    /// a pushed entry is pushed on to every other peer; a pulled one is not (the pull's end tells the
-    /// other peers to pull instead, see <see cref="HintOthers"/>).
-    /// </summary>
+    /// <summary>Entries a connection stored: acknowledged, and relayed by the daemon's own <see cref="RelayRule"/>.</summary>
     public void Stored(IReadOnlyList<Entry> entries, Connection from, bool live)
     {
         foreach (var e in entries)
             Acknowledged.Add(e.Hash);
-        if (live)
-            Offer(entries, except: from);
+        RelayRule.Push(_connections.ToList(), from, live, c => c.Offer(entries));
     }
 
-    /// <summary>Offers entries to every connection but <paramref name="except"/>.</summary>
-    private void Offer(IReadOnlyList<Entry> entries, Connection? except)
-    {
-        foreach (var c in _connections.ToList())
-        {
-            if (!ReferenceEquals(c, except))
-                c.Offer(entries);
-        }
-    }
-
-    /// <summary>A pull brought news: the other peers are told to pull from us.</summary>
-    public void HintOthers(Connection from)
-    {
-        foreach (var c in _connections.ToList())
-        {
-            if (!ReferenceEquals(c, from))
-                c.Hint();
-        }
-    }
+    /// <summary>A pull brought news: the other peers are told to pull from us (<see cref="RelayRule"/>).</summary>
+    public void HintOthers(Connection from) => RelayRule.HintAfterPull(_connections.ToList(), from, static c => c.Hint());
 
     /// <summary>Whether the schema has reached this node (its index is caught up first: the applier runs on its own thread).</summary>
     public bool HasSchema()

@@ -68,8 +68,8 @@ internal static partial class SyncLog
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4221, Level = LogLevel.Warning,
-        Message = "sync: {NodeId} at {EndPoint} has a wall clock {Offset} ms {Direction} ours; its entries are still accepted, and a clock ahead wins last-writer-wins ties for as long as it is ahead (README, \"Clocks\")")]
-    public static partial void ClockSkew(ILogger logger, NodeId nodeId, string endPoint, long offset, string direction);
+        Message = "sync: {NodeId} at {EndPoint} has a wall clock {Offset} {Direction} ours; its entries are still accepted, and a clock ahead wins last-writer-wins ties for as long as it is ahead (README, \"Clocks\")")]
+    public static partial void ClockSkew(ILogger logger, NodeId nodeId, string endPoint, string offset, string direction);
 
     [LoggerMessage(EventId = 4220, Level = LogLevel.Error, Message = "sync: a connection with {Where} failed unexpectedly")]
     public static partial void UnexpectedFault(ILogger logger, object where, Exception exception);

@@ -6,6 +6,7 @@ using Datom.Log.Identity;
 using Datom.Log.Model;
 using Datom.Sync.Connection;
 using Datom.Sync.Protocol;
+using Datom.Sync.Session;
 using Datom.Sync.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,11 +21,9 @@ namespace Datom.Sync;
 /// disconnects and bans peers that misbehave, and reports its peers for <c>datom peers</c>.
 /// </summary>
 /// <remarks>
-/// Relaying: an entry the log stores is pushed to every connected peer except the one it came from
-/// (if it came from one). Entries that arrived by reconciliation are not pushed one by one; instead,
-/// when a pull round stored anything, the other peers are told to pull (a ResyncHint), which costs
-/// them only the difference. Only entries that passed every check of <see cref="DatomLog.IngestAsync(Entry, CancellationToken)"/>
-/// are ever stored, so only those are relayed.
+/// Relaying follows <see cref="RelayRule"/>, the rule the simulator's nodes follow too. The node
+/// remembers which peer each arriving entry came from, and whether it was pushed or pulled, until
+/// the log stores it.
 /// </remarks>
 public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDisposable
 {
@@ -188,13 +187,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         Origin origin = default;
         if (Volatile.Read(ref _originCount) > 0 && _origins.TryRemove(entry.Hash, out origin))
             Interlocked.Decrement(ref _originCount);
-        if (origin.From is not null && !origin.Live)
-            return;
-        foreach (var peer in Volatile.Read(ref _live))
-        {
-            if (!ReferenceEquals(peer, origin.From))
-                peer.OfferPush(entry);
-        }
+        RelayRule.Push(Volatile.Read(ref _live), origin.From, origin.Live, peer => peer.OfferPush(entry));
     }
 
     void IPeerHost.Arriving(EntryHash hash, PeerConnection from, bool live)
@@ -213,14 +206,8 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
             Interlocked.Decrement(ref _originCount);
     }
 
-    void IPeerHost.RoundBroughtNews(PeerConnection from)
-    {
-        foreach (var peer in Volatile.Read(ref _live))
-        {
-            if (!ReferenceEquals(peer, from))
-                peer.HintResync();
-        }
-    }
+    void IPeerHost.RoundBroughtNews(PeerConnection from) =>
+        RelayRule.HintAfterPull(Volatile.Read(ref _live), from, static peer => peer.HintResync());
 
     TimeSpan IPeerHost.Misbehaved(PeerConnection peer, SyncProtocolException error)
     {
@@ -261,7 +248,7 @@ public sealed partial class SyncNode : BackgroundService, IPeerHost, IAsyncDispo
         }
         SyncLog.Connected(_logger, remote, where, peer.Direction, peer.Agent);
         if (peer.ClockOffset is { } offset && offset.Duration() >= _options.ClockSkewWarning)
-            SyncLog.ClockSkew(_logger, remote, where, (long)offset.Duration().TotalMilliseconds, offset > TimeSpan.Zero ? "ahead of" : "behind");
+            SyncLog.ClockSkew(_logger, remote, where, ClockSpan.Format(offset.Duration()), offset > TimeSpan.Zero ? "ahead of" : "behind");
         (SyncError Error, string Reason) result;
         try
         {

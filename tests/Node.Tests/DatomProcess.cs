@@ -7,6 +7,19 @@ public static class DatomProcess
 {
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "datom.dll");
 
+    /// <summary>The repository these tests were built from (the directory holding Datom.P2P.sln): its scripts and example files.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Datom.P2P.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"no Datom.P2P.sln above {AppContext.BaseDirectory}");
+    }
+
     /// <summary>
     /// The dotnet host running these tests (a full path, for commands that do not search PATH the
     /// way a shell does, such as <c>ip netns exec</c> under a test runner's environment).

@@ -493,13 +493,5 @@ public sealed class NodeConfigTests : IDisposable
 
     private string Error(string toml) => Assert.Throws<ConfigException>(() => Load(toml)).Message;
 
-    private static string ExamplePath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Datom.P2P.sln")))
-                return Path.Combine(dir.FullName, "node.example.toml");
-        }
-        throw new InvalidOperationException($"no Datom.P2P.sln above {AppContext.BaseDirectory}");
-    }
+    private static string ExamplePath() => Path.Combine(DatomProcess.RepositoryRoot, "node.example.toml");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Datom.Sync.Tests;
 using Datom.Sync.Tests.Netns;
 using Xunit;
 using Xunit.Abstractions;
@@ -48,7 +49,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output)
             Assert.True(line is not null, $"{nodes[i]} never printed the new greeting\n{mesh.Report()}");
             var took = line.Value.At - loaded;
             output.WriteLine($"{nodes[i].Name} printed \"bonjour, x\" {Ms(took)} after 'datom code load' on a returned");
-            Assert.True(took < TimeSpan.FromSeconds(1), $"{nodes[i].Name} took {Ms(took)} (limit 1 s)\n{daemons[i]}");
+            Assert.True(!SpeedTarget.Enforced || took < TimeSpan.FromSeconds(1), $"{nodes[i].Name} took {Ms(took)} (limit 1 s)\n{daemons[i]}");
         }
 
         // b stops cleanly; a edits again; b, restarted on the same directory, catches up.

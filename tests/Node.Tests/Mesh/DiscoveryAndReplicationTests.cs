@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Datom.Sync.Tests;
 using Datom.Sync.Tests.Netns;
 using Xunit;
 using Xunit.Abstractions;

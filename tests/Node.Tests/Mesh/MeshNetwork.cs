@@ -4,9 +4,20 @@ using Datom.Sync.Tests.Netns;
 
 namespace Datom.Node.Tests.Mesh;
 
-/// <summary>A node of a mesh test: its namespace, its data directory and its id.</summary>
+/// <summary>
+/// A node of a mesh test: its namespace, its data directory and its id; with <see cref="Clock"/>,
+/// every process of the node (its daemon and its commands) runs with its wall clock set off by
+/// libfaketime, as on a machine whose clock is wrong.
+/// </summary>
 public sealed record MeshNode(string Name, NetnsNode Net, string Data, string Id)
 {
+    /// <summary>A libfaketime offset for this node's processes (<c>+365d</c>, <c>-1d</c>), or null for the true clock.</summary>
+    public string? Clock { get; init; }
+
+    /// <summary>The environment this node's processes run with: the shared one, plus the fake clock if any.</summary>
+    internal IReadOnlyDictionary<string, string> Environment(IReadOnlyDictionary<string, string> shared) =>
+        Clock is null ? shared : new Dictionary<string, string>(shared.Concat(FakeClock.Environment(Clock)));
+
     /// <summary>Where its daemon listens for sync (the default port, on its namespace's address).</summary>
     public string SyncAddress => $"{Net.Address}:7420";
 
@@ -105,7 +116,8 @@ public sealed class MeshNetwork : IDisposable
         Task.Run(() =>
         {
             var (code, stdout, stderr) = NetworkNamespaces.TryRun("ip",
-                ["netns", "exec", node.Net.Namespace, DatomProcess.Dotnet, DatomProcess.DllPath, .. arguments], CommandTimeout, Environment);
+                ["netns", "exec", node.Net.Namespace, DatomProcess.Dotnet, DatomProcess.DllPath, .. arguments], CommandTimeout,
+                new Dictionary<string, string>(node.Environment(Environment)));
             return new DatomProcess.Result(code, stdout, stderr);
         });
 
@@ -225,7 +237,7 @@ public sealed class MeshNetwork : IDisposable
 
     private NodeProcess Start(MeshNode node, string name, string[] arguments)
     {
-        var process = _net.Start(node.Net.Namespace, DatomProcess.Dotnet, [DatomProcess.DllPath, .. arguments], Environment);
+        var process = _net.Start(node.Net.Namespace, DatomProcess.Dotnet, [DatomProcess.DllPath, .. arguments], new Dictionary<string, string>(node.Environment(Environment)));
         var started = new NodeProcess(name, process);
         lock (_gate)
             _processes.Add(started);

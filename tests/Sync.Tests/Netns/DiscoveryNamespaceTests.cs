@@ -89,8 +89,9 @@ public sealed class DiscoveryNamespaceTests
                 var lost = await probes[i].WaitForAsync(e => ProbeProcess.Event(e) == "lost" && ProbeProcess.PeerId(e) == ids[2], SpeedTarget.Bound(TimeSpan.FromSeconds(4)));
                 Assert.True(lost is not null, $"node{i} did not drop node2 after its goodbye\n{string.Join("\n", probes)}");
             }
-            // Goodbye means removal one second later (RFC 6762 §10.1), not a TTL's wait.
-            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
+            // Goodbye means removal one second later (RFC 6762 §10.1), not a TTL's wait (120 s): 4 s on an
+            // idle machine, and well under the TTL on a loaded one.
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), SpeedTarget.Enforced ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(60));
             // The two that remain still see each other.
             Assert.DoesNotContain(probes[0].Events, e => ProbeProcess.Event(e) == "lost" && ProbeProcess.PeerId(e) == ids[1]);
         }

@@ -310,3 +310,13 @@ public sealed class NetnsFactAttribute : FactAttribute
             Skip = reason;
     }
 }
+
+/// <summary>A theory that runs only where network namespaces can be made, and says why it was skipped otherwise.</summary>
+public sealed class NetnsTheoryAttribute : TheoryAttribute
+{
+    public NetnsTheoryAttribute()
+    {
+        if (NetworkNamespaces.UnavailableReason is { } reason)
+            Skip = reason;
+    }
+}
