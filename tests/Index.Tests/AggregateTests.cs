@@ -87,7 +87,8 @@ public class AggregateTests
     {
         AssertQ("#{100 200 300}", "[:find (distinct ?s) . :with ?e :where [?e :salary ?s]]", Db);
         AssertQ("[100 100]", "[:find (min 2 ?s) . :with ?e :where [?e :salary ?s]]", Db);
-        AssertQ("[300 200 100]", "[:find (max 3 ?s) . :where [?e :salary ?s]]", Db);
+        AssertQ("[100 200 300]", "[:find (max 3 ?s) . :where [?e :salary ?s]]", Db); // DataScript 1.8.1 gives [100,200,300] too
+        AssertQ("[200 300]", "[:find (max 2 ?s) . :with ?e :where [?e :salary ?s]]", Db);
         var sample = (IReadOnlyList<object?>)Q("[:find (sample 2 ?n) . :where [_ :name ?n]]", Db).Scalar!;
         Assert.Equal(2, sample.Count);
         Assert.Equal(2, sample.Distinct().Count());

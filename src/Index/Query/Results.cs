@@ -294,11 +294,11 @@ internal static class Aggregates
                 case "min":
                 case "max":
                 {
+                    // The n smallest or the n largest, each listed in ascending order, as DataScript does.
                     var sorted = values.ToList();
                     sorted.Sort(Builtins.TotalCompare);
-                    if (a.Fn == "max")
-                        sorted.Reverse();
-                    return sorted.Take(n).Select(Conversions.ToClr).ToList();
+                    var chosen = a.Fn == "max" ? sorted.Skip(Math.Max(0, sorted.Count - n)) : sorted.Take(n);
+                    return chosen.Select(Conversions.ToClr).ToList();
                 }
                 case "distinct":
                 {

@@ -14,8 +14,11 @@ public sealed class IndexSnapshot
     /// <summary>Where a unique value may have collided: every (attribute, value) more than one entity was ever given.</summary>
     public System.Collections.Immutable.ImmutableHashSet<(uint Attr, Datom.Log.Model.Value V)> UniqueCandidates => _state.UniqueCandidates;
 
-    /// <summary>Every key of one order that starts with <paramref name="prefix"/>, in order, each once.</summary>
-    public KeyScan Scan(IndexOrder order, byte[] prefix) => new(new MergeCursor(_state.Runs(order)), prefix);
+    /// <summary>
+    /// Every key of one order that starts with <paramref name="prefix"/>, in order, each once; from
+    /// the first key at or after <paramref name="from"/> when given (a position inside the prefix).
+    /// </summary>
+    public KeyScan Scan(IndexOrder order, byte[] prefix, byte[]? from = null) => new(new MergeCursor(_state.Runs(order)), prefix, from);
 
     /// <summary>A raw cursor over one order (the caller seeks and disposes it).</summary>
     public MergeCursor Cursor(IndexOrder order) => new(_state.Runs(order));
@@ -27,8 +30,8 @@ public sealed class IndexSnapshot
     public long EstimateRange(IndexOrder order, byte[] prefix) => _state.Runs(order).Sum(r => r.EstimateRange(prefix));
 }
 
-/// <summary>A forward scan over keys with a prefix. Dispose when done.</summary>
-public sealed class KeyScan(MergeCursor cursor, byte[] prefix) : IDisposable
+/// <summary>A forward scan over keys with a prefix, from a position (the prefix itself unless given). Dispose when done.</summary>
+public sealed class KeyScan(MergeCursor cursor, byte[] prefix, byte[]? from = null) : IDisposable
 {
     private bool _started;
     private bool _valid;
@@ -40,7 +43,7 @@ public sealed class KeyScan(MergeCursor cursor, byte[] prefix) : IDisposable
         if (!_started)
         {
             _started = true;
-            _valid = cursor.Seek(prefix);
+            _valid = cursor.Seek(from ?? prefix);
         }
         else if (_valid)
         {

@@ -41,7 +41,8 @@ public partial class CurrentView
 
     /// <summary>
     /// d/seek-datoms: every datom of the index from the first at or after the given components
-    /// onward, to the end of the index. This scans the index from its start to the position.
+    /// onward, to the end of the index. The scan starts at the position (at its [e a] group in
+    /// EAVT and AEVT, whose winner may sort before it), not at the start of the index.
     /// </summary>
     public IEnumerable<IndexDatom> SeekDatoms(IndexOrder order, EntityId? e, Keyword? a, Value? v)
     {
@@ -49,8 +50,10 @@ public partial class CurrentView
         if (a is not null)
             attr = AttributeId(a) ?? 0;
         var from = KeyCodec.Prefix(order, e, attr, v);
+        var grouped = order is IndexOrder.Eavt or IndexOrder.Aevt;
+        var start = grouped ? KeyCodec.Prefix(order, e, attr, null) : from;
         var started = from.Length == 0;
-        foreach (var d in Datoms(order, null, null, null))
+        foreach (var d in LiveDatoms(LiveOps(order, [], start), grouped, null))
         {
             if (!started)
             {
@@ -69,7 +72,12 @@ public partial class CurrentView
     /// </summary>
     public IEnumerable<IndexDatom> IndexRange(Keyword a, Value? start, Value? end)
     {
-        foreach (var d in Datoms(IndexOrder.Avet, null, a, null))
+        if (AttributeId(a) is not { } attr)
+            yield break;
+        // Starts at the first key at or after start (values sort in AVET as they compare), not at
+        // the attribute's first value.
+        var from = start is { } first && KeyCodec.RoundTrips(first) ? KeyCodec.Prefix(IndexOrder.Avet, null, attr, first) : null;
+        foreach (var d in LiveDatoms(LiveOps(IndexOrder.Avet, KeyCodec.Prefix(IndexOrder.Avet, null, attr, null), from), grouped: false, null))
         {
             if (start is { } s && d.V.CompareTo(s) < 0)
                 continue;
@@ -83,32 +91,6 @@ public partial class CurrentView
     {
         // Grouped orders read all of [e a] and compare v after choosing the winner.
         var grouped = order is IndexOrder.Eavt || (order is IndexOrder.Aevt && (v is null || e is not null));
-        var prefix = KeyCodec.Prefix(order, e, attr, grouped ? null : v);
-        var group = new List<DatomOp>();
-        foreach (var op in LiveOps(order, prefix))
-        {
-            if (!grouped)
-            {
-                if (IsCardinalityOne(op.A) && !IsWinner(op))
-                    continue;
-                yield return ToDatom(op);
-                continue;
-            }
-            if (group.Count > 0 && (group[0].E != op.E || group[0].A != op.A))
-            {
-                foreach (var d in Resolve(group))
-                {
-                    if (v is null || d.V.Equals(v.Value))
-                        yield return d;
-                }
-                group.Clear();
-            }
-            group.Add(op);
-        }
-        foreach (var d in Resolve(group))
-        {
-            if (v is null || d.V.Equals(v.Value))
-                yield return d;
-        }
+        return LiveDatoms(LiveOps(order, KeyCodec.Prefix(order, e, attr, grouped ? null : v)), grouped, v);
     }
 }

@@ -199,12 +199,23 @@ public partial class CurrentView : IDatomView
     {
         var (order, prefix) = e is not null ? Plan(e, attr, null) : Plan(e, attr, v);
         var grouped = order is IndexOrder.Eavt || (order is IndexOrder.Aevt && v is null);
+        // Bound components after the prefix (e.g. v given with e in EAVT) are checked here.
+        var ops = LiveOps(order, prefix).Where(op =>
+            (e is null || op.E == e.Value) && (attr is null || op.A == attr.Value) && (grouped || v is null || op.V.Equals(v.Value)));
+        return LiveDatoms(ops, grouped, v);
+    }
+
+    /// <summary>
+    /// The live datoms of live operations in one order's sequence. Grouped (EAVT, AEVT): each [e a]
+    /// group resolved (<see cref="Resolve"/>), then compared with <paramref name="v"/> if given, so a
+    /// value is matched against the winner. Otherwise each operation stands alone, and for
+    /// cardinality one only the winner of its [e a] is live.
+    /// </summary>
+    private IEnumerable<IndexDatom> LiveDatoms(IEnumerable<DatomOp> ops, bool grouped, Value? v)
+    {
         var group = new List<DatomOp>();
-        foreach (var op in LiveOps(order, prefix))
+        foreach (var op in ops)
         {
-            // Bound components after the prefix (e.g. v given with e in EAVT) are checked here.
-            if ((e is not null && op.E != e.Value) || (attr is not null && op.A != attr.Value) || (!grouped && v is not null && !op.V.Equals(v.Value)))
-                continue;
             if (!grouped)
             {
                 if (IsCardinalityOne(op.A) && !IsWinner(op))
@@ -297,9 +308,9 @@ public partial class CurrentView : IDatomView
     }
 
     /// <summary>The latest included operation of each datom under the prefix, where that operation is an assertion.</summary>
-    protected IEnumerable<DatomOp> LiveOps(IndexOrder order, byte[] prefix)
+    protected IEnumerable<DatomOp> LiveOps(IndexOrder order, byte[] prefix, byte[]? from = null)
     {
-        using var scan = _snapshot.Scan(order, prefix);
+        using var scan = _snapshot.Scan(order, prefix, from);
         byte[]? group = null;
         var groupLength = 0;
         DatomOp? last = null;

@@ -49,6 +49,57 @@ public class CurrentViewModelTests
         }
     }
 
+    /// <summary>
+    /// d/seek-datoms, which starts its scan at the position, against the whole order scanned from its
+    /// start and cut at the position; d/index-range, which starts at its first value, against the
+    /// attribute's datoms filtered by value.
+    /// </summary>
+    [Property(Arbitrary = [typeof(StorageGenerators)], MaxTest = 200)]
+    public void Seek_and_index_range_agree_with_a_scan_from_the_start(DatomOp[] ops)
+    {
+        var all = ops.Concat(Schema()).ToList();
+        foreach (var snapshot in Snapshots(all))
+        {
+            foreach (var view in new[] { new CurrentView(snapshot), new CurrentView(snapshot, op => op.Time.Value % 3 != 0) })
+            {
+                var values = ops.Select(o => (Value?)o.V).Distinct().Take(3).Append(null).ToList();
+                var entities = ops.Select(o => (EntityId?)o.E).Distinct().Take(3).Append(null).ToList();
+                var attributes = new Keyword?[] { Keyword.Parse("t/one"), Keyword.Parse("t/many"), null };
+                foreach (var order in Orders())
+                {
+                    var whole = view.Datoms(order, null, null, null).ToList();
+                    foreach (var e in entities)
+                    {
+                        foreach (var a in attributes)
+                        {
+                            foreach (var v in values)
+                            {
+                                var from = KeyCodec.Prefix(order, e, a is null ? null : (uint)(Array.IndexOf(Names, a.QualifiedName) + 1), v);
+                                var expected = whole.SkipWhile(d => Position(order, d).AsSpan().SequenceCompareTo(from) < 0).Select(d => d.ToString()).ToList();
+                                Assert.Equal(expected, view.SeekDatoms(order, e, a, v).Select(d => d.ToString()).ToList());
+                            }
+                        }
+                    }
+                }
+                foreach (var a in attributes.OfType<Keyword>())
+                {
+                    var datoms = view.Datoms(IndexOrder.Avet, null, a, null).ToList();
+                    foreach (var start in values)
+                    {
+                        foreach (var end in values)
+                        {
+                            var expected = datoms.Where(d => (start is null || d.V.CompareTo(start.Value) >= 0) && (end is null || d.V.CompareTo(end.Value) < 0)).Select(d => d.ToString());
+                            Assert.Equal(expected, view.IndexRange(a, start, end).Select(d => d.ToString()));
+                        }
+                    }
+                }
+            }
+        }
+
+        static byte[] Position(IndexOrder order, Datom.Index.Query.Datom d) =>
+            KeyCodec.Prefix(order, d.E, (uint)(Array.IndexOf(Names, d.A.QualifiedName) + 1), d.V);
+    }
+
     /// <summary>The same operations as one memory run, and split over a file run and two memory runs.</summary>
     private static IEnumerable<IndexSnapshot> Snapshots(List<DatomOp> ops)
     {
