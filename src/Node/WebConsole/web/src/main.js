@@ -32,4 +32,7 @@ function App() {
     <main><${Page} key=${page} /></main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// The placeholder the HTML shell shows until this script runs goes: Preact renders into an empty root.
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

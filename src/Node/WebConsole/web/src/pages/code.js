@@ -8,7 +8,7 @@ const q = encodeURIComponent;
 const Source = ({ text, id }) => html`<pre id=${id} class="source">${tokenize(text).map(([k, t]) => html`<span class=${'t-' + k}>${t}</span>`)}</pre>`;
 
 const Diff = ({ text }) => html`<pre id="code-diff" class="diff">${text.split('\n').map(l =>
-  html`<span class=${l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : ''}>${l}\n</span>`)}</pre>`;
+  html`<span class=${l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : ''}>${l + '\n'}</span>`)}</pre>`;
 
 /** Namespaces and their functions, each function's source from its datoms, history, blame, diff; conflicts with pick. */
 export function CodePage() {
