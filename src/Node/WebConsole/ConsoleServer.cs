@@ -191,12 +191,16 @@ internal sealed class ConsoleServer
     /// A browser names the page that made a request in Origin (on every POST and on cross-origin
     /// GETs) and, in Sec-Fetch-Site, whether it was another site. Either naming somewhere else is
     /// refused; a request with neither (curl, a script) is not a browser's cross-origin request.
+    /// A top-level GET navigation may come from anywhere (a link to the console's URL in a chat or a
+    /// terminal): it carries no Origin, the SameSite=Strict cookie stays behind on it, and the page
+    /// it loads only shows what the token already grants.
     /// </summary>
     private static bool SameOrigin(HttpContext context)
     {
         var headers = context.Request.Headers;
         var site = headers["Sec-Fetch-Site"].ToString();
-        if (site is "cross-site" or "same-site")
+        var navigation = HttpMethods.IsGet(context.Request.Method) && headers["Sec-Fetch-Mode"] == "navigate" && headers["Sec-Fetch-Dest"] == "document";
+        if (site is "cross-site" or "same-site" && !navigation)
             return false;
         var origin = headers.Origin.ToString();
         if (string.IsNullOrEmpty(origin))

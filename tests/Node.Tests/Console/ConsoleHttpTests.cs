@@ -83,7 +83,10 @@ public sealed class ConsoleHttpTests
         // Cross-origin: another page's Origin, or a browser saying the request is from another site, even with the token.
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(plain, HttpMethod.Get, "/api/status", bearer, ("Origin", "http://evil.example"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(plain, HttpMethod.Post, "/api/query", bearer, ("Origin", $"http://localhost:{uri.Port + 1}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Send(plain, HttpMethod.Get, "/api/status", cookieHeader, ("Sec-Fetch-Site", "cross-site"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(plain, HttpMethod.Get, "/api/status", cookieHeader, ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "cors"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(plain, HttpMethod.Get, "/", cookieHeader, ("Sec-Fetch-Site", "same-site"), ("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "iframe"))).StatusCode);
+        // A link to the console's URL, followed from another site's page: a top-level navigation, allowed (the token is in the URL).
+        Assert.Equal(HttpStatusCode.SeeOther, (await Send(plain, HttpMethod.Get, uri.PathAndQuery, ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Send(plain, HttpMethod.Get, "/api/status", bearer, ("Origin", origin), ("Sec-Fetch-Site", "same-origin"))).StatusCode);
 
         using var api = new HttpClient { BaseAddress = new Uri(origin) };
