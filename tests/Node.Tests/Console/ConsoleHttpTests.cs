@@ -143,6 +143,40 @@ public sealed class ConsoleHttpTests
     }
 
     [Fact]
+    public async Task Conflicts_are_listed_with_every_version_and_a_pick_resolves_one()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Sub("node");
+        Directory.CreateDirectory(data);
+        string hey, howdy;
+        using (var history = await Datom.Vm.Tests.Support.ScriptedHistory.CreateAsync(data))
+            (hey, howdy) = (history.Hey.Hash.ToString(), history.Howdy.Hash.ToString());
+        // The scripted node has an identity but no mesh; a daemon needs one: another node's key.
+        Assert.Equal(0, DatomProcess.Run(null, "init", "--data", dir.Sub("other")).ExitCode);
+        File.Copy(Path.Combine(dir.Sub("other"), "mesh.key"), Path.Combine(data, "mesh.key"));
+        using var daemon = RunningDaemon.Start(data, "--http", "127.0.0.1:0");
+        var url = new Uri(File.ReadAllText(Path.Combine(data, ConsoleServer.UrlFileName)).Trim());
+        using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{url.Port}") };
+        api.DefaultRequestHeaders.Add("Authorization", "Bearer " + url.Query["?token=".Length..]);
+
+        var conflict = Json((await api.GetStringAsync("/api/code/conflicts")).Trim());
+        Assert.Equal("core/greet", conflict.GetProperty("definition").GetString());
+        var versions = conflict.GetProperty("versions").EnumerateArray().ToArray();
+        Assert.Equal([howdy, hey], versions.Select(v => v.GetProperty("entry").GetString()));
+        Assert.Equal([true, false], versions.Select(v => v.GetProperty("winner").GetBoolean()));
+        Assert.Equal(Datom.Vm.Tests.Support.ScriptedHistory.HeyGreet, versions[1].GetProperty("source").GetString());
+
+        var picked = await api.PostAsync($"/api/code/pick?name=core/greet&entry={hey[..12]}", null);
+        Assert.True(picked.IsSuccessStatusCode, await picked.Content.ReadAsStringAsync());
+        Assert.StartsWith($"core/greet: picked {hey}", await picked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("", await api.GetStringAsync("/api/code/conflicts"));
+        Assert.Equal(Datom.Vm.Tests.Support.ScriptedHistory.HeyGreet, await api.GetStringAsync("/api/code/show?name=core/greet"));
+        var again = await api.PostAsync($"/api/code/pick?name=core/greet&entry={hey[..12]}", null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.Contains("is not in conflict", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_console_binds_loopback_unless_the_config_allows_more()
     {
         using var dir = new TempDirectory();
