@@ -4,7 +4,8 @@
 // stdin). Every wait is for a condition, with a generous timeout; no step sleeps.
 //
 //   node console-check.mjs --url URL --node ID --peer ID --function NS/FN --shots DIR
-//   node console-check.mjs --url URL --measure N     (load times of the Node page, in ms, as JSON)
+//   node console-check.mjs --url URL --measure N     (load times of the Node page, in ms, as JSON: from the
+//   navigation to the node id on screen, each in a fresh browser context, so nothing is cached)
 import puppeteer from 'puppeteer-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
@@ -34,6 +35,7 @@ try {
   if (arg('measure')) {
     const runs = Number(arg('measure'));
     const times = [];
+    const served = [];
     for (let i = 0; i < runs; i++) {
       const context = await browser.createBrowserContext();
       const p = await context.newPage();
@@ -41,10 +43,15 @@ try {
       await p.goto(url, { waitUntil: 'domcontentloaded' });
       await p.waitForFunction(() => document.querySelector('#node-id')?.textContent.length > 0, { timeout });
       times.push(performance.now() - start);
+      // How much of it the server and the wire took: the end of the last response the page fetched
+      // (the document, its script and style, /api/status), from the navigation's start.
+      served.push(await p.evaluate(() => Math.max(...performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).map(e => e.responseEnd))));
       await context.close();
     }
     const sorted = [...times].sort((a, b) => a - b);
-    say(JSON.stringify({ runs, median_ms: Math.round(sorted[Math.floor(runs / 2)]), max_ms: Math.round(sorted[runs - 1]), times_ms: times.map(Math.round) }));
+    const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    say(JSON.stringify({ runs, median_ms: Math.round(median(times)), max_ms: Math.round(sorted[runs - 1]), times_ms: times.map(Math.round),
+      last_response_median_ms: Math.round(median(served)), last_response_ms: served.map(Math.round) }));
     process.exit(0);
   }
 
