@@ -71,22 +71,22 @@ internal sealed class ConsoleRoutes(RunningNode node)
                 await LocalApi.JsonCommandAsync(context, node, ["query", DefinitionsQuery, "--format", "json"], null);
                 return;
             case "/api/code/show" when get:
-                await CodeAsync(context, ["code", "show"], ("--as-of", "as_of"));
+                await CodeAsync(context, ["code", "show"], Text, ("--as-of", "as_of"));
                 return;
             case "/api/code/history" when get:
-                await CodeAsync(context, ["code", "history", "--format", "json"]);
+                await CodeAsync(context, ["code", "history", "--format", "json"], ApiFrames.NdJson);
                 return;
             case "/api/code/blame" when get:
-                await CodeAsync(context, ["code", "blame", "--format", "json"]);
+                await CodeAsync(context, ["code", "blame", "--format", "json"], ApiFrames.NdJson);
                 return;
             case "/api/code/diff" when get:
-                await CodeAsync(context, ["code", "diff"], ("--from", "from"), ("--to", "to"));
+                await CodeAsync(context, ["code", "diff"], Text, ("--from", "from"), ("--to", "to"));
                 return;
             case "/api/code/conflicts" when get:
                 await LocalApi.JsonCommandAsync(context, node, ["code", "conflicts", "--format", "json"], null);
                 return;
             case "/api/code/pick" when post:
-                await CodeAsync(context, ["code", "pick"], ("--entry", "entry"));
+                await CodeAsync(context, ["code", "pick"], Text, ("--entry", "entry"));
                 return;
             case "/api/services/logs" when get:
                 await ServiceLogsAsync(context);
@@ -104,7 +104,7 @@ internal sealed class ConsoleRoutes(RunningNode node)
     /// A code command on <c>?name=</c> with the options the query names. A value that begins with '-'
     /// is refused: it would be read as an option.
     /// </summary>
-    private async Task CodeAsync(HttpContext context, string[] command, params (string Option, string Parameter)[] options)
+    private async Task CodeAsync(HttpContext context, string[] command, string contentType, params (string Option, string Parameter)[] options)
     {
         var query = context.Request.Query;
         var name = query["name"].ToString();
@@ -126,8 +126,7 @@ internal sealed class ConsoleRoutes(RunningNode node)
             }
             args.AddRange([option, value]);
         }
-        var json = command.Contains("json");
-        await LocalApi.JsonCommandAsync(context, node, [.. args], null, json ? ApiFrames.NdJson : Text);
+        await LocalApi.JsonCommandAsync(context, node, [.. args], null, contentType);
     }
 
     private async Task ServiceLogsAsync(HttpContext context)

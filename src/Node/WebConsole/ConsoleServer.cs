@@ -37,6 +37,7 @@ internal sealed class ConsoleServer
     private readonly byte[] _token;
     private readonly ConsoleRoutes _routes;
     private volatile Bound? _bound;
+    private long _lastRefusalLogged = -60_000;
 
     public ConsoleServer(RunningNode node, IPEndPoint configured, ILogger logger)
     {
@@ -116,13 +117,13 @@ internal sealed class ConsoleServer
         }
         if (!HostAllowed(context.Request.Headers.Host.ToString(), bound.Port))
         {
-            ConsoleLog.Refused(_logger, "Host", context.Request.Headers.Host.ToString());
+            LogRefusal("Host", context.Request.Headers.Host.ToString());
             await RefuseAsync(context, StatusCodes.Status403Forbidden, "refused: the Host header must name this server by IP address or localhost, with its port");
             return;
         }
         if (!SameOrigin(context))
         {
-            ConsoleLog.Refused(_logger, "Origin", context.Request.Headers.Origin.ToString());
+            LogRefusal("Origin", context.Request.Headers.Origin + " " + context.Request.Headers["Sec-Fetch-Site"]);
             await RefuseAsync(context, StatusCodes.Status403Forbidden, "refused: a cross-origin request");
             return;
         }
@@ -208,6 +209,18 @@ internal sealed class ConsoleServer
         return string.Equals(origin, "http://" + headers.Host, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// At most one warning a minute: a hostile page in the user's browser can send refused requests
+    /// in a loop, and the daemon's log should not fill with them.
+    /// </summary>
+    private void LogRefusal(string header, string value)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastRefusalLogged);
+        if (now - last >= 60_000 && Interlocked.CompareExchange(ref _lastRefusalLogged, now, last) == last)
+            ConsoleLog.Refused(_logger, header, value);
+    }
+
     private bool Authorized(HttpContext context, int port, out bool fromQuery)
     {
         fromQuery = false;
@@ -257,6 +270,6 @@ internal static partial class ConsoleLog
     [LoggerMessage(EventId = 5060, Level = LogLevel.Information, Message = "console: {Url} (also in {File})")]
     public static partial void Serving(ILogger logger, string url, string file);
 
-    [LoggerMessage(EventId = 5061, Level = LogLevel.Warning, Message = "console: refused a request with {Header} '{Value}'")]
+    [LoggerMessage(EventId = 5061, Level = LogLevel.Warning, Message = "console: refused a request by its {Header} header '{Value}' (at most one such warning a minute)")]
     public static partial void Refused(ILogger logger, string header, string value);
 }
