@@ -48,7 +48,7 @@ internal sealed partial class ApiJson : JsonSerializerContext
     }
 }
 
-/// <summary><c>POST /v1/query</c>: the query as EDN text, its inputs as EDN texts, and the view.</summary>
+/// <summary><c>POST /v1/query</c>: the query as EDN text, its inputs as EDN texts, and the view; with <c>explain</c>, the plan as text instead of the result.</summary>
 internal sealed record QueryRequest(
     [property: JsonPropertyName("query")] string Query,
     [property: JsonPropertyName("args")] string[]? Args = null,
@@ -56,7 +56,8 @@ internal sealed record QueryRequest(
     [property: JsonPropertyName("history")] bool History = false,
     [property: JsonPropertyName("since")] string? Since = null,
     [property: JsonPropertyName("conflicts")] bool Conflicts = false,
-    [property: JsonPropertyName("author")] string? Author = null);
+    [property: JsonPropertyName("author")] string? Author = null,
+    [property: JsonPropertyName("explain")] bool Explain = false);
 
 /// <summary><c>POST /v1/subscribe</c>: the query as EDN text, its inputs as EDN texts, and the frontier to resume from.</summary>
 internal sealed record SubscribeRequest(

@@ -79,7 +79,7 @@ internal static class LocalApi
         await StreamCommandAsync(context, node, request.Args, request.WorkingDirectory, body.AsStream());
     }
 
-    private static async Task QueryAsync(HttpContext context, RunningNode node)
+    internal static async Task QueryAsync(HttpContext context, RunningNode node)
     {
         QueryRequest? request;
         try
@@ -96,6 +96,12 @@ internal static class LocalApi
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "bad query request: expected {\"query\":\"[:find …]\", \"args\":[…]}", ExitCodes.Usage);
             return;
         }
+        await JsonCommandAsync(context, node, QueryArgs(request), null, request.Explain ? "text/plain; charset=utf-8" : "application/json");
+    }
+
+    /// <summary>The <c>datom query</c> command line that a query request stands for.</summary>
+    internal static string[] QueryArgs(QueryRequest request)
+    {
         var args = new List<string> { "query", request.Query, "--format", "json" };
         if (request.AsOf is not null)
             args.AddRange(["--as-of", request.AsOf]);
@@ -107,15 +113,18 @@ internal static class LocalApi
             args.Add("--history");
         if (request.Conflicts)
             args.Add("--conflicts");
+        if (request.Explain)
+            args.Add("--explain");
+        // Options before the inputs: after "--", everything is an input.
         if (request.Args is { Length: > 0 })
         {
             args.Add("--");
             args.AddRange(request.Args);
         }
-        await JsonCommandAsync(context, node, [.. args], null);
+        return [.. args];
     }
 
-    private static async Task SubscribeAsync(HttpContext context, RunningNode node)
+    internal static async Task SubscribeAsync(HttpContext context, RunningNode node)
     {
         SubscribeRequest? request;
         try
@@ -140,9 +149,27 @@ internal static class LocalApi
             args.Add("--");
             args.AddRange(request.Args);
         }
+        await StreamOutputAsync(context, node, [.. args], ApiFrames.NdJson);
+    }
+
+    /// <summary>
+    /// Runs a long-running command (<c>subscribe</c>, <c>code logs -f</c>) and streams its standard
+    /// output as the body, each write flushed as it comes, until it ends or the caller goes away. An
+    /// error before any output is an error response; after, a last line <c>{"error","exit"}</c>.
+    /// </summary>
+    /// <param name="startNow">Send the headers at once, before any output (for a follower that may wait long for its first line).</param>
+    internal static async Task StreamOutputAsync(HttpContext context, RunningNode node, string[] args, string contentType, bool startNow = false)
+    {
         var frames = Channel.CreateBounded<CliFrame>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var error = new StringBuilder();
         var started = false;
+        if (startNow)
+        {
+            started = true;
+            context.Response.ContentType = contentType;
+            await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
         var pump = Task.Run(async () =>
         {
             try
@@ -155,7 +182,7 @@ internal static class LocalApi
                     if (!started)
                     {
                         started = true;
-                        context.Response.ContentType = ApiFrames.NdJson;
+                        context.Response.ContentType = contentType;
                         await context.Response.StartAsync(context.RequestAborted);
                     }
                     await context.Response.WriteAsync(frame.Out, context.RequestAborted);
@@ -167,7 +194,7 @@ internal static class LocalApi
                 frames.Writer.TryComplete(e);
             }
         });
-        var exit = await RunAsync(node, [.. args], null, Stream.Null, frames.Writer, context.RequestAborted);
+        var exit = await RunAsync(node, args, null, Stream.Null, frames.Writer, context.RequestAborted);
         frames.Writer.TryComplete();
         await pump;
         if (exit == ExitCodes.Ok || context.RequestAborted.IsCancellationRequested)
@@ -184,7 +211,7 @@ internal static class LocalApi
     }
 
     /// <summary>Runs a command and answers with its standard output as the body, or its error as {"error","exit"} with a fitting status.</summary>
-    private static async Task JsonCommandAsync(HttpContext context, RunningNode node, string[] args, Stream? input, string contentType = "application/json")
+    internal static async Task JsonCommandAsync(HttpContext context, RunningNode node, string[] args, Stream? input, string contentType = "application/json")
     {
         if (input is not null)
             context.Features.Get<IHttpBodyControlFeature>()!.AllowSynchronousIO = true;

@@ -15,20 +15,21 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = $"Where the sync protocol listens, HOST:PORT (default [::]:{SyncProtocol.DefaultPort}; 'off' to only dial)", HelpName = "HOST:PORT" };
         var noMdns = new Option<bool>("--no-mdns") { Description = "Do not advertise or browse on the LAN (static peers only)" };
         var peers = new Option<string[]>("--peer") { Description = "A static peer to keep connected to, HOST:PORT (repeatable; adds to the config's)", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
+        var http = new Option<string?>("--http") { Description = "Serve the web console at HOST:PORT (loopback unless the config allows another address; port 0: a free one); the URL with its token goes to the log and DIR/console.url", HelpName = "HOST:PORT" };
         var command = new Command("run", "Run the node daemon: sync with the mesh, find peers by mDNS, run services, and serve the local API until SIGINT/SIGTERM.")
         {
-            config, Cli.Data, listen, noMdns, peers,
+            config, Cli.Data, listen, noMdns, peers, http,
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? []);
+            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? [], parse.GetValue(http));
             return NodeHost.RunAsync(settings, cancellationToken);
         });
         return command;
     }
 
     /// <summary>The config file (or the defaults), then the command line over it.</summary>
-    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers)
+    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers, string? httpOption = null)
     {
         NodeConfig config;
         try
@@ -46,6 +47,14 @@ internal static class RunCommand
             if (!ListenAddress.TryParse(listenOption, out var listen))
                 throw new CliException(ExitCodes.Usage, $"--listen: '{listenOption}' is not HOST:PORT with HOST an IP address (e.g. 0.0.0.0:7420, [::]:7420, 127.0.0.1:0), or 'off'");
             config = config with { Listen = listen };
+        }
+        if (httpOption is not null)
+        {
+            if (!ListenAddress.TryParse(httpOption, out var http))
+                throw new CliException(ExitCodes.Usage, $"--http: '{httpOption}' is not HOST:PORT with HOST an IP address (e.g. 127.0.0.1:8080, [::1]:0), or 'off'");
+            if (http is not null && !config.Http.AllowRemote && !System.Net.IPAddress.IsLoopback(http.Address))
+                throw new CliException(ExitCodes.Usage, $"--http: {httpOption} is not a loopback address; the console's token gives its holder the node, so serving it beyond this machine needs allow_remote = true under [http] in the config");
+            config = config with { Http = config.Http with { Listen = http } };
         }
         var staticPeers = new List<PeerAddress>(config.Peers.Static);
         foreach (var p in extraPeers)
@@ -75,6 +84,7 @@ internal static class RunCommand
             CodeLimits = config.Vm.ToRunLimits(),
             QueryLimits = config.Query.ToQueryLimits(),
             Socket = config.ApiSocketPath,
+            Http = config.Http.Listen,
         };
     }
 }

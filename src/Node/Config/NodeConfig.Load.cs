@@ -23,7 +23,7 @@ internal sealed partial record NodeConfig
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> Settings { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[query]", "[services]", "[api]"],
+        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[query]", "[services]", "[api]", "[http]"],
         ["mdns"] = ["enabled", "interfaces", "ipv4", "ipv6"],
         ["peers"] = ["static"],
         ["log"] = ["fsync", "max_segment_mb", "max_held_entries", "max_held_mb", "checkpoint_entries", "table_cache_mb"],
@@ -33,6 +33,7 @@ internal sealed partial record NodeConfig
         ["query"] = ["deadline_ms", "max_rows", "memory_mb", "max_pull_depth"],
         ["services"] = ["enabled", "restart_delay_ms", "fuel_per_second", "memory_mb", "depth", "run_deadline_ms", "transacts_per_minute"],
         ["api"] = ["socket"],
+        ["http"] = ["listen", "allow_remote"],
     };
 
     /// <summary>
@@ -99,6 +100,7 @@ internal sealed partial record NodeConfig
             Query = ReadQuery(top.Table("query")),
             Services = ReadServices(top.Table("services")),
             Api = ReadApi(top.Table("api")),
+            Http = ReadHttp(top.Table("http")),
         };
     }
 
@@ -208,6 +210,19 @@ internal sealed partial record NodeConfig
     {
         t.AllowOnly(Settings["api"]);
         return new ApiConfig { Socket = t.Path("socket") };
+    }
+
+    private static HttpConfig ReadHttp(TableReader t)
+    {
+        t.AllowOnly(Settings["http"]);
+        var http = new HttpConfig
+        {
+            Listen = t.TryString("listen", ConvertListen, out IPEndPoint? listen) ? listen : null,
+            AllowRemote = t.Boolean("allow_remote") ?? false,
+        };
+        if (http.Listen is { } endPoint && !http.AllowRemote && !IPAddress.IsLoopback(endPoint.Address))
+            t.Error("listen", $"{ListenAddress.Format(endPoint)} is not a loopback address; the console's token gives its holder the node, so set allow_remote = true to serve it beyond this machine");
+        return http;
     }
 
     private static string? ConvertName(string text, out string name)

@@ -30,4 +30,7 @@ internal sealed record DaemonSettings
     public QueryLimits QueryLimits { get; init; } = QueryLimits.Default;
 
     public required string Socket { get; init; }
+
+    /// <summary>Where the web console listens (<c>--http</c>, <c>[http] listen</c>); null: off.</summary>
+    public System.Net.IPEndPoint? Http { get; init; }
 }

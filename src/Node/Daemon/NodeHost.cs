@@ -49,7 +49,12 @@ internal static class NodeHost
         using var opened = data.OpenLog($"datom run (pid {Environment.ProcessId})", settings.Log, settings.Index);
         // The log is open: from here on, the socket path is ours (a stale one was left by a killed daemon).
         PrepareSocket(settings.Socket);
-        builder.WebHost.ConfigureKestrel(k => ConfigureApi(k, settings.Socket));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            ConfigureApi(k, settings.Socket);
+            if (settings.Http is { } http)
+                WebConsole.ConsoleServer.Listen(k, http);
+        });
 
         var db = opened.Database;
         builder.Services.AddSingleton(sp => new SyncNode(opened.Log, opened.Identity, mesh, settings.Sync, sp.GetRequiredService<ILogger<SyncNode>>()));
@@ -76,6 +81,10 @@ internal static class NodeHost
             Stopping = app.Lifetime.ApplicationStopping,
             QueryLimits = settings.QueryLimits,
         };
+        // The console's listener reaches the console only; the local API stays on its socket.
+        var console = settings.Http is { } consoleAt ? new WebConsole.ConsoleServer(node, consoleAt, logger) : null;
+        if (console is not null)
+            app.MapWhen(WebConsole.ConsoleServer.Owns, branch => branch.Run(console.HandleAsync));
         LocalApi.Map(app, node);
 
         try
@@ -92,6 +101,7 @@ internal static class NodeHost
         }
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(settings.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        console?.Started(app.Urls);
         var nodeId = opened.Identity.Id.ToString();
         DaemonFile.ForThisProcess(settings.Socket, nodeId, node.Started).Write(data.Path);
         app.Lifetime.ApplicationStopping.Register(() =>
@@ -99,6 +109,7 @@ internal static class NodeHost
             DaemonLog.Stopping(logger);
             // From now on the CLI opens the directory itself (once this process lets go of its lock).
             DaemonFile.Remove(data.Path, Environment.ProcessId);
+            console?.Stopped();
         });
         DaemonLog.Started(logger, nodeId, data.Path, mesh.Id, settings.Socket);
         // Until SIGINT or SIGTERM; then every hosted part stops, in reverse order of starting.

@@ -17,33 +17,42 @@ internal static class EntryFormatter
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, JsonOutput.Options))
-        {
-            w.WriteStartObject();
-            w.WriteString("author", entry.Author.ToString());
-            w.WriteNumber("seq", entry.Seq);
-            w.WriteString("hash", entry.Hash.ToString());
-            w.WriteStartArray("parents");
-            foreach (var p in entry.Parents)
-                w.WriteStringValue(p.ToString());
-            w.WriteEndArray();
-            w.WriteString("time", IsoTime(entry.Time.UnixMilliseconds));
-            w.WriteString("hlc", entry.Time.ToString());
-            w.WriteString("tx", entry.Tx.ToString());
-            w.WriteStartArray("datoms");
-            foreach (var d in entry.Datoms)
-            {
-                w.WriteStartArray();
-                w.WriteStringValue(d.E.ToString());
-                w.WriteStringValue(":" + d.A);
-                WriteJsonValue(w, d.V);
-                w.WriteStringValue(entry.Tx.ToString());
-                w.WriteBooleanValue(d.Added);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
+            WriteJson(w, entry);
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// An entry as <c>log --format json</c> prints it; with <paramref name="maxDatoms"/> (the web
+    /// console's log pages), only that many of its datoms, and their full count as <c>datom_count</c>.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter w, Entry entry, int? maxDatoms = null)
+    {
+        w.WriteStartObject();
+        w.WriteString("author", entry.Author.ToString());
+        w.WriteNumber("seq", entry.Seq);
+        w.WriteString("hash", entry.Hash.ToString());
+        w.WriteStartArray("parents");
+        foreach (var p in entry.Parents)
+            w.WriteStringValue(p.ToString());
+        w.WriteEndArray();
+        w.WriteString("time", IsoTime(entry.Time.UnixMilliseconds));
+        w.WriteString("hlc", entry.Time.ToString());
+        w.WriteString("tx", entry.Tx.ToString());
+        if (maxDatoms is not null)
+            w.WriteNumber("datom_count", entry.Datoms.Count);
+        w.WriteStartArray("datoms");
+        foreach (var d in maxDatoms is { } max ? entry.Datoms.Take(max) : entry.Datoms)
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(d.E.ToString());
+            w.WriteStringValue(":" + d.A);
+            WriteJsonValue(w, d.V);
+            w.WriteStringValue(entry.Tx.ToString());
+            w.WriteBooleanValue(d.Added);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     public static string Edn(Entry entry)

@@ -13,19 +13,30 @@ internal static class CodeConflictsCommand
     public static Command Create()
     {
         var name = new Argument<string?>("name") { Description = "Only this definition (NS/FN) or namespace (NS)", Arity = ArgumentArity.ZeroOrOne };
+        var format = new Option<string>("--format") { Description = "text, or json: one object per definition {definition,versions:[{entry,time,author,seq,reason,winner,source}]}", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("conflicts", "List functions that concurrent edits left in conflict, with every competing version.")
         {
-            Cli.Data, name,
+            Cli.Data, name, format,
         };
-        command.SetAction(parse => Run(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(name)));
+        command.SetAction(parse => Run(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(name), parse.GetValue(format) == "json"));
         return command;
     }
 
-    private static int Run(DataDirectory data, string? name)
+    private static int Run(DataDirectory data, string? name, bool json)
     {
         using var opened = data.OpenLog("datom code conflicts");
         var conflicts = CodeConflicts.Find(opened.Database, CodeHistory.Load(opened.Database, opened.Log), name);
         var output = Terminal.Out;
+        if (json)
+        {
+            foreach (var conflict in conflicts)
+            {
+                var versions = conflict.Versions.Select(v => CodeWorkflow.Fields(v.Tx, ("winner", v.Winner), ("source", v.Source))).ToArray();
+                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["definition"] = conflict.Definition, ["versions"] = versions }));
+            }
+            return ExitCodes.Ok;
+        }
         if (conflicts.Count == 0)
         {
             output.WriteLine("no conflicts");

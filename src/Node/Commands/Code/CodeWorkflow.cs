@@ -42,6 +42,26 @@ internal static class CodeWorkflow
 
     public static string Short(CodeTx tx) => tx.Author.ToString()[..12];
 
+    /// <summary>A version as JSON, for <c>--format json</c>: <c>{"entry","time","author","seq","reason"}</c> and the extra fields given.</summary>
+    public static string Json(CodeTx tx, params (string Name, object? Value)[] extra) =>
+        System.Text.Json.JsonSerializer.Serialize(Fields(tx, extra));
+
+    /// <summary>The fields of <see cref="Json"/>.</summary>
+    public static Dictionary<string, object?> Fields(CodeTx tx, params (string Name, object? Value)[] extra)
+    {
+        var fields = new Dictionary<string, object?>
+        {
+            ["entry"] = tx.Hash.ToString(),
+            ["time"] = Time(tx),
+            ["author"] = tx.Author.ToString(),
+            ["seq"] = tx.Seq,
+            ["reason"] = tx.Reason,
+        };
+        foreach (var (name, value) in extra)
+            fields[name] = value;
+        return fields;
+    }
+
     /// <summary>One version, as history, conflicts and pick list it: entry hash, time, author, reason.</summary>
     public static string Describe(CodeTx tx) => $"{tx.Hash}  {Time(tx)}  {Short(tx)}  {tx.Message}";
 }
