@@ -18,6 +18,15 @@ internal static partial class Natives
         Def("instance?", 2, 2, (_, a) => a[0].Obj is Symbol c
             ? Val.Bool(Classes.IsInstance(c.Name, a[1]))
             : throw TypeError("instance?", "a class", a[0]));
+        // Only the platform's separators: other properties (user.name, java.home, ...) would tell
+        // peer code about the node, so they read as unset (nil), as an unknown property does.
+        Def("System/getProperty", 1, 2, (_, a) => StringArg("System/getProperty", a[0]) switch
+        {
+            "line.separator" => Val.String("\n"),
+            "file.separator" => Val.String("/"),
+            "path.separator" => Val.String(":"),
+            _ => a.Length == 2 ? a[1] : Val.Nil,
+        });
         foreach (var (cls, primitive) in new[] { ("Integer", "int"), ("Long", "long"), ("Double", "double"), ("Boolean", "boolean"), ("Character", "char") })
             Def(cls + "/TYPE", 0, 0, (_, _) => Val.Symbol(Symbol.Intern(null, primitive)));
     }
