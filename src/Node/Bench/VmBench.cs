@@ -18,7 +18,7 @@ namespace Datom.Node.Bench;
 /// before it computes), which is the comparison with the in-memory AST; and the cached path (one VM,
 /// the AST read and prepared once before timing, as a long-running daemon calls a function again).
 /// </summary>
-internal static class VmBench
+internal static partial class VmBench
 {
     private const string YinSource = """
         (ns bench)
@@ -93,8 +93,23 @@ internal static class VmBench
         else
             notes.Add("python3 was not found; CPython was not measured");
 
+        // nbb and JVM Clojure: the same defn, loaded before timing, warm, as Yin's in-memory figure.
+        var nbb = Nbb();
+        var jvm = Jvm();
+        if (nbb is null)
+            notes.Add("nbb was not found (scripts/install-nbb.sh installs it); nbb was not measured");
+        if (jvm is null)
+            notes.Add("clojure was not found (scripts/install-clojure.sh installs it); JVM Clojure was not measured");
+        Figure? nbbFib = null, jvmFib = null;
+        if (nbb is not null && (nbbFib = await OnEngineAsync(nbb, $"fib({n})", FibClojure, $"(fib {n})", runs, notes, cancellationToken)) is not null)
+            figures.Add(nbbFib);
+        if (jvm is not null && (jvmFib = await OnEngineAsync(jvm, $"fib({n})", FibClojure, $"(fib {n})", runs, notes, cancellationToken)) is not null)
+            figures.Add(jvmFib);
+
         foreach (var f in figures.Where(f => f.Result != expected))
             notes.Add($"{f.Name} computed {f.Result}, not {expected}");
+
+        var corpus = await CorpusAsync(runs, nbb, jvm, notes, cancellationToken);
 
         var yin = figures[0];
         var ratios = new Dictionary<string, double>
@@ -109,6 +124,13 @@ internal static class VmBench
         };
         if (python is not null)
             ratios["cpython_vs_yin"] = python.MedianMs / yin.MedianMs;
+        // Like for like: nbb and the JVM load the program before timing, as Yin's in-memory AST does.
+        if (nbbFib is not null)
+            ratios["nbb_vs_yin_memory"] = nbbFib.MedianMs / figures[1].MedianMs;
+        if (jvmFib is not null)
+            ratios["jvm_vs_yin_memory"] = jvmFib.MedianMs / figures[1].MedianMs;
+        if (python is not null)
+            ratios["cpython_vs_yin_memory"] = python.MedianMs / figures[1].MedianMs;
 
         if (json)
         {
@@ -124,6 +146,16 @@ internal static class VmBench
                     ["result"] = f.Result,
                 }).ToList(),
                 ["ratios"] = ratios.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3)),
+                ["corpus"] = corpus.Select(p => new Dictionary<string, object>
+                {
+                    ["program"] = p.Program,
+                    ["results"] = p.Figures.Select(f => new Dictionary<string, object>
+                    {
+                        ["name"] = f.Name,
+                        ["median_ms"] = Math.Round(f.MedianMs, 2),
+                        ["min_ms"] = Math.Round(f.MinMs, 2),
+                    }).ToList(),
+                }).ToList(),
                 ["notes"] = notes,
             }));
             return ExitCodes.Ok;
@@ -139,6 +171,19 @@ internal static class VmBench
             $"the cached path (AST read and prepared once, before timing) is {ratios["daodb_cached_vs_memory"]:F2}x the in-memory AST's time"));
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Jint takes {ratios["jint_vs_yin"]:F2}x Yin.VM's time{(python is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; CPython takes {ratios["cpython_vs_yin"]:F2}x"))}"));
+        if (nbbFib is not null || jvmFib is not null)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warm, loaded before timing, against Yin.VM over an in-memory AST: nbb takes {(nbbFib is null ? double.NaN : ratios["nbb_vs_yin_memory"]):F2}x its time (target: at least 1x), JVM Clojure {(jvmFib is null ? double.NaN : ratios["jvm_vs_yin_memory"]):F2}x, CPython {(python is null ? double.NaN : ratios["cpython_vs_yin_memory"]):F2}x (target: above 1x)"));
+        }
+        foreach (var p in corpus)
+        {
+            Console.Out.WriteLine();
+            Console.Out.WriteLine($"corpus program {p.Program} (-main, output captured), median of {runs} runs after {WarmUps} warm-ups, loaded before timing");
+            var baseline = p.Figures[0];
+            foreach (var f in p.Figures)
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Name,-40} {f.MedianMs,10:F1} {f.MinMs,10:F1} {f.MedianMs / baseline.MedianMs,12:F2}x"));
+        }
         foreach (var note in notes)
             Console.Out.WriteLine("note: " + note);
         return ExitCodes.Ok;
