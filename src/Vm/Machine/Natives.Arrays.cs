@@ -227,7 +227,7 @@ internal static partial class Natives
         if (v.Obj is not YAtom { Kind: TransientKind } t)
             throw TypeError(fn, "a transient", v);
         return ReferenceEquals(t.Value.Obj, Persisted.Obj)
-            ? throw JavaException("IllegalAccessError", $"{fn}: transient used after persistent! call")
+            ? throw JavaException("IllegalAccessError", "Transient used after persistent! call")
             : t;
     }
 

@@ -13,8 +13,8 @@ internal static partial class Natives
     /// </summary>
     private static void RegisterClasses()
     {
-        Def("class", 1, 1, (_, a) => a[0].IsNil ? Val.Nil : Val.Symbol(Symbol.Intern(null, Classes.Of(a[0]))));
-        Def("type", 1, 1, (_, a) => a[0].IsNil ? Val.Nil : Val.Symbol(Symbol.Intern(null, Classes.Of(a[0]))));
+        Def("class", 1, 1, (_, a) => ClassValue(a[0]));
+        Def("type", 1, 1, (_, a) => ClassValue(a[0]));
         Def("instance?", 2, 2, (_, a) => a[0].Obj is Symbol c
             ? Val.Bool(Classes.IsInstance(c.Name, a[1]))
             : throw TypeError("instance?", "a class", a[0]));
@@ -29,6 +29,14 @@ internal static partial class Natives
         });
         foreach (var (cls, primitive) in new[] { ("Integer", "int"), ("Long", "long"), ("Double", "double"), ("Boolean", "boolean"), ("Character", "char") })
             Def(cls + "/TYPE", 0, 0, (_, _) => Val.Symbol(Symbol.Intern(null, primitive)));
+    }
+
+    private static Val ClassValue(Val v)
+    {
+        if (v.IsNil)
+            return Val.Nil;
+        var name = Classes.Of(v);
+        return Val.Symbol(name.StartsWith('[') ? Symbol.ArrayClass(name) : Symbol.Intern(null, name));
     }
 }
 
