@@ -51,8 +51,12 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
         return Table.GetOrAdd(key, k => new Keyword(ns, name, ":" + k));
     }
 
-    /// <summary>Parses <c>user/email</c> or <c>:user/email</c>; invalid text is an <see cref="EdnException"/>.</summary>
-    public static Keyword Parse(string text) => Parse(text, clojure: false);
+    /// <summary>
+    /// Parses <c>user/email</c> or <c>:user/email</c>, the text of a keyword value (as datoms store
+    /// it); invalid text is an <see cref="EdnException"/>. Any keyword a program can make parses,
+    /// Clojure's <c>:2nd</c> included; reading EDN text stays strict (<see cref="EdnReader"/>).
+    /// </summary>
+    public static Keyword Parse(string text) => Parse(text, clojure: true);
 
     /// <summary>As <see cref="Parse(string)"/>; with <paramref name="clojure"/>, Clojure's keywords that EDN lacks (<c>:2nd</c>) too.</summary>
     public static Keyword Parse(string text, bool clojure)

@@ -28,17 +28,22 @@ internal static partial class VmBench
     private const string Harness = """
 
         (defn bench-harness-now* [] NOW)
+        (defn bench-harness-cpu* [] CPU)
+        (defn bench-harness-median* [xs]
+          (let [ms (vec (sort xs)) runs (count ms)]
+            (double (if (odd? runs) (nth ms (quot runs 2)) (/ (+ (nth ms (dec (quot runs 2))) (nth ms (quot runs 2))) 2)))))
         (let [work (fn [] WORK)
               _ (dotimes [_ WARMUPS] (work))
               samples (vec (for [_ (range RUNS)]
-                             (let [t (bench-harness-now*) r (work)] [(- (bench-harness-now*) t) r])))
-              ms (vec (sort (map first samples)))
-              runs (count ms)
-              median (if (odd? runs) (nth ms (quot runs 2)) (/ (+ (nth ms (dec (quot runs 2))) (nth ms (quot runs 2))) 2))]
-          (println (str "{\"median_ms\":" (double median) ",\"min_ms\":" (double (first ms)) ",\"result\":" (pr-str (str (second (first samples)))) "}")))
+                             (let [c (bench-harness-cpu*) t (bench-harness-now*) r (work) t2 (bench-harness-now*)]
+                               [(- t2 t) (- (bench-harness-cpu*) c) r])))]
+          (println (str "{\"median_ms\":" (bench-harness-median* (map first samples)) ",\"min_ms\":" (double (apply min (map first samples)))
+                        ",\"cpu_median_ms\":" (bench-harness-median* (map second samples))
+                        ",\"result\":" (pr-str (str (nth (first samples) 2))) "}")))
         """;
 
-    private sealed record Engine(string Name, string Command, string[] Prefix, string Extension, string Now);
+    /// <summary>An engine: how to run a file, and its expressions for wall-clock ms and process CPU ms.</summary>
+    private sealed record Engine(string Name, string Command, string[] Prefix, string Extension, string Now, string Cpu);
 
     /// <summary>nbb: DATOM_NBB, else where scripts/install-nbb.sh puts it, else on the PATH.</summary>
     private static Engine? Nbb()
@@ -54,12 +59,15 @@ internal static partial class VmBench
             using var doc = JsonDocument.Parse(File.ReadAllText(package));
             version = " " + doc.RootElement.GetProperty("version").GetString();
         }
-        return new Engine("nbb" + version, path, [], ".cljs", "(js/performance.now)");
+        return new Engine("nbb" + version, path, [], ".cljs", "(js/performance.now)", "(let [u (js/process.cpuUsage)] (/ (+ (.-user u) (.-system u)) 1000.0))");
     }
 
     /// <summary>JVM Clojure through Debian's <c>clojure</c> wrapper (<c>clojure FILE</c>).</summary>
     private static Engine? Jvm() =>
-        OnPath("clojure") is { } path ? new Engine("JVM Clojure", path, [], ".clj", "(/ (System/nanoTime) 1e6)") : null;
+        OnPath("clojure") is { } path
+            ? new Engine("JVM Clojure", path, [], ".clj", "(/ (System/nanoTime) 1e6)",
+                "(/ (.getProcessCpuTime ^com.sun.management.OperatingSystemMXBean (java.lang.management.ManagementFactory/getOperatingSystemMXBean)) 1e6)")
+            : null;
 
     private static string? OnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
@@ -70,6 +78,7 @@ internal static partial class VmBench
     {
         var program = source + Harness
             .Replace("NOW", engine.Now, StringComparison.Ordinal)
+            .Replace("CPU", engine.Cpu, StringComparison.Ordinal)
             .Replace("WORK", work, StringComparison.Ordinal)
             .Replace("WARMUPS", WarmUps.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("RUNS", runs.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
@@ -100,7 +109,8 @@ internal static partial class VmBench
             }
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
-            return new Figure(engine.Name, root.GetProperty("median_ms").GetDouble(), root.GetProperty("min_ms").GetDouble(), root.GetProperty("result").GetString() ?? "");
+            return new Figure(engine.Name, root.GetProperty("median_ms").GetDouble(), root.GetProperty("min_ms").GetDouble(), root.GetProperty("result").GetString() ?? "",
+                root.GetProperty("cpu_median_ms").GetDouble());
         }
         catch (System.ComponentModel.Win32Exception e)
         {
