@@ -66,7 +66,7 @@ internal static partial class VmBench
     private static Engine? Jvm() =>
         OnPath("clojure") is { } path
             ? new Engine("JVM Clojure", path, [], ".clj", "(/ (System/nanoTime) 1e6)",
-                "(/ (.getProcessCpuTime ^com.sun.management.OperatingSystemMXBean (java.lang.management.ManagementFactory/getOperatingSystemMXBean)) 1e6)")
+                "(/ (.getCurrentThreadCpuTime (java.lang.management.ManagementFactory/getThreadMXBean)) 1e6)")
             : null;
 
     private static string? OnPath(string name) =>

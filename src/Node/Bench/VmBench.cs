@@ -42,10 +42,11 @@ internal static partial class VmBench
         """;
 
     /// <summary>
-    /// One engine's timing: wall-clock median and minimum, and the median of the process's CPU
-    /// time over the same runs (all threads: the JIT's and the GC's count too, on every side). On a
-    /// shared machine the CPU figure is the steadier one: it does not count time spent waiting for
-    /// a core.
+    /// One engine's timing: wall-clock median and minimum, and the median CPU time of the thread
+    /// that ran the work over the same runs (Yin, JVM Clojure; nbb and CPython report their
+    /// process's, which is that thread's plus their GC helpers'). On a shared machine the CPU figure
+    /// is the steadier one: it does not count time spent waiting for a core, nor other threads of
+    /// this process (DaoDB's, the JIT's).
     /// </summary>
     private sealed record Figure(string Name, double MedianMs, double MinMs, string Result, double CpuMedianMs = double.NaN);
 
@@ -239,16 +240,14 @@ internal static partial class VmBench
         return [.. work.Select((_, k) => Summarize("", samples[k], cpu[k], results[k]))];
     }
 
-    /// <summary>One run of the work: its result, wall-clock ms and the process's CPU ms.</summary>
+    /// <summary>One run of the work: its result, wall-clock ms and this thread's CPU ms.</summary>
     private static (string Result, double WallMs, double CpuMs) Time(Func<string> work)
     {
-        using var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
+        var cpu = ThreadCpu.Milliseconds();
         var sw = Stopwatch.StartNew();
         var result = work();
         var wall = sw.Elapsed.TotalMilliseconds;
-        process.Refresh();
-        return (result, wall, (process.TotalProcessorTime - cpu).TotalMilliseconds);
+        return (result, wall, ThreadCpu.Milliseconds() - cpu);
     }
 
     private static double Median(double[] samples)
