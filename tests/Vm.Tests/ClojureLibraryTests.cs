@@ -340,6 +340,19 @@ public class ClojureLibraryTests
             """)]
     public void Answers_as_JVM_Clojure(string expression, string clojure) => Assert.Equal(clojure, Yin.Expr(expression));
 
+    /// <summary>Arrays and transients print in Clojure's shape; the number is Yin's creation order where the JVM's is an identity hash.</summary>
+    [Fact]
+    public void Arrays_and_transients_print_as_Clojure_objects()
+    {
+        const string Expression = """
+            (let [a (int-array 2) t (transient [])]
+              [(boolean (re-matches #"#object\[\"\[I\" 0x[0-9a-f]+ \"\[I@[0-9a-f]+\"\]" (pr-str a)))
+               (boolean (re-matches #"\[I@[0-9a-f]+" (str a)))
+               (boolean (re-matches #"#object\[clojure.lang.PersistentVector\$TransientVector 0x[0-9a-f]+ \"clojure.lang.PersistentVector\$TransientVector@[0-9a-f]+\"\]" (pr-str t)))])
+            """;
+        Assert.Equal("[true true true]", Yin.Expr(Expression));
+    }
+
     [Theory]
     [InlineData("(clojure.pprint/cl-format nil \"~e\" 1.5)", "~E is not supported")]
     [InlineData("(clojure.pprint/cl-format nil \"~{~a\" [1])", "no matching ~}")]
