@@ -124,7 +124,7 @@ public class LanguageTests
     [InlineData("(apply max [4 9 2])", "9")]
     [InlineData("(keyword \"a\")", ":a")]
     [InlineData("(name :a/b)", "\"b\"")]
-    [InlineData("(type 1)", "\"Long\"")]
+    [InlineData("(type 1)", "java.lang.Long")]
     [InlineData("(parse-long \"42\")", "42")]
     [InlineData("(ex-message (ex-info \"boom\" {:a 1}))", "\"boom\"")]
     public void Expression(string expression, string expected) => Assert.Equal(expected, Yin.Expr(expression));
@@ -157,7 +157,7 @@ public class LanguageTests
             (defn ^User older [^User u] (assoc u :age (inc (:age u))))
             (defn main [] (let [u (older (->User "ann" 41))] [(:name u) (:age u) (get u :age) (record? u) (type u)]))
             """;
-        Assert.Equal("[\"ann\" 42 42 true \"User\"]", Yin.Eval(Source));
+        Assert.Equal("[\"ann\" 42 42 true t.User]", Yin.Eval(Source));
     }
 
     [Fact]

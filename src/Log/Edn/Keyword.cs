@@ -51,27 +51,52 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
         return Table.GetOrAdd(key, k => new Keyword(ns, name, ":" + k));
     }
 
-    /// <summary>Parses <c>user/email</c> or <c>:user/email</c>; invalid text is an <see cref="EdnException"/>.</summary>
-    public static Keyword Parse(string text)
+    /// <summary>
+    /// Parses <c>user/email</c> or <c>:user/email</c>, the text of a keyword value (as datoms store
+    /// it); invalid text is an <see cref="EdnException"/>. Any keyword a program can make parses,
+    /// Clojure's <c>:2nd</c> included; reading EDN text stays strict (<see cref="EdnReader"/>).
+    /// </summary>
+    public static Keyword Parse(string text) => Parse(text, clojure: true);
+
+    /// <summary>As <see cref="Parse(string)"/>; with <paramref name="clojure"/>, Clojure's keywords that EDN lacks (<c>:2nd</c>) too.</summary>
+    public static Keyword Parse(string text, bool clojure)
     {
         ArgumentNullException.ThrowIfNull(text);
         var body = text.StartsWith(':') ? text.AsSpan(1) : text.AsSpan();
-        var keyword = FromBody(body, out var error);
+        var keyword = FromBody(body, out var error, clojure);
         return keyword ?? throw new EdnException($"invalid keyword '{text}': {error}", null, 1, 1);
     }
 
     /// <summary>The keyword for the text after ':' (as read), or null with the reason.</summary>
-    internal static Keyword? FromBody(ReadOnlySpan<char> body, out string? error)
+    /// <remarks>
+    /// With <paramref name="clojure"/>, a keyword may begin with a digit (<c>:2nd</c>), as Clojure's
+    /// reader allows and EDN does not; such a keyword is valid only to a Clojure-mode read, so a
+    /// table hit for one is checked again for a strict read.
+    /// </remarks>
+    internal static Keyword? FromBody(ReadOnlySpan<char> body, out string? error, bool clojure = false)
     {
-        // Only valid keywords enter the table, so a hit needs no validation.
+        var leadingDigit = !body.IsEmpty && EdnNames.IsAsciiDigit(body[0]);
+        // Only valid keywords enter the table, so a hit needs no validation (but for the Clojure-only form).
         var hit = Table.TryGet(body);
-        if (hit is not null)
+        if (hit is not null && (clojure || !leadingDigit))
         {
             error = null;
             return hit;
         }
 
-        error = EdnNames.ValidateKeyword(body, out var slash);
+        int slash;
+        if (clojure && leadingDigit)
+        {
+            // Validated as if the digit were a letter: the rest follows the symbol rules.
+            Span<char> copy = body.Length <= 256 ? stackalloc char[body.Length] : new char[body.Length];
+            body.CopyTo(copy);
+            copy[0] = 'a';
+            error = EdnNames.ValidateKeyword(copy, out slash);
+        }
+        else
+        {
+            error = EdnNames.ValidateKeyword(body, out slash);
+        }
         if (error is not null)
         {
             return null;

@@ -64,6 +64,22 @@ public sealed class Symbol : IEquatable<Symbol>, IComparable<Symbol>, IComparabl
         return Table.GetOrAdd(key, k => Create(ns, name, k));
     }
 
+    /// <summary>
+    /// The name of a JVM array class (<c>[I</c>, <c>[Ljava.lang.String;</c>) as a symbol, as Clojure's
+    /// <c>(symbol "[I")</c> makes one: not valid EDN, so never read, only made by the VM for
+    /// <c>(class (int-array 1))</c>.
+    /// </summary>
+    public static Symbol ArrayClass(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length < 2 || name[0] != '[' || name.Contains('/', StringComparison.Ordinal) || name.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException($"{name} is not a JVM array class name", nameof(name));
+        }
+
+        return Table.GetOrAdd(name, k => Create(null, name, k));
+    }
+
     /// <summary>Parses <c>ns/name</c> or <c>name</c>; invalid text is an <see cref="EdnException"/>.</summary>
     public static Symbol Parse(string text)
     {

@@ -83,7 +83,7 @@ internal static class BenchCommand
         var vmRuns = new Option<int>("--runs") { Description = "Timed runs each (the median is reported)", DefaultValueFactory = _ => 9 };
         var vmFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
         vmFormat.AcceptOnlyFromAmong("table", "json");
-        var vm = new Command("vm", "Recursive fib on Yin.VM (AST from DaoDB, and in memory), Jint and CPython, in the same run.") { fib, vmRuns, vmFormat };
+        var vm = new Command("vm", "Recursive fib on Yin.VM (AST from DaoDB, and in memory), Jint, CPython, nbb and JVM Clojure, and three corpus programs on Yin, nbb and JVM Clojure, in the same run.") { fib, vmRuns, vmFormat };
         vm.SetAction((parse, cancellationToken) => VmBench.RunAsync(parse.GetValue(fib), parse.GetValue(vmRuns), parse.GetValue(vmFormat) == "json", cancellationToken));
         command.Subcommands.Add(vm);
         return command;

@@ -185,6 +185,13 @@ internal sealed partial class Analyzer
                 }
             case "letfn":
                 return Letfn(s, args);
+            case "with-out-str":
+            {
+                // A capture of the run's output (YinMachine.Output.cs), released however the body ends.
+                var g = Gensym(s, "out");
+                return L(s, Sym(s, "let"), V(s, g, Core(s, "out-capture*")),
+                    L(s, [Sym(s, "try"), .. args, Core(s, "out-captured*", g), L(s, Sym(s, "finally"), Core(s, "out-release*", g))]));
+            }
             case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns":
                 throw Error(s, $"{name} is only allowed at the top level of a file");
             default:

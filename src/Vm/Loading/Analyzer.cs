@@ -604,6 +604,13 @@ internal sealed partial class Analyzer
             node.Add(AstSchema.Builtin, builtin);
             return new NodeRef(key);
         }
+        if (Classes.Resolve(sym) is { } className)
+        {
+            // A class name as a value (String, clojure.lang.PersistentVector): its full name as a symbol, what (class x) returns.
+            Unmake(node);
+            NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, className);
+            return new NodeRef(key);
+        }
         throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
     }
 

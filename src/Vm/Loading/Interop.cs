@@ -55,6 +55,7 @@ internal static partial class Interop
         "Integer/MAX_VALUE", "Integer/MIN_VALUE", "Long/MAX_VALUE", "Long/MIN_VALUE",
         "Double/MAX_VALUE", "Double/MIN_VALUE", "Double/POSITIVE_INFINITY", "Double/NEGATIVE_INFINITY", "Double/NaN",
         "Character/MAX_VALUE", "Character/MIN_VALUE",
+        "Integer/TYPE", "Long/TYPE", "Double/TYPE", "Boolean/TYPE", "Character/TYPE",
     };
 
     /// <summary>

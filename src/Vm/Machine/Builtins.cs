@@ -14,7 +14,8 @@ internal static class Builtins
 
     private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal)
     {
-        "clojure.core", "clojure.string", "clojure.set", "clojure.walk", "clojure.math", "clojure.edn", Ast.AstKeys.PreludeNamespace,
+        "clojure.core", "clojure.string", "clojure.set", "clojure.walk", "clojure.math", "clojure.edn", "clojure.pprint", "clojure.zip",
+        Ast.AstKeys.PreludeNamespace,
     };
 
     /// <summary>Whether a namespace is one of Clojure's libraries that Yin builds in (<c>clojure.string</c>, ...).</summary>
@@ -42,6 +43,9 @@ internal static class Builtins
             return member;
         if (symbol.Namespace is not null && !Namespaces.Contains(symbol.Namespace))
             return null;
+        // clojure.zip's names (next, remove, replace, ...) are clojure.core's too: its functions are the prelude's zip-*.
+        if (symbol.Namespace == "clojure.zip")
+            return Prelude.Names.Contains("zip-" + symbol.Name) ? "zip-" + symbol.Name : null;
         if (symbol.Namespace is not null && Qualified.TryGetValue(symbol.Namespace + "/" + symbol.Name, out var qualified))
             return qualified;
         var name = symbol.Name;

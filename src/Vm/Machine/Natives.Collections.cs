@@ -216,6 +216,7 @@ internal static partial class Natives
         YMap map => [.. map.Items.Select(kv => Pair(kv.Key, kv.Value))],
         YRecord r => [.. r.Type.Fields.Select((f, i) => Pair(Val.Keyword(f), r.Values[i]))],
         string s => StringItems(s),
+        YAtom a when IsArray(coll) => Items(fn, a.Value),
         _ => throw TypeError(fn, "a collection", coll),
     };
 
@@ -233,6 +234,7 @@ internal static partial class Natives
         YSet x => x.Count,
         YSeq or YList or YLazySeq or YEmptyList => Seqs.Count(null, v),
         YRecord x => x.Type.Fields.Count,
+        YAtom when IsArray(v) || v.Obj is YAtom { Kind: TransientKind } => Count(fn, Unbox(v)),
         _ => throw TypeError(fn, "a collection or string", v),
     };
 
@@ -243,6 +245,7 @@ internal static partial class Natives
         YVector v => key.IsLong && key.AsLong >= 0 && key.AsLong < v.Count ? v.Items[(int)key.AsLong] : otherwise,
         YSet s => s.Items.TryGetValue(key, out var found) ? found : otherwise,
         string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.String(s[(int)key.AsLong].ToString()) : otherwise,
+        YAtom when IsArray(coll) || coll.Obj is YAtom { Kind: TransientKind } => Get(Unbox(coll), key, otherwise),
         _ => otherwise,
     };
 
@@ -330,6 +333,7 @@ internal static partial class Natives
             null => (ImmutableList<Val>.Empty, 0),
             YList or YLazySeq or YEmptyList => (ImmutableList.CreateRange(Seqs.Values(coll).Take((int)Math.Min(int.MaxValue, Math.Max(0, index) + 1))), 0),
             string str => (ImmutableList.CreateRange(str.Select(Val.Char)), 0),
+            YAtom when IsArray(coll) || coll.Obj is YAtom { Kind: TransientKind } => ((Unbox(coll).Obj as YVector ?? throw TypeError(fn, "a vector or sequence", coll)).Items, 0),
             _ => throw TypeError(fn, "a vector or sequence", coll),
         };
         var i = index + offset;

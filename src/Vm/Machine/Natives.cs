@@ -48,6 +48,10 @@ internal static partial class Natives
         RegisterSeqs();
         RegisterState();
         RegisterClojure();
+        RegisterOutput();
+        RegisterArrays();
+        RegisterClasses();
+        RegisterReader();
         All = [.. Table];
     }
 
@@ -115,7 +119,6 @@ internal static partial class Natives
         Def("compare", 2, 2, (_, a) => Val.Long(Math.Sign(ValComparer.Order(a[0], a[1]))));
         Def("not", 1, 1, (_, a) => Val.Bool(!a[0].IsTruthy));
         Def("identity", 1, 1, (_, a) => a[0]);
-        Def("type", 1, 1, (_, a) => Val.String(TypeNames.Of(a[0])));
 
         Def("nil?", 1, 1, (_, a) => Val.Bool(a[0].IsNil));
         Def("some?", 1, 1, (_, a) => Val.Bool(!a[0].IsNil));

@@ -468,6 +468,140 @@ internal static class Prelude
         (defn postwalk-replace [smap form] (postwalk (fn [x] (if (contains? smap x) (get smap x) x)) form))
 
         (defn prewalk-replace [smap form] (prewalk (fn [x] (if (contains? smap x) (get smap x) x)) form))
+
+        ;; clojure.zip, reachable as clojure.zip/next or through (:require [clojure.zip :as z])
+        ;; (Builtins maps clojure.zip/x to zip-x). A loc is [node path fns] where Clojure's is
+        ;; [node path] with the fns in its metadata: path is nil at the top, :end after the walk,
+        ;; else {:l lefts-vector :pnodes parent-nodes :ppath parent-path :r rights-seq :changed? bool}.
+        (defn zip-zipper [branch? children make-node root]
+          [root nil {:branch? branch? :children children :make-node make-node}])
+
+        (defn zip-seq-zip [root] (zip-zipper seq? identity (fn [node children] children) root))
+
+        (defn zip-vector-zip [root] (zip-zipper vector? seq (fn [node children] (vec children)) root))
+
+        (defn zip-xml-zip [root]
+          (zip-zipper (complement string?) (fn [node] (seq (:content node)))
+                      (fn [node children] (assoc node :content (and children (apply vector children)))) root))
+
+        (defn zip-node [loc] (nth loc 0))
+
+        (defn zip-branch? [loc] ((:branch? (nth loc 2)) (nth loc 0)))
+
+        (defn zip-children [loc]
+          (if (zip-branch? loc)
+            ((:children (nth loc 2)) (nth loc 0))
+            (throw (Exception. "called children on a leaf node"))))
+
+        (defn zip-make-node [loc node children] ((:make-node (nth loc 2)) node children))
+
+        (defn zip-path [loc] (:pnodes (nth loc 1)))
+
+        (defn zip-lefts [loc] (seq (:l (nth loc 1))))
+
+        (defn zip-rights [loc] (:r (nth loc 1)))
+
+        (defn zip-end? [loc] (= :end (nth loc 1)))
+
+        (defn zip-down [loc]
+          (when (zip-branch? loc)
+            (let [node (nth loc 0) path (nth loc 1) cs (zip-children loc)]
+              (when cs
+                [(first cs)
+                 {:l [] :pnodes (if path (conj (:pnodes path) node) [node]) :ppath path :r (next cs)}
+                 (nth loc 2)]))))
+
+        (defn zip-up [loc]
+          (let [node (nth loc 0) path (nth loc 1) pnodes (:pnodes path)]
+            (when pnodes
+              (let [pnode (peek pnodes) ppath (:ppath path)]
+                (if (:changed? path)
+                  [(zip-make-node loc pnode (concat (:l path) (cons node (:r path))))
+                   (and ppath (assoc ppath :changed? true))
+                   (nth loc 2)]
+                  [pnode ppath (nth loc 2)])))))
+
+        (defn zip-root [loc]
+          (if (= :end (nth loc 1))
+            (zip-node loc)
+            (let [p (zip-up loc)]
+              (if p (zip-root p) (zip-node loc)))))
+
+        (defn zip-right [loc]
+          (let [path (nth loc 1) rs (:r path)]
+            (when (and path rs)
+              [(first rs) (assoc path :l (conj (:l path) (nth loc 0)) :r (next rs)) (nth loc 2)])))
+
+        (defn zip-rightmost [loc]
+          (let [path (nth loc 1) r (:r path)]
+            (if (and path r)
+              [(last r) (assoc path :l (apply conj (:l path) (nth loc 0) (butlast r)) :r nil) (nth loc 2)]
+              loc)))
+
+        (defn zip-left [loc]
+          (let [path (nth loc 1) l (:l path)]
+            (when (and path (seq l))
+              [(peek l) (assoc path :l (pop l) :r (cons (nth loc 0) (:r path))) (nth loc 2)])))
+
+        (defn zip-leftmost [loc]
+          (let [path (nth loc 1) l (:l path)]
+            (if (and path (seq l))
+              [(first l) (assoc path :l [] :r (concat (rest l) [(nth loc 0)] (:r path))) (nth loc 2)]
+              loc)))
+
+        (defn zip-insert-left [loc item]
+          (let [path (nth loc 1)]
+            (if (nil? path)
+              (throw (Exception. "Insert at top"))
+              [(nth loc 0) (assoc path :l (conj (:l path) item) :changed? true) (nth loc 2)])))
+
+        (defn zip-insert-right [loc item]
+          (let [path (nth loc 1)]
+            (if (nil? path)
+              (throw (Exception. "Insert at top"))
+              [(nth loc 0) (assoc path :r (cons item (:r path)) :changed? true) (nth loc 2)])))
+
+        (defn zip-replace [loc node]
+          [node (assoc (nth loc 1) :changed? true) (nth loc 2)])
+
+        (defn zip-edit [loc f & args] (zip-replace loc (apply f (zip-node loc) args)))
+
+        (defn zip-insert-child [loc item]
+          (zip-replace loc (zip-make-node loc (zip-node loc) (cons item (zip-children loc)))))
+
+        (defn zip-append-child [loc item]
+          (zip-replace loc (zip-make-node loc (zip-node loc) (concat (zip-children loc) [item]))))
+
+        (defn zip-next [loc]
+          (if (= :end (nth loc 1))
+            loc
+            (or (and (zip-branch? loc) (zip-down loc))
+                (zip-right loc)
+                (loop [p loc]
+                  (if (zip-up p)
+                    (or (zip-right (zip-up p)) (recur (zip-up p)))
+                    [(zip-node p) :end (nth loc 2)])))))
+
+        (defn zip-prev [loc]
+          (if-let [lloc (zip-left loc)]
+            (loop [loc lloc]
+              (if-let [child (and (zip-branch? loc) (zip-down loc))]
+                (recur (zip-rightmost child))
+                loc))
+            (zip-up loc)))
+
+        (defn zip-remove [loc]
+          (let [path (nth loc 1)]
+            (if (nil? path)
+              (throw (Exception. "Remove at top"))
+              (if (pos? (count (:l path)))
+                (loop [loc [(peek (:l path)) (assoc path :l (pop (:l path)) :changed? true) (nth loc 2)]]
+                  (if-let [child (and (zip-branch? loc) (zip-down loc))]
+                    (recur (zip-rightmost child))
+                    loc))
+                [(zip-make-node loc (peek (:pnodes path)) (:r path))
+                 (and (:ppath path) (assoc (:ppath path) :changed? true))
+                 (nth loc 2)]))))
         """;
 
     private static readonly Lazy<(ViewCodeBase Code, Dictionary<string, FunctionCell> Cells)> Compiled = new(Build);

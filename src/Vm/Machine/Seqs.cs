@@ -25,6 +25,9 @@ internal static class Seqs
                 case YLazySeq lazy:
                     coll = lazy.Seq(m);
                     continue;
+                case YAtom a when Natives.IsArray(coll):
+                    coll = a.Value;
+                    continue;
                 case YVector v:
                     return v.Count == 0 ? Val.Nil : Val.Object(new YSeq(v.Items, 0));
                 case string s:
@@ -40,7 +43,7 @@ internal static class Seqs
         }
     }
 
-    public static bool IsSeqable(Val v) => v.Obj is null or YEmptyList or YSeq or YList or YLazySeq or YVector or string or YMap or YSet or YRecord;
+    public static bool IsSeqable(Val v) => v.Obj is null or YEmptyList or YSeq or YList or YLazySeq or YVector or string or YMap or YSet or YRecord || Natives.IsArray(v);
 
     public static Val First(YinMachine? m, Val coll)
     {

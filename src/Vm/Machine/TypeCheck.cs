@@ -18,6 +18,8 @@ internal static class TypeNames
         ValKind.Nil => "nil",
         ValKind.Record => ((YRecord)v.Obj!).Type.Name,
         ValKind.Fn => "Fn",
+        ValKind.Atom when Natives.IsArray(v) => "Array",
+        ValKind.Atom when v.Obj is YAtom { Kind: "transient" } => "Transient",
         var k => k.ToString(),
     };
 }

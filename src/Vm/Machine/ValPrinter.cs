@@ -28,8 +28,15 @@ internal static class ValPrinter
         ValKind.Char => v.AsChar.ToString(),
         ValKind.Regex => ((YRegex)v.Obj!).Pattern,
         ValKind.BigInt => ((System.Numerics.BigInteger)v.Obj!).ToString(CultureInfo.InvariantCulture),
+        ValKind.Atom when HostObject((YAtom)v.Obj!) is { } host => host,
         _ => Edn(v),
     };
+
+    /// <summary>An array's or transient's Java <c>toString</c> (<c>[I@1f</c>), or null for other references.</summary>
+    private static string? HostObject(YAtom atom) =>
+        atom.Kind.StartsWith(Natives.ArrayKind, StringComparison.Ordinal) || atom.Kind == "transient"
+            ? Classes.Of(Val.Object(atom)) + "@" + atom.Serial.ToString("x", CultureInfo.InvariantCulture)
+            : null;
 
 
     public static StringBuilder Print(StringBuilder sb, Val v, bool readable)
@@ -88,6 +95,15 @@ internal static class ValPrinter
                 // Clojure prints #object[clojure.lang.Atom 0x1f2e3d {:status :ready, :val 1}]; the
                 // address is the JVM's, so Yin prints the rest.
                 var atom = (YAtom)v.Obj!;
+                if (HostObject(atom) is { } host)
+                {
+                    // Arrays and transients: Clojure's #object["[I" 0x6058e535 "[I@6058e535"], with the
+                    // creation number in place of the JVM's identity hash.
+                    var cls = Classes.Of(v);
+                    var quoted = cls.StartsWith('[') ? "\"" + cls + "\"" : cls;
+                    return sb.Append("#object[").Append(quoted).Append(" 0x").Append(atom.Serial.ToString("x", CultureInfo.InvariantCulture))
+                        .Append(" \"").Append(host).Append("\"]");
+                }
                 sb.Append("#object[").Append(atom.Kind switch { "atom" => "clojure.lang.Atom", "volatile" => "clojure.lang.Volatile", _ => "clojure.lang.Delay" }).Append(' ');
                 if (atom.Pending is not null)
                     return sb.Append("{:status :pending, :val nil}]");

@@ -142,6 +142,8 @@ internal sealed partial class YinMachine
 
     public void Write(string text)
     {
+        if (Capture(text))
+            return;
         _output.Write(text);
         _output.Flush();
     }
