@@ -146,6 +146,7 @@ public sealed class YinVm : IDisposable
         {
             var cell = _code.Find(function) ?? throw YinException.Of(Kinds.UnknownFunction, $"unknown function {function}");
             entry = cell.Current ?? _code.Prepare(cell);
+            machine.Initialize(Inits(function));
             values = [.. args.Select(ValConvert.FromEdn)];
         }
         catch (YinException e)
@@ -154,6 +155,22 @@ public sealed class YinVm : IDisposable
         }
         machine.Start(entry, values);
         return Finish(machine, function);
+    }
+
+    /// <summary>The top-level expressions of the namespace of <paramref name="function"/>, in source order.</summary>
+    private List<FunctionCell> Inits(string function)
+    {
+        var slash = function.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+            return [];
+        var ns = Log.Model.Value.String(function[..slash]);
+        var view = _code.Snapshot();
+        var reader = new AstReader(view);
+        return [.. view.Match(null, AstSchema.DefInit, Log.Model.Value.Boolean(true))
+            .Select(d => reader.Node(d.E))
+            .Where(n => n is not null && n.One(AstSchema.Namespace) is { } v && v.Equals(ns) && n.Is(AstSchema.Types.Def))
+            .OrderBy(n => n!.Index)
+            .Select(n => _code.Cell(n!.Id))];
     }
 
     /// <summary>Carries on from a continuation; a suspended one gets <paramref name="value"/> (EDN) as the value of its <c>(suspend)</c>.</summary>

@@ -185,7 +185,9 @@ internal sealed partial class Analyzer
                 }
             case "letfn":
                 return Letfn(s, args);
-            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns":
+            case "defmethod":
+                return Defmethod(s, args);
+            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns" or "defmulti":
                 throw Error(s, $"{name} is only allowed at the top level of a file");
             default:
                 return null;

@@ -135,10 +135,12 @@ internal sealed partial class Analyzer
         var definitions = new List<string>();
         var defined = new HashSet<string>(StringComparer.Ordinal);
         var top = new List<(Syntax Form, string Kind, string Name)>();
+        var inits = 0;
         foreach (var form in forms.Skip(1))
         {
-            foreach (var (kind, name) in DefinitionNames(form))
+            foreach (var (kind, declared) in DefinitionNames(form))
             {
+                var name = kind == "init" ? InitName(inits++) : declared;
                 if (kind == "declare")
                 {
                     _functions.Add(name);
@@ -150,23 +152,24 @@ internal sealed partial class Analyzer
                     _records.Add(name);
                 else if (kind == "def")
                     _defs.Add(name);
-                else if (kind == "defmacro")
-                    throw Error(form, "defmacro: user macros are not supported by this VM yet; the standard macros are built in");
-                if (kind != "defrecord")
+                if (kind is not ("defrecord" or "init"))
                     _functions.Add(name);
                 definitions.Add(AstKeys.Definition(_ns, name));
                 top.Add((form, kind, name));
             }
         }
 
+        // Second pass, in source order: a macro is usable from the form after its defmacro, as in Clojure.
         var index = 0;
-        foreach (var (form, kind, _) in top)
+        foreach (var (form, kind, name) in top)
         {
             _expanded = false;
             var node = kind switch
             {
                 "defrecord" => Record(form, index++),
                 "def" => Def(form, index++),
+                "init" => Init(form, name, index++),
+                "defmacro" => throw Error(form, "defmacro: user macros are not supported by this VM yet; the standard macros are built in"),
                 _ => Function(form, index++),
             };
             if (_expanded)
@@ -176,24 +179,35 @@ internal sealed partial class Analyzer
         return new LoadUnit(_ns, _source, _nodes, definitions);
     }
 
+    /// <summary>
+    /// The name of a file's <paramref name="n"/>th top-level expression: not a symbol (it has a
+    /// space and parentheses), so no definition can take it.
+    /// </summary>
+    internal static string InitName(int n) => "(top-level " + I(n) + ")";
+
     private IEnumerable<(string Kind, string Name)> DefinitionNames(Syntax form)
     {
         var head = form.Kind == SyntaxKind.List && form.Items.Count > 0 ? form.Items[0].Symbol : null;
-        if (head is not { Namespace: null } || head.Name is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "comment"))
-            throw Error(form, $"a top-level form is a definition (defn, defn-, def, declare, defmacro, defrecord), not {Describe(form)}");
-        if (head.Name == "comment")
+        var headName = head is { Namespace: null or "clojure.core" } ? head.Name : null;
+        if (headName is "comment")
             yield break;
-        if (head.Name == "declare")
+        if (headName is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "defmulti" or "defonce"))
+        {
+            // Any other form is a top-level expression, run when a run of this namespace starts.
+            yield return ("init", "");
+            yield break;
+        }
+        if (headName == "declare")
         {
             foreach (var n in form.Items.Skip(1))
                 yield return ("declare", n.Symbol is { Namespace: null } d ? d.Name : throw Error(n, "(declare name ...) takes names"));
             yield break;
         }
         if (form.Items.Count < 2 || form.Items[1].Symbol is not { Namespace: null } name)
-            throw Error(form, $"({head.Name} name ...): the name is an unqualified symbol");
+            throw Error(form, $"({headName} name ...): the name is an unqualified symbol");
         if (name.Name.Contains('#', StringComparison.Ordinal))
             throw Error(form.Items[1], $"a name cannot contain '#': {name.Name}");
-        yield return (head.Name is "defn-" ? "defn" : head.Name, name.Name);
+        yield return (headName switch { "defn-" => "defn", "defmulti" or "defonce" => "def", _ => headName }, name.Name);
     }
 
     /// <summary>
@@ -402,6 +416,8 @@ internal sealed partial class Analyzer
     /// <summary><c>(def name value)</c>: a named value, computed once per run when first used.</summary>
     private NodeSpec Def(Syntax form, int index)
     {
+        if (form.Items[0].Symbol!.Name == "defmulti")
+            form = Defmulti(form);
         var nameSyntax = form.Items[1];
         var name = nameSyntax.Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
@@ -602,6 +618,13 @@ internal sealed partial class Analyzer
             if (Builtins.IsSpecial(builtin))
                 throw Error(s, $"{builtin} can only be called directly, not used as a value");
             node.Add(AstSchema.Builtin, builtin);
+            return new NodeRef(key);
+        }
+        if (Machine.ClassNames.Qualify(sym.ToString()) is { } className)
+        {
+            // A class by name (String, clojure.lang.PersistentVector) is its name, as class returns it.
+            Unmake(node);
+            NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, className);
             return new NodeRef(key);
         }
         throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Datom.Vm.Printing;
+using Datom.Vm.Reading;
+using Datom.Vm.Tests.Support;
+using Xunit;
+
+namespace Datom.Vm.Tests;
+
+/// <summary>
+/// Top-level expressions, multimethods, user macros, protocols and types, metadata and regex
+/// matchers (issue 12). Each expected output is what JVM Clojure 1.11 printed for the same program
+/// (run with <c>clojure FILE.clj</c>, with <c>(-main)</c> at the end of the file).
+/// </summary>
+public class ClojureFormsTests
+{
+    /// <summary>Loads <paramref name="source"/> as <c>datom code load</c> does and runs its <c>-main</c>; returns what it printed.</summary>
+    internal static async Task<string> RunProgramAsync(string source, string file = "app.clj")
+    {
+        using var t = TestDb.InMemory();
+        var ns = (await t.LoadAsync(source, file)).Namespace;
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        var result = vm.Run(ns + "/-main", [], new RunOptions { Output = output });
+        Assert.True(result.Status == RunStatus.Finished, result + "\n" + output);
+        return output.ToString();
+    }
+
+    // ---- top-level expressions ----
+
+    private const string TopLevel = """
+        (ns app)
+        (def counter (atom 0))
+        (println "loading" @counter)
+        (swap! counter inc)
+        (when (pos? @counter) (println "positive"))
+        (defn -main [] (println "main sees" @counter))
+        """;
+
+    [Fact]
+    public async Task Top_level_expressions_run_in_order_when_a_run_of_their_namespace_starts()
+    {
+        // clojure: loading 0 / positive / main sees 1
+        Assert.Equal("loading 0\npositive\nmain sees 1\n", await RunProgramAsync(TopLevel));
+    }
+
+    [Fact]
+    public async Task Top_level_expressions_are_stored_as_written_and_load_back_to_the_same_datoms()
+    {
+        using var t = TestDb.InMemory();
+        var first = await t.LoadAsync(TopLevel, "app.clj");
+        Assert.Contains("app/(top-level 1)", first.Changed);
+        var printed = AstPrinter.Print(t.Db.Current(), "app");
+        Assert.Contains("(swap! counter inc)", printed, StringComparison.Ordinal);
+        Assert.Contains("(when (pos? @counter) (println \"positive\"))", printed, StringComparison.Ordinal);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed));
+    }
+
+    // ---- multimethods ----
+
+    private const string Multimethods = """
+        (ns app)
+        (defmulti area :shape)
+        (defmethod area :square [{:keys [s]}] (* s s))
+        (defmethod area :circle [{:keys [r]}] (* 3 r r))
+        (defmulti cls class)
+        (defmethod cls clojure.lang.PersistentVector [x] :vec)
+        (defmethod cls String [x] :str)
+        (defmethod cls Long [x] :long)
+        (defmulti two (fn [a b] [(class a) (class b)]))
+        (defmethod two [Long String] [a b] :ls)
+        (defmulti greet (fn [x] x) :default :other)
+        (defmethod greet :other [x] (str "other " x))
+        (defn -main []
+          (prn (area {:shape :square :s 4}))
+          (prn (try (area {:shape :tri}) (catch IllegalArgumentException e (.getMessage e))))
+          (defmethod area :default [_] :none)
+          (prn (area {:shape :tri}))
+          (prn (sort (keys (methods area))))
+          (remove-method area :circle)
+          (prn (sort (keys (methods area))))
+          (prn (area {:shape :circle :r 1}))
+          (prn (cls [1]) (cls "a") (cls 1))
+          (prn (class [1]) (class '(1)) (class "a") (class 1) (class :a) (class {}))
+          (prn (two 1 "x"))
+          (prn (fn? area) (ifn? area))
+          (prn (greet 5)))
+        """;
+
+    [Fact]
+    public async Task Multimethods_dispatch_on_values_classes_and_defaults()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            16
+            "No method in multimethod 'area' for dispatch value: :tri"
+            :none
+            (:circle :default :square)
+            (:default :square)
+            :none
+            :vec :str :long
+            clojure.lang.PersistentVector clojure.lang.PersistentList java.lang.String java.lang.Long clojure.lang.Keyword clojure.lang.PersistentArrayMap
+            :ls
+            false true
+            "other 5"
+
+            """, await RunProgramAsync(Multimethods));
+    }
+}
