@@ -1,4 +1,5 @@
 using System.Globalization;
+using Datom.Index.Query;
 using Datom.Vm.Printing;
 using Datom.Vm.Reading;
 using Datom.Vm.Tests.Support;
@@ -105,5 +106,86 @@ public class ClojureFormsTests
             "other 5"
 
             """, await RunProgramAsync(Multimethods));
+    }
+
+    // ---- user macros ----
+
+    private const string Macros = """
+        (ns app)
+        (defn twice-fn [x] (* 2 x))
+        (defmacro unless [test & body] `(if ~test nil (do ~@body)))
+        (defmacro my-and
+          ([] true)
+          ([x] x)
+          ([x & more] `(let [and# ~x] (if and# (my-and ~@more) and#))))
+        (defmacro infix [[a op b]] (list op a b))
+        (defmacro doubled [x] `(twice-fn ~x))
+        (defmacro defconst [name v] `(def ~name ~v))
+        (defconst answer 42)
+        (defmacro make-adder [n] (let [x (gensym "x")] `(fn [~x] (+ ~x ~n))))
+        (defmacro form-size [& _] (count &form))
+        (defmacro locals [] (vec (sort (map str (keys &env)))))
+        (defmacro square-all [& xs] `[~@(map (fn [x] `(* ~x ~x)) xs)])
+        (defn -main []
+          (prn (unless false 1 2))
+          (prn (unless true 1 2))
+          (prn (my-and 1 2 3) (my-and 1 nil 3) (my-and))
+          (prn (infix (9 + 1)))
+          (prn (doubled 21))
+          (prn answer)
+          (prn ((make-adder 5) 10))
+          (prn (form-size a b c))
+          (prn (let [p 1 q 2] (locals)))
+          (prn (square-all 1 2 3))
+          (prn (macroexpand-1 '(unless x y)))
+          (prn (macroexpand '(infix (1 * 2))))
+          (prn (macroexpand-1 '(doubled 3))))
+        """;
+
+    [Fact]
+    public async Task Defmacro_with_syntax_quote_unquote_splicing_gensyms_form_and_env()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            2
+            nil
+            3 nil true
+            10
+            42
+            42
+            15
+            4
+            ["p" "q"]
+            [1 4 9]
+            (if x nil (do y))
+            (* 1 2)
+            (app/twice-fn 3)
+
+            """, await RunProgramAsync(Macros));
+    }
+
+    [Fact]
+    public async Task A_macro_is_stored_as_its_function_and_call_sites_as_their_expansion_with_the_text_as_written()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync(Macros, "app.clj");
+        var view = t.Db.Current();
+        var printed = AstPrinter.Print(view, "app");
+        Assert.Contains("(defmacro unless [test & body] `(if ~test nil (do ~@body)))", printed, StringComparison.Ordinal);
+        Assert.Contains("(prn (unless false 1 2))", printed, StringComparison.Ordinal);
+        Assert.Contains("(defconst answer 42)", printed, StringComparison.Ordinal);
+        // The expansion of (doubled 21) is a call of twice-fn: the essay's query sees through the macro.
+        var calls = DatalogQuery.Parse("""
+            [:find ?line :where [?f :fn/name "twice-fn"] [?c :ast/function ?f] [?c :ast/type :ast.type/call] [?c :ast/line ?line]]
+            """).Run(view);
+        // (doubled 21) at line 21 is the only call: the defmacro's body builds it as data, and the macroexpand-1 at 27 is quoted data.
+        Assert.Equal(21L, (long)Assert.Single(calls.Rows)[0]!);
+        // Every call site of a macro names it.
+        var uses = DatalogQuery.Parse("""
+            [:find ?c :where [?m :fn/name "unless"] [?m :fn/macro true] [?c :ast/macro ?m]]
+            """).Run(view);
+        Assert.Equal(2, uses.Rows.Count);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed));
     }
 }

@@ -1,3 +1,4 @@
+using Datom.Log.Edn;
 using Datom.Log.Model;
 using Datom.Vm.Ast;
 using Datom.Vm.Reading;
@@ -16,6 +17,63 @@ namespace Datom.Vm.Loading;
 /// </summary>
 internal sealed partial class Analyzer
 {
+    /// <summary>
+    /// A top-level form that is not a definition as written. A call of a user macro is expanded
+    /// first: a macro that makes a definition (<c>(defthing x ...)</c> into <c>(defn x ...)</c>) makes
+    /// that definition, with the call as its source; anything else is a top-level expression.
+    /// </summary>
+    private NodeSpec TopLevelForm(Syntax form, string name, int index, HashSet<string> defined, List<string> definitions)
+    {
+        var expanded = form;
+        string? macroKey = null;
+        var top = new Context(new Scope(null, []), null);
+        for (var depth = 0; expanded.Kind == SyntaxKind.List && expanded.Items.Count > 0 && expanded.Items[0].Symbol is { } head
+            && UserMacro(head, expanded) is { } key; depth++)
+        {
+            if (depth >= MaxExpansionDepth)
+                throw Error(form, $"macro expansion depth limit: expansions nest more than {MaxExpansionDepth} deep (a macro that expands into itself?) [:limit/depth]");
+            macroKey = key;
+            expanded = ExpandUser(key, expanded, top);
+        }
+        if (macroKey is null || HeadName(expanded) is not ("defn" or "defn-" or "def" or "defmacro" or "defmulti" or "defonce" or "defrecord"))
+            return Init(form, name, index);
+
+        var headName = HeadName(expanded)!;
+        if (expanded.Items.Count < 2 || expanded.Items[1].Symbol is not { } qualified || !(qualified.Namespace is null || qualified.Namespace == _ns))
+            throw Error(form, $"the definition that macro {macroKey} made has no name of {_ns}");
+        var defName = qualified.Name;
+        if (!defined.Add(defName))
+            throw Error(form, $"{defName} is defined twice in {_ns}");
+        var defKey = AstKeys.Definition(_ns, defName);
+        definitions[definitions.IndexOf(AstKeys.Definition(_ns, name))] = defKey;
+        var nameSyntax = new Syntax(SyntaxKind.Symbol, Symbol.Intern(null, defName), [], expanded.Items[1].Meta, Pos(expanded.Items[1]));
+        var definition = L(expanded, [Sym(expanded.Items[0], headName), nameSyntax, .. expanded.Items.Skip(2)]);
+        if (headName != "defrecord")
+            _functions.Add(defName);
+        NodeSpec node;
+        switch (headName)
+        {
+            case "defrecord":
+                _records.Add(defName);
+                node = Record(definition, index);
+                break;
+            case "def" or "defmulti" or "defonce":
+                _defs.Add(defName);
+                node = Def(definition, index);
+                break;
+            case "defmacro":
+                _macroNames.Add(defName);
+                node = Macro(definition, index);
+                break;
+            default:
+                node = Function(definition, index);
+                break;
+        }
+        node.Add(AstSchema.Macro, new NodeRef(macroKey));
+        _expanded = true;
+        return node;
+    }
+
     private NodeSpec Init(Syntax form, string name, int index)
     {
         var key = AstKeys.Definition(_ns, name);
@@ -48,9 +106,9 @@ internal sealed partial class Analyzer
         Syntax defaultValue = Kw(form, "default");
         for (; i < items.Count; i += 2)
         {
-            Need(items[i], i + 1 < items.Count && items[i].Edn is Log.Edn.Keyword { Namespace: null, Name: "default" or "hierarchy" },
+            Need(items[i], i + 1 < items.Count && items[i].Edn is Keyword { Namespace: null, Name: "default" or "hierarchy" },
                 "defmulti options are :default value (and :hierarchy, which Yin does not use)");
-            if (items[i].Edn is Log.Edn.Keyword { Name: "default" })
+            if (items[i].Edn is Keyword { Name: "default" })
                 defaultValue = items[i + 1];
         }
         var qualified = Lit(name, AstKeys.Definition(_ns, name.Symbol!.Name));

@@ -22,6 +22,12 @@ internal interface ICodeCatalog
 
     /// <summary>The keys of every record type with this name, in any namespace.</summary>
     IReadOnlyList<string> RecordsNamed(string name);
+
+    /// <summary>Whether the function with this key is a macro (<c>defmacro</c>).</summary>
+    bool MacroExists(string key);
+
+    /// <summary>The nodes of the definition with this key (its whole tree, refs by key), or null: what a macro runs with.</summary>
+    IReadOnlyList<NodeSpec>? DefinitionNodes(string key);
 }
 
 /// <summary>A catalog with nothing in it: for code that must stand alone (the prelude).</summary>
@@ -34,6 +40,10 @@ internal sealed class EmptyCatalog : ICodeCatalog
     public bool RecordExists(string key) => false;
 
     public IReadOnlyList<string> RecordsNamed(string name) => [];
+
+    public bool MacroExists(string key) => false;
+
+    public IReadOnlyList<NodeSpec>? DefinitionNodes(string key) => null;
 }
 
 /// <summary>
@@ -154,6 +164,8 @@ internal sealed partial class Analyzer
                     _defs.Add(name);
                 if (kind is not ("defrecord" or "init"))
                     _functions.Add(name);
+                if (kind == "defmacro")
+                    _macroNames.Add(name);
                 definitions.Add(AstKeys.Definition(_ns, name));
                 top.Add((form, kind, name));
             }
@@ -168,12 +180,13 @@ internal sealed partial class Analyzer
             {
                 "defrecord" => Record(form, index++),
                 "def" => Def(form, index++),
-                "init" => Init(form, name, index++),
-                "defmacro" => throw Error(form, "defmacro: user macros are not supported by this VM yet; the standard macros are built in"),
+                "init" => TopLevelForm(form, name, index++, defined, definitions),
+                "defmacro" => Macro(form, index++),
                 _ => Function(form, index++),
             };
             if (_expanded)
                 KeepSource(node, form);
+            _finished = _nodes.Count;
         }
         _nodes.AddRange(_sharedTypes.Values);
         return new LoadUnit(_ns, _source, _nodes, definitions);
@@ -493,6 +506,9 @@ internal sealed partial class Analyzer
         public bool Contains(string name) => names.Contains(name) || (parent?.Contains(name) ?? false);
 
         public Scope With(string name) => new(this, [name]);
+
+        /// <summary>Every name in scope, innermost first.</summary>
+        public IEnumerable<string> Names() => names.Concat(parent?.Names() ?? []).Distinct(StringComparer.Ordinal);
     }
 
     private sealed record RecurTarget(int Arity, string What);
@@ -603,6 +619,8 @@ internal sealed partial class Analyzer
             return new NodeRef(key);
         if (ResolveFunction(sym) is { } fn)
         {
+            if (UserMacro(sym, s) is not null)
+                throw Error(s, $"can't take the value of a macro: {sym}");
             node.Add(AstSchema.Function, fn);
             return new NodeRef(key);
         }
@@ -660,6 +678,13 @@ internal sealed partial class Analyzer
             return new NodeRef(key);
         }
         var head = s.Items[0];
+        if (head.Symbol is { } user && !(user.Namespace is null && context.Scope.Contains(user.Name)))
+        {
+            if (UserMacro(user, head) is { } macroKey)
+                return ExpandUserCall(macroKey, s, key, index, context);
+            if (Macroexpand(s, context) is { } quoted)
+                return Expr(quoted, key, index, context);
+        }
         if (head.Symbol is { } macro && !(macro.Namespace is null && (context.Scope.Contains(macro.Name) || _functions.Contains(macro.Name))) && Expand(s) is { } expanded)
         {
             _expanded = true;

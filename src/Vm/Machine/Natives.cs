@@ -49,6 +49,7 @@ internal static partial class Natives
         RegisterState();
         RegisterClojure();
         RegisterMulti();
+        RegisterForms();
         All = [.. Table];
     }
 

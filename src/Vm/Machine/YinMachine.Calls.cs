@@ -124,6 +124,9 @@ internal sealed partial class YinMachine
 
     private List<FunctionCell>? _inits;
 
+    /// <summary>The last number <c>gensym</c> gave.</summary>
+    public long GensymCounter { get; set; }
+
     /// <summary>
     /// The top-level expressions (<c>:def/init</c> defs) to run, in order, before the entry function:
     /// what loading its namespace does in Clojure. Each runs once per run, as a def's value is computed.
