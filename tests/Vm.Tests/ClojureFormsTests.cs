@@ -188,4 +188,64 @@ public class ClojureFormsTests
         var again = await t.LoadAsync(printed, "app.clj");
         Assert.False(again.Transacted, string.Join(", ", again.Changed));
     }
+
+    [Fact]
+    public async Task A_macro_of_another_namespace_expands_through_refer_and_alias_and_its_edit_reaches_callers_on_their_next_load()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns lib)
+            (defn helper [x] (str "<" x ">"))
+            (defmacro wrap [x] `(helper ~x))
+            """, "lib.clj");
+        const string App = """
+            (ns app (:require [lib :as l :refer [wrap]]))
+            (defn -main [] (println (wrap 1) (l/wrap 2)))
+            """;
+        await t.LoadAsync(App, "app.clj");
+        using (var vm = await t.VmAsync())
+        {
+            var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+            vm.Run("app/-main", [], new RunOptions { Output = output });
+            Assert.Equal("<1> <2>\n", output.ToString());
+        }
+
+        // The macro changes: callers keep their expansion until their namespace is loaded again.
+        await t.LoadAsync("""
+            (ns lib)
+            (defn helper [x] (str "<" x ">"))
+            (defmacro wrap [x] `(helper (* 10 ~x)))
+            """, "lib.clj");
+        var reload = await t.LoadAsync(App, "app.clj");
+        Assert.Equal(["app/-main"], reload.Changed);
+        using var vm2 = await t.VmAsync();
+        var output2 = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        vm2.Run("app/-main", [], new RunOptions { Output = output2 });
+        Assert.Equal("<10> <20>\n", output2.ToString());
+    }
+
+    [Theory]
+    [InlineData("(defmacro forever [] `(forever))", "(forever)", "depth")]
+    [InlineData("(defmacro spin [] (loop [] (recur)))", "(spin)", "fuel")]
+    [InlineData("(defmacro hog [] (vec (range 100000000)))", "(hog)", "memory")]
+    [InlineData("(defmacro wide [] (vec (range 30000)))", "(wide)", "size")]
+    [InlineData("(defmacro deep [n] (reduce (fn [acc _] (list acc)) 1 (range n)))", "(deep 2000)", "size")]
+    public async Task A_runaway_macro_expansion_stops_with_the_limit_named(string macro, string call, string limit)
+    {
+        using var t = TestDb.InMemory();
+        var e = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync($"(ns app)\n{macro}\n(defn -main [] {call})\n", "app.clj"));
+        Assert.True(e.Message.Contains($"limit/{limit}", StringComparison.Ordinal), e.Message);
+        Assert.Equal(3, e.Line);
+    }
+
+    [Fact]
+    public async Task A_macro_used_before_its_defmacro_or_as_a_value_is_an_error_at_its_line()
+    {
+        using var t = TestDb.InMemory();
+        var before = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync("(ns app)\n(defn -main [] (m))\n(defmacro m [] 1)\n", "app.clj"));
+        Assert.Contains("used before its defmacro", before.Message, StringComparison.Ordinal);
+        var value = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync("(ns app)\n(defmacro m [] 1)\n(defn -main [] (map m [1]))\n", "app.clj"));
+        Assert.Contains("can't take the value of a macro", value.Message, StringComparison.Ordinal);
+        Assert.Equal(3, value.Line);
+    }
 }
