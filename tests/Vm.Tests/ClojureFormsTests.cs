@@ -248,4 +248,40 @@ public class ClojureFormsTests
         Assert.Contains("can't take the value of a macro", value.Message, StringComparison.Ordinal);
         Assert.Equal(3, value.Line);
     }
+
+    // ---- metadata ----
+
+    [Fact]
+    public async Task Metadata_rides_on_collections_symbols_and_functions_and_equality_ignores_it()
+    {
+        const string Program = """
+            (ns app)
+            (def giants (with-meta 'Giants {:league "National League"}))
+            (defn -main []
+              (prn (meta giants) (meta 'Giants))
+              (prn (try (with-meta 2 {:prime true}) (catch ClassCastException e "no IObj")))
+              (prn (meta (with-meta [1 2] {:a 1})) (= [1 2] (with-meta [1 2] {:a 1})))
+              (prn (meta ^{:b 2} [3]) (meta ^:k {:x 1}) (meta [3]))
+              (let [g (with-meta 'Giants {:n (atom 7)})]
+                (swap! (:n (meta g)) inc)
+                (prn @(:n (meta g))))
+              (prn (meta (vary-meta giants assoc :park "Oracle Park")))
+              (prn (vary-meta giants dissoc :league) (pr-str (vary-meta giants dissoc :league)))
+              (prn (meta (with-meta (fn [] 1) {:f true})) ((with-meta (fn [] 1) {:f true})))
+              (prn (meta (with-meta {:a 1} nil))))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            {:league "National League"} nil
+            "no IObj"
+            {:a 1} true
+            {:b 2} {:k true} nil
+            8
+            {:league "National League", :park "Oracle Park"}
+            Giants "Giants"
+            {:f true} 1
+            nil
+
+            """, await RunProgramAsync(Program));
+    }
 }

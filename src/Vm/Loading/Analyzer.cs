@@ -540,6 +540,14 @@ internal sealed partial class Analyzer
 
     private NodeRef Expr(Syntax s, string key, int? index, Context context)
     {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error(s, "code nests too deeply for the analyzer (after macro expansion) [:limit/depth]");
+        if (s.Kind is SyntaxKind.Vector or SyntaxKind.Map or SyntaxKind.Set && s.Meta is { Count: > 0 } meta)
+        {
+            // ^{:k v} [..] is the collection with that metadata (the map is taken as written, unevaluated).
+            var bare = new Syntax(s.Kind, s.Edn, s.Items, null, Pos(s));
+            return Expr(Core(s, "with-meta", bare, Quote(s, Lit(s, meta))), key, index, context);
+        }
         switch (s.Kind)
         {
             case SyntaxKind.Scalar:
