@@ -284,4 +284,69 @@ public class ClojureFormsTests
 
             """, await RunProgramAsync(Program));
     }
+
+    // ---- protocols and types ----
+
+    private const string Protocols = """
+        (ns app)
+        (defprotocol Shape
+          "Things with an area."
+          (area [this])
+          (scale [this k] "Scales it."))
+        (defrecord Square [s]
+          Shape
+          (area [_] (* s s))
+          (scale [this k] (->Square (* s k))))
+        (defrecord Circle [r])
+        (extend-type Circle
+          Shape
+          (area [c] (* 3 (:r c) (:r c)))
+          (scale [c k] (Circle. (* k (:r c)))))
+        (defprotocol Describe (describe [x]))
+        (extend-protocol Describe
+          nil (describe [_] "nothing")
+          String (describe [s] (str "string " s))
+          Number (describe [n] (str "number " n))
+          clojure.lang.IPersistentVector (describe [v] (str "vector of " (count v)))
+          Object (describe [o] "something"))
+        (defn -main []
+          (prn (area (->Square 3)) (area (scale (Square. 2) 3)))
+          (prn (area (Circle. 2)) (:r (scale (->Circle 1) 5)))
+          (prn (.s (Square. 7)))
+          (prn (map describe [nil "a" 1 2.5 [1 2] :k]))
+          (let [n 10
+                r (reify Shape (area [_] n) (scale [this k] this))]
+            (prn (area r) (= r (scale r 2))))
+          (prn (satisfies? Shape (Square. 1)) (satisfies? Shape "x"))
+          (prn (try (area "x") (catch IllegalArgumentException e (.getMessage e)))))
+        """;
+
+    [Fact]
+    public async Task Protocols_dispatch_on_records_classes_nil_and_reify()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            9 36
+            12 5
+            7
+            ("nothing" "string a" "number 1" "number 2.5" "vector of 2" "something")
+            10 true
+            true false
+            "No implementation of method: :area of protocol: #'app/Shape found for class: java.lang.String"
+
+            """, await RunProgramAsync(Protocols));
+    }
+
+    [Fact]
+    public async Task A_defprotocol_and_a_record_with_protocol_bodies_print_once_as_written_and_load_back()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync(Protocols, "app.clj");
+        var printed = AstPrinter.Print(t.Db.Current(), "app");
+        Assert.Equal(1, printed.Split("(defprotocol Shape").Length - 1);
+        Assert.Equal(1, printed.Split("(defrecord Square [s]").Length - 1);
+        Assert.Contains("  (scale [this k] (->Square (* s k))))", printed, StringComparison.Ordinal);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed) + "\n" + printed);
+    }
 }

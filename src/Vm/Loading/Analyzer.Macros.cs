@@ -187,7 +187,11 @@ internal sealed partial class Analyzer
                 return Letfn(s, args);
             case "defmethod":
                 return Defmethod(s, args);
-            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns" or "defmulti":
+            case "extend-type" or "extend-protocol":
+                return Extend(s, args, byType: name == "extend-type");
+            case "reify":
+                return Reify(s, args);
+            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns" or "defmulti" or "defprotocol" or "deftype":
                 throw Error(s, $"{name} is only allowed at the top level of a file");
             default:
                 return null;

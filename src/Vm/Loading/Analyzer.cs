@@ -150,7 +150,7 @@ internal sealed partial class Analyzer
         {
             foreach (var (kind, declared) in DefinitionNames(form))
             {
-                var name = kind == "init" ? InitName(inits++) : declared;
+                var name = kind is "init" or "impls" ? InitName(inits++) : declared;
                 if (kind == "declare")
                 {
                     _functions.Add(name);
@@ -162,7 +162,7 @@ internal sealed partial class Analyzer
                     _records.Add(name);
                 else if (kind == "def")
                     _defs.Add(name);
-                if (kind is not ("defrecord" or "init"))
+                if (kind is not ("defrecord" or "init" or "impls"))
                     _functions.Add(name);
                 if (kind == "defmacro")
                     _macroNames.Add(name);
@@ -182,6 +182,8 @@ internal sealed partial class Analyzer
                 "def" => Def(form, index++),
                 "init" => TopLevelForm(form, name, index++, defined, definitions),
                 "defmacro" => Macro(form, index++),
+                "protocol-method" => ProtocolMethod(form, name, index++),
+                "impls" => Impls(form, name, index++),
                 _ => Function(form, index++),
             };
             if (_expanded)
@@ -204,7 +206,7 @@ internal sealed partial class Analyzer
         var headName = head is { Namespace: null or "clojure.core" } ? head.Name : null;
         if (headName is "comment")
             yield break;
-        if (headName is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "defmulti" or "defonce"))
+        if (headName is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "defmulti" or "defonce" or "defprotocol" or "deftype"))
         {
             // Any other form is a top-level expression, run when a run of this namespace starts.
             yield return ("init", "");
@@ -220,6 +222,12 @@ internal sealed partial class Analyzer
             throw Error(form, $"({headName} name ...): the name is an unqualified symbol");
         if (name.Name.Contains('#', StringComparison.Ordinal))
             throw Error(form.Items[1], $"a name cannot contain '#': {name.Name}");
+        if (headName is "defrecord" or "deftype" or "defprotocol")
+        {
+            foreach (var made in TypeDefinitionNames(headName, form, name.Name))
+                yield return made;
+            yield break;
+        }
         yield return (headName switch { "defn-" => "defn", "defmulti" or "defonce" => "def", _ => headName }, name.Name);
     }
 
@@ -280,8 +288,10 @@ internal sealed partial class Analyzer
     {
         var name = form.Items[1].Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
-        if (form.Items.Count != 3 || form.Items[2].Kind != SyntaxKind.Vector)
-            throw Error(form, $"(defrecord {name} [fields]): one vector of fields, and no protocols");
+        if (form.Items.Count < 3 || form.Items[2].Kind != SyntaxKind.Vector)
+            throw Error(form, $"(defrecord {name} [fields] Protocol (method [this] ...) ...): the vector of fields is missing");
+        if (form.Items.Count > 3 || !form.Items[0].IsSymbol("defrecord"))
+            _expanded = true; // protocol bodies, or a deftype: keep the text as written
         var record = NewNode(key, T.Record, form, index)
             .Add(AstSchema.Namespace, _ns)
             .Add(AstSchema.TypeName, name);
@@ -431,6 +441,8 @@ internal sealed partial class Analyzer
     {
         if (form.Items[0].Symbol!.Name == "defmulti")
             form = Defmulti(form);
+        else if (form.Items[0].Symbol!.Name == "defprotocol")
+            form = ProtocolDef(form);
         var nameSyntax = form.Items[1];
         var name = nameSyntax.Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
@@ -742,6 +754,18 @@ internal sealed partial class Analyzer
             }
         }
 
+        if (head.Symbol is { Namespace: null } ctor && ctor.Name.Length > 1 && ctor.Name.EndsWith('.') && !context.Scope.Contains(ctor.Name)
+            && (_records.Contains(ctor.Name[..^1]) || _catalog.RecordsNamed(ctor.Name[..^1]).Count > 0))
+        {
+            // (Rec. args) is (->Rec args).
+            return List(L(s, [Sym(head, "->" + ctor.Name[..^1]), .. s.Items.Skip(1)]), key, index, context);
+        }
+        if (head.Symbol is { Namespace: null } field && field.Name.Length > 1 && field.Name[0] == '.' && s.Items.Count == 2
+            && _fieldNames.Contains(field.Name[1..]) && Builtins.Canonical(field) is null)
+        {
+            // (.field record) reads a field of a record or type defined here.
+            return List(Core(s, "get", s.Items[1], Kw(head, field.Name[1..])), key, index, context);
+        }
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {

@@ -63,9 +63,18 @@ internal sealed class YMulti(string name, Val dispatch, Val defaultValue) : YFun
         return Val.Nil;
     }
 
+    /// <summary>
+    /// A protocol method (<c>defprotocol</c>) rather than a multimethod: it dispatches on the type of
+    /// its first argument (a record's key, or the class <c>class</c> names, then its supertypes up to
+    /// <c>Object</c>), and a <c>reify</c> object carries its own methods.
+    /// </summary>
+    public string? Protocol { get; init; }
+
     /// <summary>The method a call with <paramref name="args"/> runs: the dispatch function is called back in Yin.</summary>
     public Val Select(YinMachine machine, ReadOnlySpan<Val> args)
     {
+        if (Protocol is not null)
+            return SelectByType(args);
         var value = machine.Invoke(Dispatch, args);
         var method = Find(value);
         if (method.IsNil)
@@ -73,7 +82,32 @@ internal sealed class YMulti(string name, Val dispatch, Val defaultValue) : YFun
         return method;
     }
 
+    private Val SelectByType(ReadOnlySpan<Val> args)
+    {
+        var target = args.Length > 0 ? args[0] : Val.Nil;
+        if (target.Obj is YReify reified && reified.Methods.TryGetValue(Name, out var own))
+            return own;
+        foreach (var type in ClassNames.Supertypes(target))
+        {
+            foreach (var (key, method) in _methods)
+            {
+                if (ValComparer.Equal(key, type))
+                    return method;
+            }
+        }
+        throw YinException.Of(Kinds.Argument,
+            $"No implementation of method: :{ShortName} of protocol: #'{Protocol} found for class: {(target.IsNil ? "nil" : ClassNames.Of(target))}");
+    }
+
     private string ShortName => Name[(Name.IndexOf('/', StringComparison.Ordinal) + 1)..];
+}
+
+/// <summary>An object made by <c>reify</c>: its protocol methods by the key of the protocol function.</summary>
+internal sealed class YReify(IReadOnlyDictionary<string, Val> methods) : YFunction
+{
+    public IReadOnlyDictionary<string, Val> Methods { get; } = methods;
+
+    public override string Name => "reify";
 }
 
 /// <summary>JVM class names as Yin spells them: <c>class</c> returns the qualified name as a symbol.</summary>
@@ -101,6 +135,7 @@ internal static class ClassNames
         ["PersistentHashSet"] = "clojure.lang.PersistentHashSet",
         ["LazySeq"] = "clojure.lang.LazySeq",
         ["Pattern"] = "java.util.regex.Pattern",
+        ["CharSequence"] = "java.lang.CharSequence",
     };
 
     private static readonly HashSet<string> Qualified = new(Simple.Values, StringComparer.Ordinal)
@@ -109,6 +144,7 @@ internal static class ClassNames
         "clojure.lang.IPersistentMap", "clojure.lang.IPersistentSet", "clojure.lang.IPersistentList", "clojure.lang.Atom",
         "clojure.lang.ExceptionInfo", "clojure.lang.IFn", "clojure.lang.PersistentTreeMap", "clojure.lang.PersistentTreeSet",
         "java.lang.Exception", "java.lang.Throwable", "java.util.UUID", "java.util.Date", "clojure.lang.MultiFn",
+        "java.lang.CharSequence", "clojure.lang.IPersistentCollection", "clojure.lang.IRecord", "clojure.lang.Seqable",
     };
 
     /// <summary>The qualified name of a class written as <paramref name="name"/>, or null when it names no class Yin knows.</summary>
@@ -117,6 +153,52 @@ internal static class ClassNames
 
     /// <summary>The name of the class a value stands for, when it is one (a symbol naming a known class).</summary>
     public static string? NameOf(Val v) => v.Obj is Symbol s ? Qualify(s.ToString()) : null;
+
+    private static readonly Dictionary<string, string[]> Parents = new(StringComparer.Ordinal)
+    {
+        ["java.lang.Long"] = ["java.lang.Number"],
+        ["java.lang.Double"] = ["java.lang.Number"],
+        ["clojure.lang.BigInt"] = ["java.lang.Number"],
+        ["clojure.lang.Ratio"] = ["java.lang.Number"],
+        ["java.lang.String"] = ["java.lang.CharSequence"],
+        ["clojure.lang.PersistentVector"] = ["clojure.lang.IPersistentVector", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.PersistentList"] = ["clojure.lang.IPersistentList", "clojure.lang.ISeq", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.PersistentList$EmptyList"] = ["clojure.lang.IPersistentList", "clojure.lang.ISeq", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.Cons"] = ["clojure.lang.ISeq", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.LazySeq"] = ["clojure.lang.ISeq", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.PersistentArrayMap"] = ["clojure.lang.IPersistentMap", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.PersistentHashMap"] = ["clojure.lang.IPersistentMap", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.PersistentHashSet"] = ["clojure.lang.IPersistentSet", "clojure.lang.IPersistentCollection"],
+        ["clojure.lang.AFunction"] = ["clojure.lang.IFn"],
+    };
+
+    /// <summary>
+    /// The types a protocol method looks for, most specific first: a record's key (then
+    /// <c>IRecord</c> and <c>IPersistentMap</c>), or the class and its supertypes; <c>Object</c>
+    /// last, except for nil, whose only type is nil.
+    /// </summary>
+    public static IEnumerable<Val> Supertypes(Val v)
+    {
+        if (v.IsNil)
+        {
+            yield return Val.Nil;
+            yield break;
+        }
+        if (v.Obj is YRecord r)
+        {
+            yield return Val.String(r.Type.Key);
+            yield return Val.Symbol(Symbol.Intern(null, "clojure.lang.IRecord"));
+            yield return Val.Symbol(Symbol.Intern(null, "clojure.lang.IPersistentMap"));
+        }
+        else
+        {
+            var name = Of(v);
+            yield return Val.Symbol(Symbol.Intern(null, name));
+            foreach (var parent in Parents.GetValueOrDefault(name, []))
+                yield return Val.Symbol(Symbol.Intern(null, parent));
+        }
+        yield return Val.Symbol(Symbol.Intern(null, "java.lang.Object"));
+    }
 
     /// <summary>The class of a value, as JVM Clojure names it.</summary>
     public static string Of(Val v) => v.Obj switch
@@ -191,6 +273,23 @@ internal static partial class Natives
         });
         if (Find("ifn?") is null)
             Def("ifn?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YFunction or Keyword or Symbol or YMap or YSet or YVector or YRecord));
+        Def("protocol-fn*", 2, 2, (_, a) => Val.Object(new YMulti(StringArg("defprotocol", a[0]), Val.Nil, Val.Nil) { Protocol = StringArg("defprotocol", a[1]) }));
+        Def("reify*", 1, 1, (m, a) =>
+        {
+            var methods = new Dictionary<string, Val>(StringComparer.Ordinal);
+            foreach (var (k, f) in (a[0].Obj as YMap ?? throw TypeError("reify", "a map of methods", a[0])).Items)
+                methods[StringArg("reify", k)] = f;
+            m.Charge(Heap.SlotBytes * 4L * methods.Count);
+            return Val.Object(new YReify(methods));
+        });
+        Def("satisfies?", 2, 2, (_, a) =>
+        {
+            var table = a[0].Obj is YMap p && p.Items.TryGetValue(Val.Keyword(Keyword.Intern(null, "methods")), out var t) ? t.Obj as YMap : null;
+            var methods = table?.Items.Values.Select(v => v.Obj).OfType<YMulti>().ToList() ?? throw TypeError("satisfies?", "a protocol", a[0]);
+            var target = a[1];
+            return Val.Bool(methods.Count > 0 && methods.All(multi => target.Obj is YReify r ? r.Methods.ContainsKey(multi.Name)
+                : ClassNames.Supertypes(target).Any(type => multi.Methods.Any(x => ValComparer.Equal(x.Key, type)))));
+        });
         // A minimal class: the JVM class name as a symbol, so that dispatching on it works.
         if (Find("class") is null)
             Def("class", 1, 1, (_, a) => a[0].IsNil ? Val.Nil : Val.Symbol(Symbol.Intern(null, ClassNames.Of(a[0]))));

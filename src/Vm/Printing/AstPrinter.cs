@@ -38,7 +38,7 @@ public static class AstPrinter
             throw new KeyNotFoundException($"no namespace {ns} is loaded");
         var definitions = view.Match(null, AstSchema.Namespace, Value.String(ns))
             .Select(d => reader.Node(d.E))
-            .Where(n => n is not null && !n.Is(T.Namespace))
+            .Where(n => n is not null && !n.Is(T.Namespace) && n.Str(AstSchema.Source) is not "")
             .Select(n => n!)
             .OrderBy(n => n.Index).ThenBy(n => n.Line)
             .ToList();
