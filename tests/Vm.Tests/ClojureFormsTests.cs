@@ -349,4 +349,36 @@ public class ClojureFormsTests
         var again = await t.LoadAsync(printed, "app.clj");
         Assert.False(again.Transacted, string.Join(", ", again.Changed) + "\n" + printed);
     }
+
+    // ---- regex matchers ----
+
+    [Fact]
+    public async Task Re_matcher_finds_successive_matches_and_re_groups_gives_the_last()
+    {
+        const string Program = """
+            (ns app)
+            (defn -main []
+              (let [m (re-matcher #"(\d+)-(\d+)" "a 10-20 b 3-4 c")]
+                (prn (re-find m))
+                (prn (re-groups m))
+                (prn (re-find m))
+                (prn (re-find m))
+                (prn (try (re-groups m) (catch IllegalStateException e (.getMessage e)))))
+              (let [m (re-matcher #"\w+" "hi there")]
+                (prn (re-find m) (re-find m) (re-find m)))
+              (let [m (re-matcher #"x" "abc")]
+                (prn (try (re-groups m) (catch IllegalStateException e (.getMessage e))))))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            ["10-20" "10" "20"]
+            ["10-20" "10" "20"]
+            ["3-4" "3" "4"]
+            nil
+            "No match found"
+            "hi" "there" nil
+            "No match found"
+
+            """, await RunProgramAsync(Program));
+    }
 }

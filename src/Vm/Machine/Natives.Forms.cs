@@ -44,12 +44,53 @@ internal static class Meta
     }
 }
 
-/// <summary>Natives for code as data: <c>gensym</c>, metadata.</summary>
+/// <summary>
+/// A regex matcher (<c>re-matcher</c>), as java.util.regex.Matcher: each <c>re-find</c> on it finds
+/// the next match after the last, and <c>re-groups</c> gives the last match's groups. The one
+/// mutable value besides atoms; like them it belongs to the run that made it. Each search runs
+/// under the regex match timeout.
+/// </summary>
+internal sealed class YMatcher(YRegex regex, string text) : YFunction
+{
+    private System.Text.RegularExpressions.Match? _last;
+    private bool _done;
+
+    public override string Name => "java.util.regex.Matcher";
+
+    public Val Find(YinMachine m)
+    {
+        if (_done)
+            return Val.Nil;
+        var match = regex.Run("re-find", r => _last is null ? r.Match(text) : _last.NextMatch());
+        _last = match;
+        if (!match.Success)
+        {
+            _done = true;
+            return Val.Nil;
+        }
+        return Natives.MatchGroups(m, match);
+    }
+
+    public Val Groups(YinMachine m) => _last is { Success: true } match
+        ? Natives.MatchGroups(m, match)
+        : throw YinException.Of(Natives.ExceptionKind("IllegalStateException"), "No match found");
+}
+
+/// <summary>Natives for code as data: <c>gensym</c>, metadata, regex matchers.</summary>
 internal static partial class Natives
 {
+    internal static Val MatchGroups(YinMachine m, System.Text.RegularExpressions.Match match) => Groups(m, match);
+
     private static void RegisterForms()
     {
         Def("meta", 1, 1, (_, a) => Meta.Of(a[0]));
+        Def("re-matcher", 2, 2, (m, a) =>
+        {
+            var (re, s) = RegexArgs("re-matcher", a);
+            m.Charge(Heap.SlotBytes * 4);
+            return Val.Object(new YMatcher(re, s));
+        });
+        Def("re-groups", 1, 1, (m, a) => (a[0].Obj as YMatcher ?? throw TypeError("re-groups", "a matcher (re-matcher)", a[0])).Groups(m));
         Def("with-meta", 2, 2, (m, a) => Meta.With(m, a[0], a[1]));
         Def("vary-meta", 2, -1, (m, a) =>
         {
