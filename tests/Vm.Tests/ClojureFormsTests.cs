@@ -1,5 +1,7 @@
 using System.Globalization;
 using Datom.Index.Query;
+using Datom.Vm.Ast;
+using Datom.Vm.Loading;
 using Datom.Vm.Printing;
 using Datom.Vm.Reading;
 using Datom.Vm.Tests.Support;
@@ -55,6 +57,18 @@ public class ClojureFormsTests
         Assert.Contains("(when (pos? @counter) (println \"positive\"))", printed, StringComparison.Ordinal);
         var again = await t.LoadAsync(printed, "app.clj");
         Assert.False(again.Transacted, string.Join(", ", again.Changed));
+    }
+
+    [Fact]
+    public void Top_level_expressions_analyzed_without_their_text_print_as_expressions_and_read_back()
+    {
+        // As the fuzz test does (FuzzTests' seed 12916438933782257670,5773166412837040117 found it).
+        const string Source = "(ns fuzz)\n(def x 1)\n(+ 1 x)\n";
+        var unit = Analyzer.Analyze(SourceReader.Read(Source, "fuzz.clj"), "fuzz.clj", EmptyCatalog.Instance);
+        var printed = AstPrinter.Print(new MemoryDatomView(unit.Nodes), "fuzz");
+        Assert.Equal(Source, printed);
+        var again = Analyzer.Analyze(SourceReader.Read(printed, "fuzz.clj"), "fuzz.clj", EmptyCatalog.Instance);
+        Assert.Equal(unit.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal), again.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal));
     }
 
     // ---- multimethods ----
@@ -380,5 +394,48 @@ public class ClojureFormsTests
             "No match found"
 
             """, await RunProgramAsync(Program));
+    }
+
+    [Fact]
+    public async Task Deftype_instances_have_fields_and_protocol_bodies_but_are_not_maps()
+    {
+        const string Program = """
+            (ns app)
+            (defprotocol Award (present [this recipient]))
+            (deftype Pulitzer [prize])
+            (deftype Razzie [category]
+              Award
+              (present [this recipient] (str "You're really the " (.category this) ", " recipient "... sorry.")))
+            (defn -main []
+              (prn (.prize (Pulitzer. "literature")))
+              (prn (:prize (Pulitzer. "poetry")))
+              (prn (map map? [(Pulitzer. "music") {}]))
+              (prn (present (Razzie. "Worst Picture") "Final Destination 5")))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            "literature"
+            nil
+            (false true)
+            "You're really the Worst Picture, Final Destination 5... sorry."
+
+            """, await RunProgramAsync(Program));
+    }
+
+    [Fact]
+    public async Task Editing_one_definition_that_uses_a_macro_of_its_namespace_expands_it_with_the_stored_macro()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns app)
+            (defmacro unless [test & body] `(if ~test nil (do ~@body)))
+            (defn -main [] (println (unless false :a)))
+            """, "app.clj");
+        var edit = await t.Loader.LoadDefinitionAsync("(defn -main [] (println (unless false :b)))", "app/-main");
+        Assert.Equal(["app/-main"], edit.Changed);
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        vm.Run("app/-main", [], new RunOptions { Output = output });
+        Assert.Equal(":b\n", output.ToString());
     }
 }

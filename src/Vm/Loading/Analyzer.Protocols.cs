@@ -103,7 +103,7 @@ internal sealed partial class Analyzer
             parameters[0] = g;
             self = g;
         }
-        var bindings = fields.SelectMany(f => new[] { f, Core(f, "get", self, Kw(f, f.Symbol!.Name)) });
+        var bindings = fields.SelectMany(f => new[] { f, Core(f, "field*", self, Kw(f, f.Symbol!.Name)) });
         return L(method, method.Items[0], V(method.Items[1], parameters), L(method, [Sym(method, "let"), V(method, bindings), .. method.Items.Skip(2)]));
     }
 

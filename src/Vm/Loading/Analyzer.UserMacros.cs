@@ -52,6 +52,7 @@ internal sealed partial class Analyzer
     private static readonly Symbol EnvParam = Symbol.Intern(null, "&env");
 
     private readonly HashSet<string> _macroNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _defined = new(StringComparer.Ordinal);
     private readonly HashSet<string> _macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeSpec>> _byDefinition = new(StringComparer.Ordinal);
     private int _indexed;
@@ -111,7 +112,8 @@ internal sealed partial class Analyzer
                 return fn.Key;
             if (_macroNames.Contains(name))
                 throw Error(at, $"macro {name} is used before its defmacro: a macro is usable from the forms after it");
-            return null;
+            // One definition edited alone (code edit): its namespace's macros are in the database.
+            return !_defined.Contains(name) && _catalog.MacroExists(fn.Key) ? fn.Key : null;
         }
         return _catalog.MacroExists(fn.Key) ? fn.Key : null;
     }
@@ -238,7 +240,7 @@ internal sealed partial class Analyzer
                 nodes = local;
             else if (_sharedTypes.TryGetValue(def, out var shared))
                 nodes = [shared];
-            else if (def.StartsWith(_ns + "/", StringComparison.Ordinal) && _functions.Contains(def[(_ns.Length + 1)..]))
+            else if (def.StartsWith(_ns + "/", StringComparison.Ordinal) && _defined.Contains(def[(_ns.Length + 1)..]))
                 throw Error(at, $"macro {macroKey} uses {def}, which is defined after this form: a macro runs with the definitions above its use");
             else
                 nodes = _catalog.DefinitionNodes(def) ?? throw Error(at, $"macro {macroKey} uses {def}, which is not defined");

@@ -143,7 +143,7 @@ internal sealed partial class Analyzer
 
         // First pass: the names this file defines, so that definitions may refer to later ones.
         var definitions = new List<string>();
-        var defined = new HashSet<string>(StringComparer.Ordinal);
+        var defined = _defined;
         var top = new List<(Syntax Form, string Kind, string Name)>();
         var inits = 0;
         foreach (var form in forms.Skip(1))
@@ -295,6 +295,8 @@ internal sealed partial class Analyzer
         var record = NewNode(key, T.Record, form, index)
             .Add(AstSchema.Namespace, _ns)
             .Add(AstSchema.TypeName, name);
+        if (form.Items[0].Symbol?.Name == "deftype")
+            record.Add(AstSchema.TypeDeftype, Value.Boolean(true));
         var signature = new List<string>();
         var fields = form.Items[2].Items;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -764,7 +766,7 @@ internal sealed partial class Analyzer
             && _fieldNames.Contains(field.Name[1..]) && Builtins.Canonical(field) is null)
         {
             // (.field record) reads a field of a record or type defined here.
-            return List(Core(s, "get", s.Items[1], Kw(head, field.Name[1..])), key, index, context);
+            return List(Core(s, "field*", s.Items[1], Kw(head, field.Name[1..])), key, index, context);
         }
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))

@@ -84,6 +84,10 @@ internal static partial class Natives
     private static void RegisterForms()
     {
         Def("meta", 1, 1, (_, a) => Meta.Of(a[0]));
+        // (.field x) of a record or deftype instance: Clojure's "No matching field found" otherwise.
+        Def("field*", 2, 2, (_, a) => a[0].Obj is YRecord r && a[1].Obj is Keyword k && r.Type.IndexOf(k) is var i and >= 0
+            ? r.Values[i]
+            : throw YinException.Of(Kinds.Argument, $"No matching field found: {(a[1].Obj as Keyword)?.Name} for class {ClassNames.Of(a[0])}"));
         Def("re-matcher", 2, 2, (m, a) =>
         {
             var (re, s) = RegexArgs("re-matcher", a);

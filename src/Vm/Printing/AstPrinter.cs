@@ -105,9 +105,26 @@ public static class AstPrinter
                 return;
             }
             if (node.Is(T.Function))
+            {
                 Function(node);
+            }
+            else if (node.Is(T.Def) && node.Flag(AstSchema.DefInit))
+            {
+                // A top-level expression loaded without its text: the expression itself.
+                foreach (var child in reader.Children(node, AstSchema.Body))
+                    Expr(child);
+            }
+            else if (node.Is(T.Def))
+            {
+                var open = _column;
+                Write("(def " + (node.Str(AstSchema.FnName) ?? "?"));
+                Body(node, open + 2);
+                Write(")");
+            }
             else
+            {
                 Record(node);
+            }
         }
 
         private void Function(AstNode fn)
