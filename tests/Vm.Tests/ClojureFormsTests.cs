@@ -71,6 +71,30 @@ public class ClojureFormsTests
         Assert.Equal(unit.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal), again.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_run_starts_with_the_top_level_expressions_of_the_namespaces_it_requires()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns lib)
+            (println "loading lib")
+            (defmulti speak :kind)
+            (defmethod speak :dog [_] "woof")
+            """, "lib.clj");
+        await t.LoadAsync("""
+            (ns app (:require [lib :refer [speak]]))
+            (println "loading app")
+            (defmethod lib/speak :cat [_] "meow")
+            (defn -main [] (println (speak {:kind :dog}) (speak {:kind :cat})))
+            """, "app.clj");
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        var result = vm.Run("app/-main", [], new RunOptions { Output = output });
+        Assert.Equal(RunStatus.Finished, result.Status);
+        // clojure (require 'app) then (app/-main): loading lib / loading app / woof meow
+        Assert.Equal("loading lib\nloading app\nwoof meow\n", output.ToString());
+    }
+
     // ---- multimethods ----
 
     private const string Multimethods = """

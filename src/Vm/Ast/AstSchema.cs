@@ -70,6 +70,7 @@ internal static class AstSchema
     public static readonly Keyword FnMacro = K("fn/macro");
     public static readonly Keyword Macro = K("ast/macro");
     public static readonly Keyword TypeDeftype = K("type/deftype");
+    public static readonly Keyword NsRequire = K("ns/require");
     public static readonly Keyword TryCatch = K("try/catch");
     public static readonly Keyword TryFinally = K("try/finally");
     public static readonly Keyword CatchClass = K("catch/class");
@@ -135,6 +136,7 @@ internal static class AstSchema
         A(FnVariadic, ValueType.Boolean, doc: "The last parameter takes the rest of the arguments (& rest)."),
         A(FnPrivate, ValueType.Boolean, doc: "Defined with defn- or ^:private."),
         A(DefInit, ValueType.Boolean, doc: "A top-level expression (not a definition), run in source order when a run of its namespace starts."),
+        A(NsRequire, ValueType.String, many: true, doc: "On a namespace: a namespace it requires (not one of Clojure's built-in libraries), whose top-level expressions run before its own."),
         A(TypeDeftype, ValueType.Boolean, doc: "A type made by deftype: its instances are not maps."),
         A(Macro, ValueType.Ref, doc: "On the root node of a macro call's expansion: the user macro (defmacro) it came from."),
         A(FnMacro, ValueType.Boolean, doc: "A function defined with defmacro: called by the analyzer at load on the forms of its call sites."),

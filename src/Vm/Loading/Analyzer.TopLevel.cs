@@ -17,6 +17,8 @@ namespace Datom.Vm.Loading;
 /// </summary>
 internal sealed partial class Analyzer
 {
+    private readonly SortedSet<string> _requires = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A top-level form that is not a definition as written. A call of a user macro is expanded
     /// first: a macro that makes a definition (<c>(defthing x ...)</c> into <c>(defn x ...)</c>) makes

@@ -138,6 +138,8 @@ internal sealed partial class Analyzer
             clauses.RemoveAt(0);
         foreach (var clause in clauses)
             NsClause(clause);
+        foreach (var lib in _requires)
+            nsNode.Add(AstSchema.NsRequire, lib);
         if (clauses.Count > 0)
             KeepSource(nsNode, nsForm);
 
@@ -253,10 +255,16 @@ internal sealed partial class Analyzer
             throw Error(clause, $"unknown ns clause :{k.Name} (:require is what this VM reads)");
         foreach (var spec in clause.Items.Skip(1))
         {
-            if (spec.Symbol is { Namespace: null })
+            if (spec.Symbol is { Namespace: null } bare)
+            {
+                if (!Builtins.IsLibrary(bare.Name))
+                    _requires.Add(bare.Name);
                 continue;
+            }
             if (spec.Kind != SyntaxKind.Vector || spec.Items.Count == 0 || spec.Items[0].Symbol is not { Namespace: null } lib)
                 throw Error(spec, "(:require lib [lib :as alias :refer [names]] ...)");
+            if (!Builtins.IsLibrary(lib.Name))
+                _requires.Add(lib.Name);
             for (var i = 1; i + 1 < spec.Items.Count; i += 2)
             {
                 var option = spec.Items[i].Edn as Keyword;
