@@ -146,6 +146,7 @@ public sealed class YinVm : IDisposable
         {
             var cell = _code.Find(function) ?? throw YinException.Of(Kinds.UnknownFunction, $"unknown function {function}");
             entry = cell.Current ?? _code.Prepare(cell);
+            machine.Initialize(Inits(function));
             values = [.. args.Select(ValConvert.FromEdn)];
         }
         catch (YinException e)
@@ -154,6 +155,43 @@ public sealed class YinVm : IDisposable
         }
         machine.Start(entry, values);
         return Finish(machine, function);
+    }
+
+    /// <summary>
+    /// The top-level expressions a run of <paramref name="function"/> starts with: those of the
+    /// namespaces its namespace requires (<c>:ns/require</c>, transitively, each once, a required one
+    /// before the one requiring it, as Clojure loads them), then its own, each namespace's in source order.
+    /// </summary>
+    private List<FunctionCell> Inits(string function)
+    {
+        var slash = function.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+            return [];
+        var view = _code.Snapshot();
+        var reader = new AstReader(view);
+        var byNamespace = view.Match(null, AstSchema.DefInit, Log.Model.Value.Boolean(true))
+            .Select(d => reader.Node(d.E))
+            .Where(n => n is not null && n.Is(AstSchema.Types.Def) && n.Str(AstSchema.Namespace) is not null)
+            .GroupBy(n => n!.Str(AstSchema.Namespace)!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(n => n!.Index).ToList(), StringComparer.Ordinal);
+        var cells = new List<FunctionCell>();
+        if (byNamespace.Count == 0)
+            return cells;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Visit(string ns)
+        {
+            if (!seen.Add(ns))
+                return;
+            if (reader.Lookup(AstKeys.Namespace(ns)) is { } nsNode)
+            {
+                foreach (var required in nsNode.Many(AstSchema.NsRequire))
+                    Visit(required.AsString);
+            }
+            if (byNamespace.TryGetValue(ns, out var inits))
+                cells.AddRange(inits.Select(n => _code.Cell(n!.Id)));
+        }
+        Visit(function[..slash]);
+        return cells;
     }
 
     /// <summary>Carries on from a continuation; a suspended one gets <paramref name="value"/> (EDN) as the value of its <c>(suspend)</c>.</summary>

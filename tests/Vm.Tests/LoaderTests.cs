@@ -168,7 +168,7 @@ public class LoaderTests
     [InlineData("(defn f [x] x)", 1, "a file starts with (ns name)")]
     [InlineData("(ns core)\n(defn f [& xs ys] xs)", 2, "& is followed by exactly one parameter")]
     [InlineData("(ns core)\n(def x 1 2)", 2, "(def x value) takes one value")]
-    [InlineData("(ns core)\n(+ 1 2)", 2, "a top-level form is a definition")]
+    [InlineData("(ns core)\n(println (gret 1))", 2, "unknown function gret")]
     public async Task Bad_source_is_refused_with_its_line_and_nothing_is_transacted(string source, int line, string message)
     {
         using var t = TestDb.InMemory();

@@ -66,6 +66,11 @@ internal static class AstSchema
     public static readonly Keyword FnArity = K("fn/arity");
     public static readonly Keyword FnVariadic = K("fn/variadic");
     public static readonly Keyword FnPrivate = K("fn/private");
+    public static readonly Keyword DefInit = K("def/init");
+    public static readonly Keyword FnMacro = K("fn/macro");
+    public static readonly Keyword Macro = K("ast/macro");
+    public static readonly Keyword TypeDeftype = K("type/deftype");
+    public static readonly Keyword NsRequire = K("ns/require");
     public static readonly Keyword TryCatch = K("try/catch");
     public static readonly Keyword TryFinally = K("try/finally");
     public static readonly Keyword CatchClass = K("catch/class");
@@ -130,6 +135,11 @@ internal static class AstSchema
         A(FnArity, ValueType.Ref, many: true, component: true, doc: "A multi-arity function's arities (:ast.type/arity nodes, each with params and body), ordered by :ast/index."),
         A(FnVariadic, ValueType.Boolean, doc: "The last parameter takes the rest of the arguments (& rest)."),
         A(FnPrivate, ValueType.Boolean, doc: "Defined with defn- or ^:private."),
+        A(DefInit, ValueType.Boolean, doc: "A top-level expression (not a definition), run in source order when a run of its namespace starts."),
+        A(NsRequire, ValueType.String, many: true, doc: "On a namespace: a namespace it requires (not one of Clojure's built-in libraries), whose top-level expressions run before its own."),
+        A(TypeDeftype, ValueType.Boolean, doc: "A type made by deftype: its instances are not maps."),
+        A(Macro, ValueType.Ref, doc: "On the root node of a macro call's expansion: the user macro (defmacro) it came from."),
+        A(FnMacro, ValueType.Boolean, doc: "A function defined with defmacro: called by the analyzer at load on the forms of its call sites."),
         A(TryCatch, ValueType.Ref, many: true, component: true, doc: "A try's catch clauses, ordered by :ast/index."),
         A(TryFinally, ValueType.Ref, component: true, doc: "A try's finally body (a :ast.type/do)."),
         A(CatchClass, ValueType.String, doc: "The exception class a catch clause catches (Exception, ExceptionInfo, ...)."),

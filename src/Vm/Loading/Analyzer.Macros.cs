@@ -192,7 +192,13 @@ internal sealed partial class Analyzer
                 return L(s, Sym(s, "let"), V(s, g, Core(s, "out-capture*")),
                     L(s, [Sym(s, "try"), .. args, Core(s, "out-captured*", g), L(s, Sym(s, "finally"), Core(s, "out-release*", g))]));
             }
-            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns":
+            case "defmethod":
+                return Defmethod(s, args);
+            case "extend-type" or "extend-protocol":
+                return Extend(s, args, byType: name == "extend-type");
+            case "reify":
+                return Reify(s, args);
+            case "defn" or "defn-" or "defmacro" or "def" or "declare" or "defrecord" or "ns" or "defmulti" or "defprotocol" or "deftype":
                 throw Error(s, $"{name} is only allowed at the top level of a file");
             default:
                 return null;

@@ -22,6 +22,12 @@ internal interface ICodeCatalog
 
     /// <summary>The keys of every record type with this name, in any namespace.</summary>
     IReadOnlyList<string> RecordsNamed(string name);
+
+    /// <summary>Whether the function with this key is a macro (<c>defmacro</c>).</summary>
+    bool MacroExists(string key);
+
+    /// <summary>The nodes of the definition with this key (its whole tree, refs by key), or null: what a macro runs with.</summary>
+    IReadOnlyList<NodeSpec>? DefinitionNodes(string key);
 }
 
 /// <summary>A catalog with nothing in it: for code that must stand alone (the prelude).</summary>
@@ -34,6 +40,10 @@ internal sealed class EmptyCatalog : ICodeCatalog
     public bool RecordExists(string key) => false;
 
     public IReadOnlyList<string> RecordsNamed(string name) => [];
+
+    public bool MacroExists(string key) => false;
+
+    public IReadOnlyList<NodeSpec>? DefinitionNodes(string key) => null;
 }
 
 /// <summary>
@@ -128,17 +138,21 @@ internal sealed partial class Analyzer
             clauses.RemoveAt(0);
         foreach (var clause in clauses)
             NsClause(clause);
+        foreach (var lib in _requires)
+            nsNode.Add(AstSchema.NsRequire, lib);
         if (clauses.Count > 0)
             KeepSource(nsNode, nsForm);
 
         // First pass: the names this file defines, so that definitions may refer to later ones.
         var definitions = new List<string>();
-        var defined = new HashSet<string>(StringComparer.Ordinal);
+        var defined = _defined;
         var top = new List<(Syntax Form, string Kind, string Name)>();
+        var inits = 0;
         foreach (var form in forms.Skip(1))
         {
-            foreach (var (kind, name) in DefinitionNames(form))
+            foreach (var (kind, declared) in DefinitionNames(form))
             {
+                var name = kind is "init" or "impls" ? InitName(inits++) : declared;
                 if (kind == "declare")
                 {
                     _functions.Add(name);
@@ -150,50 +164,73 @@ internal sealed partial class Analyzer
                     _records.Add(name);
                 else if (kind == "def")
                     _defs.Add(name);
-                else if (kind == "defmacro")
-                    throw Error(form, "defmacro: user macros are not supported by this VM yet; the standard macros are built in");
-                if (kind != "defrecord")
+                if (kind is not ("defrecord" or "init" or "impls"))
                     _functions.Add(name);
+                if (kind == "defmacro")
+                    _macroNames.Add(name);
                 definitions.Add(AstKeys.Definition(_ns, name));
                 top.Add((form, kind, name));
             }
         }
 
+        // Second pass, in source order: a macro is usable from the form after its defmacro, as in Clojure.
         var index = 0;
-        foreach (var (form, kind, _) in top)
+        foreach (var (form, kind, name) in top)
         {
             _expanded = false;
             var node = kind switch
             {
                 "defrecord" => Record(form, index++),
                 "def" => Def(form, index++),
+                "init" => TopLevelForm(form, name, index++, defined, definitions),
+                "defmacro" => Macro(form, index++),
+                "protocol-method" => ProtocolMethod(form, name, index++),
+                "impls" => Impls(form, name, index++),
                 _ => Function(form, index++),
             };
             if (_expanded)
                 KeepSource(node, form);
+            _finished = _nodes.Count;
         }
         _nodes.AddRange(_sharedTypes.Values);
         return new LoadUnit(_ns, _source, _nodes, definitions);
     }
 
+    /// <summary>
+    /// The name of a file's <paramref name="n"/>th top-level expression: not a symbol (it has a
+    /// space and parentheses), so no definition can take it.
+    /// </summary>
+    internal static string InitName(int n) => "(top-level " + I(n) + ")";
+
     private IEnumerable<(string Kind, string Name)> DefinitionNames(Syntax form)
     {
         var head = form.Kind == SyntaxKind.List && form.Items.Count > 0 ? form.Items[0].Symbol : null;
-        if (head is not { Namespace: null } || head.Name is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "comment"))
-            throw Error(form, $"a top-level form is a definition (defn, defn-, def, declare, defmacro, defrecord), not {Describe(form)}");
-        if (head.Name == "comment")
+        var headName = head is { Namespace: null or "clojure.core" } ? head.Name : null;
+        if (headName is "comment")
             yield break;
-        if (head.Name == "declare")
+        if (headName is not ("defn" or "defn-" or "defrecord" or "def" or "declare" or "defmacro" or "defmulti" or "defonce" or "defprotocol" or "deftype"))
+        {
+            // Any other form is a top-level expression, run when a run of this namespace starts.
+            yield return ("init", "");
+            yield break;
+        }
+        if (headName == "declare")
         {
             foreach (var n in form.Items.Skip(1))
                 yield return ("declare", n.Symbol is { Namespace: null } d ? d.Name : throw Error(n, "(declare name ...) takes names"));
             yield break;
         }
         if (form.Items.Count < 2 || form.Items[1].Symbol is not { Namespace: null } name)
-            throw Error(form, $"({head.Name} name ...): the name is an unqualified symbol");
+            throw Error(form, $"({headName} name ...): the name is an unqualified symbol");
         if (name.Name.Contains('#', StringComparison.Ordinal))
             throw Error(form.Items[1], $"a name cannot contain '#': {name.Name}");
-        yield return (head.Name is "defn-" ? "defn" : head.Name, name.Name);
+        if (headName is "defrecord" or "deftype" or "defprotocol")
+        {
+            foreach (var made in TypeDefinitionNames(headName, form, name.Name))
+                yield return made;
+            yield break;
+        }
+        yield return (headName switch { "defn-" => "defn", "defmulti" or "defonce" => "def", _ => headName }, name.Name);
     }
 
     /// <summary>
@@ -218,10 +255,16 @@ internal sealed partial class Analyzer
             throw Error(clause, $"unknown ns clause :{k.Name} (:require is what this VM reads)");
         foreach (var spec in clause.Items.Skip(1))
         {
-            if (spec.Symbol is { Namespace: null })
+            if (spec.Symbol is { Namespace: null } bare)
+            {
+                if (!Builtins.IsLibrary(bare.Name))
+                    _requires.Add(bare.Name);
                 continue;
+            }
             if (spec.Kind != SyntaxKind.Vector || spec.Items.Count == 0 || spec.Items[0].Symbol is not { Namespace: null } lib)
                 throw Error(spec, "(:require lib [lib :as alias :refer [names]] ...)");
+            if (!Builtins.IsLibrary(lib.Name))
+                _requires.Add(lib.Name);
             for (var i = 1; i + 1 < spec.Items.Count; i += 2)
             {
                 var option = spec.Items[i].Edn as Keyword;
@@ -253,11 +296,15 @@ internal sealed partial class Analyzer
     {
         var name = form.Items[1].Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
-        if (form.Items.Count != 3 || form.Items[2].Kind != SyntaxKind.Vector)
-            throw Error(form, $"(defrecord {name} [fields]): one vector of fields, and no protocols");
+        if (form.Items.Count < 3 || form.Items[2].Kind != SyntaxKind.Vector)
+            throw Error(form, $"(defrecord {name} [fields] Protocol (method [this] ...) ...): the vector of fields is missing");
+        if (form.Items.Count > 3 || !form.Items[0].IsSymbol("defrecord"))
+            _expanded = true; // protocol bodies, or a deftype: keep the text as written
         var record = NewNode(key, T.Record, form, index)
             .Add(AstSchema.Namespace, _ns)
             .Add(AstSchema.TypeName, name);
+        if (form.Items[0].Symbol?.Name == "deftype")
+            record.Add(AstSchema.TypeDeftype, Value.Boolean(true));
         var signature = new List<string>();
         var fields = form.Items[2].Items;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -402,6 +449,10 @@ internal sealed partial class Analyzer
     /// <summary><c>(def name value)</c>: a named value, computed once per run when first used.</summary>
     private NodeSpec Def(Syntax form, int index)
     {
+        if (form.Items[0].Symbol!.Name == "defmulti")
+            form = Defmulti(form);
+        else if (form.Items[0].Symbol!.Name == "defprotocol")
+            form = ProtocolDef(form);
         var nameSyntax = form.Items[1];
         var name = nameSyntax.Symbol!.Name;
         var key = AstKeys.Definition(_ns, name);
@@ -477,6 +528,9 @@ internal sealed partial class Analyzer
         public bool Contains(string name) => names.Contains(name) || (parent?.Contains(name) ?? false);
 
         public Scope With(string name) => new(this, [name]);
+
+        /// <summary>Every name in scope, innermost first.</summary>
+        public IEnumerable<string> Names() => names.Concat(parent?.Names() ?? []).Distinct(StringComparer.Ordinal);
     }
 
     private sealed record RecurTarget(int Arity, string What);
@@ -508,6 +562,14 @@ internal sealed partial class Analyzer
 
     private NodeRef Expr(Syntax s, string key, int? index, Context context)
     {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error(s, "code nests too deeply for the analyzer (after macro expansion) [:limit/depth]");
+        if (s.Kind is SyntaxKind.Vector or SyntaxKind.Map or SyntaxKind.Set && s.Meta is { Count: > 0 } meta)
+        {
+            // ^{:k v} [..] is the collection with that metadata (the map is taken as written, unevaluated).
+            var bare = new Syntax(s.Kind, s.Edn, s.Items, null, Pos(s));
+            return Expr(Core(s, "with-meta", bare, Quote(s, Lit(s, meta))), key, index, context);
+        }
         switch (s.Kind)
         {
             case SyntaxKind.Scalar:
@@ -587,6 +649,8 @@ internal sealed partial class Analyzer
             return new NodeRef(key);
         if (ResolveFunction(sym) is { } fn)
         {
+            if (UserMacro(sym, s) is not null)
+                throw Error(s, $"can't take the value of a macro: {sym}");
             node.Add(AstSchema.Function, fn);
             return new NodeRef(key);
         }
@@ -644,6 +708,13 @@ internal sealed partial class Analyzer
             return new NodeRef(key);
         }
         var head = s.Items[0];
+        if (head.Symbol is { } user && !(user.Namespace is null && context.Scope.Contains(user.Name)))
+        {
+            if (UserMacro(user, head) is { } macroKey)
+                return ExpandUserCall(macroKey, s, key, index, context);
+            if (Macroexpand(s, context) is { } quoted)
+                return Expr(quoted, key, index, context);
+        }
         if (head.Symbol is { } macro && !(macro.Namespace is null && (context.Scope.Contains(macro.Name) || _functions.Contains(macro.Name))) && Expand(s) is { } expanded)
         {
             _expanded = true;
@@ -693,6 +764,18 @@ internal sealed partial class Analyzer
             }
         }
 
+        if (head.Symbol is { Namespace: null } ctor && ctor.Name.Length > 1 && ctor.Name.EndsWith('.') && !context.Scope.Contains(ctor.Name)
+            && (_records.Contains(ctor.Name[..^1]) || _catalog.RecordsNamed(ctor.Name[..^1]).Count > 0))
+        {
+            // (Rec. args) is (->Rec args).
+            return List(L(s, [Sym(head, "->" + ctor.Name[..^1]), .. s.Items.Skip(1)]), key, index, context);
+        }
+        if (head.Symbol is { Namespace: null } field && field.Name.Length > 1 && field.Name[0] == '.' && s.Items.Count == 2
+            && _fieldNames.Contains(field.Name[1..]) && Builtins.Canonical(field) is null)
+        {
+            // (.field record) reads a field of a record or type defined here.
+            return List(Core(s, "field*", s.Items[1], Kw(head, field.Name[1..])), key, index, context);
+        }
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {

@@ -335,6 +335,33 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
 
         public bool RecordExists(string key) => _reader.Lookup(key)?.Is(AstSchema.Types.Record) ?? false;
 
+        public bool MacroExists(string key) => _reader.Lookup(key) is { } node && node.Is(AstSchema.Types.Function) && node.Flag(AstSchema.FnMacro);
+
+        public IReadOnlyList<NodeSpec>? DefinitionNodes(string key)
+        {
+            if (_reader.Lookup(key) is not { } root)
+                return null;
+            var specs = new List<NodeSpec>();
+            foreach (var n in _reader.Subtree(root))
+            {
+                if (n.Key is not { } nodeKey)
+                    continue;
+                var spec = new NodeSpec(nodeKey);
+                foreach (var (a, values) in n.Attributes)
+                {
+                    foreach (var v in values)
+                    {
+                        if (v.Type != ValueType.Ref)
+                            spec.Add(a, v);
+                        else if (_reader.Node(v.AsRef)?.Key is { } target)
+                            spec.Add(a, new NodeRef(target));
+                    }
+                }
+                specs.Add(spec);
+            }
+            return specs;
+        }
+
         public IReadOnlyList<string> RecordsNamed(string name) =>
             [.. view.Match(null, AstSchema.TypeName, Value.String(name))
                 .Select(d => _reader.Node(d.E))

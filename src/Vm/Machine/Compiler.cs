@@ -763,7 +763,10 @@ internal sealed class Compiler
             type.Key ?? type.Id.ToString(),
             type.Str(AstSchema.TypeName) ?? "?",
             [.. fields.Select(f => Keyword.Intern(null, f.Str(AstSchema.FieldName) ?? "?"))],
-            [.. fields.Select(f => f.Ref(AstSchema.FieldType) is { } t ? TypeOf(reader, t) : null)]);
+            [.. fields.Select(f => f.Ref(AstSchema.FieldType) is { } t ? TypeOf(reader, t) : null)])
+        {
+            IsDeftype = type.Flag(AstSchema.TypeDeftype),
+        };
     }
 
     private YinException Bad(AstNode node, string message) =>

@@ -58,6 +58,33 @@ internal static class Classes
         return Named.GetValueOrDefault(symbol.Name);
     }
 
+    /// <summary>The full class name a name written in code stands for (<c>String</c>, <c>java.lang.String</c>), or null.</summary>
+    public static string? Qualify(string name) => Named.GetValueOrDefault(name);
+
+    /// <summary>The class a value stands for, when it is one (a symbol naming a known class).</summary>
+    public static string? NameOf(Val v) => v.Obj is Symbol s ? Qualify(s.ToString()) : null;
+
+    /// <summary>
+    /// The types a protocol method or a class dispatch looks for, most specific first: a record's
+    /// key (then <c>IRecord</c> and <c>IPersistentMap</c>), or the value's class and its supertypes;
+    /// <c>Object</c> last, except for nil, whose only type is nil.
+    /// </summary>
+    public static IEnumerable<Val> Supertypes(Val v)
+    {
+        if (v.IsNil)
+        {
+            yield return Val.Nil;
+            yield break;
+        }
+        if (v.Obj is YRecord r)
+            yield return Val.String(r.Type.Key);
+        else
+            yield return Val.Symbol(Symbol.Intern(null, Of(v)));
+        foreach (var super in Supers(v))
+            yield return Val.Symbol(Symbol.Intern(null, super));
+        yield return Val.Symbol(Symbol.Intern(null, "java.lang.Object"));
+    }
+
     /// <summary>The letter of a primitive type in an array class name (<c>int</c> is <c>I</c>), or null.</summary>
     public static string? Primitive(string name) => name switch
     {

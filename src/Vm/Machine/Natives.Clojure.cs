@@ -36,8 +36,10 @@ internal static partial class Natives
             var match = re.Run("re-matches", r => r.Match(s));
             return match.Success && match.Index == 0 && match.Length == s.Length ? Groups(m, match) : Val.Nil;
         });
-        Def("re-find", 2, 2, (m, a) =>
+        Def("re-find", 1, 2, (m, a) =>
         {
+            if (a.Length == 1)
+                return (a[0].Obj as YMatcher ?? throw TypeError("re-find", "a matcher (re-matcher)", a[0])).Find(m);
             var (re, s) = RegexArgs("re-find", a);
             var match = re.Run("re-find", r => r.Match(s));
             return match.Success ? Groups(m, match) : Val.Nil;

@@ -241,7 +241,7 @@ internal static partial class Natives
     internal static Val Get(Val coll, Val key, Val otherwise) => coll.Obj switch
     {
         YMap map => map.Items.TryGetValue(key, out var v) ? v : otherwise,
-        YRecord r => key.Obj is Keyword k && r.Type.IndexOf(k) is var i and >= 0 ? r.Values[i] : otherwise,
+        YRecord r => key.Obj is Keyword k && !r.Type.IsDeftype && r.Type.IndexOf(k) is var i and >= 0 ? r.Values[i] : otherwise,
         YVector v => key.IsLong && key.AsLong >= 0 && key.AsLong < v.Count ? v.Items[(int)key.AsLong] : otherwise,
         YSet s => s.Items.TryGetValue(key, out var found) ? found : otherwise,
         string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.String(s[(int)key.AsLong].ToString()) : otherwise,

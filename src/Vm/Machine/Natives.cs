@@ -52,6 +52,8 @@ internal static partial class Natives
         RegisterArrays();
         RegisterClasses();
         RegisterReader();
+        RegisterMulti();
+        RegisterForms();
         All = [.. Table];
     }
 
@@ -132,11 +134,11 @@ internal static partial class Natives
         Def("symbol?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Symbol));
         Def("boolean?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean));
         Def("vector?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Vector));
-        Def("map?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Map or ValKind.Record));
+        Def("map?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Map || a[0].Obj is YRecord { Type.IsDeftype: false }));
         Def("set?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Set));
         Def("seq?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Seq));
         Def("coll?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Vector or ValKind.Map or ValKind.Set or ValKind.Seq or ValKind.Record));
-        Def("fn?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Fn));
+        Def("fn?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Fn && a[0].Obj is not (YMulti or YMatcher or YReify)));
         Def("record?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Record));
         Def("inst?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Instant));
         Def("zero?", 1, 1, (_, a) => Val.Bool(Arith.Compare("zero?", a[0], Val.Long(0)) == 0));

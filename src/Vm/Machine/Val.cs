@@ -243,6 +243,9 @@ internal sealed class RecordType(string key, string name, IReadOnlyList<Keyword>
 
     public IReadOnlyList<TypeCheck?> FieldTypes { get; } = fieldTypes;
 
+    /// <summary>Made by <c>deftype</c>: its instances are not maps (keyword lookup gives nil, <c>map?</c> is false).</summary>
+    public bool IsDeftype { get; init; }
+
     public int IndexOf(Keyword field)
     {
         for (var i = 0; i < Fields.Count; i++)

@@ -122,6 +122,26 @@ internal sealed partial class YinMachine
         return value;
     }
 
+    private List<FunctionCell>? _inits;
+
+    /// <summary>The last number <c>gensym</c> gave.</summary>
+    public long GensymCounter { get; set; }
+
+    /// <summary>
+    /// The top-level expressions (<c>:def/init</c> defs) to run, in order, before the entry function:
+    /// what loading its namespace does in Clojure. Each runs once per run, as a def's value is computed.
+    /// </summary>
+    public void Initialize(IReadOnlyList<FunctionCell> inits) => _inits = [.. inits];
+
+    private void RunInits()
+    {
+        if (_inits is not { Count: > 0 } inits)
+            return;
+        _inits = null;
+        foreach (var cell in inits)
+            DefValue(cell);
+    }
+
     private void CallValue(int argc, int resultSp)
     {
         var f = _stack[_sp - argc - 1];
@@ -132,6 +152,11 @@ internal sealed partial class YinMachine
                 return;
             case Closure c:
                 Enter(c.Code, argc, resultSp, c.Captures);
+                return;
+            case YMulti multi:
+                // The dispatch function runs as a callback; the method it selects takes the multimethod's place in this call.
+                _stack[_sp - argc - 1] = multi.Select(this, new ReadOnlySpan<Val>(_stack, _sp - argc, argc));
+                CallValue(argc, resultSp);
                 return;
             case NativeRef n:
             {

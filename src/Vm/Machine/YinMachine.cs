@@ -206,6 +206,7 @@ internal sealed partial class YinMachine
         _current = this;
         try
         {
+            RunInits();
             var outcome = ExecuteCatching();
             if (outcome == Outcome.Finished)
                 _result = RealizeAll(_result);

@@ -38,7 +38,7 @@ public static class AstPrinter
             throw new KeyNotFoundException($"no namespace {ns} is loaded");
         var definitions = view.Match(null, AstSchema.Namespace, Value.String(ns))
             .Select(d => reader.Node(d.E))
-            .Where(n => n is not null && !n.Is(T.Namespace))
+            .Where(n => n is not null && !n.Is(T.Namespace) && n.Str(AstSchema.Source) is not "")
             .Select(n => n!)
             .OrderBy(n => n.Index).ThenBy(n => n.Line)
             .ToList();
@@ -105,9 +105,26 @@ public static class AstPrinter
                 return;
             }
             if (node.Is(T.Function))
+            {
                 Function(node);
+            }
+            else if (node.Is(T.Def) && node.Flag(AstSchema.DefInit))
+            {
+                // A top-level expression loaded without its text: the expression itself.
+                foreach (var child in reader.Children(node, AstSchema.Body))
+                    Expr(child);
+            }
+            else if (node.Is(T.Def))
+            {
+                var open = _column;
+                Write("(def " + (node.Str(AstSchema.FnName) ?? "?"));
+                Body(node, open + 2);
+                Write(")");
+            }
             else
+            {
                 Record(node);
+            }
         }
 
         private void Function(AstNode fn)

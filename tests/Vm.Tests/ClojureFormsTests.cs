@@ -1,0 +1,465 @@
+using System.Globalization;
+using Datom.Index.Query;
+using Datom.Vm.Ast;
+using Datom.Vm.Loading;
+using Datom.Vm.Printing;
+using Datom.Vm.Reading;
+using Datom.Vm.Tests.Support;
+using Xunit;
+
+namespace Datom.Vm.Tests;
+
+/// <summary>
+/// Top-level expressions, multimethods, user macros, protocols and types, metadata and regex
+/// matchers (issue 12). Each expected output is what JVM Clojure 1.11 printed for the same program
+/// (run with <c>clojure FILE.clj</c>, with <c>(-main)</c> at the end of the file).
+/// </summary>
+public class ClojureFormsTests
+{
+    /// <summary>Loads <paramref name="source"/> as <c>datom code load</c> does and runs its <c>-main</c>; returns what it printed.</summary>
+    internal static async Task<string> RunProgramAsync(string source, string file = "app.clj")
+    {
+        using var t = TestDb.InMemory();
+        var ns = (await t.LoadAsync(source, file)).Namespace;
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        var result = vm.Run(ns + "/-main", [], new RunOptions { Output = output });
+        Assert.True(result.Status == RunStatus.Finished, result + "\n" + output);
+        return output.ToString();
+    }
+
+    // ---- top-level expressions ----
+
+    private const string TopLevel = """
+        (ns app)
+        (def counter (atom 0))
+        (println "loading" @counter)
+        (swap! counter inc)
+        (when (pos? @counter) (println "positive"))
+        (defn -main [] (println "main sees" @counter))
+        """;
+
+    [Fact]
+    public async Task Top_level_expressions_run_in_order_when_a_run_of_their_namespace_starts()
+    {
+        // clojure: loading 0 / positive / main sees 1
+        Assert.Equal("loading 0\npositive\nmain sees 1\n", await RunProgramAsync(TopLevel));
+    }
+
+    [Fact]
+    public async Task Top_level_expressions_are_stored_as_written_and_load_back_to_the_same_datoms()
+    {
+        using var t = TestDb.InMemory();
+        var first = await t.LoadAsync(TopLevel, "app.clj");
+        Assert.Contains("app/(top-level 1)", first.Changed);
+        var printed = AstPrinter.Print(t.Db.Current(), "app");
+        Assert.Contains("(swap! counter inc)", printed, StringComparison.Ordinal);
+        Assert.Contains("(when (pos? @counter) (println \"positive\"))", printed, StringComparison.Ordinal);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed));
+    }
+
+    [Fact]
+    public void Top_level_expressions_analyzed_without_their_text_print_as_expressions_and_read_back()
+    {
+        // As the fuzz test does (FuzzTests' seed 12916438933782257670,5773166412837040117 found it).
+        const string Source = "(ns fuzz)\n(def x 1)\n(+ 1 x)\n";
+        var unit = Analyzer.Analyze(SourceReader.Read(Source, "fuzz.clj"), "fuzz.clj", EmptyCatalog.Instance);
+        var printed = AstPrinter.Print(new MemoryDatomView(unit.Nodes), "fuzz");
+        Assert.Equal(Source, printed);
+        var again = Analyzer.Analyze(SourceReader.Read(printed, "fuzz.clj"), "fuzz.clj", EmptyCatalog.Instance);
+        Assert.Equal(unit.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal), again.Nodes.Select(n => n.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_starts_with_the_top_level_expressions_of_the_namespaces_it_requires()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns lib)
+            (println "loading lib")
+            (defmulti speak :kind)
+            (defmethod speak :dog [_] "woof")
+            """, "lib.clj");
+        await t.LoadAsync("""
+            (ns app (:require [lib :refer [speak]]))
+            (println "loading app")
+            (defmethod lib/speak :cat [_] "meow")
+            (defn -main [] (println (speak {:kind :dog}) (speak {:kind :cat})))
+            """, "app.clj");
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        var result = vm.Run("app/-main", [], new RunOptions { Output = output });
+        Assert.Equal(RunStatus.Finished, result.Status);
+        // clojure (require 'app) then (app/-main): loading lib / loading app / woof meow
+        Assert.Equal("loading lib\nloading app\nwoof meow\n", output.ToString());
+    }
+
+    // ---- multimethods ----
+
+    private const string Multimethods = """
+        (ns app)
+        (defmulti area :shape)
+        (defmethod area :square [{:keys [s]}] (* s s))
+        (defmethod area :circle [{:keys [r]}] (* 3 r r))
+        (defmulti cls class)
+        (defmethod cls clojure.lang.PersistentVector [x] :vec)
+        (defmethod cls String [x] :str)
+        (defmethod cls Long [x] :long)
+        (defmulti two (fn [a b] [(class a) (class b)]))
+        (defmethod two [Long String] [a b] :ls)
+        (defmulti greet (fn [x] x) :default :other)
+        (defmethod greet :other [x] (str "other " x))
+        (defn -main []
+          (prn (area {:shape :square :s 4}))
+          (prn (try (area {:shape :tri}) (catch IllegalArgumentException e (.getMessage e))))
+          (defmethod area :default [_] :none)
+          (prn (area {:shape :tri}))
+          (prn (sort (keys (methods area))))
+          (remove-method area :circle)
+          (prn (sort (keys (methods area))))
+          (prn (area {:shape :circle :r 1}))
+          (prn (cls [1]) (cls "a") (cls 1))
+          (prn (class [1]) (class '(1)) (class "a") (class 1) (class :a) (class {}))
+          (prn (two 1 "x"))
+          (prn (fn? area) (ifn? area))
+          (prn (greet 5)))
+        """;
+
+    [Fact]
+    public async Task Multimethods_dispatch_on_values_classes_and_defaults()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            16
+            "No method in multimethod 'area' for dispatch value: :tri"
+            :none
+            (:circle :default :square)
+            (:default :square)
+            :none
+            :vec :str :long
+            clojure.lang.PersistentVector clojure.lang.PersistentList java.lang.String java.lang.Long clojure.lang.Keyword clojure.lang.PersistentArrayMap
+            :ls
+            false true
+            "other 5"
+
+            """, await RunProgramAsync(Multimethods));
+    }
+
+    // ---- user macros ----
+
+    private const string Macros = """
+        (ns app)
+        (defn twice-fn [x] (* 2 x))
+        (defmacro unless [test & body] `(if ~test nil (do ~@body)))
+        (defmacro my-and
+          ([] true)
+          ([x] x)
+          ([x & more] `(let [and# ~x] (if and# (my-and ~@more) and#))))
+        (defmacro infix [[a op b]] (list op a b))
+        (defmacro doubled [x] `(twice-fn ~x))
+        (defmacro defconst [name v] `(def ~name ~v))
+        (defconst answer 42)
+        (defmacro make-adder [n] (let [x (gensym "x")] `(fn [~x] (+ ~x ~n))))
+        (defmacro form-size [& _] (count &form))
+        (defmacro locals [] (vec (sort (map str (keys &env)))))
+        (defmacro square-all [& xs] `[~@(map (fn [x] `(* ~x ~x)) xs)])
+        (defn -main []
+          (prn (unless false 1 2))
+          (prn (unless true 1 2))
+          (prn (my-and 1 2 3) (my-and 1 nil 3) (my-and))
+          (prn (infix (9 + 1)))
+          (prn (doubled 21))
+          (prn answer)
+          (prn ((make-adder 5) 10))
+          (prn (form-size a b c))
+          (prn (let [p 1 q 2] (locals)))
+          (prn (square-all 1 2 3))
+          (prn (macroexpand-1 '(unless x y)))
+          (prn (macroexpand '(infix (1 * 2))))
+          (prn (macroexpand-1 '(doubled 3))))
+        """;
+
+    [Fact]
+    public async Task Defmacro_with_syntax_quote_unquote_splicing_gensyms_form_and_env()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            2
+            nil
+            3 nil true
+            10
+            42
+            42
+            15
+            4
+            ["p" "q"]
+            [1 4 9]
+            (if x nil (do y))
+            (* 1 2)
+            (app/twice-fn 3)
+
+            """, await RunProgramAsync(Macros));
+    }
+
+    [Fact]
+    public async Task A_macro_is_stored_as_its_function_and_call_sites_as_their_expansion_with_the_text_as_written()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync(Macros, "app.clj");
+        var view = t.Db.Current();
+        var printed = AstPrinter.Print(view, "app");
+        Assert.Contains("(defmacro unless [test & body] `(if ~test nil (do ~@body)))", printed, StringComparison.Ordinal);
+        Assert.Contains("(prn (unless false 1 2))", printed, StringComparison.Ordinal);
+        Assert.Contains("(defconst answer 42)", printed, StringComparison.Ordinal);
+        // The expansion of (doubled 21) is a call of twice-fn: the essay's query sees through the macro.
+        var calls = DatalogQuery.Parse("""
+            [:find ?line :where [?f :fn/name "twice-fn"] [?c :ast/function ?f] [?c :ast/type :ast.type/call] [?c :ast/line ?line]]
+            """).Run(view);
+        // (doubled 21) at line 21 is the only call: the defmacro's body builds it as data, and the macroexpand-1 at 27 is quoted data.
+        Assert.Equal(21L, (long)Assert.Single(calls.Rows)[0]!);
+        // Every call site of a macro names it.
+        var uses = DatalogQuery.Parse("""
+            [:find ?c :where [?m :fn/name "unless"] [?m :fn/macro true] [?c :ast/macro ?m]]
+            """).Run(view);
+        Assert.Equal(2, uses.Rows.Count);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed));
+    }
+
+    [Fact]
+    public async Task A_macro_of_another_namespace_expands_through_refer_and_alias_and_its_edit_reaches_callers_on_their_next_load()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns lib)
+            (defn helper [x] (str "<" x ">"))
+            (defmacro wrap [x] `(helper ~x))
+            """, "lib.clj");
+        const string App = """
+            (ns app (:require [lib :as l :refer [wrap]]))
+            (defn -main [] (println (wrap 1) (l/wrap 2)))
+            """;
+        await t.LoadAsync(App, "app.clj");
+        using (var vm = await t.VmAsync())
+        {
+            var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+            vm.Run("app/-main", [], new RunOptions { Output = output });
+            Assert.Equal("<1> <2>\n", output.ToString());
+        }
+
+        // The macro changes: callers keep their expansion until their namespace is loaded again.
+        await t.LoadAsync("""
+            (ns lib)
+            (defn helper [x] (str "<" x ">"))
+            (defmacro wrap [x] `(helper (* 10 ~x)))
+            """, "lib.clj");
+        var reload = await t.LoadAsync(App, "app.clj");
+        Assert.Equal(["app/-main"], reload.Changed);
+        using var vm2 = await t.VmAsync();
+        var output2 = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        vm2.Run("app/-main", [], new RunOptions { Output = output2 });
+        Assert.Equal("<10> <20>\n", output2.ToString());
+    }
+
+    [Theory]
+    [InlineData("(defmacro forever [] `(forever))", "(forever)", "depth")]
+    [InlineData("(defmacro spin [] (loop [] (recur)))", "(spin)", "fuel")]
+    [InlineData("(defmacro hog [] (vec (range 100000000)))", "(hog)", "memory")]
+    [InlineData("(defmacro wide [] (vec (range 30000)))", "(wide)", "size")]
+    [InlineData("(defmacro deep [n] (reduce (fn [acc _] (list acc)) 1 (range n)))", "(deep 2000)", "size")]
+    public async Task A_runaway_macro_expansion_stops_with_the_limit_named(string macro, string call, string limit)
+    {
+        using var t = TestDb.InMemory();
+        var e = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync($"(ns app)\n{macro}\n(defn -main [] {call})\n", "app.clj"));
+        Assert.True(e.Message.Contains($"limit/{limit}", StringComparison.Ordinal), e.Message);
+        Assert.Equal(3, e.Line);
+    }
+
+    [Fact]
+    public async Task A_macro_used_before_its_defmacro_or_as_a_value_is_an_error_at_its_line()
+    {
+        using var t = TestDb.InMemory();
+        var before = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync("(ns app)\n(defn -main [] (m))\n(defmacro m [] 1)\n", "app.clj"));
+        Assert.Contains("used before its defmacro", before.Message, StringComparison.Ordinal);
+        var value = await Assert.ThrowsAsync<CodeException>(() => t.LoadAsync("(ns app)\n(defmacro m [] 1)\n(defn -main [] (map m [1]))\n", "app.clj"));
+        Assert.Contains("can't take the value of a macro", value.Message, StringComparison.Ordinal);
+        Assert.Equal(3, value.Line);
+    }
+
+    // ---- metadata ----
+
+    [Fact]
+    public async Task Metadata_rides_on_collections_symbols_and_functions_and_equality_ignores_it()
+    {
+        const string Program = """
+            (ns app)
+            (def giants (with-meta 'Giants {:league "National League"}))
+            (defn -main []
+              (prn (meta giants) (meta 'Giants))
+              (prn (try (with-meta 2 {:prime true}) (catch ClassCastException e "no IObj")))
+              (prn (meta (with-meta [1 2] {:a 1})) (= [1 2] (with-meta [1 2] {:a 1})))
+              (prn (meta ^{:b 2} [3]) (meta ^:k {:x 1}) (meta [3]))
+              (let [g (with-meta 'Giants {:n (atom 7)})]
+                (swap! (:n (meta g)) inc)
+                (prn @(:n (meta g))))
+              (prn (meta (vary-meta giants assoc :park "Oracle Park")))
+              (prn (vary-meta giants dissoc :league) (pr-str (vary-meta giants dissoc :league)))
+              (prn (meta (with-meta (fn [] 1) {:f true})) ((with-meta (fn [] 1) {:f true})))
+              (prn (meta (with-meta {:a 1} nil))))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            {:league "National League"} nil
+            "no IObj"
+            {:a 1} true
+            {:b 2} {:k true} nil
+            8
+            {:league "National League", :park "Oracle Park"}
+            Giants "Giants"
+            {:f true} 1
+            nil
+
+            """, await RunProgramAsync(Program));
+    }
+
+    // ---- protocols and types ----
+
+    private const string Protocols = """
+        (ns app)
+        (defprotocol Shape
+          "Things with an area."
+          (area [this])
+          (scale [this k] "Scales it."))
+        (defrecord Square [s]
+          Shape
+          (area [_] (* s s))
+          (scale [this k] (->Square (* s k))))
+        (defrecord Circle [r])
+        (extend-type Circle
+          Shape
+          (area [c] (* 3 (:r c) (:r c)))
+          (scale [c k] (Circle. (* k (:r c)))))
+        (defprotocol Describe (describe [x]))
+        (extend-protocol Describe
+          nil (describe [_] "nothing")
+          String (describe [s] (str "string " s))
+          Number (describe [n] (str "number " n))
+          clojure.lang.IPersistentVector (describe [v] (str "vector of " (count v)))
+          Object (describe [o] "something"))
+        (defn -main []
+          (prn (area (->Square 3)) (area (scale (Square. 2) 3)))
+          (prn (area (Circle. 2)) (:r (scale (->Circle 1) 5)))
+          (prn (.s (Square. 7)))
+          (prn (map describe [nil "a" 1 2.5 [1 2] :k]))
+          (let [n 10
+                r (reify Shape (area [_] n) (scale [this k] this))]
+            (prn (area r) (= r (scale r 2))))
+          (prn (satisfies? Shape (Square. 1)) (satisfies? Shape "x"))
+          (prn (try (area "x") (catch IllegalArgumentException e (.getMessage e)))))
+        """;
+
+    [Fact]
+    public async Task Protocols_dispatch_on_records_classes_nil_and_reify()
+    {
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            9 36
+            12 5
+            7
+            ("nothing" "string a" "number 1" "number 2.5" "vector of 2" "something")
+            10 true
+            true false
+            "No implementation of method: :area of protocol: #'app/Shape found for class: java.lang.String"
+
+            """, await RunProgramAsync(Protocols));
+    }
+
+    [Fact]
+    public async Task A_defprotocol_and_a_record_with_protocol_bodies_print_once_as_written_and_load_back()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync(Protocols, "app.clj");
+        var printed = AstPrinter.Print(t.Db.Current(), "app");
+        Assert.Equal(1, printed.Split("(defprotocol Shape").Length - 1);
+        Assert.Equal(1, printed.Split("(defrecord Square [s]").Length - 1);
+        Assert.Contains("  (scale [this k] (->Square (* s k))))", printed, StringComparison.Ordinal);
+        var again = await t.LoadAsync(printed, "app.clj");
+        Assert.False(again.Transacted, string.Join(", ", again.Changed) + "\n" + printed);
+    }
+
+    // ---- regex matchers ----
+
+    [Fact]
+    public async Task Re_matcher_finds_successive_matches_and_re_groups_gives_the_last()
+    {
+        const string Program = """
+            (ns app)
+            (defn -main []
+              (let [m (re-matcher #"(\d+)-(\d+)" "a 10-20 b 3-4 c")]
+                (prn (re-find m))
+                (prn (re-groups m))
+                (prn (re-find m))
+                (prn (re-find m))
+                (prn (try (re-groups m) (catch IllegalStateException e (.getMessage e)))))
+              (let [m (re-matcher #"\w+" "hi there")]
+                (prn (re-find m) (re-find m) (re-find m)))
+              (let [m (re-matcher #"x" "abc")]
+                (prn (try (re-groups m) (catch IllegalStateException e (.getMessage e))))))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            ["10-20" "10" "20"]
+            ["10-20" "10" "20"]
+            ["3-4" "3" "4"]
+            nil
+            "No match found"
+            "hi" "there" nil
+            "No match found"
+
+            """, await RunProgramAsync(Program));
+    }
+
+    [Fact]
+    public async Task Deftype_instances_have_fields_and_protocol_bodies_but_are_not_maps()
+    {
+        const string Program = """
+            (ns app)
+            (defprotocol Award (present [this recipient]))
+            (deftype Pulitzer [prize])
+            (deftype Razzie [category]
+              Award
+              (present [this recipient] (str "You're really the " (.category this) ", " recipient "... sorry.")))
+            (defn -main []
+              (prn (.prize (Pulitzer. "literature")))
+              (prn (:prize (Pulitzer. "poetry")))
+              (prn (map map? [(Pulitzer. "music") {}]))
+              (prn (present (Razzie. "Worst Picture") "Final Destination 5")))
+            """;
+        // clojure prints each line below for the same program.
+        Assert.Equal("""
+            "literature"
+            nil
+            (false true)
+            "You're really the Worst Picture, Final Destination 5... sorry."
+
+            """, await RunProgramAsync(Program));
+    }
+
+    [Fact]
+    public async Task Editing_one_definition_that_uses_a_macro_of_its_namespace_expands_it_with_the_stored_macro()
+    {
+        using var t = TestDb.InMemory();
+        await t.LoadAsync("""
+            (ns app)
+            (defmacro unless [test & body] `(if ~test nil (do ~@body)))
+            (defn -main [] (println (unless false :a)))
+            """, "app.clj");
+        var edit = await t.Loader.LoadDefinitionAsync("(defn -main [] (println (unless false :b)))", "app/-main");
+        Assert.Equal(["app/-main"], edit.Changed);
+        using var vm = await t.VmAsync();
+        var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        vm.Run("app/-main", [], new RunOptions { Output = output });
+        Assert.Equal(":b\n", output.ToString());
+    }
+}
