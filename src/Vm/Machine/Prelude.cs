@@ -399,7 +399,20 @@ internal static class Prelude
 
         (defn sequence
           ([coll] (if (seq? coll) coll (or (seq coll) ())))
-          ([xform coll] (or (seq (transduce xform (completing conj) [] coll)) ())))
+          ;; Lazy, as Clojure's (a TransformerIterator): each input goes through the transducer
+          ;; into a fresh buffer when the seq is walked that far, so an infinite input is fine.
+          ([xform coll]
+           (let [rf (xform (fn ([acc] acc) ([acc x] (conj acc x))))
+                 step (fn step [s]
+                        (lazy-seq
+                          (loop [s (seq s)]
+                            (if s
+                              (let [r (rf [] (first s))]
+                                (if (reduced? r)
+                                  (seq (rf (unreduced r)))
+                                  (if (seq r) (concat r (step (rest s))) (recur (next s)))))
+                              (seq (rf []))))))]
+             (step coll))))
 
         (defn eduction [xform coll] (sequence xform coll))
 

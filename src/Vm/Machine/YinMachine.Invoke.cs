@@ -45,6 +45,7 @@ internal sealed partial class YinMachine
         // thread stack the count above may not be reached before the stack is: the limit, not a crash.
         if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
             throw YinException.Of(Kinds.Limit("depth"), "depth limit: lazy sequences and callbacks nest deeper than the host's stack");
+        Poll();
         switch (f.Obj)
         {
             case NativeRef n:
