@@ -349,7 +349,7 @@ public sealed partial class EdnReader
             return AutoKeyword(start);
         }
 
-        return Keyword.FromBody(Token[1..], out var error)
+        return (_clojure ? Keyword.FromClojureBody(Token[1..], out var error) : Keyword.FromBody(Token[1..], out error))
             ?? throw Error(start, $"invalid keyword {Shorten(Token.ToString())}: {error}");
     }
 

@@ -60,6 +60,15 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
         return keyword ?? throw new EdnException($"invalid keyword '{text}': {error}", null, 1, 1);
     }
 
+    /// <summary>As <see cref="Parse"/>, with Clojure's reader's rules (<see cref="FromClojureBody"/>).</summary>
+    public static Keyword ParseClojure(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var body = text.StartsWith(':') ? text.AsSpan(1) : text.AsSpan();
+        var keyword = FromClojureBody(body, out var error);
+        return keyword ?? throw new EdnException($"invalid keyword '{text}': {error}", null, 1, 1);
+    }
+
     /// <summary>The keyword for the text after ':' (as read), or null with the reason.</summary>
     internal static Keyword? FromBody(ReadOnlySpan<char> body, out string? error)
     {
@@ -77,6 +86,35 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
             return null;
         }
 
+        return Table.GetOrAdd(body.ToString(), key => slash < 0
+            ? new Keyword(null, key, ":" + key)
+            : new Keyword(key[..slash], key[(slash + 1)..], ":" + key));
+    }
+
+    /// <summary>
+    /// As <see cref="FromBody"/>, for Clojure source: Clojure's reader also takes a keyword whose
+    /// name begins with a digit (<c>:2nd-cousin</c>, <c>:1</c>), which EDN does not (LispReader's
+    /// symbol pattern lets the colon stand as the name's first character).
+    /// </summary>
+    internal static Keyword? FromClojureBody(ReadOnlySpan<char> body, out string? error)
+    {
+        var keyword = FromBody(body, out error);
+        var slash = body.IndexOf('/');
+        var nameAt = slash + 1;
+        if (keyword is not null || nameAt >= body.Length || !EdnNames.IsAsciiDigit(body[nameAt]))
+        {
+            return keyword;
+        }
+
+        // Valid but for the leading digit: the same text with a letter there passes EDN's rules.
+        var probe = body.ToString().ToCharArray();
+        probe[nameAt] = 'x';
+        if (EdnNames.ValidateKeyword(probe, out _) is not null)
+        {
+            return null;
+        }
+
+        error = null;
         return Table.GetOrAdd(body.ToString(), key => slash < 0
             ? new Keyword(null, key, ":" + key)
             : new Keyword(key[..slash], key[(slash + 1)..], ":" + key));

@@ -416,7 +416,7 @@ internal sealed class Compiler
         if (node.One(AstSchema.LiteralBoolean) is { } b)
             return Val.Bool(b.AsBoolean);
         if (node.One(AstSchema.LiteralKeyword) is { } k)
-            return Val.Keyword(Keyword.Parse(k.AsString));
+            return Val.Keyword(Keyword.ParseClojure(k.AsString));
         return Val.Nil;
     }
 

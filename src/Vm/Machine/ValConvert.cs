@@ -55,7 +55,7 @@ internal static class ValConvert
         ValueType.Long => Val.Long(v.AsLong),
         ValueType.Double => Val.Double(v.AsDouble),
         ValueType.Boolean => Val.Bool(v.AsBoolean),
-        ValueType.Keyword => Val.Keyword(Keyword.Parse(v.AsString)),
+        ValueType.Keyword => Val.Keyword(Keyword.ParseClojure(v.AsString)),
         ValueType.Symbol => Val.Symbol(Symbol.Parse(v.AsString)),
         ValueType.Ref => Val.Entity(v.AsRef),
         ValueType.Instant => Val.Instant(v.AsInstantMs),
