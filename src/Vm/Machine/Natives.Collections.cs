@@ -172,8 +172,8 @@ internal static partial class Natives
             YVector { Count: > 0 } v => Val.Object(new YVector(v.Items.RemoveAt(v.Count - 1))),
             YList { Count: > 0 } l => l.More.IsNil ? Seqs.Empty : l.More,
             null => Val.Nil,
-            YVector => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty vector"),
-            YEmptyList => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty list"),
+            YVector => throw JavaException("IllegalStateException", "Can't pop empty vector"),
+            YEmptyList => throw JavaException("IllegalStateException", "Can't pop empty list"),
             _ => throw TypeError("pop", "a vector or a list", a[0]),
         });
         Def("subvec", 2, 3, (m, a) =>
@@ -248,7 +248,7 @@ internal static partial class Natives
         YRecord r => key.Obj is Keyword k && r.Type.IndexOf(k) is var i and >= 0 ? r.Values[i] : otherwise,
         YVector v => key.IsLong && key.AsLong >= 0 && key.AsLong < v.Count ? v.Items[(int)key.AsLong] : otherwise,
         YSet s => s.Items.Contains(key) ? key : otherwise,
-        string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.String(s[(int)key.AsLong].ToString()) : otherwise,
+        string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.Char(s[(int)key.AsLong]) : otherwise,
         _ => otherwise,
     };
 

@@ -254,6 +254,34 @@ internal static class Prelude
                       run (doall (cons fst (take-while (fn [x] (= fv (f x))) (next s))))]
                   (cons run (partition-by f (lazy-seq (drop (count run) s))))))))))
 
+        (defn distinct
+          ([]
+           (fn [rf]
+             (let [seen (volatile! #{})]
+               (fn ([] (rf))
+                 ([result] (rf result))
+                 ([result input]
+                  (if (contains? (deref seen) input)
+                    result
+                    (do (vswap! seen conj input) (rf result input))))))))
+          ([coll]
+           (let [step (fn step [xs seen]
+                        (lazy-seq
+                          (loop [s (seq xs)]
+                            (when s
+                              (let [x (first s)]
+                                (if (contains? seen x)
+                                  (recur (next s))
+                                  (cons x (step (rest s) (conj seen x)))))))))]
+             (step coll #{}))))
+
+        (defn replace
+          ([smap] (map (fn [x] (if-let [e (find smap x)] (val e) x))))
+          ([smap coll]
+           (if (vector? coll)
+             (reduce (fn [v i] (if-let [e (find smap (nth v i))] (assoc v i (val e)) v)) coll (range (count coll)))
+             (map (fn [x] (if-let [e (find smap x)] (val e) x)) coll))))
+
         (defn dedupe [coll]
           (lazy-seq
             (let [s (seq coll)]
