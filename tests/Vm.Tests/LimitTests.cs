@@ -144,7 +144,15 @@ public class LimitTests
         // Clojure runs these; each must finish, not overflow the host's stack or hit :limit/depth.
         Assert.Equal("15000", Yin.Expr("(count (for [x (range 30000) :when (odd? x)] x))"));
         Assert.Equal("1", Yin.Expr("(count (for [a (range 30000) :let [b (- 30000 a)] :when (= a b 15000)] a))"));
+        // A thousand maps over maps: Clojure realises these on its stack, and so does Yin, on its run's thread.
+        Assert.Equal("3", Yin.Expr("(count (nth (iterate (fn [s] (map inc s)) (range 3)) 1000))"));
         Assert.Equal("[[3 4 5]]", Yin.Expr("(vec (for [a (range 1 20) b (range a 20) c (range b 20) :when (= (+ (* a a) (* b b)) (* c c)) :when (= 12 (+ a b c))] [a b c]))"));
+    }
+
+    [Fact]
+    public void Lazy_seqs_nested_past_any_stack_stop_at_the_depth_limit()
+    {
+        Stops("(defn main [] (count (nth (iterate (fn [s] (map inc s)) (range 3)) 100000)))", With(), "depth");
     }
 
     [Fact]
