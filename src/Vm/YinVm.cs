@@ -216,7 +216,7 @@ public sealed class YinVm : IDisposable
     /// this much stack takes <see cref="YinMachine.MaxNestedInvokes"/> of them with room to spare
     /// (about 2 KB each). It is reserved, not committed: a run uses what it touches.
     /// </summary>
-    private const int RunStackBytes = 64 * 1024 * 1024;
+    private const int RunStackBytes = 16 * 1024 * 1024;
 
     private static RunResult Finish(YinMachine machine, string entry)
     {

@@ -18,7 +18,7 @@ internal sealed partial class YinMachine
     /// <summary>
     /// Host-level nesting of callbacks (a lazy seq whose step realises another, ...): each costs one
     /// run of the interpreter loop on the host stack, a kilobyte or two. Runs get a thread with a
-    /// 64 MiB stack (YinVm.RunStackBytes), where 5,000 fit many times over; on a smaller stack the
+    /// 16 MiB stack (YinVm.RunStackBytes), where 5,000 fit; on a smaller stack the
     /// check of the stack left stops it first, with the same limit. A JVM's default stack takes a
     /// few thousand nested lazy maps before it overflows.
     /// </summary>
