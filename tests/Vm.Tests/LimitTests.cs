@@ -156,6 +156,16 @@ public class LimitTests
     }
 
     [Fact]
+    public void Squaring_a_big_integer_in_a_loop_stops_at_a_named_limit()
+    {
+        // Each multiplication is one instruction, but its operands double every turn: its result
+        // is charged to memory and its work to fuel before it is done.
+        var result = Yin.RunWith("(defn main [] (loop [x 3N] (recur (*' x x))))", With(new MemoryLimit(64 << 20), new DeadlineLimit(TimeSpan.FromMinutes(5))));
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.True(result.Error!.Limit is "memory" or "fuel", result.ToString());
+    }
+
+    [Fact]
     public void Cancellation_stops_a_run()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));

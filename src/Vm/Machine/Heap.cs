@@ -41,6 +41,9 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots, Action? pol
 
     public static long StringBytes(long chars) => 24 + (2 * chars);
 
+    /// <summary>A BigInteger of this many bits: its object and its array of 32-bit words.</summary>
+    public static long BigIntBytes(long bits) => 40 + (4 * ((bits + 31) / 32));
+
     /// <exception cref="YinException">The live data and this request together pass the limit (<c>:limit/memory</c>).</exception>
     public void Charge(long bytes)
     {
@@ -92,6 +95,12 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots, Action? pol
             {
                 case string s:
                     total += StringBytes(s.Length);
+                    break;
+                case System.Numerics.BigInteger b:
+                    total += BigIntBytes(b.GetBitLength());
+                    break;
+                case YRatio r:
+                    total += BigIntBytes(r.Numerator.GetBitLength()) + BigIntBytes(r.Denominator.GetBitLength());
                     break;
                 case YVector vec:
                     total += VectorBytes + (ElementBytes * vec.Count);
