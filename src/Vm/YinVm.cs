@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Datom.Index;
 using Datom.Index.Query;
 using Datom.Log.Model;
@@ -246,9 +247,37 @@ public sealed class YinVm : IDisposable
         return new YinMachine(options.Limits, options.Output ?? Console.Out, effects, Time, options.Cancellation, options.PauseAfterSteps);
     }
 
+    /// <summary>
+    /// The stack of a run's own thread. Yin's calls live on the machine's stack, but realising a
+    /// lazy seq whose items come from another lazy seq (a map over a map ..., as
+    /// <c>(nth (iterate #(map inc %) xs) 1000)</c> makes) nests host frames, as it does on the JVM;
+    /// this much stack takes <see cref="YinMachine.MaxNestedInvokes"/> of them with room to spare
+    /// (about 2 KB each). It is reserved, not committed: a run uses what it touches.
+    /// </summary>
+    private const int RunStackBytes = 16 * 1024 * 1024;
+
     private static RunResult Finish(YinMachine machine, string entry)
     {
-        var outcome = machine.Run();
+        // On a thread of its own, so that the stack a run may take does not depend on its caller's.
+        var outcome = Outcome.Failed;
+        ExceptionDispatchInfo? crash = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                outcome = machine.Run();
+            }
+#pragma warning disable CA1031 // a host bug is rethrown on the caller's thread, not lost with this one
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                crash = ExceptionDispatchInfo.Capture(e);
+            }
+        }, RunStackBytes)
+        { Name = "yin run " + entry, IsBackground = true };
+        thread.Start();
+        thread.Join();
+        crash?.Throw();
         return outcome switch
         {
             Outcome.Finished => new RunResult(RunStatus.Finished, machine.Result, null, null, machine.Steps, machine.Elapsed),

@@ -144,7 +144,7 @@ public class ContinuationTests
         var id = await vm.SaveAsync(vm.Run("keep/main", []).Continuation!);
         using var other = await t.VmAsync();
         Assert.Equal(expected, other.Resume(other.LoadContinuation(id), 5L).Value);
-        Assert.Equal("[15 #keep.Box{:v {:q sym, :s #{:a}, :xs [1 2]}} (11 12) (7 8)]", expected);
+        Assert.Equal("[15 #keep.Box{:v {:xs [1 2], :s #{:a}, :q sym}} (11 12) (7 8)]", expected);
     }
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunChildAsync(params string[] args)

@@ -16,11 +16,18 @@ namespace Datom.Vm.Tests;
 /// </summary>
 public sealed class CorpusTests(ITestOutputHelper output)
 {
-    /// <summary>Per cent of Corpus/programs that must pass.</summary>
-    private const double ProgramsFloor = 70.0;
+    /// <summary>
+    /// Per cent of Corpus/programs that must pass: measured 138/152 (90.8%) on lang-machine; the
+    /// floor leaves room for two programs that run close to their 10 s deadline on a loaded machine
+    /// (rcs-hailstone-sequence, rc-stern-brocot-sequence): 136/152 is 89.5%.
+    /// </summary>
+    private const double ProgramsFloor = 89.0;
 
-    /// <summary>Per cent of Corpus/heldout that must pass. These programs are never used to tune Yin.</summary>
-    private const double HeldOutFloor = 58.0;
+    /// <summary>
+    /// Per cent of Corpus/heldout that must pass (measured 21/24, 87.5%; the floor allows one
+    /// program fewer). These programs are never used to tune Yin.
+    /// </summary>
+    private const double HeldOutFloor = 83.0;
 
     [Fact]
     public Task Corpus_programs_print_what_Clojure_prints() => CheckAsync("programs", ProgramsFloor);

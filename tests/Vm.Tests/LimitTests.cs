@@ -114,6 +114,58 @@ public class LimitTests
     }
 
     [Fact]
+    public void A_native_calling_back_into_short_Yin_functions_meets_the_constraints()
+    {
+        // sort calls its comparator about n log n times, each a Yin call of a few steps that never
+        // finishes a slice of the interpreter loop: the limits are checked between callbacks too.
+        Stops("(defn main [] (count (sort (fn [a b] (compare b a)) (range 200000))))", With(new StepCeiling(50_000)), "ceiling");
+    }
+
+    [Fact]
+    public void An_eager_reduction_over_an_infinite_seq_of_growing_vectors_stops_at_a_named_limit()
+    {
+        // The shape of Rosetta Code's Stern-Brocot program (corpus rc-stern-brocot-sequence), where
+        // a run once escaped its deadline: each step of the reduction is a short callback, and the
+        // growing vectors make every measurement of the heap long. Whichever limit it meets first,
+        // the run stops with that limit named.
+        const string source = """
+            (defn step [v] (conj v (+ (peek v) 1) (peek v)))
+            (defn main [] (count (transduce (map peek) conj [] (iterate step [1 1]))))
+            """;
+        var result = Yin.RunWith(source, With(new DeadlineLimit(TimeSpan.FromSeconds(2)), new FuelLimit(long.MaxValue)));
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.True(result.Error!.Limit is "deadline" or "memory", result.ToString());
+        Assert.Contains(result.Error.Limit!, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_lazy_nesting_is_realised_without_host_recursion()
+    {
+        // Clojure runs these; each must finish, not overflow the host's stack or hit :limit/depth.
+        Assert.Equal("15000", Yin.Expr("(count (for [x (range 30000) :when (odd? x)] x))"));
+        Assert.Equal("1", Yin.Expr("(count (for [a (range 30000) :let [b (- 30000 a)] :when (= a b 15000)] a))"));
+        // A thousand maps over maps: Clojure realises these on its stack, and so does Yin, on its run's thread.
+        Assert.Equal("3", Yin.Expr("(count (nth (iterate (fn [s] (map inc s)) (range 3)) 1000))"));
+        Assert.Equal("[[3 4 5]]", Yin.Expr("(vec (for [a (range 1 20) b (range a 20) c (range b 20) :when (= (+ (* a a) (* b b)) (* c c)) :when (= 12 (+ a b c))] [a b c]))"));
+    }
+
+    [Fact]
+    public void Lazy_seqs_nested_past_any_stack_stop_at_the_depth_limit()
+    {
+        Stops("(defn main [] (count (nth (iterate (fn [s] (map inc s)) (range 3)) 100000)))", With(), "depth");
+    }
+
+    [Fact]
+    public void Squaring_a_big_integer_in_a_loop_stops_at_a_named_limit()
+    {
+        // Each multiplication is one instruction, but its operands double every turn: its result
+        // is charged to memory and its work to fuel before it is done.
+        var result = Yin.RunWith("(defn main [] (loop [x 3N] (recur (*' x x))))", With(new MemoryLimit(64 << 20), new DeadlineLimit(TimeSpan.FromMinutes(5))));
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.True(result.Error!.Limit is "memory" or "fuel", result.ToString());
+    }
+
+    [Fact]
     public void Cancellation_stops_a_run()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));

@@ -290,6 +290,13 @@ public sealed partial class EdnReader
     private object ReadCharacter(SourcePosition start)
     {
         var first = Peek();
+        if (_clojure && first >= 0 && IsWhitespace((char)first))
+        {
+            // Clojure's reader takes the one character after the backslash, whitespace too: "\ " is a space.
+            Advance();
+            return (char)first;
+        }
+
         if (first < 0 || IsWhitespace((char)first))
         {
             throw Error(start, "a backslash must be followed by a character");

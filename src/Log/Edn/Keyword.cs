@@ -69,9 +69,10 @@ public sealed class Keyword : IEquatable<Keyword>, IComparable<Keyword>, ICompar
 
     /// <summary>The keyword for the text after ':' (as read), or null with the reason.</summary>
     /// <remarks>
-    /// With <paramref name="clojure"/>, a keyword may begin with a digit (<c>:2nd</c>), as Clojure's
-    /// reader allows and EDN does not; such a keyword is valid only to a Clojure-mode read, so a
-    /// table hit for one is checked again for a strict read.
+    /// With <paramref name="clojure"/>, a keyword may begin with a digit (<c>:2nd-cousin</c>,
+    /// <c>:1</c>, <c>:2nd/a</c>), as Clojure's reader allows and EDN does not; a name after a
+    /// namespace still may not (<c>:a/1</c> is an invalid token to Clojure too). Such a keyword is
+    /// valid only to a Clojure-mode read, so a table hit for one is checked again for a strict read.
     /// </remarks>
     internal static Keyword? FromBody(ReadOnlySpan<char> body, out string? error, bool clojure = false)
     {

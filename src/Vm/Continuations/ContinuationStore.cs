@@ -206,7 +206,7 @@ internal static class ContinuationStore
                 case EdnVector v:
                     return ValConvert.Vector(v.Select(Value));
                 case EdnSet s:
-                    return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, s.Select(Value))));
+                    return Val.Object(new YSet(SetEntries.Of(s.Select(Value))));
                 case EdnMap m:
                     return Val.Object(new YMap(m.Aggregate(YMap.Empty.Items, (acc, kv) => acc.SetItem(Value(kv.Key), Value(kv.Value)))));
                 default:

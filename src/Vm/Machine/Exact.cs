@@ -83,6 +83,7 @@ internal static class Exact
         var (bn, bd) = Fraction(op, b);
         // (+ 1N 1) is 2N and (+ 1/2 1/2) is 1N: an integral result of BigInt or ratio arithmetic stays a BigInt.
         var big = !(a.IsLong && b.IsLong);
+        Charge(an, ad, bn, bd);
         return op switch
         {
             "+" or "+'" => YRatio.Make((an * bd) + (bn * ad), ad * bd, big),
@@ -90,6 +91,24 @@ internal static class Exact
             "*" or "*'" => YRatio.Make(an * bn, ad * bd, big),
             _ => bn.IsZero ? throw YinException.Of(Kinds.Arithmetic, "/: divide by zero") : YRatio.Make(an * bd, ad * bn, big),
         };
+    }
+
+    /// <summary>
+    /// Big-number arithmetic is one instruction however big its operands: a program squaring a
+    /// BigInt in a loop doubles its size each turn. Before the work, its result is charged to
+    /// memory (the bits of a product are the sum of the factors' bits) and its work to fuel (one
+    /// step per 64 x 64-bit word products, the schoolbook bound; less for sums), which also checks
+    /// the deadline: so such a loop stops at a named limit, not in a multiplication of minutes.
+    /// </summary>
+    private static void Charge(BigInteger an, BigInteger ad, BigInteger bn, BigInteger bd)
+    {
+        var bits = an.GetBitLength() + ad.GetBitLength() + bn.GetBitLength() + bd.GetBitLength();
+        if (bits < 4096 || YinMachine.Current is not { } m)
+            return;
+        m.Charge(Heap.BigIntBytes(bits));
+        var wa = (an.GetBitLength() + ad.GetBitLength()) / 64;
+        var wb = (bn.GetBitLength() + bd.GetBitLength()) / 64;
+        m.Burn(Math.Max(wa, wb) + (wa * wb / 64));
     }
 
     public static int Compare(string op, Val a, Val b)

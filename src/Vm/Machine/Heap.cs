@@ -17,8 +17,11 @@ namespace Datom.Vm.Machine;
 /// dictionary node about 64; object headers 16-24. Shared structure is counted once per object
 /// reached.
 /// </remarks>
-internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots)
+internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots, Action? poll = null)
 {
+    /// <summary>Values visited between two calls of the run's limit check while measuring (a large heap takes a while to walk).</summary>
+    private const int PollEvery = 1 << 16;
+
     public const long ElementBytes = 48;
     public const long EntryBytes = 64;
     public const long VectorBytes = 32;
@@ -37,6 +40,9 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots)
     public long Measurements { get; private set; }
 
     public static long StringBytes(long chars) => 24 + (2 * chars);
+
+    /// <summary>A BigInteger of this many bits: its object and its array of 32-bit words.</summary>
+    public static long BigIntBytes(long bits) => 40 + (4 * ((bits + 31) / 32));
 
     /// <exception cref="YinException">The live data and this request together pass the limit (<c>:limit/memory</c>).</exception>
     public void Charge(long bytes)
@@ -61,18 +67,25 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots)
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         long total = 0;
         foreach (var v in roots())
-            total += Size(v, seen);
+            total += Size(v, seen, poll);
         return total;
     }
 
     /// <summary>The size of a value and everything it holds that is not in <paramref name="seen"/>.</summary>
-    public static long Size(Val root, HashSet<object> seen)
+    /// <param name="poll">Checks the run's deadline and cancellation every <see cref="PollEvery"/> values: measuring is work done for the program.</param>
+    public static long Size(Val root, HashSet<object> seen, Action? poll = null)
     {
         long total = 0;
         var stack = new Stack<Val>();
         stack.Push(root);
+        var visits = 0;
         while (stack.Count > 0)
         {
+            if (++visits == PollEvery)
+            {
+                visits = 0;
+                poll?.Invoke();
+            }
             var v = stack.Pop();
             if (v.Obj is null or Keyword or Symbol || v.Kind is ValKind.Long or ValKind.Double or ValKind.Boolean or ValKind.Instant)
                 continue;
@@ -82,6 +95,12 @@ internal sealed class Heap(long limit, Func<IEnumerable<Val>> roots)
             {
                 case string s:
                     total += StringBytes(s.Length);
+                    break;
+                case System.Numerics.BigInteger b:
+                    total += BigIntBytes(b.GetBitLength());
+                    break;
+                case YRatio r:
+                    total += BigIntBytes(r.Numerator.GetBitLength()) + BigIntBytes(r.Denominator.GetBitLength());
                     break;
                 case YVector vec:
                     total += VectorBytes + (ElementBytes * vec.Count);

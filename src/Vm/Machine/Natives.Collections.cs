@@ -15,7 +15,7 @@ internal static partial class Natives
             if (a.Length % 2 != 0)
                 throw YinException.Of(Kinds.Argument, "hash-map takes key value pairs");
             m.Charge(Heap.EntryBytes * (a.Length / 2));
-            var map = YMap.Empty.Items;
+            var map = MapEntries.EmptyHash;
             for (var i = 0; i < a.Length; i += 2)
                 map = map.SetItem(a[i], a[i + 1]);
             return Val.Object(new YMap(map));
@@ -26,14 +26,16 @@ internal static partial class Natives
         Def("count", 1, 1, (_, a) => Val.Long(Count("count", a[0])));
         Def("empty?", 1, 1, (m, a) => Val.Bool(a[0].Obj is string str ? str.Length == 0 : Seqs.Seq(m, a[0]).IsNil));
         Def("not-empty", 1, 1, (m, a) => (a[0].Obj is string str ? str.Length == 0 : Seqs.Seq(m, a[0]).IsNil) ? Val.Nil : a[0]);
-        Def("empty", 1, 1, (_, a) => a[0].Kind switch
+        Def("hash", 1, 1, (_, a) => Val.Long(ClojureHash.Hasheq(a[0])));
+        Def("empty", 1, 1, (_, a) => a[0].Obj switch
         {
-            ValKind.Map or ValKind.Record => Val.Object(YMap.Empty),
-            ValKind.Set => Val.Object(YSet.Empty),
-            ValKind.Nil => Val.Nil,
-            ValKind.Seq => Seqs.Empty,
-            ValKind.Vector => Val.Object(YVector.Empty),
-            ValKind.String => Val.String(""),
+            // A sorted map stays sorted by its comparator, a hash map stays a hash map (Clojure's empty).
+            YMap map => Val.Object(new YMap(map.Items.Clear())),
+            YSet set => Val.Object(new YSet(set.Items.Clear())),
+            YRecord => Val.Object(YMap.Empty),
+            YSeq or YList or YLazySeq or YEmptyList => Seqs.Empty,
+            YVector => Val.Object(YVector.Empty),
+            string => Val.String(""),
             _ => Val.Nil,
         });
         Def("get", 2, 3, (_, a) => Get(a[0], a[1], a.Length > 2 ? a[2] : Val.Nil));
@@ -77,7 +79,7 @@ internal static partial class Natives
         });
         Def("merge", 0, -1, (m, a) =>
         {
-            ImmutableSortedDictionary<Val, Val>? acc = null;
+            MapEntries? acc = null;
             foreach (var v in a)
             {
                 var map = AsMap("merge", v);
@@ -101,12 +103,16 @@ internal static partial class Natives
         });
         Def("zipmap", 2, 2, (m, a) =>
         {
-            var keys = Items("zipmap", a[0]);
-            var vals = Items("zipmap", a[1]);
-            m.Charge(Heap.EntryBytes * Math.Min(keys.Length, vals.Length));
+            // Walks both in step, as Clojure's does: (zipmap ks (repeat 0)) ends with ks.
             var result = YMap.Empty.Items;
-            for (var i = 0; i < keys.Length && i < vals.Length; i++)
-                result = result.SetItem(keys[i], vals[i]);
+            using var vals = Seqs.Values(a[1], m).GetEnumerator();
+            foreach (var k in Seqs.Values(a[0], m))
+            {
+                if (!vals.MoveNext())
+                    break;
+                m.Charge(Heap.EntryBytes);
+                result = result.SetItem(k, vals.Current);
+            }
             return Val.Object(new YMap(result));
         });
         Def("keys", 1, 1, (m, a) => AsMap("keys", a[0]) is { Count: > 0 } map ? Seqs.List(m, [.. map.Keys]) : Val.Nil);
@@ -166,8 +172,8 @@ internal static partial class Natives
             YVector { Count: > 0 } v => Val.Object(new YVector(v.Items.RemoveAt(v.Count - 1))),
             YList { Count: > 0 } l => l.More.IsNil ? Seqs.Empty : l.More,
             null => Val.Nil,
-            YVector => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty vector"),
-            YEmptyList => throw YinException.Of(Kinds.Argument, "pop: can't pop an empty list"),
+            YVector => throw JavaException("IllegalStateException", "Can't pop empty vector"),
+            YEmptyList => throw JavaException("IllegalStateException", "Can't pop empty list"),
             _ => throw TypeError("pop", "a vector or a list", a[0]),
         });
         Def("subvec", 2, 3, (m, a) =>
@@ -203,7 +209,7 @@ internal static partial class Natives
     private static Val NewSet(YinMachine m, Val[] items)
     {
         m.Charge(Heap.VectorBytes + (Heap.ElementBytes * items.LongLength));
-        return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, items)));
+        return Val.Object(new YSet(SetEntries.Of(items)));
     }
 
     /// <summary>The items of a collection (a map's as [k v] vectors; a string's as characters, as Clojure's seq).</summary>
@@ -243,13 +249,13 @@ internal static partial class Natives
         YMap map => map.Items.TryGetValue(key, out var v) ? v : otherwise,
         YRecord r => key.Obj is Keyword k && !r.Type.IsDeftype && r.Type.IndexOf(k) is var i and >= 0 ? r.Values[i] : otherwise,
         YVector v => key.IsLong && key.AsLong >= 0 && key.AsLong < v.Count ? v.Items[(int)key.AsLong] : otherwise,
-        YSet s => s.Items.TryGetValue(key, out var found) ? found : otherwise,
-        string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.String(s[(int)key.AsLong].ToString()) : otherwise,
+        YSet s => s.Items.Contains(key) ? key : otherwise,
+        string s => key.IsLong && key.AsLong >= 0 && key.AsLong < s.Length ? Val.Char(s[(int)key.AsLong]) : otherwise,
         YAtom when IsArray(coll) || coll.Obj is YAtom { Kind: TransientKind } => Get(Unbox(coll), key, otherwise),
         _ => otherwise,
     };
 
-    private static ImmutableSortedDictionary<Val, Val>? AsMap(string fn, Val v) => v.Obj switch
+    private static MapEntries? AsMap(string fn, Val v) => v.Obj switch
     {
         null => null,
         YMap map => map.Items,

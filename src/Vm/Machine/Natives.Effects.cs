@@ -88,10 +88,7 @@ internal static partial class Natives
         {
             if (i > 0)
                 sb.Append(' ');
-            if (readable)
-                ValPrinter.Print(sb, args[i], readable: true);
-            else
-                ValPrinter.Print(sb, args[i], readable: false);
+            ValPrinter.PrintTo(m.Write, sb, args[i], readable);
         }
         if (newline)
             sb.Append('\n');

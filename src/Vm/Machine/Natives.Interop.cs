@@ -231,8 +231,12 @@ internal static partial class Natives
         Method("toLowerCase", 0, 0, (m, a) => a[0].IsChar ? Val.Char(char.ToLowerInvariant(a[0].AsChar)) : Charged(m, Target("toLowerCase", a[0]).ToLowerInvariant()));
         Method("trim", 0, 0, (m, a) => Charged(m, Target("trim", a[0]).Trim(JavaTrimmed)));
         Method("strip", 0, 0, (m, a) => Charged(m, Target("strip", a[0]).Trim(JavaWhitespace)));
-        Method("indexOf", 1, 2, (_, a) => Val.Long(JavaIndexOf("indexOf", Target("indexOf", a[0]), a[1..], last: false)));
-        Method("lastIndexOf", 1, 2, (_, a) => Val.Long(JavaIndexOf("lastIndexOf", Target("lastIndexOf", a[0]), a[1..], last: true)));
+        Method("indexOf", 1, 2, (m, a) => Val.Long(a[0].Kind is ValKind.Vector or ValKind.Seq
+            ? ListIndexOf(m, a[0], a[1], last: false)
+            : JavaIndexOf("indexOf", Target("indexOf", a[0]), a[1..], last: false)));
+        Method("lastIndexOf", 1, 2, (m, a) => Val.Long(a[0].Kind is ValKind.Vector or ValKind.Seq
+            ? ListIndexOf(m, a[0], a[1], last: true)
+            : JavaIndexOf("lastIndexOf", Target("lastIndexOf", a[0]), a[1..], last: true)));
         Method("substring", 1, 2, (m, a) =>
         {
             var s = Target("substring", a[0]);
@@ -291,7 +295,9 @@ internal static partial class Natives
         });
         Method("compareTo", 1, 1, (_, a) => a[0].Obj is string s && a[1].Obj is string t
             ? Val.Long(JavaCompare(s, t))
-            : Val.Long(ValComparer.Order(a[0], a[1]) is var c and not 0 ? Math.Sign(c) : 0));
+            : a[0].IsChar && a[1].IsChar
+                ? Val.Long(a[0].AsChar - a[1].AsChar) // Character.compareTo: the difference
+                : Val.Long(Math.Sign(ValComparer.Order(a[0], a[1]))));
         Method("compareToIgnoreCase", 1, 1, (_, a) => Val.Long(JavaCompare(Target("compareToIgnoreCase", a[0]).ToLowerInvariant(), StringArg(".compareToIgnoreCase", a[1]).ToLowerInvariant())));
         Method("equalsIgnoreCase", 1, 1, (_, a) => Val.Bool(a[1].Obj is string t && string.Equals(Target("equalsIgnoreCase", a[0]), t, StringComparison.OrdinalIgnoreCase)));
         // Object's methods, on any value.
@@ -302,6 +308,24 @@ internal static partial class Natives
 
     // String.trim removes every character up to U+0020.
     private static readonly char[] JavaTrimmed = [.. Enumerable.Range(0, 0x21).Select(i => (char)i)];
+
+    /// <summary>java.util.List.indexOf and lastIndexOf on a vector or seq, by Clojure's = (APersistentVector's, ASeq's): -1 when absent.</summary>
+    private static long ListIndexOf(YinMachine m, Val coll, Val item, bool last)
+    {
+        long i = 0;
+        long found = -1;
+        foreach (var x in Seqs.Values(coll, m))
+        {
+            if (ValComparer.Equal(x, item))
+            {
+                found = i;
+                if (!last)
+                    break;
+            }
+            i++;
+        }
+        return found;
+    }
 
     /// <summary>String.compareTo: the difference of the first differing chars, else of the lengths.</summary>
     private static int JavaCompare(string s, string t)

@@ -301,6 +301,13 @@ internal static class JavaFormat
             }
             case 'c':
                 return arg.IsChar ? arg.AsChar.ToString() : arg.IsLong ? char.ConvertFromUtf32((int)arg.AsLong) : throw Mismatch(spec, arg);
+            case 'd' when arg.Obj is System.Numerics.BigInteger big:
+            {
+                // Java formats a BigInteger (Clojure's BigInt prints through it) with %d too.
+                var abs = System.Numerics.BigInteger.Abs(big);
+                var digits = flags.Contains(',', StringComparison.Ordinal) ? abs.ToString("#,0", CultureInfo.InvariantCulture) : abs.ToString(CultureInfo.InvariantCulture);
+                return Signed(digits, big.Sign < 0, flags);
+            }
             case 'd':
             {
                 if (!arg.IsLong)

@@ -101,20 +101,19 @@ internal static partial class Natives
             return Seqs.Seq(m, tail);
         });
         Def("boolean", 1, 1, (_, a) => Val.Bool(a[0].IsTruthy));
-        // Yin's maps and sets are kept in compare's order already: a sorted map is a map.
         Def("sorted-map", 0, -1, (m, a) => SortedMap(m, "sorted-map", ValComparer.Instance, a));
         Def("sorted-map-by", 1, -1, (m, a) => SortedMap(m, "sorted-map-by", new YinComparer(a[0]), a[1..]));
         Def("sorted-set", 0, -1, (m, a) =>
         {
             m.Charge(Heap.VectorBytes + (Heap.ElementBytes * a.Length));
-            return Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, a.ToArray())));
+            return Val.Object(new YSet(SetEntries.Sorted(ValComparer.Instance).Union(a.ToArray())));
         });
         Def("sorted-set-by", 1, -1, (m, a) =>
         {
             m.Charge(Heap.VectorBytes + (Heap.ElementBytes * a.Length));
-            return Val.Object(new YSet(ImmutableSortedSet.CreateRange<Val>(new YinComparer(a[0]), a[1..].ToArray())));
+            return Val.Object(new YSet(SetEntries.Sorted(new YinComparer(a[0])).Union(a[1..].ToArray())));
         });
-        Def("sorted?", 1, 1, (_, a) => Val.Bool(a[0].Kind is ValKind.Map or ValKind.Set));
+        Def("sorted?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YMap { Items.IsSorted: true } or YSet { Items.IsSorted: true }));
         Def("rseq", 1, 1, (m, a) => a[0].Obj switch
         {
             YVector v => v.Count == 0 ? Val.Nil : Seqs.List(m, [.. v.Items.Reverse()]),
@@ -304,7 +303,7 @@ internal static partial class Natives
         if (kvs.Length % 2 != 0)
             throw YinException.Of(Kinds.Argument, $"{fn} takes key value pairs");
         m.Charge(Heap.EntryBytes * (kvs.Length / 2));
-        var map = ImmutableSortedDictionary.Create<Val, Val>(order);
+        var map = MapEntries.Sorted(order);
         for (var i = 0; i < kvs.Length; i += 2)
             map = map.SetItem(kvs[i], kvs[i + 1]);
         return Val.Object(new YMap(map));

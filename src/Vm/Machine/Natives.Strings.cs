@@ -32,17 +32,6 @@ internal static partial class Natives
         Def("includes?", 2, 2, (_, a) => Val.Bool(StringArg("includes?", a[0]).Contains(StringArg("includes?", a[1]), StringComparison.Ordinal)));
         Def("starts-with?", 2, 2, (_, a) => Val.Bool(StringArg("starts-with?", a[0]).StartsWith(StringArg("starts-with?", a[1]), StringComparison.Ordinal)));
         Def("ends-with?", 2, 2, (_, a) => Val.Bool(StringArg("ends-with?", a[0]).EndsWith(StringArg("ends-with?", a[1]), StringComparison.Ordinal)));
-        Def("replace", 3, 3, (m, a) =>
-        {
-            var s = StringArg("replace", a[0]);
-            var match = StringArg("replace", a[1]);
-            if (match.Length == 0)
-                throw YinException.Of(Kinds.Argument, "replace: the text to replace is empty");
-            var replacement = StringArg("replace", a[2]);
-            // Bound the result before making it: at most one replacement per match.
-            m.Charge(Heap.StringBytes(s.Length + ((long)(s.Length / match.Length) * replacement.Length)));
-            return Val.String(s.Replace(match, replacement, StringComparison.Ordinal));
-        });
         Def("split", 2, 2, (m, a) =>
         {
             var parts = StringArg("split", a[0]).Split(StringArg("split", a[1]));

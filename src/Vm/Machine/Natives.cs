@@ -144,8 +144,8 @@ internal static partial class Natives
         Def("zero?", 1, 1, (_, a) => Val.Bool(Arith.Compare("zero?", a[0], Val.Long(0)) == 0));
         Def("pos?", 1, 1, (_, a) => Val.Bool(Arith.Compare("pos?", a[0], Val.Long(0)) > 0));
         Def("neg?", 1, 1, (_, a) => Val.Bool(Arith.Compare("neg?", a[0], Val.Long(0)) < 0));
-        Def("even?", 1, 1, (_, a) => Val.Bool((LongArg("even?", a[0]) & 1) == 0));
-        Def("odd?", 1, 1, (_, a) => Val.Bool((LongArg("odd?", a[0]) & 1) != 0));
+        Def("even?", 1, 1, (_, a) => Val.Bool(a[0].Obj is System.Numerics.BigInteger b ? b.IsEven : (LongArg("even?", a[0]) & 1) == 0));
+        Def("odd?", 1, 1, (_, a) => Val.Bool(a[0].Obj is System.Numerics.BigInteger b ? !b.IsEven : (LongArg("odd?", a[0]) & 1) != 0));
 
         Def("ex-info", 1, 3, (_, a) => Val.Object(new YinError(Kinds.User, a[0].IsNil ? "" : StringArg("ex-info", a[0]), a.Length > 1 ? a[1] : Val.Nil, "ExceptionInfo", a.Length > 2 ? a[2] : Val.Nil)));
         Def("ex-message", 1, 1, (_, a) => a[0].Obj is YinError { NoMessage: false } e ? Val.String(e.Message) : Val.Nil);

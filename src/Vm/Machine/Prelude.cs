@@ -254,6 +254,34 @@ internal static class Prelude
                       run (doall (cons fst (take-while (fn [x] (= fv (f x))) (next s))))]
                   (cons run (partition-by f (lazy-seq (drop (count run) s))))))))))
 
+        (defn distinct
+          ([]
+           (fn [rf]
+             (let [seen (volatile! #{})]
+               (fn ([] (rf))
+                 ([result] (rf result))
+                 ([result input]
+                  (if (contains? (deref seen) input)
+                    result
+                    (do (vswap! seen conj input) (rf result input))))))))
+          ([coll]
+           (let [step (fn step [xs seen]
+                        (lazy-seq
+                          (loop [s (seq xs)]
+                            (when s
+                              (let [x (first s)]
+                                (if (contains? seen x)
+                                  (recur (next s))
+                                  (cons x (step (rest s) (conj seen x)))))))))]
+             (step coll #{}))))
+
+        (defn replace
+          ([smap] (map (fn [x] (if-let [e (find smap x)] (val e) x))))
+          ([smap coll]
+           (if (vector? coll)
+             (reduce (fn [v i] (if-let [e (find smap (nth v i))] (assoc v i (val e)) v)) coll (range (count coll)))
+             (map (fn [x] (if-let [e (find smap x)] (val e) x)) coll))))
+
         (defn dedupe [coll]
           (lazy-seq
             (let [s (seq coll)]
@@ -399,7 +427,20 @@ internal static class Prelude
 
         (defn sequence
           ([coll] (if (seq? coll) coll (or (seq coll) ())))
-          ([xform coll] (or (seq (transduce xform (completing conj) [] coll)) ())))
+          ;; Lazy, as Clojure's (a TransformerIterator): each input goes through the transducer
+          ;; into a fresh buffer when the seq is walked that far, so an infinite input is fine.
+          ([xform coll]
+           (let [rf (xform (fn ([acc] acc) ([acc x] (conj acc x))))
+                 step (fn step [s]
+                        (lazy-seq
+                          (loop [s (seq s)]
+                            (if s
+                              (let [r (rf [] (first s))]
+                                (if (reduced? r)
+                                  (seq (rf (unreduced r)))
+                                  (if (seq r) (concat r (step (rest s))) (recur (next s)))))
+                              (seq (rf []))))))]
+             (step coll))))
 
         (defn eduction [xform coll] (sequence xform coll))
 

@@ -52,6 +52,36 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
         var ky = y.Kind;
         if (kx != ky && !(IsSequential(kx) && IsSequential(ky)) && !(Category(kx) == 1 && Category(ky) == 1))
             return false;
+        switch (x.Obj)
+        {
+            // By lookup, as Clojure's APersistentMap.equiv and APersistentSet.equiv: no sorting.
+            case YMap a:
+            {
+                var b = (YMap)y.Obj!;
+                if (a.Count != b.Count)
+                    return false;
+                Guard();
+                foreach (var kv in a.Items)
+                {
+                    if (!b.Items.TryGetValue(kv.Key, out var v) || !Equal(kv.Value, v))
+                        return false;
+                }
+                return true;
+            }
+            case YSet a:
+            {
+                var b = (YSet)y.Obj!;
+                if (a.Count != b.Count)
+                    return false;
+                Guard();
+                foreach (var item in a.Items)
+                {
+                    if (!b.Items.Contains(item))
+                        return false;
+                }
+                return true;
+            }
+        }
         return Order(x, y) == 0;
     }
 
@@ -106,12 +136,14 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
                 return Sequence(Items(x), Items(y));
             case ValKind.Map:
             {
+                // Maps iterate in insertion or hash order, which equal maps need not share: compare
+                // their entries in key order, so that the order is a total order consistent with =.
                 var a = (YMap)x.Obj!;
                 var b = (YMap)y.Obj!;
                 if (a.Count != b.Count)
                     return a.Count.CompareTo(b.Count);
-                using var ea = a.Items.GetEnumerator();
-                using var eb = b.Items.GetEnumerator();
+                using var ea = a.Items.OrderBy(kv => kv.Key, Instance).GetEnumerator();
+                using var eb = b.Items.OrderBy(kv => kv.Key, Instance).GetEnumerator();
                 while (ea.MoveNext() && eb.MoveNext())
                 {
                     var c = Order(ea.Current.Key, eb.Current.Key);
@@ -126,7 +158,7 @@ internal sealed class ValComparer : IComparer<Val>, IEqualityComparer<Val>
             {
                 var a = (YSet)x.Obj!;
                 var b = (YSet)y.Obj!;
-                return a.Count != b.Count ? a.Count.CompareTo(b.Count) : Sequence(a.Items, b.Items);
+                return a.Count != b.Count ? a.Count.CompareTo(b.Count) : Sequence(a.Items.Order(Instance), b.Items.Order(Instance));
             }
             case ValKind.Record:
             {

@@ -37,7 +37,7 @@ internal static class ValConvert
         Value v => FromValue(v),
         EdnVector v => Vector(v.Select(FromEdn)),
         EdnList l => Seqs.List(null, [.. l.Select(FromEdn)]),
-        EdnSet s => Val.Object(new YSet(ImmutableSortedSet.CreateRange(ValComparer.Instance, s.Select(FromEdn)))),
+        EdnSet s => Val.Object(new YSet(SetEntries.Of(s.Select(FromEdn)))),
         EdnMap m => Val.Object(new YMap(m.Aggregate(YMap.Empty.Items, (acc, kv) => acc.SetItem(FromEdn(kv.Key), FromEdn(kv.Value))))),
         EdnTagged { Tag.Namespace: null, Tag.Name: "id", Value: string hex } when EntityId.TryParse(hex, out var id) => Val.Entity(id),
         BigInteger b => Val.BigInt(b),

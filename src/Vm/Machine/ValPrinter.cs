@@ -39,6 +39,24 @@ internal static class ValPrinter
             : null;
 
 
+    [ThreadStatic]
+    private static Action<string>? _writeThrough;
+
+    /// <summary>Prints to an output as <c>pr</c> and <c>print</c> do: text before an unrealised lazy seq is written before the seq is walked.</summary>
+    public static void PrintTo(Action<string> write, StringBuilder sb, Val v, bool readable)
+    {
+        var outer = _writeThrough;
+        _writeThrough = write;
+        try
+        {
+            Print(sb, v, readable);
+        }
+        finally
+        {
+            _writeThrough = outer;
+        }
+    }
+
     public static StringBuilder Print(StringBuilder sb, Val v, bool readable)
     {
         ValComparer.Guard();
@@ -74,6 +92,15 @@ internal static class ValPrinter
             case ValKind.Vector:
                 return Sequence(sb, "[", ((YVector)v.Obj!).Items, "]", readable);
             case ValKind.Seq:
+                if (v.Obj is YLazySeq { IsRealized: false } && _writeThrough is { } write)
+                {
+                    // As Clojure's print-method, which writes "(" before it walks the seq: what
+                    // realising it prints comes after the parenthesis (prn of a for that prints).
+                    sb.Append('(');
+                    write(sb.ToString());
+                    sb.Clear();
+                    return Sequence(sb, "", Seqs.Values(v), ")", readable);
+                }
                 return Sequence(sb, "(", Seqs.Values(v), ")", readable);
             case ValKind.Set:
                 return Sequence(sb, "#{", ((YSet)v.Obj!).Items, "}", readable);

@@ -203,7 +203,7 @@ internal sealed partial class YinMachine
             case Op.Vector:
                 return Val.Object(new YVector(ImmutableList.Create(items)));
             case Op.Set:
-                return Val.Object(new YSet(ImmutableSortedSet.Create(ValComparer.Instance, items)));
+                return Val.Object(new YSet(SetEntries.Of(items)));
             default:
                 var map = YMap.Empty.Items;
                 for (var i = 0; i + 1 < items.Length; i += 2)

@@ -42,6 +42,51 @@ internal sealed partial class YinMachine
         return Outcome.Running;
     }
 
+    /// <summary>
+    /// The checkpoint of work done outside the interpreter loop's slices: a native walking a seq
+    /// (<see cref="Burn"/>) and each callback into Yin (<see cref="Invoke"/>). A native that calls
+    /// short Yin functions in a loop (reduce, a lazy seq's steps, an eager transducer over an
+    /// infinite seq) may never finish a slice of its own, so without this its deadline,
+    /// cancellation and other constraints would go unchecked while its fuel ran for minutes.
+    /// Checks every <see cref="PollEvery"/> calls, or sooner once <see cref="Slice"/> steps have
+    /// passed since the last check: a clock read costs about what a callback's frame does.
+    /// </summary>
+    private void Poll()
+    {
+        if (--_pollCountdown > 0 && _steps + _burned < _nextPollSteps)
+            return;
+        _pollCountdown = PollEvery;
+        var steps = Steps;
+        _nextPollSteps = steps + Slice;
+        if (steps > _fuel)
+            throw FuelError();
+        if (Stopwatch.GetTimestamp() > _deadline)
+            throw DeadlineError();
+        if (Cancellation.IsCancellationRequested)
+            throw YinException.Of(Kinds.Cancelled, "the run was cancelled");
+        if (_limits.Others.Count > 0)
+        {
+            var status = new ExecutionStatus(steps, Depth, _heap.Charged, Elapsed);
+            foreach (var c in _limits.Others)
+                c.Check(status);
+        }
+    }
+
+    /// <summary>The deadline and cancellation alone, for host work that takes no steps (measuring the heap).</summary>
+    private void CheckClock()
+    {
+        if (Stopwatch.GetTimestamp() > _deadline)
+            throw DeadlineError();
+        if (Cancellation.IsCancellationRequested)
+            throw YinException.Of(Kinds.Cancelled, "the run was cancelled");
+    }
+
+    /// <summary>Calls to <see cref="Poll"/> between two checks: a few microseconds of callbacks.</summary>
+    private const int PollEvery = 64;
+
+    private int _pollCountdown = PollEvery;
+    private long _nextPollSteps = Slice;
+
     private YinException FuelError() =>
         YinException.Of(Kinds.Limit("fuel"), $"fuel limit: the program ran more than {_fuel} steps");
 

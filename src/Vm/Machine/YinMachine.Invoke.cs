@@ -17,10 +17,12 @@ internal sealed partial class YinMachine
 {
     /// <summary>
     /// Host-level nesting of callbacks (a lazy seq whose step realises another, ...): each costs one
-    /// run of the interpreter loop on the host stack, about a kilobyte; 400 keeps well inside the
-    /// 1 MiB of the smallest thread stack .NET gives.
+    /// run of the interpreter loop on the host stack, a kilobyte or two. Runs get a thread with a
+    /// 16 MiB stack (YinVm.RunStackBytes), where 5,000 fit; on a smaller stack the
+    /// check of the stack left stops it first, with the same limit. A JVM's default stack takes a
+    /// few thousand nested lazy maps before it overflows.
     /// </summary>
-    public const int MaxNestedInvokes = 400;
+    public const int MaxNestedInvokes = 5_000;
 
     [ThreadStatic]
     private static YinMachine? _current;
@@ -45,6 +47,7 @@ internal sealed partial class YinMachine
         // thread stack the count above may not be reached before the stack is: the limit, not a crash.
         if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
             throw YinException.Of(Kinds.Limit("depth"), "depth limit: lazy sequences and callbacks nest deeper than the host's stack");
+        Poll();
         switch (f.Obj)
         {
             case NativeRef n:

@@ -39,11 +39,16 @@ internal sealed partial class YinMachine
         return new QueryBudget(ceiling.Within(remaining, memory, fuel), Cancellation);
     }
 
-    /// <summary>The steps a query took, burned from the run's fuel.</summary>
+    /// <summary>
+    /// The steps a query took, burned from the run's fuel. The other limits are not checked here
+    /// (this runs as the query ends, and a query stopped by its deadline reports that itself).
+    /// </summary>
     public void Spend(QueryBudget budget)
     {
         ArgumentNullException.ThrowIfNull(budget);
-        Burn(budget.Steps);
+        _burned += Math.Max(0, budget.Steps);
+        if (_steps + _burned > _fuel)
+            throw FuelError();
     }
 
     /// <summary>

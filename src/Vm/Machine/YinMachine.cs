@@ -92,7 +92,7 @@ internal sealed partial class YinMachine
         _started = Stopwatch.GetTimestamp();
         var ticks = limits.Deadline.Timeout.TotalSeconds * Stopwatch.Frequency;
         _deadline = ticks >= long.MaxValue - _started ? long.MaxValue : _started + (long)ticks;
-        _heap = new Heap(limits.Memory.Bytes, Roots);
+        _heap = new Heap(limits.Memory.Bytes, Roots, CheckClock);
         _pauseAt = pauseAfterSteps;
         SetFrameLimit();
         NextSlice();
@@ -130,12 +130,13 @@ internal sealed partial class YinMachine
     /// <summary>Charges memory about to be allocated.</summary>
     public void Charge(long bytes) => _heap.Charge(bytes);
 
-    /// <summary>Charges bulk work to fuel.</summary>
+    /// <summary>Charges bulk work to fuel, and checks the other limits as a checkpoint would (<see cref="Poll"/>).</summary>
     public void Burn(long steps)
     {
         _burned += Math.Max(0, steps);
         if (_steps + _burned > _fuel)
             throw FuelError();
+        Poll();
     }
 
     public long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
