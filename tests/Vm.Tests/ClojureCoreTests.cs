@@ -14,6 +14,7 @@ public class ClojureCoreTests
     [InlineData("(conj '(1 2) 0)", "(0 1 2)")]
     [InlineData("(into () [1 2 3])", "(3 2 1)")]
     [InlineData("(list 1 2 3)", "(1 2 3)")]
+    [InlineData("[(subs \"abcdef\" (/ 5 2)) (subs \"abcdef\" 1.9) (subs \"abcdef\" 1 (/ 7 2))]", "[\"cdef\" \"bcdef\" \"bc\"]")] // JVM Clojure 1.11
     [InlineData("(take 5 (range))", "(0 1 2 3 4)")]
     [InlineData("(range 3)", "(0 1 2)")]
     [InlineData("(range 10 0 -3)", "(10 7 4 1)")]

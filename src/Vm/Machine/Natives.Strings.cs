@@ -13,8 +13,9 @@ internal static partial class Natives
         Def("subs", 2, 3, (m, a) =>
         {
             var s = StringArg("subs", a[0]);
-            var start = LongArg("subs", a[1]);
-            var end = a.Length > 2 ? LongArg("subs", a[2]) : s.Length;
+            // Any number, truncated as Java's intValue: (subs "abcdef" 5/2) is "cdef", as in Clojure.
+            var start = Integral("subs", a[1], int.MinValue, int.MaxValue).AsLong;
+            var end = a.Length > 2 ? Integral("subs", a[2], int.MinValue, int.MaxValue).AsLong : s.Length;
             if (start < 0 || end > s.Length || start > end)
                 throw YinException.Of(Kinds.Index, $"subs: [{start} {end}) is outside a string of {s.Length}");
             m.Charge(Heap.StringBytes(end - start));
