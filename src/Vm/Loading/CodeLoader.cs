@@ -327,7 +327,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
     };
 
     /// <summary>The analyzer's questions answered from a view.</summary>
-    private sealed class ViewCatalog(IDatomView view) : ICodeCatalog
+    internal sealed class ViewCatalog(IDatomView view) : ICodeCatalog
     {
         private readonly AstReader _reader = new(view);
 
