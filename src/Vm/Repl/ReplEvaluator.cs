@@ -177,26 +177,28 @@ public sealed class ReplEvaluator(YinVm vm, DaoDb db) : IDisposable
         var view = db.Current();
         var reader = new AstReader(view);
         var nsNode = reader.Lookup(AstKeys.Namespace(ns));
-        var nsText = nsNode is not null && nsNode.Is(AstSchema.Types.Namespace) ? NsText(nsNode, ns) : "(ns " + ns + ")";
+        var nsText = nsNode is not null && nsNode.Is(AstSchema.Types.Namespace) ? CodeLoader.NsLine(nsNode, ns) : "(ns " + ns + ")";
 
-        // The form keeps its own line: the ns form comes first, then blank lines down to it.
-        var nsLines = nsText.Count(c => c == '\n') + 1;
+        // The form keeps its own line: the ns form (on one line) comes first, then blank lines down
+        // to the form's line, or, for a form on line 1, the same line.
         var header = $"(defn {EvalName} [*1 *2 *3 *e] ";
-        var text = nsText + new string('\n', Math.Max(1, form.Line - nsLines)) + header + form.Text + "\n)";
+        var before = form.Line == 1 ? nsText + " " + header : header;
+        var text = nsText + (form.Line == 1 ? " " : new string('\n', form.Line - 1)) + header + form.Text + "\n)";
         IReadOnlyList<Syntax> forms;
+        LoadUnit unit;
         try
         {
             forms = SourceReader.Read(text, source);
+            var siblings = view.Match(null, AstSchema.Namespace, Value.String(ns)).Select(d => reader.Node(d.E))
+                .Where(n => n is not null && !n.Is(AstSchema.Types.Namespace)).Select(n => n!).ToList();
+            var known = (siblings.Where(n => n.Is(AstSchema.Types.Function) || n.Is(AstSchema.Types.Def)).Select(n => n.Str(AstSchema.FnName)!),
+                siblings.Where(n => n.Is(AstSchema.Types.Record)).Select(n => n.Str(AstSchema.TypeName)!));
+            unit = Analyzer.Analyze(forms, source, new CodeLoader.ViewCatalog(view), siblings: known, text: text);
         }
-        catch (CodeException e) when (e.Line == form.Line && e.Column > header.Length)
+        catch (CodeException e) when (e.Line == form.Line && e.Column > before.Length)
         {
-            throw new CodeException(e.SourceName, e.Line, e.Column - header.Length + form.Column - 1, e.Reason);
+            throw new CodeException(e.SourceName, e.Line, e.Column - before.Length + form.Column - 1, e.Reason);
         }
-        var siblings = view.Match(null, AstSchema.Namespace, Value.String(ns)).Select(d => reader.Node(d.E))
-            .Where(n => n is not null && !n.Is(AstSchema.Types.Namespace)).Select(n => n!).ToList();
-        var known = (siblings.Where(n => n.Is(AstSchema.Types.Function) || n.Is(AstSchema.Types.Def)).Select(n => n.Str(AstSchema.FnName)!),
-            siblings.Where(n => n.Is(AstSchema.Types.Record)).Select(n => n.Str(AstSchema.TypeName)!));
-        var unit = Analyzer.Analyze(forms, source, new CodeLoader.ViewCatalog(view), siblings: known, text: text);
         var key = AstKeys.Definition(ns, EvalName);
         var nodes = unit.Nodes.Where(n => n.Key != AstKeys.Namespace(ns) && !(n.Shared && reader.Lookup(n.Key) is not null));
         var memory = new MemoryDatomView(nodes, k => reader.Lookup(k)?.Id);
