@@ -15,20 +15,21 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = $"Where the sync protocol listens, HOST:PORT (default [::]:{SyncProtocol.DefaultPort}; 'off' to only dial)", HelpName = "HOST:PORT" };
         var noMdns = new Option<bool>("--no-mdns") { Description = "Do not advertise or browse on the LAN (static peers only)" };
         var peers = new Option<string[]>("--peer") { Description = "A static peer to keep connected to, HOST:PORT (repeatable; adds to the config's)", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
+        var nrepl = new Option<string?>("--nrepl") { Description = "Serve nREPL for editors on HOST:PORT (loopback only unless [nrepl] allow_remote; port 0 picks one, written to DIR/.nrepl-port)", HelpName = "HOST:PORT" };
         var command = new Command("run", "Run the node daemon: sync with the mesh, find peers by mDNS, run services, and serve the local API until SIGINT/SIGTERM.")
         {
-            config, Cli.Data, listen, noMdns, peers,
+            config, Cli.Data, listen, noMdns, peers, nrepl,
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? []);
+            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? [], parse.GetValue(nrepl));
             return NodeHost.RunAsync(settings, cancellationToken);
         });
         return command;
     }
 
     /// <summary>The config file (or the defaults), then the command line over it.</summary>
-    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers)
+    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers, string? nreplOption = null)
     {
         NodeConfig config;
         try
@@ -46,6 +47,14 @@ internal static class RunCommand
             if (!ListenAddress.TryParse(listenOption, out var listen))
                 throw new CliException(ExitCodes.Usage, $"--listen: '{listenOption}' is not HOST:PORT with HOST an IP address (e.g. 0.0.0.0:7420, [::]:7420, 127.0.0.1:0), or 'off'");
             config = config with { Listen = listen };
+        }
+        if (nreplOption is not null)
+        {
+            if (!ListenAddress.TryParse(nreplOption, out var at))
+                throw new CliException(ExitCodes.Usage, $"--nrepl: '{nreplOption}' is not HOST:PORT with HOST an IP address (e.g. 127.0.0.1:0, [::1]:7888), or 'off'");
+            config = config with { Nrepl = config.Nrepl with { Listen = at } };
+            if (config.Nrepl.RefusedAddress() is { } refused)
+                throw new CliException(ExitCodes.Usage, "--nrepl: " + refused);
         }
         var staticPeers = new List<PeerAddress>(config.Peers.Static);
         foreach (var p in extraPeers)
@@ -75,6 +84,7 @@ internal static class RunCommand
             CodeLimits = config.Vm.ToRunLimits(),
             QueryLimits = config.Query.ToQueryLimits(),
             Socket = config.ApiSocketPath,
+            Nrepl = config.Nrepl,
         };
     }
 }

@@ -30,4 +30,7 @@ internal sealed record DaemonSettings
     public QueryLimits QueryLimits { get; init; } = QueryLimits.Default;
 
     public required string Socket { get; init; }
+
+    /// <summary>The nREPL server (<c>[nrepl]</c>, <c>--nrepl</c>); off unless it has a listen address.</summary>
+    public Config.NreplConfig Nrepl { get; init; } = new();
 }
