@@ -244,7 +244,8 @@ public sealed class ReplEvaluator(YinVm vm, DaoDb db) : IDisposable
     {
         session.LastError = Val.Object(error);
         var cls = error.ClassName == "ExceptionInfo" ? "clojure.lang.ExceptionInfo" : "java.lang." + error.ClassName;
-        return new ReplOutcome(null, new ReplError(cls, error.Message, error.Describe()), session.Namespace);
+        // The form's own function is the REPL's, not the user's: it shows as ns/eval, as Clojure names its REPL forms.
+        return new ReplOutcome(null, new ReplError(cls, error.Message, error.Describe().Replace(EvalName, "eval", StringComparison.Ordinal)), session.Namespace);
     }
 
     private static ReplOutcome Fail(ReplSession session, CodeException e)
