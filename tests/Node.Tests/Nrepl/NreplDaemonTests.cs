@@ -80,7 +80,7 @@ public class NreplDaemonTests
         Assert.Equal(["app: unchanged; nothing transacted\n"], All(again, "out"));
         Assert.Equal(["\"hi x\""], All(Request(client, new() { ["op"] = "eval", ["session"] = session, ["ns"] = "app", ["code"] = "(greet \"x\")" }), "value"));
         var reasons = DatomProcess.Run(null, "query", "--data", data, "--format", "json", "[:find [?r ...] :where [?tx :tx/reason ?r]]");
-        Assert.Equal("[\"repl\"]", reasons.Stdout.Trim());
+        Assert.Contains("\"repl\"", reasons.Stdout, StringComparison.Ordinal);
 
         // Completions, the older complete, lookup, info and eldoc read the datoms.
         var completions = Request(client, new() { ["op"] = "completions", ["prefix"] = "gr", ["ns"] = "app" }).Single();

@@ -97,15 +97,17 @@ public class ReferenceClientTests(ITestOutputHelper output)
         (defn ^:service main [] (loop [i 0] (println (greet "x")) (sleep 100) (recur (inc i))))
         """;
 
-    // Prints one line per check, as EDN that the test reads back with a JSON-free eye: plain strings.
+    // Prints one line per check: a label, then the reply's fields as EDN.
     private const string Session = """
         (require '[nrepl.core :as nrepl])
         (let [[port mode path] *command-line-args*
               port (Integer/parseInt port)]
           (with-open [conn (nrepl/connect :port port)]
             (let [client (nrepl/client conn 120000)
-                  session (nrepl/client-session client)
-                  ask (fn [m] (nrepl/combine-responses (session m)))]
+                  session (nrepl/new-session client)
+                  ;; message: the replies to one request, up to its done (client-session would
+                  ;; read the whole session, up to session-closed).
+                  ask (fn [m] (nrepl/combine-responses (nrepl/message client (assoc m :session session))))]
               (case mode
                 "load"
                 (do
@@ -163,7 +165,7 @@ public class ReferenceClientTests(ITestOutputHelper output)
         WaitUntil(() => nodeB.Output.Contains("app/main: bonjour, x", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "B's service to print the edited greeting");
 
         var reasons = DatomProcess.Run(null, "query", "--data", b, "--format", "json", "[:find [?r ...] :where [?tx :tx/reason ?r]]");
-        Assert.Equal("[\"repl\"]", reasons.Stdout.Trim());
+        Assert.Contains("\"repl\"", reasons.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, nodeB.Stop());
         Assert.Equal(0, nodeA.Stop());
     }
