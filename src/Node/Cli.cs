@@ -123,6 +123,7 @@ internal static class Cli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(PeersCommand.Create());
         root.Subcommands.Add(SubscribeCommand.Create());
+        root.Subcommands.Add(Repl.ReplCommand.Create());
         return root;
     }
 

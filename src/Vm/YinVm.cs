@@ -90,7 +90,7 @@ public sealed class RunResult
 /// they are indexed, and stores and resumes continuations. Thread-safe: runs on several threads
 /// share the prepared code.
 /// </summary>
-public sealed class YinVm : IDisposable
+public sealed partial class YinVm : IDisposable
 {
     private readonly CodeBase _code;
     private readonly DaoDb? _db;

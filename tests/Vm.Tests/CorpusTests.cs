@@ -17,17 +17,18 @@ namespace Datom.Vm.Tests;
 public sealed class CorpusTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// Per cent of Corpus/programs that must pass: measured 138/152 (90.8%) on lang-machine; the
-    /// floor leaves room for two programs that run close to their 10 s deadline on a loaded machine
-    /// (rcs-hailstone-sequence, rc-stern-brocot-sequence): 136/152 is 89.5%.
+    /// Per cent of Corpus/programs that must pass: issue 12's target, 95%. Measured 151/152 (99.3%)
+    /// on main after the language branches merged (koan-20 needs CountDownLatch, outside the interop
+    /// allow-list); the margin of seven programs covers the few that run close to their 10 s
+    /// deadline on a loaded machine (rcs-hailstone-sequence, rc-stern-brocot-sequence).
     /// </summary>
-    private const double ProgramsFloor = 89.0;
+    private const double ProgramsFloor = 95.0;
 
     /// <summary>
-    /// Per cent of Corpus/heldout that must pass (measured 21/24, 87.5%; the floor allows one
-    /// program fewer). These programs are never used to tune Yin.
+    /// Per cent of Corpus/heldout that must pass: issue 12's target for the corpus kept outside the
+    /// project, 90% (measured 24/24 after the merge). These programs are never used to tune Yin.
     /// </summary>
-    private const double HeldOutFloor = 83.0;
+    private const double HeldOutFloor = 90.0;
 
     [Fact]
     public Task Corpus_programs_print_what_Clojure_prints() => CheckAsync("programs", ProgramsFloor);

@@ -33,7 +33,7 @@ namespace Datom.Node.Api;
 internal static class LocalApi
 {
     /// <summary>Commands that never run inside the daemon: they create, run or measure nodes of their own.</summary>
-    private static readonly HashSet<string> LocalOnly = ["init", "run", "bench"];
+    private static readonly HashSet<string> LocalOnly = ["init", "run", "bench", "repl"];
 
     public static void Map(IEndpointRouteBuilder routes, RunningNode node)
     {

@@ -183,7 +183,7 @@ internal static partial class QueryBench
     {
         var process = Environment.ProcessPath ?? throw new CliException(ExitCodes.Unavailable, "cannot tell which executable this is");
         return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? (process, [typeof(QueryBench).Assembly.Location])
+            ? (process, [Environment.GetCommandLineArgs()[0]])
             : (process, []);
     }
 

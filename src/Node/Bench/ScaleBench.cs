@@ -174,7 +174,7 @@ internal static class ScaleBench
         var host = Environment.ProcessPath ?? throw new CliException(ExitCodes.Unavailable, "cannot find this program's path");
         var args = new List<string>();
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-            args.Add(typeof(ScaleBench).Assembly.Location);
+            args.Add(Environment.GetCommandLineArgs()[0]); // datom.dll under the dotnet host; a single-file datom has no assembly path
         args.AddRange(["bench", "scale", "--open-only", "--dir", data]);
         if (frontier is not null)
             args.AddRange(["--frontier", frontier]);

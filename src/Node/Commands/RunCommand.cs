@@ -16,20 +16,21 @@ internal static class RunCommand
         var noMdns = new Option<bool>("--no-mdns") { Description = "Do not advertise or browse on the LAN (static peers only)" };
         var peers = new Option<string[]>("--peer") { Description = "A static peer to keep connected to, HOST:PORT (repeatable; adds to the config's)", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
         var http = new Option<string?>("--http") { Description = "Serve the web console at HOST:PORT (loopback unless the config allows another address; port 0: a free one); the URL with its token goes to the log and DIR/console.url", HelpName = "HOST:PORT" };
+        var nrepl = new Option<string?>("--nrepl") { Description = "Serve nREPL for editors on HOST:PORT (loopback only unless [nrepl] allow_remote; port 0 picks one, written to DIR/.nrepl-port)", HelpName = "HOST:PORT" };
         var command = new Command("run", "Run the node daemon: sync with the mesh, find peers by mDNS, run services, and serve the local API until SIGINT/SIGTERM.")
         {
-            config, Cli.Data, listen, noMdns, peers, http,
+            config, Cli.Data, listen, noMdns, peers, http, nrepl,
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? [], parse.GetValue(http));
+            var settings = Settings(parse.GetValue(config), parse.GetValue(Cli.Data), parse.GetValue(listen), parse.GetValue(noMdns), parse.GetValue(peers) ?? [], parse.GetValue(http), parse.GetValue(nrepl));
             return NodeHost.RunAsync(settings, cancellationToken);
         });
         return command;
     }
 
     /// <summary>The config file (or the defaults), then the command line over it.</summary>
-    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers, string? httpOption = null)
+    internal static DaemonSettings Settings(string? configFile, string? dataOption, string? listenOption, bool noMdns, string[] extraPeers, string? httpOption = null, string? nreplOption = null)
     {
         NodeConfig config;
         try
@@ -55,6 +56,14 @@ internal static class RunCommand
             if (http is not null && !config.Http.AllowRemote && !System.Net.IPAddress.IsLoopback(http.Address))
                 throw new CliException(ExitCodes.Usage, $"--http: {httpOption} is not a loopback address; the console's token gives its holder the node, so serving it beyond this machine needs allow_remote = true under [http] in the config");
             config = config with { Http = config.Http with { Listen = http } };
+        }
+        if (nreplOption is not null)
+        {
+            if (!ListenAddress.TryParse(nreplOption, out var at))
+                throw new CliException(ExitCodes.Usage, $"--nrepl: '{nreplOption}' is not HOST:PORT with HOST an IP address (e.g. 127.0.0.1:0, [::1]:7888), or 'off'");
+            config = config with { Nrepl = config.Nrepl with { Listen = at } };
+            if (config.Nrepl.RefusedAddress() is { } refused)
+                throw new CliException(ExitCodes.Usage, "--nrepl: " + refused);
         }
         var staticPeers = new List<PeerAddress>(config.Peers.Static);
         foreach (var p in extraPeers)
@@ -85,6 +94,7 @@ internal static class RunCommand
             QueryLimits = config.Query.ToQueryLimits(),
             Socket = config.ApiSocketPath,
             Http = config.Http.Listen,
+            Nrepl = config.Nrepl,
         };
     }
 }

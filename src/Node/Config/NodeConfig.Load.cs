@@ -23,7 +23,7 @@ internal sealed partial record NodeConfig
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> Settings { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[query]", "[services]", "[api]", "[http]"],
+        [""] = ["data_dir", "name", "listen", "mesh_key", "trusted_authors", "[mdns]", "[peers]", "[log]", "[index]", "[sync]", "[vm]", "[query]", "[services]", "[api]", "[http]", "[nrepl]"],
         ["mdns"] = ["enabled", "interfaces", "ipv4", "ipv6"],
         ["peers"] = ["static"],
         ["log"] = ["fsync", "max_segment_mb", "max_held_entries", "max_held_mb", "checkpoint_entries", "table_cache_mb"],
@@ -34,6 +34,7 @@ internal sealed partial record NodeConfig
         ["services"] = ["enabled", "restart_delay_ms", "fuel_per_second", "memory_mb", "depth", "run_deadline_ms", "transacts_per_minute"],
         ["api"] = ["socket"],
         ["http"] = ["listen", "allow_remote"],
+        ["nrepl"] = ["listen", "allow_remote"],
     };
 
     /// <summary>
@@ -101,6 +102,7 @@ internal sealed partial record NodeConfig
             Services = ReadServices(top.Table("services")),
             Api = ReadApi(top.Table("api")),
             Http = ReadHttp(top.Table("http")),
+            Nrepl = ReadNrepl(top.Table("nrepl")),
         };
     }
 
@@ -229,6 +231,19 @@ internal sealed partial record NodeConfig
     {
         name = text;
         return IsValidName(text) ? null : $"'{text}' is not a node name: 1 to {MaxNameLength} printable ASCII characters (it is the mDNS instance name)";
+    }
+
+    private static NreplConfig ReadNrepl(TableReader t)
+    {
+        t.AllowOnly(Settings["nrepl"]);
+        var nrepl = new NreplConfig
+        {
+            Listen = t.TryString("listen", ConvertListen, out IPEndPoint? listen) ? listen : null,
+            AllowRemote = t.Boolean("allow_remote") ?? false,
+        };
+        if (nrepl.RefusedAddress() is { } refused)
+            t.Error("listen", refused);
+        return nrepl;
     }
 
     private static string? ConvertListen(string text, out IPEndPoint? endPoint) =>

@@ -64,6 +64,9 @@ internal sealed partial record NodeConfig
     /// <summary>The web console (<c>[http]</c>); off unless configured.</summary>
     public HttpConfig Http { get; init; } = new();
 
+    /// <summary>The nREPL server for editors (off by default).</summary>
+    public NreplConfig Nrepl { get; init; } = new();
+
     /// <summary>The local API's Unix socket.</summary>
     public string ApiSocketPath => Api.Socket ?? Path.Combine(DataDir, ApiConfig.DefaultSocketName);
 

@@ -33,4 +33,7 @@ internal sealed record DaemonSettings
 
     /// <summary>Where the web console listens (<c>--http</c>, <c>[http] listen</c>); null: off.</summary>
     public System.Net.IPEndPoint? Http { get; init; }
+
+    /// <summary>The nREPL server (<c>[nrepl]</c>, <c>--nrepl</c>); off unless it has a listen address.</summary>
+    public Config.NreplConfig Nrepl { get; init; } = new();
 }

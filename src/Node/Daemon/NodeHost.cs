@@ -99,6 +99,7 @@ internal static class NodeHost
         {
             throw new CliException(ExitCodes.Unavailable, $"cannot listen: {e.Message}");
         }
+        await using var nrepl = await Nrepl.NreplHosting.StartAsync(settings, node, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(settings.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         console?.Started(app.Urls);

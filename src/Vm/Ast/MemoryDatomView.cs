@@ -20,7 +20,8 @@ internal sealed class MemoryDatomView : IDatomView
     private readonly Dictionary<(Keyword, Value), List<EntityId>> _byValue = [];
     private readonly List<IndexDatom> _all = [];
 
-    public MemoryDatomView(IEnumerable<NodeSpec> nodes)
+    /// <param name="outside">Resolves a reference to a node that is not in this view (a REPL form's call to a stored function); without it, such a reference is an error.</param>
+    public MemoryDatomView(IEnumerable<NodeSpec> nodes, Func<string, EntityId?>? outside = null)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var list = nodes.ToList();
@@ -38,7 +39,7 @@ internal sealed class MemoryDatomView : IDatomView
             {
                 var value = v switch
                 {
-                    NodeRef r => Value.Ref(ids.TryGetValue(r.Key, out var target) ? target : throw new InvalidOperationException($"{n.Key} refers to {r.Key}, which is not in this view")),
+                    NodeRef r => Value.Ref(ids.TryGetValue(r.Key, out var target) ? target : outside?.Invoke(r.Key) ?? throw new InvalidOperationException($"{n.Key} refers to {r.Key}, which is not in this view")),
                     _ => (Value)v,
                 };
                 Add(new IndexDatom(e, a, value, tx, true));

@@ -31,6 +31,14 @@ internal sealed class DatabaseEffects(DaoDb db, IQueryEngine? engine, QueryLimit
         return engine.Query(db.Current(), query, inputs, budget);
     }
 
+    public IDisposable Subscribe(object? query, IReadOnlyList<object?> inputs, Action<SubscriptionStart> onStart, Action<SubscriptionChange> onChange, Action<Exception> onEnded)
+    {
+        var parsed = DatalogQuery.FromEdn(query);
+        // Each evaluation, at the start and after every entry that can matter, under the node's query limits.
+        IEnumerable<IReadOnlyList<object?>> Evaluate(IDatomView view) => parsed.Run(new QueryBudget(limits), [view, .. inputs]).Rows;
+        return db.Subscribe(Evaluate, QueryAttributes.Of(parsed), null, onStart, onChange, onEnded);
+    }
+
     public Val Transact(object? txData, CancellationToken cancellationToken)
     {
         var result = db.TransactAsync(txData, cancellationToken).GetAwaiter().GetResult();

@@ -99,7 +99,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
             var index = live ? old!.Index : siblings.Select(n => n.Index + 1).DefaultIfEmpty(0).Max();
 
             // The namespace form shares the text's first line, so every line number in an error is the text's own.
-            var prefix = "(ns " + ns + ") ";
+            var prefix = NsLine(nsNode, ns) + " ";
             IReadOnlyList<Syntax> forms;
             try
             {
@@ -154,6 +154,24 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// The namespace's ns form on one line, its <c>:require</c> aliases included (a definition that
+    /// calls <c>alias/f</c> must read them), so that every line of a definition's text keeps its number.
+    /// </summary>
+    internal static string NsLine(AstNode nsNode, string ns)
+    {
+        if (nsNode.Str(AstSchema.Source) is not { } source)
+            return "(ns " + ns + ")";
+        try
+        {
+            return EdnWriter.Write(EdnReader.ReadOne(source, new EdnReaderOptions { ClojureSyntax = true, SourceName = ns }));
+        }
+        catch (EdnException)
+        {
+            return "(ns " + ns + ")";
+        }
+    }
 
     /// <summary>
     /// Transacts a load. The analyzer's limits keep out most code too large for one log entry, but
@@ -327,7 +345,7 @@ public sealed class CodeLoader(DaoDb db, TimeProvider? time = null) : IDisposabl
     };
 
     /// <summary>The analyzer's questions answered from a view.</summary>
-    private sealed class ViewCatalog(IDatomView view) : ICodeCatalog
+    internal sealed class ViewCatalog(IDatomView view) : ICodeCatalog
     {
         private readonly AstReader _reader = new(view);
 

@@ -19,6 +19,7 @@ internal static partial class Natives
         Def("pr", 0, -1, (m, a) => Print(m, a, readable: true, newline: false));
         Def("prn", 0, -1, (m, a) => Print(m, a, readable: true, newline: true));
         Def("now", 0, 0, (m, _) => Val.Instant(m.Now()));
+        RegisterSubscribe();
         Def("sleep", 1, 1, (m, a) =>
         {
             m.Sleep(LongArg("sleep", a[0]));

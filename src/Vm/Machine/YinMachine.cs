@@ -23,6 +23,14 @@ internal interface IEffectHost
     object? Query(object? query, IReadOnlyList<object?> inputs, Datom.Index.Query.QueryBudget budget);
 
     Val Transact(object? txData, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The <c>subscribe</c> effect: the query's result, then each change an indexed entry makes to it
+    /// (<see cref="Datom.Index.DaoDb.Subscribe"/>). The callbacks run on the index's thread.
+    /// </summary>
+    IDisposable Subscribe(object? query, IReadOnlyList<object?> inputs, Action<Datom.Index.SubscriptionStart> onStart,
+        Action<Datom.Index.SubscriptionChange> onChange, Action<Exception> onEnded) =>
+        throw YinException.Of(Kinds.Effect, "subscribe: this run has no database");
 }
 
 /// <summary>

@@ -311,7 +311,7 @@ public sealed class NodeConfigTests : IDisposable
             $"{FilePath}:2:1: unknown setting 'mdns.colour'; [mdns] has enabled, interfaces, ipv4, ipv6",
             Error("[mdns]\ncolour = \"blue\"\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api], [http]",
+            $"{FilePath}:1:1: unknown setting 'port'; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api], [http], [nrepl]",
             Error("port = 7420\n"));
     }
 
@@ -321,7 +321,7 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal($"{FilePath}:2:2: unknown table [mdsn]; did you mean [mdns]?", Error("\n[mdsn]\nenabled = true\n"));
         Assert.Equal($"{FilePath}:1:7: unknown table [mdns.v4]; [mdns] has enabled, interfaces, ipv4, ipv6", Error("[mdns.v4]\n"));
         Assert.Equal(
-            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api], [http]",
+            $"{FilePath}:1:1: unknown table [daemon]; the top level has data_dir, name, listen, mesh_key, trusted_authors, [mdns], [peers], [log], [index], [sync], [vm], [query], [services], [api], [http], [nrepl]",
             Error("daemon.x = 1\n"));
     }
 
