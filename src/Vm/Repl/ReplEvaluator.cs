@@ -74,8 +74,10 @@ public sealed class ReplEvaluator(YinVm vm, DaoDb db) : IDisposable
                     return InNs(session, items!, source, form);
                 case "doc" or "source":
                     return Describe(session, head, items!, source, form, options.Output ?? Console.Out);
-                case "def" or "defn" or "defn-" or "defmacro" or "defrecord":
+                case "def" or "defn" or "defn-" or "defmacro" or "defrecord" or "defmulti" or "defprotocol" or "deftype":
                     return await DefineAsync(session, items!, form, source, cancellationToken).ConfigureAwait(false);
+                case "defmethod" or "extend-type" or "extend-protocol":
+                    return await AppendAsync(session, form, source, cancellationToken).ConfigureAwait(false);
                 case "comment":
                     return Printed(session, Val.Nil);
                 default:
@@ -169,6 +171,28 @@ public sealed class ReplEvaluator(YinVm vm, DaoDb db) : IDisposable
         var value = Val.Symbol(Symbol.Intern(ns, name.Name));
         session.Push(value);
         return new ReplOutcome("#'" + key, null, ns);
+    }
+
+    /// <summary>
+    /// A form that names no definition of its own (<c>defmethod</c>, <c>extend-type</c>,
+    /// <c>extend-protocol</c>): stored as a top-level form of the namespace, as in a file, by
+    /// loading the namespace as stored with the form after it (only the new form is transacted).
+    /// </summary>
+    private async Task<ReplOutcome> AppendAsync(ReplSession session, SourceForm text, string source, CancellationToken cancellationToken)
+    {
+        var ns = session.Namespace;
+        var view = db.Current();
+        var nsNode = new AstReader(view).Lookup(AstKeys.Namespace(ns));
+        if (nsNode is null || !nsNode.Is(AstSchema.Types.Namespace))
+        {
+            await _loader.LoadAsync("(ns " + ns + ")\n\n" + text.Text, source, Reason, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var printed = AstPrinter.PrintNamespace(view, ns);
+            await _loader.LoadAsync(printed.TrimEnd() + "\n\n" + text.Text + "\n", nsNode.Location ?? source, Reason, cancellationToken).ConfigureAwait(false);
+        }
+        return Printed(session, Val.Nil);
     }
 
     private ReplOutcome Expression(ReplSession session, SourceForm form, string source, RunOptions options)

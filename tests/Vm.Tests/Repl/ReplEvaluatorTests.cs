@@ -66,6 +66,21 @@ public class ReplEvaluatorTests
         Assert.Equal("42", await ValueAsync(repl, session, "(twice 21)"));
     }
 
+    // What JVM Clojure 1.11 answers to the same forms typed at its REPL: 3, 12, :unknown.
+    [Fact]
+    public async Task Macros_multimethods_and_their_methods_typed_at_the_repl_are_stored_and_used()
+    {
+        using var t = TestDb.InMemory();
+        using var vm = await t.VmAsync();
+        using var repl = new ReplEvaluator(vm, t.Db);
+        var session = new ReplSession();
+        Assert.Equal("#'user/unless", await ValueAsync(repl, session, "(defmacro unless [c & body] `(if ~c nil (do ~@body)))"));
+        Assert.Equal("#'user/area", await ValueAsync(repl, session, "(defmulti area :shape)"));
+        Assert.Equal("nil", await ValueAsync(repl, session, "(defmethod area :circle [{:keys [r]}] (* 3 r r))"));
+        Assert.Equal("nil", await ValueAsync(repl, session, "(defmethod area :default [_] :unknown)"));
+        Assert.Equal("[3 12 :unknown]", await ValueAsync(repl, session, "[(unless false (+ 1 2)) (area {:shape :circle :r 2}) (area {:shape :sq})]"));
+    }
+
     [Fact]
     public async Task Star_1_2_3_and_star_e_hold_the_last_values_and_error()
     {
