@@ -38,7 +38,7 @@ public class SubscribeEffectTests
         await t.Db.TransactAsync(Datom.Log.Edn.EdnReader.ReadOne("[{:user/name \"Ann\"}]"));
         var result = vm.Run("app/watch", []);
         Assert.True(result.Status == RunStatus.Finished, result.ToString());
-        Assert.Equal("[{:added [[\"Ann\"]], :initial true, :removed []} {:added [[\"Bo\"]], :removed []} {:added [[\"Cy\"]], :removed []}]", result.Value);
+        Assert.Equal("[{:added [[\"Ann\"]], :removed [], :initial true} {:added [[\"Bo\"]], :removed []} {:added [[\"Cy\"]], :removed []}]", result.Value);
     }
 
     [Fact]
