@@ -25,7 +25,7 @@ public partial class InstallScriptTests
     public void The_readme_install_command_puts_a_working_datom_on_the_path()
     {
         using var dir = new TempDirectory();
-        var root = ReferenceClient.RepositoryRoot();
+        var root = DatomProcess.RepositoryRoot;
         // A fresh machine has the repository as a clone has it: what is committed, nothing built.
         var clone = dir.Sub("clone");
         Assert.Equal(0, Run("git", ["clone", "-q", root, clone], root).ExitCode);

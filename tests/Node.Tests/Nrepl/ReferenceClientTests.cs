@@ -1,22 +1,23 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Datom.Node.Repl;
-using Datom.Node.Tests.Daemon;
+using Datom.Node.Tests.Mesh;
+using Datom.Sync.Tests.Netns;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Datom.Node.Tests.Nrepl;
 
 /// <summary>
-/// A fact that needs nREPL's own client (nrepl.core, from Debian's libnrepl-clojure), installed by
-/// <c>scripts/install-nrepl-client.sh</c> when the suite runs; skipped, saying why, only when that
-/// script cannot install it.
+/// A fact that needs network namespaces and nREPL's own client (nrepl.core, from Debian's
+/// libnrepl-clojure), installed by <c>scripts/install-nrepl-client.sh</c> when the suite runs;
+/// skipped, saying why, only when namespaces cannot be made or that script cannot install it.
 /// </summary>
 public sealed class ReferenceClientFactAttribute : FactAttribute
 {
     public ReferenceClientFactAttribute()
     {
-        if (ReferenceClient.UnavailableReason is { } reason)
+        if ((NetworkNamespaces.UnavailableReason ?? ReferenceClient.UnavailableReason) is { } reason)
             Skip = reason;
     }
 }
@@ -30,19 +31,9 @@ public static class ReferenceClient
 
     public static string Classpath => Installed.Value.Classpath ?? throw new InvalidOperationException(UnavailableReason);
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Datom.P2P.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no Datom.P2P.sln above {AppContext.BaseDirectory}");
-    }
-
     private static (string?, string?) Install()
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "install-nrepl-client.sh");
+        var script = Path.Combine(DatomProcess.RepositoryRoot, "scripts", "install-nrepl-client.sh");
         var info = new ProcessStartInfo("sh", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -57,14 +48,14 @@ public static class ReferenceClient
         return (stdout.Result.Trim().Split('\n')[^1], null);
     }
 
-    /// <summary>Runs a Clojure script with the client on the classpath; its stdout, one EDN value a line.</summary>
-    public static string Run(string script, params string[] args)
+    /// <summary>Runs a Clojure script with the client on the classpath, inside network namespace <paramref name="ns"/>; its stdout, one EDN value a line.</summary>
+    public static string Run(string ns, string script, params string[] args)
     {
         var file = Path.Combine(Path.GetTempPath(), "datom-nrepl-client-" + Guid.NewGuid().ToString("N")[..8] + ".clj");
         File.WriteAllText(file, script);
         try
         {
-            var info = new ProcessStartInfo("java", ["-cp", Classpath, "clojure.main", file, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            var info = new ProcessStartInfo("ip", ["netns", "exec", ns, "java", "-cp", Classpath, "clojure.main", file, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
             using var process = Process.Start(info)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
@@ -85,10 +76,12 @@ public static class ReferenceClient
 }
 
 /// <summary>
-/// The daemon's nREPL server driven by nREPL's own client (nrepl.core 1.0.0, which nobody here
-/// wrote), while a second daemon of the mesh runs the service that the edited code changes.
+/// The daemon's nREPL server, in one network namespace, driven by nREPL's own client (nrepl.core
+/// 1.0.0, which nobody here wrote) from inside it, while a second daemon of the mesh, in another
+/// namespace, runs the service that the edited code changes.
 /// </summary>
-[Collection(DaemonCollection.Name)]
+[Collection(NetnsCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class ReferenceClientTests(ITestOutputHelper output)
 {
     private const string Buffer = """
@@ -131,25 +124,19 @@ public class ReferenceClientTests(ITestOutputHelper output)
         """;
 
     [ReferenceClientFact]
-    public void Nrepls_own_client_loads_evaluates_completes_and_interrupts_and_the_edit_reaches_the_other_node()
+    public async Task Nrepls_own_client_loads_evaluates_completes_and_interrupts_and_the_edit_reaches_the_other_node()
     {
-        using var dir = new TempDirectory();
-        var a = dir.Sub("a");
-        var b = dir.Sub("b");
-        Assert.Equal(0, DatomProcess.Run(null, "init", "--data", a).ExitCode);
-        Assert.Equal(0, DatomProcess.Run(null, "init", "--data", b, "--mesh-key", Path.Combine(a, "mesh.key")).ExitCode);
-        File.WriteAllText(dir.Sub("a.toml"), "[vm]\nfuel = 1000000000000000\ndeadline_ms = 600000\n");
+        using var mesh = MeshNetwork.Create(2);
+        var nodes = await mesh.InitAsync("a", "b");
+        var (a, b) = (nodes[0], nodes[1]);
+        var config = mesh.WriteFile("a.toml", "[vm]\nfuel = 1000000000000000\ndeadline_ms = 600000\n");
+        var daemonA = await mesh.StartDaemonAsync(a, "--config", config, "--nrepl", "127.0.0.1:0");
+        var daemonB = mesh.StartDaemon(b);
+        await mesh.WaitConnectedAsync(nodes, TimeSpan.FromSeconds(90));
+        var port = ReplCommand.ReadPort(a.Data)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        using var nodeA = RunningDaemon.Start(a, "--config", dir.Sub("a.toml"), "--nrepl", "127.0.0.1:0");
-        var listenA = RunningDaemon.Json(DatomProcess.Run(null, "status", "--data", a, "--format", "json").Stdout)
-            .GetProperty("daemon").GetProperty("listen").GetString()!;
-        using var nodeB = RunningDaemon.Start(b, "--peer", listenA);
-        WaitUntil(() => Connected(a) && Connected(b), TimeSpan.FromSeconds(30), "the two nodes to connect");
-        var port = ReplCommand.ReadPort(a)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        var file = dir.Sub("app.clj");
-        File.WriteAllText(file, Buffer);
-        var lines = ReferenceClient.Run(Session, port, "load", file).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var file = mesh.WriteFile("app.clj", Buffer);
+        var lines = ReferenceClient.Run(a.Net.Namespace, Session, port, "load", file).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         output.WriteLine(string.Join("\n", lines));
         Assert.Equal("load-status [\"done\"]", lines[0]);
         Assert.Equal("eval-value [\"\\\"hello, nrepl\\\"\"] ns app", lines[1]);
@@ -158,32 +145,18 @@ public class ReferenceClientTests(ITestOutputHelper output)
         Assert.Equal("after-interrupt [\"3\"]", lines[4]);
 
         // B runs the service from the code A's nREPL stored; an edit of greet, loaded through nREPL on A, changes B's output.
-        WaitUntil(() => nodeB.Output.Contains("app/main: hello, x", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "B to run the service");
-        File.WriteAllText(file, Buffer.Replace("hello, ", "bonjour, ", StringComparison.Ordinal));
-        var edited = ReferenceClient.Run(Session, port, "edit", file).Trim();
+        Assert.True(await daemonB.Stdout.WaitForAsync("app/main: hello, x", TimeSpan.FromSeconds(90)) is not null, $"B never ran the service\n{mesh.Report()}");
+        mesh.WriteFile("app.clj", Buffer.Replace("hello, ", "bonjour, ", StringComparison.Ordinal));
+        var edited = ReferenceClient.Run(a.Net.Namespace, Session, port, "edit", file).Trim();
         Assert.Equal("edit-status [\"done\"]", edited);
-        WaitUntil(() => nodeB.Output.Contains("app/main: bonjour, x", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "B's service to print the edited greeting");
+        Assert.True(await daemonB.Stdout.WaitForAsync("app/main: bonjour, x", TimeSpan.FromSeconds(90)) is not null, $"B's service never printed the edited greeting\n{mesh.Report()}");
 
-        var reasons = DatomProcess.Run(null, "query", "--data", b, "--format", "json", "[:find [?r ...] :where [?tx :tx/reason ?r]]");
+        var reasons = await MeshNetwork.CliAsync(b, "query", "--data", b.Data, "--format", "json", "[:find [?r ...] :where [?tx :tx/reason ?r]]");
         Assert.Contains("\"repl\"", reasons.Stdout, StringComparison.Ordinal);
-        Assert.Equal(0, nodeB.Stop());
-        Assert.Equal(0, nodeA.Stop());
-    }
-
-    private static bool Connected(string data)
-    {
-        var peers = DatomProcess.Run(null, "peers", "--data", data, "--format", "json");
-        return peers.ExitCode == 0 && JsonDocument.Parse(peers.Stdout).RootElement.GetProperty("connected").GetArrayLength() == 1;
-    }
-
-    private static void WaitUntil(Func<bool> condition, TimeSpan limit, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
+        foreach (var daemon in new[] { daemonB, daemonA })
         {
-            if (clock.Elapsed > limit)
-                throw new TimeoutException($"waited {limit.TotalSeconds} s for {what}");
-            Thread.Sleep(50);
+            Assert.True(await daemon.TerminateAsync(TimeSpan.FromSeconds(30)), $"{daemon.Name} did not stop\n{daemon}");
+            Assert.Equal(0, daemon.ExitCode);
         }
     }
 }
