@@ -69,4 +69,11 @@ internal static class ListenAddress
 
     /// <summary>The text <see cref="Parse"/> reads back: <c>off</c>, <c>1.2.3.4:5</c> or <c>[::]:7420</c>.</summary>
     public static string Format(IPEndPoint? endPoint) => endPoint?.ToString() ?? Off;
+
+    /// <summary>
+    /// The rule for servers that give whoever reaches them the node (the web console, nREPL): a
+    /// listen address other than loopback needs <c>allow_remote = true</c> in its table.
+    /// </summary>
+    public static bool RefusedRemote(IPEndPoint? endPoint, bool allowRemote) =>
+        endPoint is not null && !allowRemote && !IPAddress.IsLoopback(endPoint.Address);
 }

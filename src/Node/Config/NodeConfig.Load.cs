@@ -222,8 +222,8 @@ internal sealed partial record NodeConfig
             Listen = t.TryString("listen", ConvertListen, out IPEndPoint? listen) ? listen : null,
             AllowRemote = t.Boolean("allow_remote") ?? false,
         };
-        if (http.Listen is { } endPoint && !http.AllowRemote && !IPAddress.IsLoopback(endPoint.Address))
-            t.Error("listen", $"{ListenAddress.Format(endPoint)} is not a loopback address; the console's token gives its holder the node, so set allow_remote = true to serve it beyond this machine");
+        if (ListenAddress.RefusedRemote(http.Listen, http.AllowRemote))
+            t.Error("listen", $"{ListenAddress.Format(http.Listen)} is not a loopback address; the console's token gives its holder the node, so set allow_remote = true to serve it beyond this machine");
         return http;
     }
 

@@ -17,7 +17,7 @@ internal sealed record NreplConfig
 
     /// <summary>Why <see cref="Listen"/> may not be bound, or null when it may.</summary>
     public string? RefusedAddress() =>
-        Listen is { } at && !AllowRemote && !IPAddress.IsLoopback(at.Address)
-            ? $"the nREPL server binds loopback only (127.0.0.1 or [::1]): anyone who reaches {at} could run code as this node; set [nrepl] allow_remote = true to allow it"
+        ListenAddress.RefusedRemote(Listen, AllowRemote)
+            ? $"the nREPL server binds loopback only (127.0.0.1 or [::1]): anyone who reaches {Listen} could run code as this node; set [nrepl] allow_remote = true to allow it"
             : null;
 }
