@@ -41,7 +41,7 @@ public class TxFormConvergenceTests
             Assert.Equal(expected, Answers(history.OrderBy(_ => random.Next()).ToList(), history.Count));
     }
 
-    [Property(MaxTest = 12)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 12)]
     public void Cas_reverse_maps_and_attribute_retraction_converge(int seed)
     {
         var (history, _) = TxFormHistory.Generate(seed);
@@ -61,7 +61,7 @@ public class TxFormConvergenceTests
         },
     });
 
-    [Property(MaxTest = 10)]
+    [Property(Arbitrary = [typeof(Seeds)], MaxTest = 10)]
     public void Transaction_functions_converge_without_being_run_again(int seed)
     {
         var (history, _) = TxFormHistory.Generate(seed, txFns: Bump, txFnForms: r => $"[[:t/bump {TxFormHistory.Entity(r.Next(3))}]]");
