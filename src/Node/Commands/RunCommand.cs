@@ -53,9 +53,9 @@ internal static class RunCommand
         {
             if (!ListenAddress.TryParse(httpOption, out var http))
                 throw new CliException(ExitCodes.Usage, $"--http: '{httpOption}' is not HOST:PORT with HOST an IP address (e.g. 127.0.0.1:8080, [::1]:0), or 'off'");
-            if (ListenAddress.RefusedRemote(http, config.Http.AllowRemote))
-                throw new CliException(ExitCodes.Usage, $"--http: {httpOption} is not a loopback address; the console's token gives its holder the node, so serving it beyond this machine needs allow_remote = true under [http] in the config");
             config = config with { Http = config.Http with { Listen = http } };
+            if (config.Http.RefusedAddress() is { } refused)
+                throw new CliException(ExitCodes.Usage, "--http: " + refused);
         }
         if (nreplOption is not null)
         {

@@ -101,8 +101,8 @@ internal sealed partial record NodeConfig
             Query = ReadQuery(top.Table("query")),
             Services = ReadServices(top.Table("services")),
             Api = ReadApi(top.Table("api")),
-            Http = ReadHttp(top.Table("http")),
-            Nrepl = ReadNrepl(top.Table("nrepl")),
+            Http = ReadListener(top.Table("http"), ListenerConfig.Http),
+            Nrepl = ReadListener(top.Table("nrepl"), ListenerConfig.Nrepl),
         };
     }
 
@@ -214,36 +214,24 @@ internal sealed partial record NodeConfig
         return new ApiConfig { Socket = t.Path("socket") };
     }
 
-    private static HttpConfig ReadHttp(TableReader t)
+    /// <summary><c>[http]</c> or <c>[nrepl]</c>: a listen address, loopback unless allow_remote.</summary>
+    private static ListenerConfig ReadListener(TableReader t, ListenerConfig defaults)
     {
-        t.AllowOnly(Settings["http"]);
-        var http = new HttpConfig
+        t.AllowOnly(Settings[defaults.Section]);
+        var listener = defaults with
         {
             Listen = t.TryString("listen", ConvertListen, out IPEndPoint? listen) ? listen : null,
             AllowRemote = t.Boolean("allow_remote") ?? false,
         };
-        if (ListenAddress.RefusedRemote(http.Listen, http.AllowRemote))
-            t.Error("listen", $"{ListenAddress.Format(http.Listen)} is not a loopback address; the console's token gives its holder the node, so set allow_remote = true to serve it beyond this machine");
-        return http;
+        if (listener.RefusedAddress() is { } refused)
+            t.Error("listen", refused);
+        return listener;
     }
 
     private static string? ConvertName(string text, out string name)
     {
         name = text;
         return IsValidName(text) ? null : $"'{text}' is not a node name: 1 to {MaxNameLength} printable ASCII characters (it is the mDNS instance name)";
-    }
-
-    private static NreplConfig ReadNrepl(TableReader t)
-    {
-        t.AllowOnly(Settings["nrepl"]);
-        var nrepl = new NreplConfig
-        {
-            Listen = t.TryString("listen", ConvertListen, out IPEndPoint? listen) ? listen : null,
-            AllowRemote = t.Boolean("allow_remote") ?? false,
-        };
-        if (nrepl.RefusedAddress() is { } refused)
-            t.Error("listen", refused);
-        return nrepl;
     }
 
     private static string? ConvertListen(string text, out IPEndPoint? endPoint) =>

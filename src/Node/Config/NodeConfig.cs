@@ -62,10 +62,10 @@ internal sealed partial record NodeConfig
     public ApiConfig Api { get; init; } = new();
 
     /// <summary>The web console (<c>[http]</c>); off unless configured.</summary>
-    public HttpConfig Http { get; init; } = new();
+    public ListenerConfig Http { get; init; } = ListenerConfig.Http;
 
     /// <summary>The nREPL server for editors (off by default).</summary>
-    public NreplConfig Nrepl { get; init; } = new();
+    public ListenerConfig Nrepl { get; init; } = ListenerConfig.Nrepl;
 
     /// <summary>The local API's Unix socket.</summary>
     public string ApiSocketPath => Api.Socket ?? Path.Combine(DataDir, ApiConfig.DefaultSocketName);
@@ -273,18 +273,4 @@ internal sealed record ApiConfig
 
     /// <summary>The socket given in the config; null: <c>api.sock</c> in the data directory. Use <see cref="NodeConfig.ApiSocketPath"/>.</summary>
     public string? Socket { get => _socket; init => _socket = value is null ? null : NodeConfig.FullPath(value); }
-}
-
-/// <summary>
-/// <c>[http]</c>: the web console (src/Node/Console), off by default. It binds a loopback address
-/// unless <see cref="AllowRemote"/> says otherwise: whoever holds its token can do what the node's
-/// owner can, so exposing it is a decision to make in the file, not by accident.
-/// </summary>
-internal sealed record HttpConfig
-{
-    /// <summary>Where the console listens; null: off.</summary>
-    public IPEndPoint? Listen { get; init; }
-
-    /// <summary>Whether <see cref="Listen"/> may be an address other than loopback.</summary>
-    public bool AllowRemote { get; init; }
 }

@@ -35,5 +35,5 @@ internal sealed record DaemonSettings
     public System.Net.IPEndPoint? Http { get; init; }
 
     /// <summary>The nREPL server (<c>[nrepl]</c>, <c>--nrepl</c>); off unless it has a listen address.</summary>
-    public Config.NreplConfig Nrepl { get; init; } = new();
+    public Config.ListenerConfig Nrepl { get; init; } = Config.ListenerConfig.Nrepl;
 }

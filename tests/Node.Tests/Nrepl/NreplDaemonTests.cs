@@ -169,7 +169,7 @@ public class NreplDaemonTests
         Assert.Equal(0, DatomProcess.Run(null, "init", "--data", data).ExitCode);
         var refused = DatomProcess.Run(null, "run", "--data", data, "--no-mdns", "--listen", "127.0.0.1:0", "--nrepl", "0.0.0.0:0");
         Assert.Equal(ExitCodes.Usage, refused.ExitCode);
-        Assert.Contains("loopback only", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--nrepl: 0.0.0.0:0 is not a loopback address", refused.Stderr, StringComparison.Ordinal);
         File.WriteAllText(dir.Sub("bad.toml"), "[nrepl]\nlisten = \"0.0.0.0:0\"\n");
         var config = DatomProcess.Run(null, "run", "--data", data, "--no-mdns", "--config", dir.Sub("bad.toml"));
         Assert.Equal(ExitCodes.Config, config.ExitCode);
