@@ -28,6 +28,63 @@ public class ClojureFormsTests
         return output.ToString();
     }
 
+    // ---- what a 4clojure-style check found (answers recorded from JVM Clojure 1.11.1) ----
+
+    [Fact]
+    public async Task Rest_destructuring_walks_any_seqable_ratio_literals_read_quot_rem_mod_are_exact_and_fn_literals_in_a_set_are_distinct()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (defn -main []
+              (prn (let [[a & r] #{1 2 3}] [a r]))
+              (prn (let [[a b & r] (sorted-map :x 1 :y 2 :z 3)] [a b r]))
+              (prn (let [[a b :as all] '(1 2 3)] [a b all]))
+              (prn (let [[a & {:keys [x]}] [1 :x 2]] [a x]))
+              (prn (let [[a [b & c] & d] [1 [2 3 4] 5 6]] [a b c d]))
+              (prn ((fn [[x & xs]] [x xs]) "abc"))
+              (prn (let [[a & r] nil] [a r]))
+              (prn 1/2 (+ 1/2 1/3) (class 4/2) -3/6 (/ 1 3) 4/2 '(1/2 3/4) [22/7 -0/5])
+              (prn (Math/ulp 1.0) (Math/ulp 0.0) (Math/log1p 1e-10) (Math/expm1 1e-10) (Math/nextUp 1.0))
+              (prn (count #{#(-> %) #(-> %)}))
+              (prn (Math/sqrt 16) (Math/toRadians 180))
+              (prn 12345678901234567890/2 (class 12345678901234567890/2) (class 9/3))
+              (prn (mod 1/3 1/6) (mod 7/2 2) (mod -7/2 2) (rem -7/2 2) (quot 7/2 2) (quot -7/2 2) (class (quot 7/2 1/3)))
+              (prn (mod 5.5 2) (rem -5.5 2) (quot 5.5 2) (quot -5.5 2) (mod -5.5 2) (mod 5 2.5) (mod 7 1/2) (rem 7N 2) (class (rem 7N 2)) (quot 7N 2) (mod -7N 2))
+              (prn (mod 2/5 1) (rem 2/5 1) (quot 2/5 1) (mod 1/3 0.25))
+              (prn (try (mod 1/3 0) (catch ArithmeticException e :divide-by-zero))))
+            """);
+        Assert.Equal("""
+            [1 (3 2)]
+            [[:x 1] [:y 2] ([:z 3])]
+            [1 2 (1 2 3)]
+            [1 2]
+            [1 2 (3 4) (5 6)]
+            [\a (\b \c)]
+            [nil nil]
+            1/2 5/6 java.lang.Long -1/2 1/3 2 (1/2 3/4) [22/7 0]
+            2.220446049250313E-16 4.9E-324 9.999999999500001E-11 1.00000000005E-10 1.0000000000000002
+            2
+            4.0 3.141592653589793
+            6172839450617283945N clojure.lang.BigInt java.lang.Long
+            0N 3/2 1/2 -3/2 1N -1N clojure.lang.BigInt
+            1.5 -1.5 2.0 -2.0 0.5 0.0 0N 1N clojure.lang.BigInt 3N 1N
+            2/5 2/5 0N 0.08333333333333331
+            :divide-by-zero
+
+            """, printed);
+    }
+
+    [Fact]
+    public async Task Sequential_destructuring_without_rest_still_needs_nth()
+    {
+        using var t = TestDb.InMemory();
+        var ns = (await t.LoadAsync("(ns app) (defn -main [] (let [[a b] #{1 2}] a))", "app.clj")).Namespace;
+        using var vm = await t.VmAsync();
+        var result = vm.Run(ns + "/-main", [], new RunOptions());
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Contains("nth", result.ToString(), StringComparison.Ordinal);
+    }
+
     // ---- top-level expressions ----
 
     private const string TopLevel = """

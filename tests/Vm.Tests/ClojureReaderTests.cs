@@ -20,6 +20,7 @@ public class ClojureReaderTests
     [InlineData("#'foo", "(var foo)")]
     [InlineData("(a@b)", "(a (clojure.core/deref b))")]
     [InlineData("[0x1F 017 2r101 1. -0x10 36rZ 1.e2]", "[31 15 5 1.0 -16 35 100.0]")]
+    [InlineData("[1/2 -3/6 4/2 +6/4 0/7]", "[1/2 -1/2 2 3/2 0]")]
     [InlineData("[\\a \\newline \\space \\tab \\u0041 ##Inf ##-Inf]", "[\\a \\newline \\space \\tab \\A ##Inf ##-Inf]")]
     [InlineData("#{1 #_ 2 3}", "#{1 3}")]
     [InlineData("[->> -> as-> some->]", "[->> -> as-> some->]")]
@@ -62,6 +63,14 @@ public class ClojureReaderTests
         var e = Assert.Throws<CodeException>(() => SourceReader.Read("(ns a)\n\n::nope/y", "a.clj"));
         Assert.Equal(3, e.Line);
         Assert.Contains("nope is not an alias", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ratio_over_zero_is_refused_at_its_position()
+    {
+        var e = Assert.Throws<CodeException>(() => SourceReader.Read("(ns a)\n(f 1/0)", "a.clj"));
+        Assert.Equal(2, e.Line);
+        Assert.Contains("invalid number 1/0: divide by zero", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

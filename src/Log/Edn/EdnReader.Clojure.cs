@@ -24,6 +24,19 @@ public sealed partial class EdnReader
     /// <summary>Marker for <c>::name</c> and <c>::alias/name</c>, which the caller resolves in the namespace being read: <c>(clojure.core/auto-keyword "name")</c>.</summary>
     public static readonly Symbol AutoKeywordSymbol = Symbol.Intern("clojure.core", "auto-keyword");
 
+    /// <summary>
+    /// Whether a form holds a <c>#(...)</c>. Clojure's reader gives each one fresh gensym
+    /// parameters, so two that are written alike are still different forms: a set may hold both.
+    /// </summary>
+    private static bool HasFnLiteral(object? form) => form switch
+    {
+        EdnList list => (list.Count > 0 && list[0] is Symbol s && s.Equals(FnLiteralSymbol)) || list.Any(HasFnLiteral),
+        EdnVector vector => vector.Any(HasFnLiteral),
+        EdnSet set => set.Any(HasFnLiteral),
+        EdnMap map => map.Any(kv => HasFnLiteral(kv.Key) || HasFnLiteral(kv.Value)),
+        _ => false,
+    };
+
     /// <summary><c>::name</c>: the marker list, its symbol and the name string all at the colons.</summary>
     private EdnList AutoKeyword(SourcePosition start)
     {
@@ -224,6 +237,45 @@ public sealed partial class EdnReader
         }
 
         return !bigSuffix && value >= long.MinValue && value <= long.MaxValue ? Box((long)value) : value;
+    }
+
+    /// <summary>
+    /// Clojure's ratioPat, <c>[+-]?digits/digits</c>: a <see cref="RatioLiteral"/> in lowest terms, or
+    /// the integer it reduces to (<c>4/2</c> is 2). Null when the token is not a ratio.
+    /// </summary>
+    private object? TryReadRatio(ReadOnlySpan<char> token, SourcePosition start)
+    {
+        var slash = token.IndexOf('/');
+        if (slash < 1 || slash == token.Length - 1)
+        {
+            return null;
+        }
+
+        var numerator = token[..slash];
+        var denominator = token[(slash + 1)..];
+        var numeratorDigits = numerator[0] is '+' or '-' ? numerator[1..] : numerator;
+        if (numeratorDigits.IsEmpty || !AllDigits(numeratorDigits) || !AllDigits(denominator))
+        {
+            return null;
+        }
+
+        var n = BigInteger.Parse(numerator, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var d = BigInteger.Parse(denominator, NumberStyles.None, CultureInfo.InvariantCulture);
+        var value = RatioLiteral.Of(n, d) ?? throw Error(start, $"invalid number {Shorten(token.ToString())}: divide by zero");
+        return value is long small ? Box(small) : value;
+
+        static bool AllDigits(ReadOnlySpan<char> s)
+        {
+            foreach (var c in s)
+            {
+                if (!EdnNames.IsAsciiDigit(c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     /// <summary><c>1.</c>, <c>-2.e3</c>, <c>1.M</c>: Clojure's floatPat allows no digits after the dot.</summary>

@@ -374,6 +374,11 @@ public sealed partial class EdnReader
                 return clojureNumber;
             }
 
+            if (_clojure && token.Length <= MaxNumberLength && TryReadRatio(token, start) is { } ratio)
+            {
+                return ratio;
+            }
+
             return ReadNumber(token, start);
         }
 

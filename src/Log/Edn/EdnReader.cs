@@ -269,7 +269,7 @@ public sealed partial class EdnReader
                     throw Error(start, $"{kind} has more than {_maxCollectionCount} elements (EdnReaderOptions.MaxCollectionCount)");
                 }
 
-                if (unique && IsRepeat(ref items, ref seen, item))
+                if (unique && !(_clojure && HasFnLiteral(item)) && IsRepeat(ref items, ref seen, item))
                 {
                     throw Error(_valueStart, $"duplicate set element {Show(item)}");
                 }

@@ -74,6 +74,7 @@ public static class EdnWriter
                 case EdnMap map: PrintMap(map); break;
                 case EdnTagged tagged: PrintTagged(tagged); break;
                 case RegexLiteral regex: writer.Write(regex.ToString()); break;
+                case RatioLiteral ratio: writer.Write(ratio.ToString()); break;
                 case DateTimeOffset instant:
                     writer.Write("#inst \"");
                     writer.Write(EdnInstant.Format(instant));

@@ -5,7 +5,7 @@ namespace Datom.Vm.Loading;
 
 /// <summary>
 /// Destructuring, as clojure.core's <c>destructure</c>: a vector or map pattern becomes plain
-/// bindings of names to <c>nth</c>, <c>nthnext</c> and <c>get</c> of a fresh local, so that the AST
+/// bindings of names to <c>nth</c>, <c>first</c>/<c>next</c> and <c>get</c> of a fresh local, so that the AST
 /// (and the machine) only ever binds names.
 /// </summary>
 internal sealed partial class Analyzer
@@ -42,12 +42,23 @@ internal sealed partial class Analyzer
         }
     }
 
+    /// <summary>
+    /// A vector pattern. Without <c>&amp;</c> each position is <c>(nth v i nil)</c>; with it, as in
+    /// Clojure, the positions before it walk <c>(seq v)</c> with <c>first</c> and <c>next</c>, so that
+    /// <c>[x &amp; more]</c> takes apart any seqable (a set, a map), not only what <c>nth</c> accepts.
+    /// </summary>
     private void BindVector(Syntax pattern, Syntax value, List<Syntax> result)
     {
         var g = Gensym(pattern, "vec");
         result.Add(g);
         result.Add(value);
         var items = pattern.Items;
+        var walk = items.Any(x => x.IsSymbol("&")) ? Gensym(pattern, "seq") : null;
+        if (walk is not null)
+        {
+            result.Add(walk);
+            result.Add(Core(pattern, "seq", g));
+        }
         var n = 0L;
         for (var i = 0; i < items.Count; i++)
         {
@@ -55,7 +66,7 @@ internal sealed partial class Analyzer
             if (p.IsSymbol("&"))
             {
                 Need(p, i + 1 < items.Count, "& in a binding vector is followed by a name");
-                Bind(items[i + 1], Core(p, "nthnext", g, Lit(p, n)), result);
+                Bind(items[i + 1], walk!, result);
                 i++;
             }
             else if (p.Edn is Keyword k && k.Equals(AsKey))
@@ -64,6 +75,17 @@ internal sealed partial class Analyzer
                 result.Add(items[i + 1]);
                 result.Add(g);
                 i++;
+            }
+            else if (walk is not null)
+            {
+                var first = Gensym(p, "first");
+                result.Add(first);
+                result.Add(Core(p, "first", walk));
+                var next = Gensym(p, "seq");
+                result.Add(next);
+                result.Add(Core(p, "next", walk));
+                walk = next;
+                Bind(p, first, result);
             }
             else
             {

@@ -609,7 +609,7 @@ internal sealed partial class Analyzer
             case string str:
                 node.Add(AstSchema.LiteralString, Text(s, "string literal", str));
                 break;
-            case char or RegexLiteral or BigInteger:
+            case char or RegexLiteral or BigInteger or RatioLiteral:
                 // Characters and regexes have no literal attribute: they are stored as quoted EDN
                 // (\a, #"re"), which the compiler reads back as the value. A bad regex fails here, at its line.
                 if (s.Edn is RegexLiteral regex && Interop.RegexError(regex.Pattern) is { } why)

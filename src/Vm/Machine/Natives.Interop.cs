@@ -122,16 +122,8 @@ internal static partial class Natives
         Def("Math/PI", 0, 0, (_, _) => Val.Double(Math.PI));
         Def("Math/E", 0, 0, (_, _) => Val.Double(Math.E));
         Def("Math/random", 0, 0, (_, _) => Val.Double(Random.Shared.NextDouble()));
-        foreach (var (name, f) in new (string, Func<double, double>)[]
-        {
-            ("sqrt", Math.Sqrt), ("cbrt", Math.Cbrt), ("floor", Math.Floor), ("ceil", Math.Ceiling), ("exp", Math.Exp), ("log", Math.Log),
-            ("log10", Math.Log10), ("sin", Math.Sin), ("cos", Math.Cos), ("tan", Math.Tan), ("asin", Math.Asin), ("acos", Math.Acos),
-            ("atan", Math.Atan), ("signum", x => double.IsNaN(x) || x == 0 ? x : Math.Sign(x)), ("rint", x => Math.Round(x, MidpointRounding.ToEven)),
-            ("toRadians", x => x / 180.0 * Math.PI), ("toDegrees", x => x * 180.0 / Math.PI),
-        })
-        {
+        foreach (var (name, _, f) in DoubleFunctions)
             Def("Math/" + name, 1, 1, (_, a) => Val.Double(f(Num("Math/" + name, a[0]))));
-        }
         Def("Math/pow", 2, 2, (_, a) => Val.Double(Math.Pow(Num("Math/pow", a[0]), Num("Math/pow", a[1]))));
         Def("Math/atan2", 2, 2, (_, a) => Val.Double(Math.Atan2(Num("Math/atan2", a[0]), Num("Math/atan2", a[1]))));
         Def("Math/hypot", 2, 2, (_, a) => Val.Double(double.Hypot(Num("Math/hypot", a[0]), Num("Math/hypot", a[1]))));

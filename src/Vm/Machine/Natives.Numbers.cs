@@ -11,28 +11,8 @@ internal static partial class Natives
         const string Ns = "clojure.math/";
         void Unary(string name, Func<double, double> f) => Def(Ns + name, 1, 1, (_, a) => Val.Double(f(Num(Ns + name, a[0]))));
         void Binary(string name, Func<double, double, double> f) => Def(Ns + name, 2, 2, (_, a) => Val.Double(f(Num(Ns + name, a[0]), Num(Ns + name, a[1]))));
-        Unary("sqrt", Math.Sqrt);
-        Unary("cbrt", Math.Cbrt);
-        Unary("floor", Math.Floor);
-        Unary("ceil", Math.Ceiling);
-        Unary("rint", x => Math.Round(x, MidpointRounding.ToEven));
-        Unary("exp", Math.Exp);
-        Unary("expm1", x => Math.Exp(x) - 1);
-        Unary("log", Math.Log);
-        Unary("log10", Math.Log10);
-        Unary("log1p", x => Math.Log(1 + x));
-        Unary("sin", Math.Sin);
-        Unary("cos", Math.Cos);
-        Unary("tan", Math.Tan);
-        Unary("asin", Math.Asin);
-        Unary("acos", Math.Acos);
-        Unary("atan", Math.Atan);
-        Unary("sinh", Math.Sinh);
-        Unary("cosh", Math.Cosh);
-        Unary("tanh", Math.Tanh);
-        Unary("signum", x => double.IsNaN(x) || x == 0 ? x : Math.Sign(x));
-        Unary("to-radians", x => x / 180.0 * Math.PI);
-        Unary("to-degrees", x => x * 180.0 / Math.PI);
+        foreach (var (_, name, f) in DoubleFunctions)
+            Unary(name, f);
         Binary("pow", Math.Pow);
         Binary("atan2", Math.Atan2);
         Binary("hypot", double.Hypot);
@@ -49,6 +29,49 @@ internal static partial class Natives
         Def(Ns + "PI", 0, 0, (_, _) => Val.Double(Math.PI));
         Def(Ns + "E", 0, 0, (_, _) => Val.Double(Math.E));
         Def(Ns + "random", 0, 0, (_, _) => Val.Double(Random.Shared.NextDouble()));
+    }
+
+    /// <summary>
+    /// java.lang.Math's functions of one double, as <c>Math/name</c> and as clojure.math's
+    /// <c>name</c> (which wraps the same Java methods): one table for both.
+    /// </summary>
+    internal static readonly (string Java, string Clojure, Func<double, double> F)[] DoubleFunctions =
+    [
+        ("sqrt", "sqrt", Math.Sqrt), ("cbrt", "cbrt", Math.Cbrt), ("floor", "floor", Math.Floor), ("ceil", "ceil", Math.Ceiling),
+        ("rint", "rint", x => Math.Round(x, MidpointRounding.ToEven)), ("exp", "exp", Math.Exp), ("expm1", "expm1", ExpM1),
+        ("log", "log", Math.Log), ("log10", "log10", Math.Log10), ("log1p", "log1p", LogP1),
+        ("sin", "sin", Math.Sin), ("cos", "cos", Math.Cos), ("tan", "tan", Math.Tan), ("asin", "asin", Math.Asin), ("acos", "acos", Math.Acos),
+        ("atan", "atan", Math.Atan), ("sinh", "sinh", Math.Sinh), ("cosh", "cosh", Math.Cosh), ("tanh", "tanh", Math.Tanh),
+        ("signum", "signum", x => double.IsNaN(x) || x == 0 ? x : Math.Sign(x)),
+        ("toRadians", "to-radians", x => x / 180.0 * Math.PI), ("toDegrees", "to-degrees", x => x * 180.0 / Math.PI),
+        ("ulp", "ulp", Ulp), ("nextUp", "next-up", Math.BitIncrement), ("nextDown", "next-down", Math.BitDecrement),
+    ];
+
+    /// <summary>Java's Math.ulp: the gap from |x| to the next double larger in magnitude.</summary>
+    private static double Ulp(double x)
+    {
+        var m = Math.Abs(x);
+        if (double.IsNaN(m))
+            return double.NaN;
+        if (double.IsInfinity(m))
+            return double.PositiveInfinity;
+        return m == double.MaxValue ? Math.ScaleB(1, 971) : Math.BitIncrement(m) - m;
+    }
+
+    /// <summary>log(1 + x), accurate for x near 0 (Math.Log(1 + x) loses x's low digits there).</summary>
+    private static double LogP1(double x)
+    {
+        var u = 1 + x;
+        return u == 1 ? x : double.IsInfinity(u) ? Math.Log(u) : Math.Log(u) * x / (u - 1);
+    }
+
+    /// <summary>exp(x) - 1, accurate for x near 0.</summary>
+    private static double ExpM1(double x)
+    {
+        if (Math.Abs(x) >= 0.5)
+            return Math.Exp(x) - 1;
+        var u = Math.Exp(x);
+        return u == 1 ? x : u - 1 == -1 ? -1 : (u - 1) * x / Math.Log(u);
     }
 
     internal static double Num(string fn, Val v) => v.IsNumber ? v.ToDouble() : throw TypeError(fn, "a number", v);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace Datom.Vm.Machine;
 
@@ -259,11 +260,21 @@ internal static class Arith
     {
         if (a.IsDouble || b.IsDouble)
             return Val.Double(Math.Truncate(DoubleDivisor(op, a, b, out var dy) / dy));
+        if (!(a.IsLong && b.IsLong) && Exact.IsExact(a) && Exact.IsExact(b))
+            return Val.BigInt(ExactQuot(op, a, b));
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);
         if (y == 0)
             throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero");
         return x == long.MinValue && y == -1 ? throw Overflow(op) : Val.Long(x / y);
+    }
+
+    /// <summary>quot of a BigInt or ratio, as Clojure's BigInt and Ratio ops: truncated toward zero.</summary>
+    private static BigInteger ExactQuot(string op, Val a, Val b)
+    {
+        var (xn, xd) = Exact.Fraction(op, a);
+        var (yn, yd) = Exact.Fraction(op, b);
+        return yn.IsZero ? throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero") : BigInteger.Divide(xn * yd, xd * yn);
     }
 
     public static Val Rem(string op, Val a, Val b, bool floor)
@@ -275,6 +286,20 @@ internal static class Arith
             var dx = DoubleDivisor(op, a, b, out var dy);
             var dr = dx - (Math.Truncate(dx / dy) * dy);
             return Val.Double(floor && dr != 0 && (dx > 0) != (dy > 0) ? dr + dy : dr);
+        }
+        if (!(a.IsLong && b.IsLong) && Exact.IsExact(a) && Exact.IsExact(b))
+        {
+            // x - quot(x, y) * y, exact; an integer result is a BigInt, as in Clojure's BigInt and
+            // Ratio ops ((rem 7N 2) is 1N, (mod 1/3 1/6) is 0N). mod then adds y when the signs of
+            // the operands differ, as clojure.core/mod does.
+            var q = ExactQuot(op, a, b);
+            var (xn, xd) = Exact.Fraction(op, a);
+            var (yn, yd) = Exact.Fraction(op, b);
+            var rn = (xn * yd) - (q * yn * xd);
+            var rd = xd * yd;
+            if (floor && !rn.IsZero && xn.Sign != yn.Sign)
+                rn += yn * xd;
+            return YRatio.Make(rn, rd, integerAsBig: true);
         }
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);

@@ -41,6 +41,7 @@ internal static class ValConvert
         EdnMap m => Val.Object(new YMap(m.Aggregate(YMap.Empty.Items, (acc, kv) => acc.SetItem(FromEdn(kv.Key), FromEdn(kv.Value))))),
         EdnTagged { Tag.Namespace: null, Tag.Name: "id", Value: string hex } when EntityId.TryParse(hex, out var id) => Val.Entity(id),
         BigInteger b => Val.BigInt(b),
+        RatioLiteral r => YRatio.Make(r.Numerator, r.Denominator, integerAsBig: false),
         decimal d => Val.Double((double)d),
         byte[] bytes => Val.String(Convert.ToBase64String(bytes)),
         IEnumerable<object?> items => Vector(items.Select(FromEdn)),
