@@ -38,6 +38,20 @@ internal sealed partial class YinMachine
     /// <summary>Whether a callback is running (no suspending or pausing then).</summary>
     public bool InCallback => _nested > 0;
 
+    /// <summary>Stacks of finished callbacks, cleared, for the next ones (at most one per nesting level in use).</summary>
+    private readonly Stack<Val[]> _spareStacks = new();
+
+    /// <summary>Largest callback stack kept for reuse, in slots; a larger one (grown by deep recursion) goes to the collector.</summary>
+    private const int MaxSpareStackSlots = 1024;
+
+    private void Spare(Val[] stack)
+    {
+        if (stack.Length > MaxSpareStackSlots || _spareStacks.Count >= 64)
+            return;
+        Array.Clear(stack);
+        _spareStacks.Push(stack);
+    }
+
     /// <summary>Calls <paramref name="f"/> with <paramref name="args"/> and returns its value.</summary>
     public Val Invoke(Val f, ReadOnlySpan<Val> args)
     {
@@ -69,10 +83,20 @@ internal sealed partial class YinMachine
         _nested++;
         try
         {
-            // A stack of its own: the caller's locals (in its interpreter loop) stay untouched.
+            // A stack of its own: the caller's locals (in its interpreter loop) stay untouched. It
+            // comes from the spares that earlier callbacks at this depth returned: realising a
+            // million-element lazy seq is a million callbacks, and a fresh array for each was most
+            // of their cost (in the collector).
             var size = Math.Max(64, args.Length + 16);
-            Charge(Heap.SlotBytes * size);
-            _stack = new Val[size];
+            if (_spareStacks.Count > 0 && _spareStacks.Peek().Length >= size)
+            {
+                _stack = _spareStacks.Pop();
+            }
+            else
+            {
+                Charge(Heap.SlotBytes * size);
+                _stack = new Val[size];
+            }
             _stack[0] = f;
             args.CopyTo(_stack.AsSpan(1));
             _sp = 1 + args.Length;
@@ -97,6 +121,7 @@ internal sealed partial class YinMachine
             _nested--;
             _fp = outerFp;
             _handlers.RemoveRange(outerHandlers, _handlers.Count - outerHandlers);
+            Spare(_stack);
             (_fn, _pc, _bp, _sp, _captures, _stack, _baseFp, _result) = saved;
             (_sliceSize, _budget) = outerSlice;
         }
