@@ -75,6 +75,29 @@ public class ClojureFormsTests
     }
 
     [Fact]
+    public async Task Symbol_takes_any_name_second_and_mapcat_work_on_any_seqable_and_mapcat_is_lazy()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (set! *warn-on-reflection* true)
+            (defn -main []
+              (prn (symbol "true") (symbol "a/b") (namespace (symbol "a/b")) (symbol "a" "b") (symbol nil "x") (symbol :k/w) (= (symbol "x") (quote x)) (symbol "/") (symbol "a b"))
+              (prn (second {:suit :heart :rank 14}) (second #{1}) (second "ab") (second nil))
+              (prn (take 5 (mapcat (fn [x] [x x]) (range))) (take 3 (flatten (map vector (range)))) (take 4 (tree-seq sequential? seq [[1 [2]] 3])))
+              (prn (mapcat list [1 2] [3 4]) (mapcat reverse [[3 2 1] [6 5 4]]) (mapcat identity []))
+              (prn #{#{(= "true") false} #{(symbol "true") 'false}}))
+            """);
+        Assert.Equal("""
+            true a/b "a" a/b x k/w true / a b
+            [:rank 14] nil \b nil
+            (0 0 1 1 2) (0 1 2) ([[1 [2]] 3] [1 [2]] 1 [2])
+            (1 3 2 4) (1 2 3 4 5 6) ()
+            #{#{true false} #{true false}}
+
+            """, printed);
+    }
+
+    [Fact]
     public async Task Sequential_destructuring_without_rest_still_needs_nth()
     {
         using var t = TestDb.InMemory();

@@ -80,6 +80,31 @@ public sealed class Symbol : IEquatable<Symbol>, IComparable<Symbol>, IComparabl
         return Table.GetOrAdd(name, k => Create(null, name, k));
     }
 
+    /// <summary>
+    /// A symbol as Clojure's <c>symbol</c> function makes one at run time: any namespace and name,
+    /// unchecked against EDN's grammar (<c>(symbol "true")</c>, <c>(symbol "a b")</c>), so it may
+    /// not read back as a symbol, as in Clojure. A symbol that the grammar allows is the shared one.
+    /// </summary>
+    public static Symbol Unchecked(string? ns, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = ns is null ? name : string.Concat(ns, "/", name);
+        var shared = Table.TryGet(key);
+        if (shared is not null && shared.Namespace == ns)
+        {
+            return shared;
+        }
+
+        try
+        {
+            return Intern(ns, name);
+        }
+        catch (ArgumentException)
+        {
+            return Create(ns, name, key);
+        }
+    }
+
     /// <summary>Parses <c>ns/name</c> or <c>name</c>; invalid text is an <see cref="EdnException"/>.</summary>
     public static Symbol Parse(string text)
     {

@@ -759,6 +759,9 @@ internal sealed partial class Analyzer
                     throw Error(s, $"{special.Name} is only allowed at the top level of a file");
                 case "catch" or "finally":
                     throw Error(s, $"{special.Name} is only allowed at the end of a try");
+                case "set!" when s.Items.Count == 3 && s.Items[1].Symbol is { Name: "*warn-on-reflection*" } flag && flag.Namespace is null or "clojure.core":
+                    // Yin has no reflection to warn about: the flag is accepted and the form is its value, as set! returns.
+                    return Expr(s.Items[2], key, index, context);
                 case "binding" or "set!" or "monitor-enter" or "monitor-exit":
                     throw Error(s, $"{special.Name} is not supported by this VM");
             }

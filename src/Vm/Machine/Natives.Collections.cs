@@ -146,7 +146,7 @@ internal static partial class Natives
 
         Def("seq", 1, 1, (m, a) => Seq(m, a[0]));
         Def("first", 1, 1, (_, a) => First(a[0]));
-        Def("second", 1, 1, (_, a) => Nth("second", a[0], 1, Val.Nil));
+        Def("second", 1, 1, (m, a) => Seqs.First(m, Seqs.Next(m, a[0])));
         Def("last", 1, 1, (m, a) =>
         {
             if (a[0].Obj is YVector v)

@@ -67,16 +67,19 @@ internal static partial class Natives
                 throw YinException.Of(Kinds.Argument, "keyword: " + e.Message);
             }
         });
-        Def("symbol", 1, 1, (_, a) =>
+        // As clojure.lang.Symbol.intern: one string is split at its first '/' (unless it is "/"),
+        // and nothing is checked against the reader's grammar.
+        Def("symbol", 1, 2, (_, a) =>
         {
-            try
-            {
-                return Val.Symbol(Symbol.Parse(StringArg("symbol", a[0])));
-            }
-            catch (FormatException e)
-            {
-                throw YinException.Of(Kinds.Argument, "symbol: " + e.Message);
-            }
+            if (a.Length == 2)
+                return Val.Symbol(Symbol.Unchecked(a[0].IsNil ? null : StringArg("symbol", a[0]), StringArg("symbol", a[1])));
+            if (a[0].Obj is Symbol)
+                return a[0];
+            if (a[0].Obj is Keyword k)
+                return Val.Symbol(Symbol.Unchecked(k.Namespace, k.Name));
+            var text = StringArg("symbol", a[0]);
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            return Val.Symbol(slash <= 0 || text == "/" ? Symbol.Unchecked(null, text) : Symbol.Unchecked(text[..slash], text[(slash + 1)..]));
         });
         Def("parse-long", 1, 1, (_, a) =>
             long.TryParse(StringArg("parse-long", a[0]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? Val.Long(n) : Val.Nil);

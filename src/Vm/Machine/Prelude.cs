@@ -110,8 +110,15 @@ internal static class Prelude
 
         (defn mapcat
           ([f] (comp (map f) cat))
-          ([f coll] (apply concat (map f coll)))
-          ([f coll & colls] (apply concat (apply map f coll colls))))
+          ([f coll]
+           (letfn [(step [cur s]
+                     (lazy-seq
+                       (if-let [c (seq cur)]
+                         (cons (first c) (step (rest c) s))
+                         (when-let [s (seq s)]
+                           (step (f (first s)) (rest s))))))]
+             (step nil coll)))
+          ([f coll & colls] (mapcat (fn [args] (apply f args)) (apply map vector coll colls))))
 
         (defn take
           ([n]
