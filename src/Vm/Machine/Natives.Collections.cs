@@ -332,13 +332,21 @@ internal static partial class Natives
 
     private static Val Nth(string fn, Val coll, long index, Val otherwise)
     {
+        if (coll.Obj is string text)
+        {
+            // A string's character, read in place (not a list of every character first).
+            if (index >= 0 && index < text.Length)
+                return Val.Char(text[(int)index]);
+            if (!ReferenceEquals(otherwise.Obj, Missing.Obj))
+                return otherwise;
+            throw YinException.Of(Kinds.Index, $"{fn}: index {index} is outside a collection of {text.Length}");
+        }
         var (items, offset) = coll.Obj switch
         {
             YVector v => (v.Items, 0),
             YSeq s => (s.Items, s.Offset),
             null => (ImmutableList<Val>.Empty, 0),
             YList or YLazySeq or YEmptyList => (ImmutableList.CreateRange(Seqs.Values(coll).Take((int)Math.Min(int.MaxValue, Math.Max(0, index) + 1))), 0),
-            string str => (ImmutableList.CreateRange(str.Select(Val.Char)), 0),
             YAtom when IsArray(coll) || coll.Obj is YAtom { Kind: TransientKind } => ((Unbox(coll).Obj as YVector ?? throw TypeError(fn, "a vector or sequence", coll)).Items, 0),
             _ => throw TypeError(fn, "a vector or sequence", coll),
         };
