@@ -33,20 +33,25 @@ public sealed record RatioLiteral
         if (denominator.IsZero)
             return null;
         var big = !FitsLong(numerator) || !FitsLong(denominator);
+        var (n, d) = LowestTerms(numerator, denominator);
+        if (d.IsOne)
+            return big ? n : (object)(long)n;
+        return new RatioLiteral(n, d);
+    }
+
+    /// <summary>
+    /// n/d in lowest terms with a positive denominator: the one rule for every ratio, read or
+    /// computed (Yin's arithmetic uses it too). <paramref name="denominator"/> must not be 0.
+    /// </summary>
+    public static (BigInteger Numerator, BigInteger Denominator) LowestTerms(BigInteger numerator, BigInteger denominator)
+    {
         if (denominator.Sign < 0)
         {
             numerator = -numerator;
             denominator = -denominator;
         }
         var gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
-        if (!gcd.IsOne)
-        {
-            numerator /= gcd;
-            denominator /= gcd;
-        }
-        if (denominator.IsOne)
-            return big ? numerator : (object)(long)numerator;
-        return new RatioLiteral(numerator, denominator);
+        return gcd.IsOne || gcd.IsZero ? (numerator, denominator) : (numerator / gcd, denominator / gcd);
     }
 
     private static bool FitsLong(BigInteger n) => n >= long.MinValue && n <= long.MaxValue;

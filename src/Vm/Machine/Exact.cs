@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using Datom.Log.Edn;
 
 namespace Datom.Vm.Machine;
 
@@ -26,17 +27,7 @@ internal sealed class YRatio
     {
         if (d.IsZero)
             throw YinException.Of(Kinds.Arithmetic, "/: divide by zero");
-        if (d.Sign < 0)
-        {
-            n = -n;
-            d = -d;
-        }
-        var gcd = BigInteger.GreatestCommonDivisor(n, d);
-        if (!gcd.IsOne)
-        {
-            n /= gcd;
-            d /= gcd;
-        }
+        (n, d) = RatioLiteral.LowestTerms(n, d);
         if (d.IsOne)
             return integerAsBig ? Val.BigInt(n) : Exact.Integer(n);
         return Val.Object(new YRatio(n, d));
