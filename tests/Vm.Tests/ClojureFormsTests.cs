@@ -98,6 +98,30 @@ public class ClojureFormsTests
     }
 
     [Fact]
+    public async Task Map_constructors_merge_into_records_comparator_unchecked_math_and_Javas_arithmetic_messages()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (defrecord Point [x y])
+            (defmacro m [e] `(try ~e (catch ArithmeticException x# (.getMessage x#))))
+            (defn -main []
+              (prn (map->Point {:x 1 :y 2}) (map->Point {:x 1}) (merge (->Point 1 2) {:x 5}) (sort (comparator >) [1 3 2]))
+              (prn (m (/ 1 0)) (m (quot 1 0)) (m (rem 1 0)) (m (mod 1 0)) (m (/ 1.0 0)) (m (/ 1N 0)) (m (/ 1/2 0)))
+              (prn (m (+ Long/MAX_VALUE 1)) (m (- Long/MIN_VALUE 1)) (m (* Long/MAX_VALUE 2)) (m (inc Long/MAX_VALUE)) (m (dec Long/MIN_VALUE)) (m (- Long/MIN_VALUE)) (m (Math/abs Long/MIN_VALUE)))
+              (prn (m (quot Long/MIN_VALUE -1)) (m (unchecked-add Long/MAX_VALUE 1)) (m (Math/addExact Long/MAX_VALUE 1)) (m (/ Long/MIN_VALUE -1)) (m (mod 5.0 0)) (m (rem 5.0 0)) (m (quot 5 0.0)) (m (rem 5 0)))
+              (prn (abs Long/MIN_VALUE) (m (Math/floorDiv 1 0)) (unchecked-multiply 3037000500 3037000500) (unchecked-inc 1.5) (unchecked-negate Long/MIN_VALUE) (m (Math/negateExact Long/MIN_VALUE))))
+            """);
+        Assert.Equal("""
+            #app.Point{:x 1, :y 2} #app.Point{:x 1, :y nil} #app.Point{:x 5, :y 2} (3 2 1)
+            "Divide by zero" "/ by zero" "/ by zero" "Divide by zero" ##Inf "Divide by zero" "Divide by zero"
+            "long overflow" "long overflow" "long overflow" "long overflow" "long overflow" "long overflow" -9223372036854775808
+            -9223372036854775808 -9223372036854775808 "long overflow" -9223372036854775808 "Divide by zero" "Divide by zero" "Divide by zero" "/ by zero"
+            -9223372036854775808 "/ by zero" -9223372036709301616 2.5 -9223372036854775808 "long overflow"
+
+            """, printed);
+    }
+
+    [Fact]
     public async Task Sequential_destructuring_without_rest_still_needs_nth()
     {
         using var t = TestDb.InMemory();

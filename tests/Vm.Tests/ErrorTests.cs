@@ -62,7 +62,7 @@ public class ErrorTests
     public void Arithmetic_errors()
     {
         Assert.Equal(":error/arithmetic", Yin.Fails("(defn main [] (/ 1 0))").Kind.ToString());
-        Assert.Contains("integer overflow", Yin.Fails("(defn main [] (+ 9223372036854775807 1))").Message, StringComparison.Ordinal);
+        Assert.Contains("long overflow", Yin.Fails("(defn main [] (+ 9223372036854775807 1))").Message, StringComparison.Ordinal);
         Assert.Contains("+: expected a number, got String \"a\"", Yin.Fails("(defn main [] (+ 1 \"a\"))").Message, StringComparison.Ordinal);
         Assert.Contains("is not a function", Yin.Fails("(defn main [] (let [x 1] (x 2)))").Message, StringComparison.Ordinal);
         Assert.Contains("index 5 is outside", Yin.Fails("(defn main [] (nth [1 2] 5))").Message, StringComparison.Ordinal);

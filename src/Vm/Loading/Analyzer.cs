@@ -782,15 +782,18 @@ internal sealed partial class Analyzer
         var call = NewNode(key, T.Call, s, index);
         if (head.Symbol is { } name && !(name.Namespace is null && context.Scope.Contains(name.Name)))
         {
-            // ->Name constructs the record Name; ->, ->> and as-> are ordinary symbols.
-            if (name.Namespace is null && name.Name.StartsWith("->", StringComparison.Ordinal) && name.Name.Length > 2 && ResolveFunction(name) is null
-                && (_records.Contains(name.Name[2..]) || _catalog.RecordsNamed(name.Name[2..]).Count > 0))
+            // ->Name constructs the record Name, and map->Name makes one from a map (the compiler
+            // knows its fields); ->, ->> and as-> are ordinary symbols.
+            var prefix = name.Name.StartsWith("map->", StringComparison.Ordinal) ? "map->" : "->";
+            if (name.Namespace is null && name.Name.StartsWith(prefix, StringComparison.Ordinal) && name.Name.Length > prefix.Length && ResolveFunction(name) is null
+                && (_records.Contains(name.Name[prefix.Length..]) || _catalog.RecordsNamed(name.Name[prefix.Length..]).Count > 0))
             {
+                Need(s, prefix == "->" || s.Items.Count == 2, $"({name.Name} m) takes one map");
                 Unmake(call);
-                var typeKey = ResolveType(name.Name[2..], head);
+                var typeKey = ResolveType(name.Name[prefix.Length..], head);
                 var node = NewNode(key, T.New, s, index).Add(AstSchema.Name, name.Name).Add(AstSchema.NewType, typeKey);
                 if (typeKey.Key.StartsWith(AstKeys.VmNamespace + "/", StringComparison.Ordinal))
-                    throw Error(head, $"{name.Name}: {name.Name[2..]} is a built-in type, not a record");
+                    throw Error(head, $"{name.Name}: {name.Name[prefix.Length..]} is a built-in type, not a record");
                 Args(node, key, s.Items, 1, context.NotTail);
                 return new NodeRef(key);
             }

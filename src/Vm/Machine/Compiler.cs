@@ -748,8 +748,23 @@ internal sealed class Compiler
         var type = _reader.Node(typeId);
         if (type is null || !type.Is(T.Record))
             throw YinException.Of(Kinds.UnknownFunction, $"{node.Str(AstSchema.Name)}: the record type is not defined");
-        _records.Add(RecordTypeOf(_reader, type));
+        var record = RecordTypeOf(_reader, type);
+        _records.Add(record);
         var args = _reader.Children(node, AstSchema.Arg);
+        if (node.Str(AstSchema.Name) is { } name && name.StartsWith("map->", StringComparison.Ordinal))
+        {
+            // (map->T m): (merge (->T nil ...) m), as T/create does: the map's field keys set the fields.
+            if (record.IsDeftype)
+                throw YinException.Of(Kinds.UnknownFunction, $"{name}: {record.Name} is a deftype, which has no map constructor");
+            Constant(Builtins.AsValue("merge") ?? throw Bad(node, "merge is not a built-in"));
+            foreach (var _ in record.Fields)
+                Constant(Val.Nil);
+            Emit(Op.New, _records.Count - 1, record.Fields.Count, delta: 1 - record.Fields.Count);
+            Args(args);
+            _line = node.Line;
+            Emit(Op.CallValue, 0, 2, delta: -2);
+            return;
+        }
         Args(args);
         _line = node.Line;
         Emit(Op.New, _records.Count - 1, args.Count, delta: 1 - args.Count);

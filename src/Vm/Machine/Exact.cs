@@ -26,7 +26,7 @@ internal sealed class YRatio
     public static Val Make(BigInteger n, BigInteger d, bool integerAsBig)
     {
         if (d.IsZero)
-            throw YinException.Of(Kinds.Arithmetic, "/: divide by zero");
+            throw Arith.DivideByZero();
         (n, d) = RatioLiteral.LowestTerms(n, d);
         if (d.IsOne)
             return integerAsBig ? Val.BigInt(n) : Exact.Integer(n);
@@ -80,7 +80,7 @@ internal static class Exact
             "+" or "+'" => YRatio.Make((an * bd) + (bn * ad), ad * bd, big),
             "-" or "-'" => YRatio.Make((an * bd) - (bn * ad), ad * bd, big),
             "*" or "*'" => YRatio.Make(an * bn, ad * bd, big),
-            _ => bn.IsZero ? throw YinException.Of(Kinds.Arithmetic, "/: divide by zero") : YRatio.Make(an * bd, ad * bn, big),
+            _ => bn.IsZero ? throw Arith.DivideByZero() : YRatio.Make(an * bd, ad * bn, big),
         };
     }
 

@@ -21,6 +21,7 @@ internal static partial class Natives
         RegisterClojureString();
         RegisterClojureMath();
         RegisterBits();
+        RegisterUnchecked();
         RegisterConversions();
         RegisterInterop();
     }

@@ -79,6 +79,20 @@ internal static partial class Natives
         });
         Def("merge", 0, -1, (m, a) =>
         {
+            // A record first stays a record, as conj onto it does in Clojure: the maps' entries are assoc'ed.
+            var first = 0;
+            while (first < a.Length && a[first].IsNil)
+                first++;
+            if (first < a.Length && a[first].Obj is YRecord)
+            {
+                var record = a[first];
+                foreach (var v in a[(first + 1)..])
+                {
+                    foreach (var kv in AsMap("merge", v) ?? YMap.Empty.Items)
+                        record = Assoc(m, record, kv.Key, kv.Value);
+                }
+                return record;
+            }
             MapEntries? acc = null;
             foreach (var v in a)
             {

@@ -82,11 +82,60 @@ internal static partial class Natives
     private static long FloorDiv(string fn, long x, long y)
     {
         if (y == 0)
-            throw YinException.Of(Kinds.Arithmetic, $"{fn}: divide by zero");
+            throw Arith.LongDivideByZero();
         if (x == long.MinValue && y == -1)
-            throw YinException.Of(Kinds.Arithmetic, $"{fn}: integer overflow");
+            return long.MinValue; // as Java's Math.floorDiv
         var q = x / y;
         return (x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q;
+    }
+
+    /// <summary>
+    /// clojure.core's unchecked-* on longs (wrapping, as Java's long arithmetic does) and Java's
+    /// Math.*Exact (throwing "long overflow"); a double argument makes the unchecked ones plain
+    /// double arithmetic, as in Clojure.
+    /// </summary>
+    private static void RegisterUnchecked()
+    {
+        void Binary(string name, Func<long, long, long> wrap, Func<double, double, double> real) =>
+            Def(name, 2, 2, (_, a) => a[0].IsLong && a[1].IsLong ? Val.Long(wrap(a[0].AsLong, a[1].AsLong)) : Val.Double(real(Num(name, a[0]), Num(name, a[1]))));
+        void Unary(string name, Func<long, long> wrap, Func<double, double> real) =>
+            Def(name, 1, 1, (_, a) => a[0].IsLong ? Val.Long(wrap(a[0].AsLong)) : Val.Double(real(Num(name, a[0]))));
+        Binary("unchecked-add", (x, y) => unchecked(x + y), (x, y) => x + y);
+        Binary("unchecked-subtract", (x, y) => unchecked(x - y), (x, y) => x - y);
+        Binary("unchecked-multiply", (x, y) => unchecked(x * y), (x, y) => x * y);
+        Unary("unchecked-inc", x => unchecked(x + 1), x => x + 1);
+        Unary("unchecked-dec", x => unchecked(x - 1), x => x - 1);
+        Unary("unchecked-negate", x => unchecked(-x), x => -x);
+        Def("unchecked-int", 1, 1, (_, a) => Val.Long(unchecked((int)(a[0].IsLong ? a[0].AsLong : (long)Num("unchecked-int", a[0])))));
+        Def("unchecked-long", 1, 1, (_, a) => a[0].IsLong ? a[0] : Val.Long((long)Num("unchecked-long", a[0])));
+        void Exact2(string name, Func<long, long, long> f) => Def(name, 2, 2, (_, a) =>
+        {
+            var (x, y) = (LongArg(name, a[0]), LongArg(name, a[1]));
+            return Val.Long(Checked(() => f(x, y)));
+        });
+        void Exact1(string name, Func<long, long> f) => Def(name, 1, 1, (_, a) =>
+        {
+            var x = LongArg(name, a[0]);
+            return Val.Long(Checked(() => f(x)));
+        });
+        Exact2("Math/addExact", (x, y) => checked(x + y));
+        Exact2("Math/subtractExact", (x, y) => checked(x - y));
+        Exact2("Math/multiplyExact", (x, y) => checked(x * y));
+        Exact1("Math/incrementExact", x => checked(x + 1));
+        Exact1("Math/decrementExact", x => checked(x - 1));
+        Exact1("Math/negateExact", x => checked(-x));
+    }
+
+    private static long Checked(Func<long> f)
+    {
+        try
+        {
+            return f();
+        }
+        catch (OverflowException)
+        {
+            throw YinException.Of(Kinds.Arithmetic, "long overflow");
+        }
     }
 
     private static void RegisterBits()

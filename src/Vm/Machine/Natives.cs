@@ -109,7 +109,7 @@ internal static partial class Natives
         Def("max", 1, -1, (_, a) => Extreme("max", a, 1));
         Def("min", 1, -1, (_, a) => Extreme("min", a, -1));
         Def("abs", 1, 1, (_, a) => a[0].IsLong
-            ? (a[0].AsLong == long.MinValue ? throw YinException.Of(Kinds.Arithmetic, "abs: integer overflow") : Val.Long(Math.Abs(a[0].AsLong)))
+            ? Val.Long(a[0].AsLong == long.MinValue ? long.MinValue : Math.Abs(a[0].AsLong)) // as Java's Math.abs, which Clojure's abs calls
             : a[0].IsDouble ? Val.Double(Math.Abs(a[0].AsDouble)) : throw TypeError("abs", "a number", a[0]));
 
         Def("=", 1, -1, (_, a) => Val.Bool(Chain(a, (x, y) => ValComparer.Equal(x, y))));
@@ -205,7 +205,7 @@ internal static class Arith
             var y = b.AsLong;
             var r = unchecked(x + y);
             // Overflow iff both operands have the sign the result lacks.
-            return ((x ^ r) & (y ^ r)) < 0 ? throw Overflow("+") : Val.Long(r);
+            return ((x ^ r) & (y ^ r)) < 0 ? throw Overflow() : Val.Long(r);
         }
         return a.IsDouble || b.IsDouble ? Val.Double(Num("+", a) + Num("+", b)) : Exact.Apply("+", a, b);
     }
@@ -217,7 +217,7 @@ internal static class Arith
             var x = a.AsLong;
             var y = b.AsLong;
             var r = unchecked(x - y);
-            return ((x ^ y) & (x ^ r)) < 0 ? throw Overflow("-") : Val.Long(r);
+            return ((x ^ y) & (x ^ r)) < 0 ? throw Overflow() : Val.Long(r);
         }
         return a.IsDouble || b.IsDouble ? Val.Double(Num("-", a) - Num("-", b)) : Exact.Apply("-", a, b);
     }
@@ -227,7 +227,7 @@ internal static class Arith
         if (a.IsLong && b.IsLong)
         {
             var high = Math.BigMul(a.AsLong, b.AsLong, out var low);
-            return (high == 0 && low >= 0) || (high == -1 && low < 0) ? Val.Long(low) : throw Overflow("*");
+            return (high == 0 && low >= 0) || (high == -1 && low < 0) ? Val.Long(low) : throw Overflow();
         }
         return a.IsDouble || b.IsDouble ? Val.Double(Num("*", a) * Num("*", b)) : Exact.Apply("*", a, b);
     }
@@ -239,10 +239,10 @@ internal static class Arith
         {
             var y = b.AsLong;
             if (y == 0)
-                throw YinException.Of(Kinds.Arithmetic, "/: divide by zero");
+                throw DivideByZero();
             var x = a.AsLong;
             if (x == long.MinValue && y == -1)
-                throw Overflow("/");
+                return Val.Long(long.MinValue); // Java's long division wraps, and so does Clojure's /
             return x % y == 0 ? Val.Long(x / y) : YRatio.Make(x, y, integerAsBig: false);
         }
         return a.IsDouble || b.IsDouble ? Val.Double(Num("/", a) / Num("/", b)) : Exact.Apply("/", a, b);
@@ -253,7 +253,7 @@ internal static class Arith
     {
         var x = Num(op, a);
         y = Num(op, b);
-        return y == 0 ? throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero") : x;
+        return y == 0 ? throw DivideByZero() : x;
     }
 
     public static Val Quot(string op, Val a, Val b)
@@ -265,8 +265,8 @@ internal static class Arith
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);
         if (y == 0)
-            throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero");
-        return x == long.MinValue && y == -1 ? throw Overflow(op) : Val.Long(x / y);
+            throw LongDivideByZero();
+        return x == long.MinValue && y == -1 ? Val.Long(long.MinValue) : Val.Long(x / y);
     }
 
     /// <summary>quot of a BigInt or ratio, as Clojure's BigInt and Ratio ops: truncated toward zero.</summary>
@@ -274,7 +274,7 @@ internal static class Arith
     {
         var (xn, xd) = Exact.Fraction(op, a);
         var (yn, yd) = Exact.Fraction(op, b);
-        return yn.IsZero ? throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero") : BigInteger.Divide(xn * yd, xd * yn);
+        return yn.IsZero ? throw DivideByZero() : BigInteger.Divide(xn * yd, xd * yn);
     }
 
     public static Val Rem(string op, Val a, Val b, bool floor)
@@ -304,7 +304,7 @@ internal static class Arith
         var x = Natives.LongArg(op, a);
         var y = Natives.LongArg(op, b);
         if (y == 0)
-            throw YinException.Of(Kinds.Arithmetic, $"{op}: divide by zero");
+            throw floor ? DivideByZero() : LongDivideByZero();
         if (y == -1)
             return Val.Long(0);
         var r = x % y;
@@ -343,5 +343,13 @@ internal static class Arith
         return a.IsDouble || b.IsDouble ? Val.Double(op switch { "+'" => Num(op, a) + Num(op, b), "-'" => Num(op, a) - Num(op, b), _ => Num(op, a) * Num(op, b) }) : Exact.Apply(op, a, b);
     }
 
-    private static YinException Overflow(string op) => YinException.Of(Kinds.Arithmetic, $"{op}: integer overflow");
+    // The messages are Java's, as JVM Clojure 1.11 throws them (ex-message and .getMessage give them
+    // back); the error's line and stack say where.
+    private static YinException Overflow() => YinException.Of(Kinds.Arithmetic, "long overflow");
+
+    /// <summary>Clojure's own zero divisor: <c>/</c>, <c>mod</c>, and any division with a double, ratio or BigInt.</summary>
+    internal static YinException DivideByZero() => YinException.Of(Kinds.Arithmetic, "Divide by zero");
+
+    /// <summary>Java's long division by zero, which Clojure's <c>quot</c> and <c>rem</c> on longs reach.</summary>
+    internal static YinException LongDivideByZero() => YinException.Of(Kinds.Arithmetic, "/ by zero");
 }

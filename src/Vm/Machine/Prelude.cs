@@ -402,6 +402,9 @@ internal static class Prelude
           ([k x] x)
           ([k x & more] (reduce (fn [a b] (if (< (k b) (k a)) b a)) x more)))
 
+        (defn comparator [pred]
+          (fn [x y] (cond (pred x y) -1 (pred y x) 1 :else 0)))
+
         (defn tree-seq [branch? children root]
           (let [walk (fn walk [node]
                        (lazy-seq

@@ -192,7 +192,7 @@ public class NreplDaemonTests
         var through = DatomProcess.Run("(twice 21)\n(in-ns 'core)\n(defn hello [] \"hi\")\n(doc hello)\n(/ 1 0)\n", "repl", "--data", data);
         Assert.Equal(ExitCodes.Failed, through.ExitCode);
         Assert.Equal(["42", "#namespace[core]", "#'core/hello", "-------------------------", "core/hello", "([])", "nil"], through.Lines);
-        Assert.Contains("divide by zero", through.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Divide by zero", through.Stderr, StringComparison.Ordinal);
         Assert.Equal("\"hi\"", DatomProcess.Run(null, "code", "run", "--data", data, "core/hello").Stdout.Trim());
     }
 
