@@ -1,0 +1,41 @@
+;; Turns the harness's results (run.sh OUT.edn) and annotations.edn into the case table of
+;; tests/Index.Tests/Conformance/COVERAGE.md.
+;; usage: clojure table.clj RESULTS.edn ANNOTATIONS.edn OUT.md
+(require '[clojure.string :as str])
+
+(let [[results-file ann-file out] *command-line-args*
+      results (read-string (slurp results-file))
+      {:keys [notes cases]} (read-string (slurp ann-file))
+      annotation (fn [r]
+                   (first (filter (fn [a]
+                                    (and (= (:file a) (:file r))
+                                         (or (nil? (:test a)) (= (:test a) (:test r)))
+                                         (or (nil? (:context a)) (str/includes? (:context r) (:context a)))
+                                         (or (nil? (:match a)) (str/includes? (:expected r) (:match a)))))
+                                  cases)))
+      classify (fn [r]
+                 (if (= :pass (:outcome r))
+                   (if (:throws r) [:pass "refused, as DataScript refuses"] [:pass nil])
+                   (if-let [a (annotation r)]
+                     [(:outcome a) (get notes (:note a) (:note a))]
+                     [:fail (str/replace (:actual r) #"\s+" " ")])))
+      rows (map #(let [[o n] (classify %)] (assoc % :class o :note n)) results)
+      files (distinct (map :file rows))
+      label {:pass "pass" :divergence "divergence" :na "not expressible" :open "open" :fail "fail"}
+      esc #(-> (str %) (str/replace "|" "\\|") (str/replace "\n" " "))
+      cut #(if (> (count %) 140) (str (subs % 0 137) "…") %)
+      sb (StringBuilder.)
+      say #(.append sb (str (apply str %&) "\n"))]
+  (say "| file | cases | pass | divergence | not expressible | open | fail |")
+  (say "|---|---|---|---|---|---|---|")
+  (doseq [f files :let [rs (filter #(= f (:file %)) rows) n #(count (filter (fn [r] (= % (:class r))) rs))]]
+    (say "| " f " | " (count rs) " | " (n :pass) " | " (n :divergence) " | " (n :na) " | " (n :open) " | " (n :fail) " |"))
+  (let [n #(count (filter (fn [r] (= % (:class r))) rows))]
+    (say "| **all** | " (count rows) " | " (n :pass) " | " (n :divergence) " | " (n :na) " | " (n :open) " | " (n :fail) " |"))
+  (doseq [f files]
+    (say "\n### " f ".cljc\n")
+    (say "| # | deftest | testing | case | outcome | note |")
+    (say "|---|---|---|---|---|---|")
+    (doseq [[i r] (map-indexed vector (filter #(= f (:file %)) rows))]
+      (say "| " (inc i) " | " (:test r) " | " (esc (:context r)) " | `" (esc (cut (:expected r))) "` | " (label (:class r)) " | " (esc (:note r)) " |")))
+  (spit out (str sb)))
