@@ -114,8 +114,8 @@
 (defn- ent [ctx x]
   (cond
     (= :db/current-tx x) "datomic.tx"
-    (and (int? x) (pos? x)) (if-let [id (get-in @ctx [:st :num->id x])] id (do (swap! ctx update :explicit conj x) (str x)))
-    (int? x) (do (swap! ctx update :temp conj (str x)) (str x))
+    (and (int? x) (pos? x)) (if-let [id (get-in @ctx [:st :num->id x])] id (do (swap! ctx update :explicit conj x) (str "#" x)))
+    (int? x) (do (swap! ctx update :temp conj (str "#" x)) (str "#" x))
     (string? x) (do (swap! ctx update :temp conj x) x)
     (and (vector? x) (= 2 (count x)) (keyword? (first x))) [(first x) (second x)]
     :else x))
@@ -182,6 +182,7 @@
   "Transacts tx-data on a copy of db's directory; returns [db' tempids] with tempids in
   DataScript's terms."
   [db tx-data]
+  (when (some fn? (tree-seq coll? seq tx-data)) (fail! "harness: a function in tx-data (:db.fn/call)"))
   (let [st (copy-state (materialize db))
         ctx (atom {:schema (:schema db) :st st :explicit [] :temp [] :new-attrs []})
         forms (mapv #(tx-form ctx %) tx-data)
@@ -196,7 +197,7 @@
                            (:db/isComponent s) (assoc :db/isComponent true))))))
     (let [acks (run-tx st' forms)
           {:keys [explicit temp]} @ctx
-          st' (reduce (fn [s n] (if-let [id (acks (str n))]
+          st' (reduce (fn [s n] (if-let [id (acks (str "#" n))]
                                   (-> s (assoc-in [:num->id n] id) (assoc-in [:id->num id] n) (update :max-eid max n))
                                   s))
                       st' explicit)
@@ -207,11 +208,15 @@
                                       (let [n (inc (:max-eid s))]
                                         [(-> s (assoc-in [:num->id n] id) (assoc-in [:id->num id] n) (assoc :max-eid n)) (assoc t k n)]))
                                     [s t]))
-                                [st' {}] (distinct temp))
+                                [st' {}] (remove #{"datomic.tx"} (distinct temp)))
           ds-tempids (into {} (for [[k n] tempids :when (not (str/starts-with? k "auto"))]
-                                [(if (re-matches #"-?\d+" k) (parse-long k) k) n]))]
-      (let [st' (update st' :tx-count (fnil inc 0))]
-        [(->DB schema st') (assoc ds-tempids :db/current-tx (+ 536870912 (:tx-count st')))]))))
+                                [(if (str/starts-with? k "#") (parse-long (subs k 1)) k) n]))]
+      (let [st' (update st' :tx-count (fnil inc 0))
+            txn (+ 536870912 (:tx-count st'))
+            tx-id (acks "datomic.tx")
+            st' (cond-> st' tx-id (-> (assoc-in [:num->id txn] tx-id) (assoc-in [:id->num tx-id] txn)))]
+        [(->DB schema st') (cond-> (assoc ds-tempids :db/current-tx txn)
+                             (some #{"datomic.tx"} temp) (assoc "datomic.tx" txn))]))))
 
 (defn db-with [db tx-data] (first (apply-tx db tx-data)))
 
@@ -326,7 +331,7 @@
          e (id-of st eid)
          _ (when (nil? e) (fail! "harness: nil entity"))
          r (sh [datom-bin "pull" "--data" (:dir st) (edn-str pattern) (edn-str e)])]
-     (when-not (zero? (:rc r)) (fail! (str/replace (:err r) #"^datom: " "")))
+     (when-not (or (zero? (:rc r)) (= "nil" (str/trim (:out r)))) (fail! (str/replace (:err r) #"^datom: " "")))
      (let [res (read-out st (:out r))]
        (if (or (= res {}) (nil? res)) nil res)))))
 
@@ -357,7 +362,7 @@
 (defn init-db
   ([datoms] (init-db datoms {}))
   ([datoms schema] (db-with (empty-db schema) (mapv (fn [d] [:db/add (:e d) (:a d) (:v d)]) datoms))))
-(defn filter [& _] (fail! "harness: filter with a function"))
+(defn filter [& _] (fail! "harness: a function as d/filter's predicate"))
 (defn index-range [db attr start end]
   (let [st (materialize db)
         r (sh (concat [datom-bin "datoms" "--data" (:dir st) "avet" (pr-str attr) "--format" "edn"]

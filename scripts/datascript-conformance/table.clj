@@ -8,7 +8,8 @@
       {:keys [notes cases]} (read-string (slurp ann-file))
       annotation (fn [r]
                    (first (filter (fn [a]
-                                    (and (= (:file a) (:file r))
+                                    (and (or (nil? (:file a)) (= (:file a) (:file r)))
+                                         (or (nil? (:actual a)) (str/includes? (:actual r) (:actual a)))
                                          (or (nil? (:test a)) (= (:test a) (:test r)))
                                          (or (nil? (:context a)) (str/includes? (:context r) (:context a)))
                                          (or (nil? (:match a)) (str/includes? (:expected r) (:match a)))))
