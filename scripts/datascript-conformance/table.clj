@@ -1,10 +1,10 @@
 ;; Turns the harness's results (run.sh OUT.edn) and annotations.edn into the case table of
 ;; tests/Index.Tests/Conformance/COVERAGE.md.
-;; usage: clojure table.clj RESULTS.edn ANNOTATIONS.edn OUT.md
+;; usage: clojure table.clj OUT.md ANNOTATIONS.edn RESULTS.edn...
 (require '[clojure.string :as str])
 
-(let [[results-file ann-file out] *command-line-args*
-      results (read-string (slurp results-file))
+(let [[out ann-file & results-files] *command-line-args*
+      results (mapcat #(read-string (slurp %)) results-files)
       {:keys [notes cases]} (read-string (slurp ann-file))
       annotation (fn [r]
                    (first (filter (fn [a]
@@ -27,6 +27,20 @@
       cut #(if (> (count %) 140) (str (subs % 0 137) "…") %)
       sb (StringBuilder.)
       say #(.append sb (str (apply str %&) "\n"))]
+  (say "# DataScript's test files against datom, case by case")
+  (say "")
+  (say "Every `is`/`are` case of DataScript's own test files (tonsky/datascript `test/datascript/test/`, EPL-1.0;")
+  (say "the cases run as written, no code is copied) run through the `datom` CLI by")
+  (say "`scripts/datascript-conformance/run.sh`: `datascript.core` is replaced by a namespace that builds a data")
+  (say "directory per database value and calls `datom transact`, `query`, `pull` and `datoms` (translation rules at")
+  (say "the top of `harness.clj`). Regenerate this file with")
+  (say "`run.sh DATASCRIPT_CHECKOUT r.edn && clojure table.clj COVERAGE.md annotations.edn r.edn`.")
+  (say "")
+  (say "Outcomes: **pass** (a case that expects an error passes when datom refuses too; the message is datom's own);")
+  (say "**divergence** (datom follows Datomic; the reason is given, and README.md beside this file lists the")
+  (say "choices); **not expressible** (the case passes a Clojure function, several databases, or uses DataScript's")
+  (say "internals: nothing a datom user can write); **open** (ours to do, not done); **fail** (unexplained).")
+  (say "")
   (say "| file | cases | pass | divergence | not expressible | open | fail |")
   (say "|---|---|---|---|---|---|---|")
   (doseq [f files :let [rs (filter #(= f (:file %)) rows) n #(count (filter (fn [r] (= % (:class r))) rs))]]
