@@ -15,7 +15,7 @@
                                          (or (nil? (:match a)) (str/includes? (:expected r) (:match a)))))
                                   cases)))
       classify (fn [r]
-                 (if (= :pass (:outcome r))
+                 (if (and (= :pass (:outcome r)) (not (:override (annotation r))))
                    (if (:throws r) [:pass "refused, as DataScript refuses"] [:pass nil])
                    (if-let [a (annotation r)]
                      [(:outcome a) (get notes (:note a) (:note a))]
