@@ -174,9 +174,7 @@ public class PullTests
     [Fact]
     public void Pull_errors()
     {
-        var e = Assert.Throws<QueryException>(() => Datalog.Pull(Db, "[:artist/nme]", E(1)));
-        Assert.Contains(":artist/nme is not an attribute", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<QueryException>(() => Datalog.Pull(Db, "[:artist/_name]", E(1)));
+        var e = Assert.Throws<QueryException>(() => Datalog.Pull(Db, "[:artist/_name]", E(1)));
         Assert.Contains("is not a ref attribute", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<QueryException>(() => Datalog.Pull(Db, "[{:person/friend \"x\"}]", E(1)));
         Assert.Contains("recursion limit", e.Message, StringComparison.Ordinal);

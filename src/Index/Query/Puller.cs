@@ -109,8 +109,14 @@ internal sealed class Puller(IDatomView view, RunContext run)
             map.Set(attr.Key, e);
             return;
         }
-        var schema = run.Schema(view, attr.Attr)
-            ?? throw new QueryException($"pull: {(attr.Reverse ? attr.Key : attr.Attr)} is not an attribute", null, enclosing.Text);
+        // An attribute no schema names has no values: it is left out (or takes its default), as
+        // Datomic's pull leaves it out, rather than failing the whole pull as a query clause does.
+        var schema = run.Schema(view, attr.Attr);
+        if (schema is null)
+        {
+            SetDefault(attr, map);
+            return;
+        }
         if (attr.Reverse && !schema.IsRef)
             throw new QueryException($"pull: {attr.Key} is a reverse reference, but {attr.Attr} is not a ref attribute", null, enclosing.Text);
 

@@ -51,6 +51,21 @@ public sealed class Transactor
         var asserted = new Dictionary<(EntityId E, string A), (Value V, SourcePosition? At)>();
         var result = new List<LogDatom>();
         var seen = new HashSet<(EntityId, string, Value, bool)>();
+        // A transaction is a set of datoms, not a sequence of updates (Datomic, "Comparison with
+        // Updating Transactions"): one that both asserts and explicitly retracts a fact is refused,
+        // as Datomic refuses it (:db.error/datoms-conflict), rather than letting one silently win.
+        var assertedFacts = new Dictionary<(EntityId E, string A), List<Value>>();
+        var retractedFacts = new Dictionary<(EntityId E, string A), List<Value?>>(); // null: every value
+
+        List<Value?> Retracted(EntityId e, string a)
+        {
+            if (!retractedFacts.TryGetValue((e, a), out var list))
+                retractedFacts[(e, a)] = list = [];
+            return list;
+        }
+
+        TxDataException Conflict(EntityId e, Keyword attr, Value v, SourcePosition? at) =>
+            new($"{attr}: this transaction both asserts and retracts {v} on entity {e}; a transaction is a set of facts, so it can state only one of them", at);
 
         void Emit(EntityId e, string a, Value v, bool added)
         {
@@ -63,6 +78,11 @@ public sealed class Transactor
         {
             var v = ToValue(written, schema, at);
             var name = Name(attr);
+            if (retractedFacts.TryGetValue((e, name), out var r) && r.Exists(x => x is null || x.Value.Equals(v)))
+                throw Conflict(e, attr, v, at);
+            if (!assertedFacts.TryGetValue((e, name), out var facts))
+                assertedFacts[(e, name)] = facts = [];
+            facts.Add(v);
             CheckSchemaChange(e, schema, v, at);
             if (!schema.Many)
             {
@@ -104,8 +124,17 @@ public sealed class Transactor
                     var schema = AttributeOf(retract.A, retract.Position);
                     var e = ResolveEntity(retract.E, retract.Position);
                     var name = Name(retract.A);
+                    if (assertedFacts.TryGetValue((e, name), out var mine))
+                    {
+                        if (retract.AllValues)
+                            throw Conflict(e, retract.A, mine[0], retract.Position);
+                        var rv = ToValue(retract.V, schema, retract.Position);
+                        if (mine.Contains(rv))
+                            throw Conflict(e, retract.A, rv, retract.Position);
+                    }
                     if (retract.AllValues)
                     {
+                        Retracted(e, name).Add(null);
                         // Every value, wherever it is stored (an entity merged into this one by a
                         // unique value too); a component goes with its owner's attribute, as with
                         // :db/retractEntity (DataScript's :db.fn/retractAttribute does the same).
@@ -118,6 +147,7 @@ public sealed class Transactor
                         break;
                     }
                     var v = ToValue(retract.V, schema, retract.Position);
+                    Retracted(e, name).Add(v);
                     foreach (var (se, sv) in StoredAs(e, retract.A, v))
                         Emit(se, name, sv, false);
                     break;

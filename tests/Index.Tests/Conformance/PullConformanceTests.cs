@@ -107,6 +107,21 @@ public class PullConformanceTests
         Assert.Null(Datalog.Pull(WithBoolFoo, "[:foo]", E(1)));
     }
 
+    // test-pull-default, test-pull-attr-with-opts, test-pull-map "Non matching results are removed":
+    // an attribute no schema names is left out, or takes its default, as in Datomic's pull.
+    [Fact]
+    public void Attributes_not_in_the_schema_are_left_out()
+    {
+        Assert.Null(Datalog.Pull(Db, "[:foo]", E(1)));
+        AssertPull("""{:foo "bar"}""", """[(default :foo "bar")]""", 1);
+        AssertPull("""{:foo "bar"}""", """[[:foo :default "bar"]]""", 1);
+        AssertPull("{:foo false}", "[[:foo :default false]]", 1);
+        AssertPull("{:bar false}", "[[:foo :as :bar :default false]]", 1);
+        AssertPull("""{"Name" "Nothing"}""", """[[:x :as "Name" :default "Nothing"]]""", 1);
+        AssertPull("""{:name "Petr"}""", "[:name {:child [:foo]}]", 1);
+        AssertPull("""{:name "Petr"}""", "[:name :_foo]", 1);
+    }
+
     private static readonly MemoryView WithBoolFoo = Build(Schema[..^1] + ", :foo :boolean}", TestDatoms);
 
     [Fact]

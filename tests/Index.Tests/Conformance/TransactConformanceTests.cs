@@ -98,4 +98,21 @@ public sealed class TransactConformanceTests : TxFixture
     {
         await Refused("[{:db/ident :profile2 :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/isComponent true}]", ":db/isComponent is only for ref attributes");
     }
+
+    // test-lookup-refs-transact: DataScript applies the forms in order, so the retraction wins;
+    // Datomic's transaction is a set of facts and refuses one that asserts and retracts the same.
+    [Fact]
+    public async Task Asserting_and_retracting_one_fact_is_refused()
+    {
+        await Refused("""[[:db/add [:name "Ivan"] :age 35] [:db/retract [:name "Ivan"] :age 35]]""", ":age: this transaction both asserts and retracts 35 on entity");
+        await Refused("""[[:db/retract [:name "Ivan"] :age 35] [:db/add [:name "Ivan"] :age 35]]""", ":age: this transaction both asserts and retracts 35");
+        await Refused("""[[:db/add [:name "Ivan"] :age 35] [:db/retract [:name "Ivan"] :age]]""", ":age: this transaction both asserts and retracts 35");
+        await Refused("""[[:db/add [:name "Ivan"] :friend [:name "Petr"]] [:db/retract [:name "Ivan"] :friend [:name "Petr"]]]""", ":friend: this transaction both asserts and retracts");
+        await Refused("""[{:db/id [:name "Ivan"] :aka "X"} [:db.fn/retractAttribute [:name "Ivan"] :aka]]""", ":aka: this transaction both asserts and retracts \"X\"");
+        // Different values of one attribute are fine: only the same fact conflicts.
+        await Tx("""[[:db/add [:name "Ivan"] :aka "X"] [:db/retract [:name "Ivan"] :aka "Y"] [:db/add [:name "Ivan"] :age 35]]""");
+        Assert.Equal(35L, Value("Ivan", ":age"));
+        await Tx("""[[:db/retract [:name "Ivan"] :age 35] [:db/add [:name "Ivan"] :age 36]]""");
+        Assert.Equal(36L, Value("Ivan", ":age"));
+    }
 }

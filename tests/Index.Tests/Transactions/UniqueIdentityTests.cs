@@ -136,7 +136,10 @@ public sealed class UniqueIdentityTests : IAsyncLifetime, IDisposable
         var (ea, eb) = (ra.Tx.TempIds["u"], rb.Tx.TempIds["u"]);
         Assert.NotEqual(ea, eb);
         var canonical = ea < eb ? ea : eb;
-        var later = rb.Entry.Time > ra.Entry.Time ? "from-b" : "from-a";
+        // The union merge rule orders by HLC time, then by transaction id (CurrentView): the two
+        // nodes may well stamp the same millisecond.
+        var bLater = rb.Entry.Time != ra.Entry.Time ? rb.Entry.Time > ra.Entry.Time : rb.Tx.Tx.CompareTo(ra.Tx.Tx) > 0;
+        var later = bLater ? "from-b" : "from-a";
         await _a.Receive(_b);
         await _b.Receive(_a);
         foreach (var db in new[] { _a.Db, _b.Db })
