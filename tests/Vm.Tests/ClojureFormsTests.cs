@@ -98,7 +98,7 @@ public class ClojureFormsTests
     }
 
     [Fact]
-    public async Task Map_constructors_merge_into_records_comparator_unchecked_math_and_Javas_arithmetic_messages()
+    public async Task Record_constructors_as_values_map_constructors_merge_into_records_comparator_unchecked_math_and_Javas_arithmetic_messages()
     {
         var printed = await RunProgramAsync("""
             (ns app)
@@ -109,7 +109,8 @@ public class ClojureFormsTests
               (prn (m (/ 1 0)) (m (quot 1 0)) (m (rem 1 0)) (m (mod 1 0)) (m (/ 1.0 0)) (m (/ 1N 0)) (m (/ 1/2 0)))
               (prn (m (+ Long/MAX_VALUE 1)) (m (- Long/MIN_VALUE 1)) (m (* Long/MAX_VALUE 2)) (m (inc Long/MAX_VALUE)) (m (dec Long/MIN_VALUE)) (m (- Long/MIN_VALUE)) (m (Math/abs Long/MIN_VALUE)))
               (prn (m (quot Long/MIN_VALUE -1)) (m (unchecked-add Long/MAX_VALUE 1)) (m (Math/addExact Long/MAX_VALUE 1)) (m (/ Long/MIN_VALUE -1)) (m (mod 5.0 0)) (m (rem 5.0 0)) (m (quot 5 0.0)) (m (rem 5 0)))
-              (prn (abs Long/MIN_VALUE) (m (Math/floorDiv 1 0)) (unchecked-multiply 3037000500 3037000500) (unchecked-inc 1.5) (unchecked-negate Long/MIN_VALUE) (m (Math/negateExact Long/MIN_VALUE))))
+              (prn (abs Long/MIN_VALUE) (m (Math/floorDiv 1 0)) (unchecked-multiply 3037000500 3037000500) (unchecked-inc 1.5) (unchecked-negate Long/MIN_VALUE) (m (Math/negateExact Long/MIN_VALUE)))
+              (prn (map ->Point [1 2] [3 4]) (map map->Point [{:x 1}]) (apply ->Point [5 6])))
             """);
         Assert.Equal("""
             #app.Point{:x 1, :y 2} #app.Point{:x 1, :y nil} #app.Point{:x 5, :y 2} (3 2 1)
@@ -117,6 +118,7 @@ public class ClojureFormsTests
             "long overflow" "long overflow" "long overflow" "long overflow" "long overflow" "long overflow" -9223372036854775808
             -9223372036854775808 -9223372036854775808 "long overflow" -9223372036854775808 "Divide by zero" "Divide by zero" "Divide by zero" "/ by zero"
             -9223372036854775808 "/ by zero" -9223372036709301616 2.5 -9223372036854775808 "long overflow"
+            (#app.Point{:x 1, :y 3} #app.Point{:x 2, :y 4}) (#app.Point{:x 1, :y nil}) #app.Point{:x 5, :y 6}
 
             """, printed);
     }

@@ -33,6 +33,7 @@ internal sealed partial class Analyzer
         yield return ("defrecord", name);
         if (form.Items.Count > 2 && form.Items[2].Kind == SyntaxKind.Vector)
         {
+            _recordArity[name] = form.Items[2].Items.Count(f => f.Symbol is not null);
             foreach (var f in form.Items[2].Items)
             {
                 if (f.Symbol is { Namespace: null } field)

@@ -83,6 +83,9 @@ internal sealed partial class Analyzer
     private readonly Dictionary<string, NodeSpec> _sharedTypes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _functions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _records = new(StringComparer.Ordinal);
+
+    // The field count of each record or type defined in this file, for ->R and map->R as values.
+    private readonly Dictionary<string, int> _recordArity = new(StringComparer.Ordinal);
     private readonly HashSet<string> _defs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _refers = new(StringComparer.Ordinal);
@@ -675,7 +678,21 @@ internal sealed partial class Analyzer
             NewNode(key, T.Quote, s, index).Add(AstSchema.QuoteEdn, className);
             return new NodeRef(key);
         }
+        if (sym.Namespace is null && RecordConstructorArity(sym.Name) is { } arity)
+        {
+            // ->R and map->R as values ((map ->Point xs ys)): a function that makes the record.
+            Unmake(node);
+            List<Syntax> ps = sym.Name.StartsWith("map->", StringComparison.Ordinal) ? [Gensym(s, "m")] : [.. Enumerable.Range(0, arity).Select(_ => Gensym(s, "f"))];
+            return Expr(L(s, Sym(s, "fn"), V(s, ps), L(s, [s, .. ps])), key, index, context);
+        }
         throw Error(s, Interop.Refusal(sym) ?? $"unknown symbol {sym}: not a local, a function of {_ns}, or a built-in");
+    }
+
+    /// <summary>For <c>->R</c> or <c>map->R</c> of a record defined in this file: the number of its fields.</summary>
+    private int? RecordConstructorArity(string name)
+    {
+        var record = name.StartsWith("map->", StringComparison.Ordinal) ? name[5..] : name.StartsWith("->", StringComparison.Ordinal) ? name[2..] : null;
+        return record is not null && _recordArity.TryGetValue(record, out var n) ? n : null;
     }
 
     /// <summary>A symbol with its namespace alias expanded, or its :refer'd namespace added.</summary>
