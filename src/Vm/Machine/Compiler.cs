@@ -113,6 +113,10 @@ internal sealed class Compiler
                     _instrs[i] = new Instr(Op.ReturnChecked);
             }
         }
+        else
+        {
+            FuseReturns();
+        }
         return new Prepared
         {
             Name = _name,
@@ -307,6 +311,19 @@ internal sealed class Compiler
         {
             if (_instrs[i].Op == Op.Jump && _instrs[i].A < _instrs.Count && _instrs[_instrs[i].A].Op == Op.Return)
                 _instrs[i] = new Instr(Op.Return);
+        }
+    }
+
+    /// <summary>
+    /// A load followed by a return (not a checked one) returns the slot. The return stays where it
+    /// was, for any jump to it, so positions do not move either.
+    /// </summary>
+    private void FuseReturns()
+    {
+        for (var i = 0; i + 1 < _instrs.Count; i++)
+        {
+            if (_instrs[i].Op == Op.Load && _instrs[i + 1].Op == Op.Return)
+                _instrs[i] = new Instr(Op.ReturnLocal, _instrs[i].A);
         }
     }
 

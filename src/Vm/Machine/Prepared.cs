@@ -50,6 +50,9 @@ internal enum Op : byte
     /// <summary>Check the top value against the declared return type, then return it.</summary>
     ReturnChecked,
 
+    /// <summary>Return local slot A (Load, Return).</summary>
+    ReturnLocal,
+
     /// <summary>Make a closure of lambda A over the top (its capture count) values.</summary>
     Closure,
 
