@@ -315,15 +315,23 @@ internal sealed class Compiler
     }
 
     /// <summary>
-    /// A load followed by a return (not a checked one) returns the slot. The return stays where it
-    /// was, for any jump to it, so positions do not move either.
+    /// A load, an add or a subtract followed by a return (not a checked one) becomes one instruction
+    /// that returns the value. The return stays where it was, for any jump to it, so positions do
+    /// not move either.
     /// </summary>
     private void FuseReturns()
     {
         for (var i = 0; i + 1 < _instrs.Count; i++)
         {
-            if (_instrs[i].Op == Op.Load && _instrs[i + 1].Op == Op.Return)
-                _instrs[i] = new Instr(Op.ReturnLocal, _instrs[i].A);
+            if (_instrs[i + 1].Op != Op.Return)
+                continue;
+            _instrs[i] = _instrs[i].Op switch
+            {
+                Op.Load => new Instr(Op.ReturnLocal, _instrs[i].A),
+                Op.Add => new Instr(Op.AddReturn),
+                Op.Sub => new Instr(Op.SubReturn),
+                _ => _instrs[i],
+            };
         }
     }
 
@@ -482,7 +490,7 @@ internal sealed class Compiler
             var callee = Callee(_code.Cell(fn));
             Args(args);
             _line = node.Line;
-            Emit(Op.Call, callee, args.Count, delta: 1 - args.Count);
+            EmitCall(callee, args.Count);
             return;
         }
         var op = _reader.Child(node, AstSchema.Operator) ?? throw Bad(node, "a call names no function, built-in or operator");
@@ -490,6 +498,21 @@ internal sealed class Compiler
         Args(args);
         _line = node.Line;
         Emit(Op.CallValue, 0, args.Count, delta: -args.Count);
+    }
+
+    /// <summary>A call of callee <paramref name="callee"/>; a last argument computed as slot plus or minus a constant is fused into it.</summary>
+    private void EmitCall(int callee, int argc)
+    {
+        var count = _instrs.Count;
+        if (argc > 0 && count >= 1 && Last(1).Op is Op.AddSC or Op.SubSC && Fusible(count - 1)
+            && Last(1).A <= 0xFFFF && Last(1).B <= 0x7FFF)
+        {
+            var (op, slot, k) = (Last(1).Op == Op.AddSC ? Op.CallAddSC : Op.CallSubSC, Last(1).A, Last(1).B);
+            Drop(1);
+            Emit(op, callee, argc, slot | (k << 16), delta: -argc);
+            return;
+        }
+        Emit(Op.Call, callee, argc, delta: 1 - argc);
     }
 
     private void Args(IReadOnlyList<AstNode> args)
@@ -554,7 +577,7 @@ internal sealed class Compiler
         }
         if (Prelude.Cell(name) is { } prelude)
         {
-            Emit(Op.Call, Callee(prelude), n, delta: 1 - n);
+            EmitCall(Callee(prelude), n);
             return;
         }
         var native = Natives.Find(name) ?? throw Bad(node, $"unknown built-in {name}");

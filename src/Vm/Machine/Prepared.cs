@@ -123,6 +123,18 @@ internal enum Op : byte
     JumpIfNotGe,
     JumpIfNotEq,
 
+    /// <summary>Call the function of cell A with B arguments, the last of them slot C &amp; 0xFFFF plus constant C &gt;&gt; 16 (AddSC, Call).</summary>
+    CallAddSC,
+
+    /// <summary>As <see cref="CallAddSC"/>, minus the constant (SubSC, Call).</summary>
+    CallSubSC,
+
+    /// <summary>Pop two, return their sum (Add, Return).</summary>
+    AddReturn,
+
+    /// <summary>Pop two, return their difference (Sub, Return).</summary>
+    SubReturn,
+
     /// <summary>Go to A unless slot B is less than constant C (Load, Const, Lt, JumpIfFalse).</summary>
     JumpIfNotLtSC,
     JumpIfNotGtSC,

@@ -315,6 +315,9 @@ internal sealed partial class YinMachine
         var stack = _stack;
         var budget = _budget;
 
+        Prepared? callee;
+        int newBp;
+        Val result;
         while (budget > 0)
         {
             ref readonly var ins = ref code[pc];
@@ -379,60 +382,70 @@ internal sealed partial class YinMachine
                     break;
                 }
                 case Op.Call:
-                {
-                    var callee = fn.Callees[ins.A].Current;
-                    var argc = ins.B;
-                    var newBp = sp - argc;
-                    var fp = _fp;
-                    if (callee is null || callee.Arity != argc || callee.ParamChecks is not null || fp >= _frameLimit
+                    callee = fn.Callees[ins.A].Current;
+                    newBp = sp - ins.B;
+                    if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
                         || newBp + callee.FrameSize > stack.Length)
                     {
                         goto Leave; // preparing, type checks, errors and growth
                     }
-                    _frames[fp].Push(fn, pc + 1, bp, _captures, newBp);
-                    _fp = fp + 1;
-                    if (_captures is not null)
-                        _captures = null;
-                    bp = newBp;
-                    sp = newBp + callee.SlotCount;
-                    fn = callee;
-                    code = callee.Code;
-                    pc = 0;
-                    break;
+                    goto Enter;
+                case Op.CallAddSC or Op.CallSubSC:
+                {
+                    // The last argument is slot C & 0xFFFF plus or minus constant C >> 16.
+                    ref readonly var a = ref stack[bp + (ins.C & 0xFFFF)];
+                    if (!a.IsLong)
+                        goto Leave;
+                    long x = a.AsLong, y = fn.Constants[ins.C >> 16].AsLong, r;
+                    if (ins.Op == Op.CallAddSC)
+                    {
+                        r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) < 0)
+                            goto Leave;
+                    }
+                    else
+                    {
+                        r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) < 0)
+                            goto Leave;
+                    }
+                    callee = fn.Callees[ins.A].Current;
+                    newBp = sp + 1 - ins.B;
+                    if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
+                        || newBp + callee.FrameSize > stack.Length)
+                    {
+                        goto Leave;
+                    }
+                    Val.SetLong(ref stack[sp], r);
+                    goto Enter;
                 }
                 case Op.Return:
-                {
-                    var fp = _fp;
-                    if (fp == _baseFp)
-                        goto Leave;
-                    ref readonly var f = ref _frames[--fp];
-                    _fp = fp;
-                    Val.Set(ref stack[f.ResultSp], stack[sp - 1]);
-                    sp = f.ResultSp + 1;
-                    fn = f.Fn;
-                    code = fn.Code;
-                    pc = f.Pc;
-                    bp = f.Bp;
-                    if (!ReferenceEquals(_captures, f.Captures))
-                        _captures = f.Captures;
-                    break;
-                }
+                    result = stack[sp - 1];
+                    goto Return;
                 case Op.ReturnLocal:
+                    result = stack[bp + ins.A];
+                    goto Return;
+                case Op.AddReturn or Op.SubReturn:
                 {
-                    var fp = _fp;
-                    if (fp == _baseFp)
+                    ref readonly var a = ref stack[sp - 2];
+                    ref readonly var b = ref stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
                         goto Leave;
-                    ref readonly var f = ref _frames[--fp];
-                    _fp = fp;
-                    Val.Set(ref stack[f.ResultSp], stack[bp + ins.A]);
-                    sp = f.ResultSp + 1;
-                    fn = f.Fn;
-                    code = fn.Code;
-                    pc = f.Pc;
-                    bp = f.Bp;
-                    if (!ReferenceEquals(_captures, f.Captures))
-                        _captures = f.Captures;
-                    break;
+                    long x = a.AsLong, y = b.AsLong, r;
+                    if (ins.Op == Op.AddReturn)
+                    {
+                        r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) < 0)
+                            goto Leave;
+                    }
+                    else
+                    {
+                        r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) < 0)
+                            goto Leave;
+                    }
+                    result = Val.Long(r);
+                    goto Return;
                 }
                 case Op.Add:
                 {
@@ -662,6 +675,35 @@ internal sealed partial class YinMachine
                     goto Leave;
             }
             budget--;
+            continue;
+
+        Enter:
+            // A call whose arguments are in place from newBp: the caller's frame is pushed, the callee's begins.
+            _frames[_fp++].Push(fn, pc + 1, bp, _captures, newBp);
+            if (_captures is not null)
+                _captures = null;
+            bp = newBp;
+            sp = newBp + callee.SlotCount;
+            fn = callee;
+            code = callee.Code;
+            pc = 0;
+            budget--;
+            continue;
+
+        Return:
+            // The result to the caller's frame; the base frame (the run's, or a nested one's) is Step's to finish.
+            if (_fp == _baseFp)
+                goto Leave;
+            ref readonly var f = ref _frames[--_fp];
+            Val.Set(ref stack[f.ResultSp], result);
+            sp = f.ResultSp + 1;
+            fn = f.Fn;
+            code = fn.Code;
+            pc = f.Pc;
+            bp = f.Bp;
+            if (!ReferenceEquals(_captures, f.Captures))
+                _captures = f.Captures;
+            budget--;
         }
 
     Leave:
@@ -691,6 +733,23 @@ internal sealed partial class YinMachine
                 var cell = fn.Callees[ins.A];
                 Enter(cell.Current ?? cell.Owner.Prepare(cell), ins.B, _sp - ins.B, null);
                 break;
+            }
+            case Op.CallAddSC or Op.CallSubSC:
+            {
+                var a = _stack[_bp + (ins.C & 0xFFFF)];
+                var k = fn.Constants[ins.C >> 16];
+                _stack[_sp++] = ins.Op == Op.CallAddSC ? Arith.Add(a, k) : Arith.Sub(a, k);
+                var cell = fn.Callees[ins.A];
+                Enter(cell.Current ?? cell.Owner.Prepare(cell), ins.B, _sp - ins.B, null);
+                break;
+            }
+            case Op.AddReturn or Op.SubReturn:
+            {
+                var b = _stack[--_sp];
+                var a = _stack[--_sp];
+                var value = ins.Op == Op.AddReturn ? Arith.Add(a, b) : Arith.Sub(a, b);
+                _stack[_sp++] = value;
+                return Return(value);
             }
             case Op.ReturnChecked:
             {
