@@ -308,35 +308,32 @@ internal sealed partial class YinMachine
     private void Fast()
     {
         var fn = _fn;
-        var code = fn.Code;
         var pc = _pc;
         var bp = _bp;
         var sp = _sp;
-        var stack = _stack;
-        var budget = _budget;
 
         Prepared? callee;
         int newBp;
         Val result;
-        while (budget > 0)
+        while (_budget > 0)
         {
-            ref readonly var ins = ref code[pc];
+            ref readonly var ins = ref fn.Code[pc];
             switch (ins.Op)
             {
                 case Op.Const:
-                    Val.Set(ref stack[sp++], fn.Constants[ins.A]);
+                    Val.Set(ref _stack[sp++], fn.Constants[ins.A]);
                     pc++;
                     break;
                 case Op.Load:
-                    Val.Set(ref stack[sp++], stack[bp + ins.A]);
+                    Val.Set(ref _stack[sp++], _stack[bp + ins.A]);
                     pc++;
                     break;
                 case Op.Capture:
-                    Val.Set(ref stack[sp++], _captures![ins.A]);
+                    Val.Set(ref _stack[sp++], _captures![ins.A]);
                     pc++;
                     break;
                 case Op.Store:
-                    Val.Set(ref stack[bp + ins.A], stack[--sp]);
+                    Val.Set(ref _stack[bp + ins.A], _stack[--sp]);
                     pc++;
                     break;
                 case Op.Pop:
@@ -347,10 +344,10 @@ internal sealed partial class YinMachine
                     pc = ins.A;
                     break;
                 case Op.JumpIfFalse:
-                    pc = stack[--sp].IsTruthy ? pc + 1 : ins.A;
+                    pc = _stack[--sp].IsTruthy ? pc + 1 : ins.A;
                     break;
                 case Op.AndJump:
-                    if (!stack[sp - 1].IsTruthy)
+                    if (!_stack[sp - 1].IsTruthy)
                     {
                         pc = ins.A;
                     }
@@ -361,7 +358,7 @@ internal sealed partial class YinMachine
                     }
                     break;
                 case Op.OrJump:
-                    if (stack[sp - 1].IsTruthy)
+                    if (_stack[sp - 1].IsTruthy)
                     {
                         pc = ins.A;
                     }
@@ -377,7 +374,7 @@ internal sealed partial class YinMachine
                     sp -= n;
                     var to = bp + ins.C;
                     for (var i = 0; i < n; i++)
-                        Val.Set(ref stack[to + i], stack[sp + i]);
+                        Val.Set(ref _stack[to + i], _stack[sp + i]);
                     pc = ins.A;
                     break;
                 }
@@ -385,7 +382,7 @@ internal sealed partial class YinMachine
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp - ins.B;
                     if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
-                        || newBp + callee.FrameSize > stack.Length)
+                        || newBp + callee.FrameSize > _stack.Length)
                     {
                         goto Leave; // preparing, type checks, errors and growth
                     }
@@ -393,7 +390,7 @@ internal sealed partial class YinMachine
                 case Op.CallAddSC or Op.CallSubSC:
                 {
                     // The last argument is slot C & 0xFFFF plus or minus constant C >> 16.
-                    ref readonly var a = ref stack[bp + (ins.C & 0xFFFF)];
+                    ref readonly var a = ref _stack[bp + (ins.C & 0xFFFF)];
                     if (!a.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = fn.Constants[ins.C >> 16].AsLong, r;
@@ -412,23 +409,23 @@ internal sealed partial class YinMachine
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp + 1 - ins.B;
                     if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
-                        || newBp + callee.FrameSize > stack.Length)
+                        || newBp + callee.FrameSize > _stack.Length)
                     {
                         goto Leave;
                     }
-                    Val.SetLong(ref stack[sp], r);
+                    Val.SetLong(ref _stack[sp], r);
                     goto Enter;
                 }
                 case Op.Return:
-                    result = stack[sp - 1];
+                    result = _stack[sp - 1];
                     goto Return;
                 case Op.ReturnLocal:
-                    result = stack[bp + ins.A];
+                    result = _stack[bp + ins.A];
                     goto Return;
                 case Op.AddReturn or Op.SubReturn:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = b.AsLong, r;
@@ -449,8 +446,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Add:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = b.AsLong, r = unchecked(x + y);
@@ -463,8 +460,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Sub:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = b.AsLong, r = unchecked(x - y);
@@ -477,8 +474,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Lt:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     Val.Set(ref a, a.AsLong < b.AsLong ? Val.True : Val.False);
@@ -488,8 +485,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Gt:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     Val.Set(ref a, a.AsLong > b.AsLong ? Val.True : Val.False);
@@ -499,8 +496,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Le:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     Val.Set(ref a, a.AsLong <= b.AsLong ? Val.True : Val.False);
@@ -510,8 +507,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Ge:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     Val.Set(ref a, a.AsLong >= b.AsLong ? Val.True : Val.False);
@@ -521,8 +518,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.Eq or Op.NumEq:
                 {
-                    ref var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     Val.Set(ref a, a.AsLong == b.AsLong ? Val.True : Val.False);
@@ -532,7 +529,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.Inc:
                 {
-                    ref var a = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 1];
                     if (!a.IsLong || a.AsLong == long.MaxValue)
                         goto Leave;
                     Val.SetLong(ref a, a.AsLong + 1);
@@ -541,7 +538,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.Dec:
                 {
-                    ref var a = ref stack[sp - 1];
+                    ref var a = ref _stack[sp - 1];
                     if (!a.IsLong || a.AsLong == long.MinValue)
                         goto Leave;
                     Val.SetLong(ref a, a.AsLong - 1);
@@ -549,37 +546,37 @@ internal sealed partial class YinMachine
                     break;
                 }
                 case Op.Not:
-                    Val.Set(ref stack[sp - 1], Val.Bool(!stack[sp - 1].IsTruthy));
+                    Val.Set(ref _stack[sp - 1], Val.Bool(!_stack[sp - 1].IsTruthy));
                     pc++;
                     break;
                 case Op.AddSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.A];
+                    ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x + y);
                     if (((x ^ r) & (y ^ r)) < 0)
                         goto Leave;
-                    Val.SetLong(ref stack[sp++], r);
+                    Val.SetLong(ref _stack[sp++], r);
                     pc++;
                     break;
                 }
                 case Op.SubSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.A];
+                    ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
                         goto Leave;
                     long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x - y);
                     if (((x ^ y) & (x ^ r)) < 0)
                         goto Leave;
-                    Val.SetLong(ref stack[sp++], r);
+                    Val.SetLong(ref _stack[sp++], r);
                     pc++;
                     break;
                 }
                 case Op.JumpIfNotLt:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     pc = a.AsLong < b.AsLong ? pc + 1 : ins.A;
@@ -588,8 +585,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotGt:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     pc = a.AsLong > b.AsLong ? pc + 1 : ins.A;
@@ -598,8 +595,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotLe:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     pc = a.AsLong <= b.AsLong ? pc + 1 : ins.A;
@@ -608,8 +605,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotGe:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     pc = a.AsLong >= b.AsLong ? pc + 1 : ins.A;
@@ -618,8 +615,8 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotEq:
                 {
-                    ref readonly var a = ref stack[sp - 2];
-                    ref readonly var b = ref stack[sp - 1];
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
                     pc = a.AsLong == b.AsLong ? pc + 1 : ins.A;
@@ -628,7 +625,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotLtSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.B];
+                    ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
@@ -637,7 +634,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotGtSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.B];
+                    ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
@@ -646,7 +643,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotLeSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.B];
+                    ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
@@ -655,7 +652,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotGeSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.B];
+                    ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
@@ -664,7 +661,7 @@ internal sealed partial class YinMachine
                 }
                 case Op.JumpIfNotEqSC:
                 {
-                    ref readonly var a = ref stack[bp + ins.B];
+                    ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
                         goto Leave;
@@ -674,7 +671,7 @@ internal sealed partial class YinMachine
                 default:
                     goto Leave;
             }
-            budget--;
+            _budget--;
             continue;
 
         Enter:
@@ -685,9 +682,8 @@ internal sealed partial class YinMachine
             bp = newBp;
             sp = newBp + callee.SlotCount;
             fn = callee;
-            code = callee.Code;
             pc = 0;
-            budget--;
+            _budget--;
             continue;
 
         Return:
@@ -695,15 +691,14 @@ internal sealed partial class YinMachine
             if (_fp == _baseFp)
                 goto Leave;
             ref readonly var f = ref _frames[--_fp];
-            Val.Set(ref stack[f.ResultSp], result);
+            Val.Set(ref _stack[f.ResultSp], result);
             sp = f.ResultSp + 1;
             fn = f.Fn;
-            code = fn.Code;
             pc = f.Pc;
             bp = f.Bp;
             if (!ReferenceEquals(_captures, f.Captures))
                 _captures = f.Captures;
-            budget--;
+            _budget--;
         }
 
     Leave:
@@ -711,7 +706,6 @@ internal sealed partial class YinMachine
         _pc = pc;
         _bp = bp;
         _sp = sp;
-        _budget = budget;
     }
 
     /// <summary>
