@@ -265,9 +265,11 @@ internal sealed class Compiler
         {
             Drop(1);
             int at;
-            if (n >= 3 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(n - 3) && BranchSC(branch) is { } sc)
+            if (n >= 3 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(n - 3) && BranchSC(branch) is { } sc
+                && (sc == Op.JumpIfNotEqSC || Immediate(_constants[Last(1).A]) is not null))
             {
-                var (slot, k) = (Last(2).A, Last(1).A);
+                // An ordered comparison takes the constant as an immediate; equality, any constant by its index.
+                var (slot, k) = (Last(2).A, sc == Op.JumpIfNotEqSC ? Last(1).A : Immediate(_constants[Last(1).A])!.Value);
                 Drop(2);
                 at = Emit(sc, 0, slot, k);
             }
@@ -290,6 +292,10 @@ internal sealed class Compiler
         Op.Eq => Op.JumpIfNotEq,
         _ => null,
     };
+
+    /// <summary>A long constant that fits an instruction's operand, or null.</summary>
+    private static int? Immediate(Val constant) =>
+        constant.IsLong && constant.AsLong is >= int.MinValue and <= int.MaxValue ? (int)constant.AsLong : null;
 
     private static Op? BranchSC(Op branch) => branch switch
     {
@@ -505,9 +511,9 @@ internal sealed class Compiler
     {
         var count = _instrs.Count;
         if (argc > 0 && count >= 1 && Last(1).Op is Op.AddSC or Op.SubSC && Fusible(count - 1)
-            && Last(1).A <= 0xFFFF && Last(1).B <= 0x7FFF)
+            && Last(1).A <= 0xFFFF && Immediate(_constants[Last(1).B]) is >= short.MinValue and <= short.MaxValue)
         {
-            var (op, slot, k) = (Last(1).Op == Op.AddSC ? Op.CallAddSC : Op.CallSubSC, Last(1).A, Last(1).B);
+            var (op, slot, k) = (Last(1).Op == Op.AddSC ? Op.CallAddSC : Op.CallSubSC, Last(1).A, Immediate(_constants[Last(1).B])!.Value);
             Drop(1);
             Emit(op, callee, argc, slot | (k << 16), delta: -argc);
             return;

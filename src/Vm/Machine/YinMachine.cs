@@ -381,7 +381,7 @@ internal sealed partial class YinMachine
                 case Op.Call:
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp - ins.B;
-                    if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
+                    if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
                         || newBp + callee.FrameSize > _stack.Length)
                     {
                         goto Leave; // preparing, type checks, errors and growth
@@ -389,11 +389,11 @@ internal sealed partial class YinMachine
                     goto Enter;
                 case Op.CallAddSC or Op.CallSubSC:
                 {
-                    // The last argument is slot C & 0xFFFF plus or minus constant C >> 16.
+                    // The last argument is slot C & 0xFFFF plus or minus the number C >> 16.
                     ref readonly var a = ref _stack[bp + (ins.C & 0xFFFF)];
                     if (!a.IsLong)
                         goto Leave;
-                    long x = a.AsLong, y = fn.Constants[ins.C >> 16].AsLong, r;
+                    long x = a.AsLong, y = ins.C >> 16, r;
                     if (ins.Op == Op.CallAddSC)
                     {
                         r = unchecked(x + y);
@@ -408,7 +408,7 @@ internal sealed partial class YinMachine
                     }
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp + 1 - ins.B;
-                    if (callee is null || callee.Arity != ins.B || callee.ParamChecks is not null || _fp >= _frameLimit
+                    if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
                         || newBp + callee.FrameSize > _stack.Length)
                     {
                         goto Leave;
@@ -626,37 +626,33 @@ internal sealed partial class YinMachine
                 case Op.JumpIfNotLtSC:
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
-                    ref readonly var b = ref fn.Constants[ins.C];
-                    if (!a.IsLong || !b.IsLong)
+                    if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong < b.AsLong ? pc + 1 : ins.A;
+                    pc = a.AsLong < ins.C ? pc + 1 : ins.A;
                     break;
                 }
                 case Op.JumpIfNotGtSC:
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
-                    ref readonly var b = ref fn.Constants[ins.C];
-                    if (!a.IsLong || !b.IsLong)
+                    if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong > b.AsLong ? pc + 1 : ins.A;
+                    pc = a.AsLong > ins.C ? pc + 1 : ins.A;
                     break;
                 }
                 case Op.JumpIfNotLeSC:
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
-                    ref readonly var b = ref fn.Constants[ins.C];
-                    if (!a.IsLong || !b.IsLong)
+                    if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong <= b.AsLong ? pc + 1 : ins.A;
+                    pc = a.AsLong <= ins.C ? pc + 1 : ins.A;
                     break;
                 }
                 case Op.JumpIfNotGeSC:
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
-                    ref readonly var b = ref fn.Constants[ins.C];
-                    if (!a.IsLong || !b.IsLong)
+                    if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong >= b.AsLong ? pc + 1 : ins.A;
+                    pc = a.AsLong >= ins.C ? pc + 1 : ins.A;
                     break;
                 }
                 case Op.JumpIfNotEqSC:
@@ -731,7 +727,7 @@ internal sealed partial class YinMachine
             case Op.CallAddSC or Op.CallSubSC:
             {
                 var a = _stack[_bp + (ins.C & 0xFFFF)];
-                var k = fn.Constants[ins.C >> 16];
+                var k = Val.Long(ins.C >> 16);
                 _stack[_sp++] = ins.Op == Op.CallAddSC ? Arith.Add(a, k) : Arith.Sub(a, k);
                 var cell = fn.Callees[ins.A];
                 Enter(cell.Current ?? cell.Owner.Prepare(cell), ins.B, _sp - ins.B, null);
@@ -823,7 +819,7 @@ internal sealed partial class YinMachine
                 or Op.JumpIfNotLtSC or Op.JumpIfNotGtSC or Op.JumpIfNotLeSC or Op.JumpIfNotGeSC:
             {
                 var sc = ins.Op is Op.JumpIfNotLtSC or Op.JumpIfNotGtSC or Op.JumpIfNotLeSC or Op.JumpIfNotGeSC;
-                var (a, b) = sc ? (_stack[_bp + ins.B], fn.Constants[ins.C]) : (_stack[_sp - 2], _stack[_sp - 1]);
+                var (a, b) = sc ? (_stack[_bp + ins.B], Val.Long(ins.C)) : (_stack[_sp - 2], _stack[_sp - 1]);
                 if (!sc)
                     _sp -= 2;
                 if (!Holds(ins.Op, Arith.Compare(Symbol(ins.Op), a, b)))
