@@ -628,7 +628,9 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong < ins.C ? pc + 1 : ins.A;
+                    if (a.AsLong < ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotGtSC:
@@ -636,7 +638,9 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong > ins.C ? pc + 1 : ins.A;
+                    if (a.AsLong > ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotLeSC:
@@ -644,7 +648,9 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong <= ins.C ? pc + 1 : ins.A;
+                    if (a.AsLong <= ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotGeSC:
@@ -652,7 +658,9 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
                         goto Leave;
-                    pc = a.AsLong >= ins.C ? pc + 1 : ins.A;
+                    if (a.AsLong >= ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotEqSC:
@@ -681,6 +689,16 @@ internal sealed partial class YinMachine
             pc = 0;
             _budget--;
             continue;
+
+        FallThrough:
+            // A test that holds goes on to the next instruction, which in a recursion's base case
+            // ((if (< n 2) n ...)) returns a local: that return is taken here, without a dispatch.
+            _budget--;
+            pc++;
+            ref readonly var next = ref fn.Code[pc];
+            if (next.Op != Op.ReturnLocal || _budget <= 0)
+                continue;
+            result = _stack[bp + next.A];
 
         Return:
             // The result to the caller's frame; the base frame (the run's, or a nested one's) is Step's to finish.
