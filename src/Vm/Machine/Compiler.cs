@@ -62,11 +62,19 @@ internal sealed class Compiler
 
     private sealed record LoopTarget(int Start, int FirstSlot, int Count);
 
+    /// <summary>
+    /// The version of the instructions this compiler makes, part of each <see cref="Prepared.Digest"/>:
+    /// a stored continuation's frames hold positions in them, so a continuation captured in code
+    /// prepared by another version (fused differently) must be refused, not resumed at the wrong
+    /// instruction. Change it whenever the code made from the same AST changes.
+    /// </summary>
+    private const string InstructionSet = " i2";
+
     /// <exception cref="YinException">The AST is not a function the machine can run (<c>:error/code</c>).</exception>
     public static Prepared CompileFunction(AstReader reader, AstNode fn, FunctionCell cell, CodeBase code)
     {
         var name = fn.Key ?? fn.Str(AstSchema.FnName) ?? cell.Name;
-        var compiler = new Compiler(reader, code, cell, null, name, fn.Location, "", reader.Digest(fn));
+        var compiler = new Compiler(reader, code, cell, null, name, fn.Location, "", reader.Digest(fn) + InstructionSet);
         return compiler.Function(fn, fn.Ref(AstSchema.FnReturnType) is { } rt ? TypeOf(reader, rt) : null);
     }
 

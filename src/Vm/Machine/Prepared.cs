@@ -226,7 +226,7 @@ internal sealed class Prepared
     /// <summary>Empty for a function; the lambda indexes from it (<c>0</c>, <c>0.1</c>) for a lambda.</summary>
     public required string LambdaPath { get; init; }
 
-    /// <summary>The AST digest of the definition this was prepared from (see <see cref="Ast.AstReader.Digest"/>).</summary>
+    /// <summary>The AST digest of the definition this was prepared from (see <see cref="Ast.AstReader.Digest"/>), with the compiler's instruction-set version.</summary>
     public required string Digest { get; init; }
 
     public int LineAt(int pc) => Lines.Length == 0 ? Line : Lines[Math.Clamp(pc, 0, Lines.Length - 1)];
