@@ -280,35 +280,22 @@ internal sealed partial class YinMachine
     // ---- the loop ----
 
     /// <summary>
-    /// Runs instructions until the program finishes, suspends or pauses. The fast loop
-    /// (<see cref="Fast"/>) runs the common instructions on their common path; whatever it leaves
-    /// (a checkpoint, preparing a callee, arithmetic on anything but longs, natives, building
-    /// values, errors) is one <see cref="Step"/>, with the state in the fields.
+    /// Runs instructions until the program finishes, suspends or pauses. The loop runs the common
+    /// instructions on their common path; whatever else (a checkpoint, preparing a callee, arithmetic
+    /// on anything but longs, natives, building values, errors) is one <see cref="Step"/>, with the
+    /// state saved to the fields before and read back after.
     /// </summary>
-    private Outcome Execute()
-    {
-        while (true)
-        {
-            Fast();
-            var outcome = Step();
-            if (outcome != Outcome.Running)
-                return outcome;
-        }
-    }
-
     /// <remarks>
-    /// This loop calls no method: every instruction, or case of one, that it does not take leaves
-    /// it, with the state saved to the fields and <see cref="_pc"/> at that instruction, not yet run
-    /// nor counted; so does a spent budget (at 0), for <see cref="Step"/>'s checkpoint. Without calls
-    /// the JIT keeps the running frame's fn, pc, bp and sp in registers (with the slow paths inlined
-    /// into one loop, as before, its listing kept them on the host stack); the value
-    /// stack and the budget are read through the fields, which costs less than the spills they
-    /// caused as locals. Stores into the value stack and the frames go through
+    /// The running frame's fn, pc, bp and sp are locals that are dead across the one call this loop
+    /// makes (to <see cref="Step"/>: saved before it, read back after), so the JIT keeps them in
+    /// registers (with the slow paths inlined into the loop, as before, its listing kept them on the
+    /// host stack); the value stack and the budget are read through the fields, which costs less
+    /// than the spills they caused as locals. Stores into the value stack and the frames go through
     /// <see cref="Val.Set"/> and <see cref="Frame.Push"/>, which skip the GC write barrier when the
     /// slot already holds the same reference (a long over a long, a frame of the same function): the
     /// barrier was 7% of fib's time.
     /// </remarks>
-    private void Fast()
+    private Outcome Execute()
     {
         var fn = _fn;
         var pc = _pc;
@@ -318,8 +305,10 @@ internal sealed partial class YinMachine
         Prepared? callee;
         int newBp;
         Val result;
-        while (_budget > 0)
+        while (true)
         {
+            if (_budget <= 0)
+                goto Slow; // the checkpoint
             ref readonly var ins = ref fn.Code[pc];
             switch (ins.Op)
             {
@@ -387,7 +376,7 @@ internal sealed partial class YinMachine
                     if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
                         || newBp + callee.FrameSize > _stack.Length)
                     {
-                        goto Leave; // preparing, type checks, errors and growth
+                        goto Slow; // preparing, type checks, errors and growth
                     }
                     goto Enter;
                 case Op.CallAddSC or Op.CallSubSC:
@@ -395,26 +384,26 @@ internal sealed partial class YinMachine
                     // The last argument is slot C & 0xFFFF plus or minus the number C >> 16.
                     ref readonly var a = ref _stack[bp + (ins.C & 0xFFFF)];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = ins.C >> 16, r;
                     if (ins.Op == Op.CallAddSC)
                     {
                         r = unchecked(x + y);
                         if (((x ^ r) & (y ^ r)) < 0)
-                            goto Leave;
+                            goto Slow;
                     }
                     else
                     {
                         r = unchecked(x - y);
                         if (((x ^ y) & (x ^ r)) < 0)
-                            goto Leave;
+                            goto Slow;
                     }
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp + 1 - ins.B;
                     if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
                         || newBp + callee.FrameSize > _stack.Length)
                     {
-                        goto Leave;
+                        goto Slow;
                     }
                     Val.SetLong(ref _stack[sp], r);
                     goto Enter;
@@ -430,19 +419,19 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = b.AsLong, r;
                     if (ins.Op == Op.AddReturn)
                     {
                         r = unchecked(x + y);
                         if (((x ^ r) & (y ^ r)) < 0)
-                            goto Leave;
+                            goto Slow;
                     }
                     else
                     {
                         r = unchecked(x - y);
                         if (((x ^ y) & (x ^ r)) < 0)
-                            goto Leave;
+                            goto Slow;
                     }
                     result = Val.Long(r);
                     goto Return;
@@ -452,10 +441,10 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = b.AsLong, r = unchecked(x + y);
                     if (((x ^ r) & (y ^ r)) < 0)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref a, r);
                     sp--;
                     pc++;
@@ -466,10 +455,10 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = b.AsLong, r = unchecked(x - y);
                     if (((x ^ y) & (x ^ r)) < 0)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref a, r);
                     sp--;
                     pc++;
@@ -480,7 +469,7 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     Val.Set(ref a, a.AsLong < b.AsLong ? Val.True : Val.False);
                     sp--;
                     pc++;
@@ -491,7 +480,7 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     Val.Set(ref a, a.AsLong > b.AsLong ? Val.True : Val.False);
                     sp--;
                     pc++;
@@ -502,7 +491,7 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     Val.Set(ref a, a.AsLong <= b.AsLong ? Val.True : Val.False);
                     sp--;
                     pc++;
@@ -513,7 +502,7 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     Val.Set(ref a, a.AsLong >= b.AsLong ? Val.True : Val.False);
                     sp--;
                     pc++;
@@ -524,7 +513,7 @@ internal sealed partial class YinMachine
                     ref var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     Val.Set(ref a, a.AsLong == b.AsLong ? Val.True : Val.False);
                     sp--;
                     pc++;
@@ -534,7 +523,7 @@ internal sealed partial class YinMachine
                 {
                     ref var a = ref _stack[sp - 1];
                     if (!a.IsLong || a.AsLong == long.MaxValue)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref a, a.AsLong + 1);
                     pc++;
                     break;
@@ -543,7 +532,7 @@ internal sealed partial class YinMachine
                 {
                     ref var a = ref _stack[sp - 1];
                     if (!a.IsLong || a.AsLong == long.MinValue)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref a, a.AsLong - 1);
                     pc++;
                     break;
@@ -556,10 +545,10 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x + y);
                     if (((x ^ r) & (y ^ r)) < 0)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref _stack[sp++], r);
                     pc++;
                     break;
@@ -568,10 +557,10 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x - y);
                     if (((x ^ y) & (x ^ r)) < 0)
-                        goto Leave;
+                        goto Slow;
                     Val.SetLong(ref _stack[sp++], r);
                     pc++;
                     break;
@@ -581,7 +570,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong < b.AsLong ? pc + 1 : ins.A;
                     sp -= 2;
                     break;
@@ -591,7 +580,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong > b.AsLong ? pc + 1 : ins.A;
                     sp -= 2;
                     break;
@@ -601,7 +590,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong <= b.AsLong ? pc + 1 : ins.A;
                     sp -= 2;
                     break;
@@ -611,7 +600,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong >= b.AsLong ? pc + 1 : ins.A;
                     sp -= 2;
                     break;
@@ -621,7 +610,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[sp - 2];
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong == b.AsLong ? pc + 1 : ins.A;
                     sp -= 2;
                     break;
@@ -630,7 +619,7 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     if (a.AsLong < ins.C)
                         goto FallThrough;
                     pc = ins.A;
@@ -640,7 +629,7 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     if (a.AsLong > ins.C)
                         goto FallThrough;
                     pc = ins.A;
@@ -650,7 +639,7 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     if (a.AsLong <= ins.C)
                         goto FallThrough;
                     pc = ins.A;
@@ -660,7 +649,7 @@ internal sealed partial class YinMachine
                 {
                     ref readonly var a = ref _stack[bp + ins.B];
                     if (!a.IsLong)
-                        goto Leave;
+                        goto Slow;
                     if (a.AsLong >= ins.C)
                         goto FallThrough;
                     pc = ins.A;
@@ -671,12 +660,12 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.B];
                     ref readonly var b = ref fn.Constants[ins.C];
                     if (!a.IsLong || !b.IsLong)
-                        goto Leave;
+                        goto Slow;
                     pc = a.AsLong == b.AsLong ? pc + 1 : ins.A;
                     break;
                 }
                 default:
-                    goto Leave;
+                    goto Slow;
             }
             _budget--;
             continue;
@@ -706,7 +695,7 @@ internal sealed partial class YinMachine
         Return:
             // The result to the caller's frame; the base frame (the run's, or a nested one's) is Step's to finish.
             if (_fp == _baseFp)
-                goto Leave;
+                goto Slow;
             ref readonly var f = ref _frames[--_fp];
             Val.Set(ref _stack[f.ResultSp], result);
             sp = f.ResultSp + 1;
@@ -716,18 +705,27 @@ internal sealed partial class YinMachine
             if (!ReferenceEquals(_captures, f.Captures))
                 _captures = f.Captures;
             _budget--;
-        }
+            continue;
 
-    Leave:
-        _fn = fn;
-        _pc = pc;
-        _bp = bp;
-        _sp = sp;
+        Slow:
+            // The instruction at pc, not yet run nor counted, or the checkpoint.
+            _fn = fn;
+            _pc = pc;
+            _bp = bp;
+            _sp = sp;
+            var outcome = Step();
+            if (outcome != Outcome.Running)
+                return outcome;
+            fn = _fn;
+            pc = _pc;
+            bp = _bp;
+            sp = _sp;
+        }
     }
 
     /// <summary>
-    /// One instruction that <see cref="Fast"/> left, run from the fields, or the checkpoint between
-    /// slices when the budget is spent.
+    /// One instruction that <see cref="Execute"/>'s loop does not run itself, run from the fields, or
+    /// the checkpoint between slices when the budget is spent.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Outcome Step()
