@@ -39,6 +39,13 @@ public sealed class RunOptions
 
     /// <summary>Pause at the first checkpoint after this many steps, and capture the continuation.</summary>
     public long? PauseAfterSteps { get; init; }
+
+    /// <summary>
+    /// Run on the calling thread instead of a thread of the run's own (with its deep stack), so that
+    /// the caller's thread CPU time is the run's: for <c>datom bench vm</c>, whose programs need no
+    /// deep host stack.
+    /// </summary>
+    public bool OnCallerThread { get; init; }
 }
 
 /// <summary>What a run produced.</summary>
@@ -155,7 +162,7 @@ public sealed partial class YinVm : IDisposable
             return new RunResult(RunStatus.Failed, Val.Nil, e.Error, null, 0, TimeSpan.Zero);
         }
         machine.Start(entry, values);
-        return Finish(machine, function);
+        return Finish(machine, function, options.OnCallerThread);
     }
 
     /// <summary>
@@ -199,7 +206,8 @@ public sealed partial class YinVm : IDisposable
     public RunResult Resume(Continuation continuation, object? value = null, RunOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        var machine = NewMachine(options ?? new RunOptions());
+        options ??= new RunOptions();
+        var machine = NewMachine(options);
         try
         {
             machine.Restore(continuation, ValConvert.FromEdn(value));
@@ -208,7 +216,7 @@ public sealed partial class YinVm : IDisposable
         {
             return new RunResult(RunStatus.Failed, Val.Nil, e.Error, null, 0, TimeSpan.Zero);
         }
-        return Finish(machine, continuation.Entry);
+        return Finish(machine, continuation.Entry, options.OnCallerThread);
     }
 
     /// <summary>Stores a continuation as datoms; returns its entity.</summary>
@@ -256,9 +264,21 @@ public sealed partial class YinVm : IDisposable
     /// </summary>
     private const int RunStackBytes = 16 * 1024 * 1024;
 
-    private static RunResult Finish(YinMachine machine, string entry)
+    private static RunResult Finish(YinMachine machine, string entry, bool onCallerThread)
     {
-        // On a thread of its own, so that the stack a run may take does not depend on its caller's.
+        var outcome = onCallerThread ? machine.Run() : RunOnOwnThread(machine, entry);
+        return outcome switch
+        {
+            Outcome.Finished => new RunResult(RunStatus.Finished, machine.Result, null, null, machine.Steps, machine.Elapsed),
+            Outcome.Suspended => new RunResult(RunStatus.Suspended, machine.SuspendedWith, null, machine.Capture(entry, expectsValue: true), machine.Steps, machine.Elapsed),
+            Outcome.Paused => new RunResult(RunStatus.Paused, Val.Nil, null, machine.Capture(entry, expectsValue: false), machine.Steps, machine.Elapsed),
+            _ => new RunResult(RunStatus.Failed, Val.Nil, machine.Error, null, machine.Steps, machine.Elapsed),
+        };
+    }
+
+    /// <summary>Runs on a thread of its own, so that the stack a run may take does not depend on its caller's.</summary>
+    private static Outcome RunOnOwnThread(YinMachine machine, string entry)
+    {
         var outcome = Outcome.Failed;
         ExceptionDispatchInfo? crash = null;
         var thread = new Thread(() =>
@@ -278,13 +298,7 @@ public sealed partial class YinVm : IDisposable
         thread.Start();
         thread.Join();
         crash?.Throw();
-        return outcome switch
-        {
-            Outcome.Finished => new RunResult(RunStatus.Finished, machine.Result, null, null, machine.Steps, machine.Elapsed),
-            Outcome.Suspended => new RunResult(RunStatus.Suspended, machine.SuspendedWith, null, machine.Capture(entry, expectsValue: true), machine.Steps, machine.Elapsed),
-            Outcome.Paused => new RunResult(RunStatus.Paused, Val.Nil, null, machine.Capture(entry, expectsValue: false), machine.Steps, machine.Elapsed),
-            _ => new RunResult(RunStatus.Failed, Val.Nil, machine.Error, null, machine.Steps, machine.Elapsed),
-        };
+        return outcome;
     }
 
     public void Dispose() => _code.Dispose();

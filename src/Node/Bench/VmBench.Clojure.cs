@@ -146,6 +146,7 @@ internal static partial class VmBench
         {
             Output = output,
             Limits = new Vm.Machine.RunLimits(new Vm.Machine.FuelLimit(long.MaxValue), new Vm.Machine.DeadlineLimit(TimeSpan.FromMinutes(10))),
+            OnCallerThread = true, // this thread's CPU time is the run's
         });
         return result.Status == RunStatus.Finished ? output.ToString() : throw new InvalidOperationException(result.ToString());
     }

@@ -62,11 +62,19 @@ internal sealed class Compiler
 
     private sealed record LoopTarget(int Start, int FirstSlot, int Count);
 
+    /// <summary>
+    /// The version of the instructions this compiler makes, part of each <see cref="Prepared.Digest"/>:
+    /// a stored continuation's frames hold positions in them, so a continuation captured in code
+    /// prepared by another version (fused differently) must be refused, not resumed at the wrong
+    /// instruction. Change it whenever the code made from the same AST changes.
+    /// </summary>
+    private const string InstructionSet = " i2";
+
     /// <exception cref="YinException">The AST is not a function the machine can run (<c>:error/code</c>).</exception>
     public static Prepared CompileFunction(AstReader reader, AstNode fn, FunctionCell cell, CodeBase code)
     {
         var name = fn.Key ?? fn.Str(AstSchema.FnName) ?? cell.Name;
-        var compiler = new Compiler(reader, code, cell, null, name, fn.Location, "", reader.Digest(fn));
+        var compiler = new Compiler(reader, code, cell, null, name, fn.Location, "", reader.Digest(fn) + InstructionSet);
         return compiler.Function(fn, fn.Ref(AstSchema.FnReturnType) is { } rt ? TypeOf(reader, rt) : null);
     }
 
@@ -112,6 +120,10 @@ internal sealed class Compiler
                 if (_instrs[i].Op == Op.Return)
                     _instrs[i] = new Instr(Op.ReturnChecked);
             }
+        }
+        else
+        {
+            FuseReturns();
         }
         return new Prepared
         {
@@ -261,9 +273,11 @@ internal sealed class Compiler
         {
             Drop(1);
             int at;
-            if (n >= 3 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(n - 3) && BranchSC(branch) is { } sc)
+            if (n >= 3 && Last(2).Op == Op.Load && Last(1).Op == Op.Const && Fusible(n - 3) && BranchSC(branch) is { } sc
+                && (sc == Op.JumpIfNotEqSC || Immediate(_constants[Last(1).A]) is not null))
             {
-                var (slot, k) = (Last(2).A, Last(1).A);
+                // An ordered comparison takes the constant as an immediate; equality, any constant by its index.
+                var (slot, k) = (Last(2).A, sc == Op.JumpIfNotEqSC ? Last(1).A : Immediate(_constants[Last(1).A])!.Value);
                 Drop(2);
                 at = Emit(sc, 0, slot, k);
             }
@@ -287,6 +301,10 @@ internal sealed class Compiler
         _ => null,
     };
 
+    /// <summary>A long constant that fits an instruction's operand, or null.</summary>
+    private static int? Immediate(Val constant) =>
+        constant.IsLong && constant.AsLong is >= int.MinValue and <= int.MaxValue ? (int)constant.AsLong : null;
+
     private static Op? BranchSC(Op branch) => branch switch
     {
         Op.JumpIfNotLt => Op.JumpIfNotLtSC,
@@ -307,6 +325,27 @@ internal sealed class Compiler
         {
             if (_instrs[i].Op == Op.Jump && _instrs[i].A < _instrs.Count && _instrs[_instrs[i].A].Op == Op.Return)
                 _instrs[i] = new Instr(Op.Return);
+        }
+    }
+
+    /// <summary>
+    /// A load, an add or a subtract followed by a return (not a checked one) becomes one instruction
+    /// that returns the value. The return stays where it was, for any jump to it, so positions do
+    /// not move either.
+    /// </summary>
+    private void FuseReturns()
+    {
+        for (var i = 0; i + 1 < _instrs.Count; i++)
+        {
+            if (_instrs[i + 1].Op != Op.Return)
+                continue;
+            _instrs[i] = _instrs[i].Op switch
+            {
+                Op.Load => new Instr(Op.ReturnLocal, _instrs[i].A),
+                Op.Add => new Instr(Op.AddReturn),
+                Op.Sub => new Instr(Op.SubReturn),
+                _ => _instrs[i],
+            };
         }
     }
 
@@ -465,7 +504,7 @@ internal sealed class Compiler
             var callee = Callee(_code.Cell(fn));
             Args(args);
             _line = node.Line;
-            Emit(Op.Call, callee, args.Count, delta: 1 - args.Count);
+            EmitCall(callee, args.Count);
             return;
         }
         var op = _reader.Child(node, AstSchema.Operator) ?? throw Bad(node, "a call names no function, built-in or operator");
@@ -473,6 +512,21 @@ internal sealed class Compiler
         Args(args);
         _line = node.Line;
         Emit(Op.CallValue, 0, args.Count, delta: -args.Count);
+    }
+
+    /// <summary>A call of callee <paramref name="callee"/>; a last argument computed as slot plus or minus a constant is fused into it.</summary>
+    private void EmitCall(int callee, int argc)
+    {
+        var count = _instrs.Count;
+        if (argc > 0 && count >= 1 && Last(1).Op is Op.AddSC or Op.SubSC && Fusible(count - 1)
+            && Last(1).A <= 0xFFFF && Immediate(_constants[Last(1).B]) is >= short.MinValue and <= short.MaxValue)
+        {
+            var (op, slot, k) = (Last(1).Op == Op.AddSC ? Op.CallAddSC : Op.CallSubSC, Last(1).A, Immediate(_constants[Last(1).B])!.Value);
+            Drop(1);
+            Emit(op, callee, argc, slot | (k << 16), delta: -argc);
+            return;
+        }
+        Emit(Op.Call, callee, argc, delta: 1 - argc);
     }
 
     private void Args(IReadOnlyList<AstNode> args)
@@ -537,7 +591,7 @@ internal sealed class Compiler
         }
         if (Prelude.Cell(name) is { } prelude)
         {
-            Emit(Op.Call, Callee(prelude), n, delta: 1 - n);
+            EmitCall(Callee(prelude), n);
             return;
         }
         var native = Natives.Find(name) ?? throw Bad(node, $"unknown built-in {name}");

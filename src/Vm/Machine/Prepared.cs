@@ -50,6 +50,9 @@ internal enum Op : byte
     /// <summary>Check the top value against the declared return type, then return it.</summary>
     ReturnChecked,
 
+    /// <summary>Return local slot A (Load, Return).</summary>
+    ReturnLocal,
+
     /// <summary>Make a closure of lambda A over the top (its capture count) values.</summary>
     Closure,
 
@@ -120,11 +123,25 @@ internal enum Op : byte
     JumpIfNotGe,
     JumpIfNotEq,
 
-    /// <summary>Go to A unless slot B is less than constant C (Load, Const, Lt, JumpIfFalse).</summary>
+    /// <summary>Call the function of cell A with B arguments, the last of them slot C &amp; 0xFFFF plus the number C &gt;&gt; 16 (AddSC, Call).</summary>
+    CallAddSC,
+
+    /// <summary>As <see cref="CallAddSC"/>, minus the constant (SubSC, Call).</summary>
+    CallSubSC,
+
+    /// <summary>Pop two, return their sum (Add, Return).</summary>
+    AddReturn,
+
+    /// <summary>Pop two, return their difference (Sub, Return).</summary>
+    SubReturn,
+
+    /// <summary>Go to A unless slot B is less than the number C (Load, Const, Lt, JumpIfFalse, for a constant long that fits).</summary>
     JumpIfNotLtSC,
     JumpIfNotGtSC,
     JumpIfNotLeSC,
     JumpIfNotGeSC,
+
+    /// <summary>Go to A unless slot B equals constant C (Load, Const, Eq, JumpIfFalse).</summary>
     JumpIfNotEqSC,
 }
 
@@ -147,7 +164,22 @@ internal sealed class Prepared
     public required int Line { get; init; }
 
     /// <summary>The parameter count of a fixed single-arity function, or -1 (see <see cref="Entries"/>).</summary>
-    public required int Arity { get; init; }
+    public required int Arity
+    {
+        get;
+        init
+        {
+            field = value;
+            CallArity = ParamChecks is null ? value : -1;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Arity"/> for a function that a call may enter without checking its arguments
+    /// (fixed arity, no declared parameter types), else -1: the one comparison the machine's fast
+    /// call makes.
+    /// </summary>
+    public int CallArity { get; private set; } = -1;
 
     /// <summary>A multi-arity or variadic function's arities and where each one's code starts.</summary>
     public ArityEntry[]? Entries { get; init; }
@@ -174,7 +206,15 @@ internal sealed class Prepared
     public required string[] ParamNames { get; init; }
 
     /// <summary>Declared parameter types, or null when none is declared.</summary>
-    public required TypeCheck?[]? ParamChecks { get; init; }
+    public required TypeCheck?[]? ParamChecks
+    {
+        get;
+        init
+        {
+            field = value;
+            CallArity = value is null ? Arity : -1;
+        }
+    }
 
     public required TypeCheck? ReturnCheck { get; init; }
 
@@ -186,7 +226,7 @@ internal sealed class Prepared
     /// <summary>Empty for a function; the lambda indexes from it (<c>0</c>, <c>0.1</c>) for a lambda.</summary>
     public required string LambdaPath { get; init; }
 
-    /// <summary>The AST digest of the definition this was prepared from (see <see cref="Ast.AstReader.Digest"/>).</summary>
+    /// <summary>The AST digest of the definition this was prepared from (see <see cref="Ast.AstReader.Digest"/>), with the compiler's instruction-set version.</summary>
     public required string Digest { get; init; }
 
     public int LineAt(int pc) => Lines.Length == 0 ? Line : Lines[Math.Clamp(pc, 0, Lines.Length - 1)];

@@ -92,6 +92,31 @@ internal readonly struct Val : IEquatable<Val>
 
     internal static Val Object(object o) => new(o, 0);
 
+    /// <summary>
+    /// Stores <paramref name="v"/> in <paramref name="slot"/> (of the machine's value stack). Storing
+    /// a reference into the heap costs a GC write barrier, a call into the runtime; when the slot
+    /// already holds the same reference (a long over a long: both carry <see cref="LongTag"/>) only
+    /// the bits need writing. The one place a Val is changed in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Set(ref Val slot, in Val v)
+    {
+        if (ReferenceEquals(slot.Obj, v.Obj))
+            Unsafe.AsRef(in slot.Bits) = v.Bits;
+        else
+            slot = v;
+    }
+
+    /// <summary>Stores a long in <paramref name="slot"/>, as <see cref="Set"/> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SetLong(ref Val slot, long n)
+    {
+        if (ReferenceEquals(slot.Obj, LongTag))
+            Unsafe.AsRef(in slot.Bits) = n;
+        else
+            slot = Long(n);
+    }
+
     public bool IsNil => Obj is null;
 
     public bool IsLong

@@ -9,8 +9,9 @@ internal sealed partial class YinMachine
     {
         var left = _fuel - _steps - _burned;
         var slice = Math.Max(0, Math.Min(Slice, left));
+        // A pause that is due but deferred (inside a callback) is looked at again after each instruction.
         if (_pauseAt is { } pause)
-            slice = Math.Max(0, Math.Min(slice, pause - _steps));
+            slice = Math.Min(slice, Math.Max(1, pause - _steps));
         _sliceSize = slice;
         _budget = slice;
     }

@@ -113,6 +113,23 @@ internal sealed partial class YinMachine
         public int Bp = bp;
         public Val[]? Captures = captures;
         public int ResultSp = resultSp;
+
+        /// <summary>
+        /// Fills this (free) frame for a call. A frame of the same function, with the same captures,
+        /// already holds those references (recursion reuses its frames): writing them again would
+        /// cost a GC write barrier each.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Push(Prepared fn, int pc, int bp, Val[]? captures, int resultSp)
+        {
+            if (!ReferenceEquals(Fn, fn))
+                Fn = fn;
+            if (!ReferenceEquals(Captures, captures))
+                Captures = captures;
+            Pc = pc;
+            Bp = bp;
+            ResultSp = resultSp;
+        }
     }
 
     public IEffectHost? Effects { get; }
@@ -262,463 +279,668 @@ internal sealed partial class YinMachine
 
     // ---- the loop ----
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Save(Prepared fn, int pc, int bp, int sp, Val[]? captures, long budget)
-    {
-        _fn = fn;
-        _pc = pc;
-        _bp = bp;
-        _sp = sp;
-        _captures = captures;
-        _budget = budget;
-    }
-
+    /// <summary>
+    /// Runs instructions until the program finishes, suspends or pauses. The loop runs the common
+    /// instructions on their common path; whatever else (a checkpoint, preparing a callee, arithmetic
+    /// on anything but longs, natives, building values, errors) is one <see cref="Step"/>, with the
+    /// state saved to the fields before and read back after.
+    /// </summary>
+    /// <remarks>
+    /// The running frame's fn, pc, bp and sp are locals that are dead across the one call this loop
+    /// makes (to <see cref="Step"/>: saved before it, read back after), so the JIT keeps them in
+    /// registers (with the slow paths inlined into the loop, as before, its listing kept them on the
+    /// host stack); the value stack and the budget are read through the fields, which costs less
+    /// than the spills they caused as locals. Stores into the value stack and the frames go through
+    /// <see cref="Val.Set"/> and <see cref="Frame.Push"/>, which skip the GC write barrier when the
+    /// slot already holds the same reference (a long over a long, a frame of the same function): the
+    /// barrier was 7% of fib's time.
+    /// </remarks>
     private Outcome Execute()
     {
         var fn = _fn;
-        var code = fn.Code;
         var pc = _pc;
         var bp = _bp;
         var sp = _sp;
-        var captures = _captures;
-        var stack = _stack;
-        var budget = _budget;
 
+        Prepared? callee;
+        int newBp;
+        Val result;
         while (true)
         {
-            if (--budget < 0)
-            {
-                Save(fn, pc, bp, sp, captures, 0);
-                var outcome = Checkpoint();
-                if (outcome != Outcome.Running)
-                    return outcome;
-                // This instruction is the first of the new slice (a running checkpoint leaves at least one).
-                budget = _budget - 1;
-            }
-
-            ref readonly var ins = ref code[pc++];
+            if (_budget <= 0)
+                goto Slow; // the checkpoint
+            ref readonly var ins = ref fn.Code[pc];
             switch (ins.Op)
             {
                 case Op.Const:
-                    stack[sp++] = fn.Constants[ins.A];
+                    Val.Set(ref _stack[sp++], fn.Constants[ins.A]);
+                    pc++;
                     break;
                 case Op.Load:
-                    stack[sp++] = stack[bp + ins.A];
+                    Val.Set(ref _stack[sp++], _stack[bp + ins.A]);
+                    pc++;
                     break;
                 case Op.Capture:
-                    stack[sp++] = captures![ins.A];
+                    Val.Set(ref _stack[sp++], _captures![ins.A]);
+                    pc++;
                     break;
                 case Op.Store:
-                    stack[bp + ins.A] = stack[--sp];
+                    Val.Set(ref _stack[bp + ins.A], _stack[--sp]);
+                    pc++;
                     break;
                 case Op.Pop:
                     sp--;
+                    pc++;
                     break;
                 case Op.Jump:
                     pc = ins.A;
                     break;
                 case Op.JumpIfFalse:
-                    if (!stack[--sp].IsTruthy)
-                        pc = ins.A;
+                    pc = _stack[--sp].IsTruthy ? pc + 1 : ins.A;
                     break;
                 case Op.AndJump:
-                    if (!stack[sp - 1].IsTruthy)
+                    if (!_stack[sp - 1].IsTruthy)
+                    {
                         pc = ins.A;
+                    }
                     else
+                    {
                         sp--;
+                        pc++;
+                    }
                     break;
                 case Op.OrJump:
-                    if (stack[sp - 1].IsTruthy)
+                    if (_stack[sp - 1].IsTruthy)
+                    {
                         pc = ins.A;
+                    }
                     else
+                    {
                         sp--;
+                        pc++;
+                    }
                     break;
                 case Op.Recur:
                 {
                     var n = ins.B;
                     sp -= n;
-                    Array.Copy(stack, sp, stack, bp + ins.C, n);
+                    var to = bp + ins.C;
+                    for (var i = 0; i < n; i++)
+                        Val.Set(ref _stack[to + i], _stack[sp + i]);
                     pc = ins.A;
                     break;
                 }
                 case Op.Call:
+                    callee = fn.Callees[ins.A].Current;
+                    newBp = sp - ins.B;
+                    if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
+                        || newBp + callee.FrameSize > _stack.Length)
+                    {
+                        goto Slow; // preparing, type checks, errors and growth
+                    }
+                    goto Enter;
+                case Op.CallAddSC or Op.CallSubSC:
                 {
-                    var cell = fn.Callees[ins.A];
-                    var callee = cell.Current;
-                    var argc = ins.B;
-                    if (callee is null || callee.Arity != argc || _fp >= _frameLimit)
+                    // The last argument is slot C & 0xFFFF plus or minus the number C >> 16.
+                    ref readonly var a = ref _stack[bp + (ins.C & 0xFFFF)];
+                    if (!a.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = ins.C >> 16, r;
+                    if (ins.Op == Op.CallAddSC)
                     {
-                        // Preparing, errors and growth: off the fast path.
-                        Save(fn, pc, bp, sp, captures, budget);
-                        Enter(callee ?? cell.Owner.Prepare(cell), argc, sp - argc, null);
-                        (fn, code, pc, bp, sp, captures, stack) = (_fn, _fn.Code, _pc, _bp, _sp, _captures, _stack);
-                        break;
+                        r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) < 0)
+                            goto Slow;
                     }
-                    var newBp = sp - argc;
-                    if (callee.ParamChecks is { } checks)
+                    else
                     {
-                        for (var i = 0; i < checks.Length; i++)
-                        {
-                            if (checks[i] is { } check && !check.Matches(stack[newBp + i]))
-                            {
-                                Save(fn, pc, bp, sp, captures, budget);
-                                throw ParamTypeError(callee, i, stack[newBp + i]);
-                            }
-                        }
+                        r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) < 0)
+                            goto Slow;
                     }
-                    _frames[_fp++] = new Frame(fn, pc, bp, captures, newBp);
-                    bp = newBp;
-                    if (bp + callee.FrameSize > stack.Length)
+                    callee = fn.Callees[ins.A].Current;
+                    newBp = sp + 1 - ins.B;
+                    if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
+                        || newBp + callee.FrameSize > _stack.Length)
                     {
-                        _sp = sp;
-                        EnsureStack(bp + callee.FrameSize);
-                        stack = _stack;
+                        goto Slow;
                     }
-                    sp = bp + callee.SlotCount;
-                    fn = callee;
-                    code = callee.Code;
-                    captures = null;
-                    pc = 0;
-                    break;
-                }
-                case Op.ReturnChecked:
-                {
-                    var rc = fn.ReturnCheck!;
-                    if (!rc.Matches(stack[sp - 1]))
-                    {
-                        Save(fn, pc, bp, sp, captures, budget);
-                        throw YinException.Of(Kinds.Type, $"{fn.Name} is declared to return {rc.Name}, but returned {Natives.Describe(stack[sp - 1])}");
-                    }
-                    goto case Op.Return;
+                    Val.SetLong(ref _stack[sp], r);
+                    goto Enter;
                 }
                 case Op.Return:
+                    result = _stack[sp - 1];
+                    goto Return;
+                case Op.ReturnLocal:
+                    result = _stack[bp + ins.A];
+                    goto Return;
+                case Op.AddReturn or Op.SubReturn:
                 {
-                    var result = stack[sp - 1];
-                    if (_fp == _baseFp)
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = b.AsLong, r;
+                    if (ins.Op == Op.AddReturn)
                     {
-                        Save(fn, pc, bp, sp, captures, budget);
-                        _result = result;
-                        return Outcome.Finished;
+                        r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) < 0)
+                            goto Slow;
                     }
-                    ref var f = ref _frames[--_fp];
-                    stack[f.ResultSp] = result;
-                    sp = f.ResultSp + 1;
-                    fn = f.Fn;
-                    code = fn.Code;
-                    pc = f.Pc;
-                    bp = f.Bp;
-                    captures = f.Captures;
-                    break;
-                }
-                case Op.CallValue:
-                    Save(fn, pc, bp, sp, captures, budget);
-                    CallValue(ins.B, sp - ins.B - 1);
-                    (fn, code, pc, bp, sp, captures, stack) = (_fn, _fn.Code, _pc, _bp, _sp, _captures, _stack);
-                    break;
-                case Op.Apply:
-                    Save(fn, pc, bp, sp, captures, budget);
-                    Apply(ins.B);
-                    (fn, code, pc, bp, sp, captures, stack) = (_fn, _fn.Code, _pc, _bp, _sp, _captures, _stack);
-                    break;
-                case Op.Native:
-                {
-                    var native = Natives.All[ins.A];
-                    var argc = ins.B;
-                    Save(fn, pc, bp, sp, captures, budget);
-                    if (!native.Accepts(argc))
-                        throw ArityError(native.Name, native.ArityText, argc);
-                    var result = native.Fn(this, new ReadOnlySpan<Val>(stack, sp - argc, argc));
-                    sp -= argc;
-                    stack[sp++] = result;
-                    break;
-                }
-                case Op.Closure:
-                {
-                    Save(fn, pc, bp, sp, captures, budget);
-                    var lambda = fn.Lambdas[ins.A];
-                    var n = lambda.CaptureCount;
-                    Charge(Heap.ClosureBytes + (Heap.SlotBytes * n));
-                    var values = n == 0 ? [] : new Val[n];
-                    sp -= n;
-                    Array.Copy(stack, sp, values, 0, n);
-                    stack[sp++] = Val.Object(new Closure(lambda, values));
-                    break;
-                }
-                case Op.Vector or Op.Set or Op.Map:
-                {
-                    Save(fn, pc, bp, sp, captures, budget);
-                    var n = ins.A;
-                    var items = new Val[n];
-                    Array.Copy(stack, sp - n, items, 0, n);
-                    sp -= n;
-                    stack[sp++] = Build(ins.Op, items);
-                    break;
-                }
-                case Op.New:
-                {
-                    Save(fn, pc, bp, sp, captures, budget);
-                    var type = fn.Records[ins.A];
-                    var n = ins.B;
-                    stack[sp - n] = NewRecord(type, new ReadOnlySpan<Val>(stack, sp - n, n));
-                    sp -= n - 1;
-                    break;
-                }
-                case Op.Self:
-                    Save(fn, pc, bp, sp, captures, budget);
-                    Charge(Heap.ClosureBytes);
-                    stack[sp++] = Val.Object(new Closure(fn, captures ?? []));
-                    break;
-                case Op.DefGet:
-                {
-                    Save(fn, pc, bp, sp, captures, budget);
-                    var value = DefValue(fn.Callees[ins.A]);
-                    stack[sp++] = value;
-                    break;
-                }
-                case Op.TryEnter:
-                    _handlers.Add(new Handler(_fp, ins.A, sp, bp, fn, captures, _nested));
-                    break;
-                case Op.TryExit:
-                    _handlers.RemoveAt(_handlers.Count - 1);
-                    break;
-                case Op.CatchTest:
-                {
-                    var err = stack[bp + ins.B];
-                    stack[sp++] = Val.Bool(err.Obj is YinError e && ExceptionHierarchy.IsA(e.ClassName, (string)fn.Constants[ins.A].Obj!));
-                    break;
-                }
-                case Op.Throw:
-                {
-                    var thrown = stack[--sp];
-                    Save(fn, pc, bp, sp, captures, budget);
-                    throw thrown.Obj is YinError e ? new YinException(e) : Natives.TypeError("throw", "an exception (ex-info, or a constructor such as (Exception. \"msg\"))", thrown);
-                }
-                case Op.Suspend:
-                {
-                    var value = ins.A == 1 ? stack[--sp] : Val.Nil;
-                    Save(fn, pc, bp, sp, captures, budget);
-                    if (_nested > 0)
-                        throw YinException.Of(Kinds.Continuation, "a program cannot suspend inside a lazy sequence or a callback from a built-in");
-                    _suspended = value;
-                    return Outcome.Suspended;
+                    else
+                    {
+                        r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) < 0)
+                            goto Slow;
+                    }
+                    result = Val.Long(r);
+                    goto Return;
                 }
                 case Op.Add:
                 {
-                    ref var a = ref stack[sp - 2];
-                    var b = stack[--sp];
-                    if (a.IsLong && b.IsLong)
-                    {
-                        long x = a.AsLong, y = b.AsLong, r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) >= 0)
-                        {
-                            a = Val.Long(r);
-                            break;
-                        }
-                    }
-                    Save(fn, pc, bp, sp + 1, captures, budget);
-                    a = Arith.Add(a, b);
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = b.AsLong, r = unchecked(x + y);
+                    if (((x ^ r) & (y ^ r)) < 0)
+                        goto Slow;
+                    Val.SetLong(ref a, r);
+                    sp--;
+                    pc++;
                     break;
                 }
                 case Op.Sub:
                 {
-                    ref var a = ref stack[sp - 2];
-                    var b = stack[--sp];
-                    if (a.IsLong && b.IsLong)
-                    {
-                        long x = a.AsLong, y = b.AsLong, r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) >= 0)
-                        {
-                            a = Val.Long(r);
-                            break;
-                        }
-                    }
-                    Save(fn, pc, bp, sp + 1, captures, budget);
-                    a = Arith.Sub(a, b);
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = b.AsLong, r = unchecked(x - y);
+                    if (((x ^ y) & (x ^ r)) < 0)
+                        goto Slow;
+                    Val.SetLong(ref a, r);
+                    sp--;
+                    pc++;
                     break;
                 }
-                case Op.Mul:
+                case Op.Lt:
                 {
-                    ref var a = ref stack[sp - 2];
-                    var b = stack[--sp];
-                    Save(fn, pc, bp, sp + 1, captures, budget);
-                    a = Arith.Mul(a, b);
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    Val.Set(ref a, a.AsLong < b.AsLong ? Val.True : Val.False);
+                    sp--;
+                    pc++;
                     break;
                 }
-                case Op.Lt or Op.Gt or Op.Le or Op.Ge or Op.NumEq:
+                case Op.Gt:
                 {
-                    ref var a = ref stack[sp - 2];
-                    var b = stack[--sp];
-                    int c;
-                    if (a.IsLong && b.IsLong)
-                    {
-                        c = a.AsLong.CompareTo(b.AsLong);
-                    }
-                    else
-                    {
-                        Save(fn, pc, bp, sp + 1, captures, budget);
-                        c = Arith.Compare(Symbol(ins.Op), a, b);
-                    }
-                    a = Val.Bool(ins.Op switch
-                    {
-                        Op.Lt => c < 0,
-                        Op.Gt => c > 0,
-                        Op.Le => c <= 0,
-                        Op.Ge => c >= 0,
-                        _ => c == 0,
-                    });
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    Val.Set(ref a, a.AsLong > b.AsLong ? Val.True : Val.False);
+                    sp--;
+                    pc++;
                     break;
                 }
-                case Op.Eq:
+                case Op.Le:
                 {
-                    var b = stack[--sp];
-                    stack[sp - 1] = Val.Bool(ValComparer.Equal(stack[sp - 1], b));
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    Val.Set(ref a, a.AsLong <= b.AsLong ? Val.True : Val.False);
+                    sp--;
+                    pc++;
                     break;
                 }
-                case Op.Inc or Op.Dec:
+                case Op.Ge:
                 {
-                    ref var a = ref stack[sp - 1];
-                    if (a.IsLong && a.AsLong != (ins.Op == Op.Inc ? long.MaxValue : long.MinValue))
-                    {
-                        a = Val.Long(ins.Op == Op.Inc ? a.AsLong + 1 : a.AsLong - 1);
-                        break;
-                    }
-                    Save(fn, pc, bp, sp, captures, budget);
-                    a = ins.Op == Op.Inc ? Arith.Add(a, Val.Long(1)) : Arith.Sub(a, Val.Long(1));
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    Val.Set(ref a, a.AsLong >= b.AsLong ? Val.True : Val.False);
+                    sp--;
+                    pc++;
+                    break;
+                }
+                case Op.Eq or Op.NumEq:
+                {
+                    ref var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    Val.Set(ref a, a.AsLong == b.AsLong ? Val.True : Val.False);
+                    sp--;
+                    pc++;
+                    break;
+                }
+                case Op.Inc:
+                {
+                    ref var a = ref _stack[sp - 1];
+                    if (!a.IsLong || a.AsLong == long.MaxValue)
+                        goto Slow;
+                    Val.SetLong(ref a, a.AsLong + 1);
+                    pc++;
+                    break;
+                }
+                case Op.Dec:
+                {
+                    ref var a = ref _stack[sp - 1];
+                    if (!a.IsLong || a.AsLong == long.MinValue)
+                        goto Slow;
+                    Val.SetLong(ref a, a.AsLong - 1);
+                    pc++;
                     break;
                 }
                 case Op.Not:
-                    stack[sp - 1] = Val.Bool(!stack[sp - 1].IsTruthy);
+                    Val.Set(ref _stack[sp - 1], Val.Bool(!_stack[sp - 1].IsTruthy));
+                    pc++;
                     break;
                 case Op.AddSC:
                 {
-                    var a = stack[bp + ins.A];
-                    var k = fn.Constants[ins.B];
-                    if (a.IsLong)
-                    {
-                        long x = a.AsLong, y = k.AsLong, r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) >= 0)
-                        {
-                            stack[sp++] = Val.Long(r);
-                            break;
-                        }
-                    }
-                    Save(fn, pc, bp, sp, captures, budget);
-                    stack[sp++] = Arith.Add(a, k);
+                    ref readonly var a = ref _stack[bp + ins.A];
+                    if (!a.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x + y);
+                    if (((x ^ r) & (y ^ r)) < 0)
+                        goto Slow;
+                    Val.SetLong(ref _stack[sp++], r);
+                    pc++;
                     break;
                 }
                 case Op.SubSC:
                 {
-                    var a = stack[bp + ins.A];
-                    var k = fn.Constants[ins.B];
-                    if (a.IsLong)
-                    {
-                        long x = a.AsLong, y = k.AsLong, r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) >= 0)
-                        {
-                            stack[sp++] = Val.Long(r);
-                            break;
-                        }
-                    }
-                    Save(fn, pc, bp, sp, captures, budget);
-                    stack[sp++] = Arith.Sub(a, k);
+                    ref readonly var a = ref _stack[bp + ins.A];
+                    if (!a.IsLong)
+                        goto Slow;
+                    long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x - y);
+                    if (((x ^ y) & (x ^ r)) < 0)
+                        goto Slow;
+                    Val.SetLong(ref _stack[sp++], r);
+                    pc++;
                     break;
                 }
                 case Op.JumpIfNotLt:
                 {
-                    var b = stack[--sp];
-                    var a = stack[--sp];
-                    if (a.IsLong && b.IsLong ? a.AsLong >= b.AsLong : Compare(Op.Lt, a, b, fn, pc, bp, sp, captures, budget) >= 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong < b.AsLong ? pc + 1 : ins.A;
+                    sp -= 2;
                     break;
                 }
                 case Op.JumpIfNotGt:
                 {
-                    var b = stack[--sp];
-                    var a = stack[--sp];
-                    if (a.IsLong && b.IsLong ? a.AsLong <= b.AsLong : Compare(Op.Gt, a, b, fn, pc, bp, sp, captures, budget) <= 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong > b.AsLong ? pc + 1 : ins.A;
+                    sp -= 2;
                     break;
                 }
                 case Op.JumpIfNotLe:
                 {
-                    var b = stack[--sp];
-                    var a = stack[--sp];
-                    if (a.IsLong && b.IsLong ? a.AsLong > b.AsLong : Compare(Op.Le, a, b, fn, pc, bp, sp, captures, budget) > 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong <= b.AsLong ? pc + 1 : ins.A;
+                    sp -= 2;
                     break;
                 }
                 case Op.JumpIfNotGe:
                 {
-                    var b = stack[--sp];
-                    var a = stack[--sp];
-                    if (a.IsLong && b.IsLong ? a.AsLong < b.AsLong : Compare(Op.Ge, a, b, fn, pc, bp, sp, captures, budget) < 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong >= b.AsLong ? pc + 1 : ins.A;
+                    sp -= 2;
                     break;
                 }
                 case Op.JumpIfNotEq:
                 {
-                    var b = stack[--sp];
-                    var a = stack[--sp];
-                    if (!ValComparer.Equal(a, b))
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[sp - 2];
+                    ref readonly var b = ref _stack[sp - 1];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong == b.AsLong ? pc + 1 : ins.A;
+                    sp -= 2;
                     break;
                 }
                 case Op.JumpIfNotLtSC:
                 {
-                    var a = stack[bp + ins.B];
-                    var b = fn.Constants[ins.C];
-                    if (a.IsLong && b.IsLong ? a.AsLong >= b.AsLong : Compare(Op.Lt, a, b, fn, pc, bp, sp, captures, budget) >= 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[bp + ins.B];
+                    if (!a.IsLong)
+                        goto Slow;
+                    if (a.AsLong < ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotGtSC:
                 {
-                    var a = stack[bp + ins.B];
-                    var b = fn.Constants[ins.C];
-                    if (a.IsLong && b.IsLong ? a.AsLong <= b.AsLong : Compare(Op.Gt, a, b, fn, pc, bp, sp, captures, budget) <= 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[bp + ins.B];
+                    if (!a.IsLong)
+                        goto Slow;
+                    if (a.AsLong > ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotLeSC:
                 {
-                    var a = stack[bp + ins.B];
-                    var b = fn.Constants[ins.C];
-                    if (a.IsLong && b.IsLong ? a.AsLong > b.AsLong : Compare(Op.Le, a, b, fn, pc, bp, sp, captures, budget) > 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[bp + ins.B];
+                    if (!a.IsLong)
+                        goto Slow;
+                    if (a.AsLong <= ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotGeSC:
                 {
-                    var a = stack[bp + ins.B];
-                    var b = fn.Constants[ins.C];
-                    if (a.IsLong && b.IsLong ? a.AsLong < b.AsLong : Compare(Op.Ge, a, b, fn, pc, bp, sp, captures, budget) < 0)
-                        pc = ins.A;
+                    ref readonly var a = ref _stack[bp + ins.B];
+                    if (!a.IsLong)
+                        goto Slow;
+                    if (a.AsLong >= ins.C)
+                        goto FallThrough;
+                    pc = ins.A;
                     break;
                 }
                 case Op.JumpIfNotEqSC:
-                    if (!ValComparer.Equal(stack[bp + ins.B], fn.Constants[ins.C]))
-                        pc = ins.A;
+                {
+                    ref readonly var a = ref _stack[bp + ins.B];
+                    ref readonly var b = ref fn.Constants[ins.C];
+                    if (!a.IsLong || !b.IsLong)
+                        goto Slow;
+                    pc = a.AsLong == b.AsLong ? pc + 1 : ins.A;
                     break;
+                }
                 default:
-                    Save(fn, pc, bp, sp, captures, budget);
-                    throw YinException.Of(Kinds.Internal, $"unknown instruction {ins.Op}");
+                    goto Slow;
             }
+            _budget--;
+            continue;
+
+        Enter:
+            // A call whose arguments are in place from newBp: the caller's frame is pushed, the callee's begins.
+            _frames[_fp++].Push(fn, pc + 1, bp, _captures, newBp);
+            if (_captures is not null)
+                _captures = null;
+            bp = newBp;
+            sp = newBp + callee.SlotCount;
+            fn = callee;
+            pc = 0;
+            _budget--;
+            continue;
+
+        FallThrough:
+            // A test that holds goes on to the next instruction, which in a recursion's base case
+            // ((if (< n 2) n ...)) returns a local: that return is taken here, without a dispatch.
+            _budget--;
+            pc++;
+            ref readonly var next = ref fn.Code[pc];
+            if (next.Op != Op.ReturnLocal || _budget <= 0)
+                continue;
+            result = _stack[bp + next.A];
+
+        Return:
+            // The result to the caller's frame; the base frame (the run's, or a nested one's) is Step's to finish.
+            if (_fp == _baseFp)
+                goto Slow;
+            ref readonly var f = ref _frames[--_fp];
+            Val.Set(ref _stack[f.ResultSp], result);
+            sp = f.ResultSp + 1;
+            fn = f.Fn;
+            pc = f.Pc;
+            bp = f.Bp;
+            if (!ReferenceEquals(_captures, f.Captures))
+                _captures = f.Captures;
+            _budget--;
+            continue;
+
+        Slow:
+            // The instruction at pc, not yet run nor counted, or the checkpoint.
+            _fn = fn;
+            _pc = pc;
+            _bp = bp;
+            _sp = sp;
+            var outcome = Step();
+            if (outcome != Outcome.Running)
+                return outcome;
+            fn = _fn;
+            pc = _pc;
+            bp = _bp;
+            sp = _sp;
         }
     }
 
-    /// <summary>A comparison off the long fast path: may raise a type error, so the state is saved first.</summary>
-    private int Compare(Op op, Val a, Val b, Prepared fn, int pc, int bp, int sp, Val[]? captures, long budget)
+    /// <summary>
+    /// One instruction that <see cref="Execute"/>'s loop does not run itself, run from the fields, or
+    /// the checkpoint between slices when the budget is spent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Outcome Step()
     {
-        Save(fn, pc, bp, sp, captures, budget);
-        return Arith.Compare(Symbol(op), a, b);
+        if (_budget <= 0)
+            return Checkpoint(); // running, it leaves at least one instruction in the new slice
+        _budget--;
+        var fn = _fn;
+        var ins = fn.Code[_pc++];
+        switch (ins.Op)
+        {
+            case Op.Call:
+            {
+                var cell = fn.Callees[ins.A];
+                Enter(cell.Current ?? cell.Owner.Prepare(cell), ins.B, _sp - ins.B, null);
+                break;
+            }
+            case Op.CallAddSC or Op.CallSubSC:
+            {
+                var a = _stack[_bp + (ins.C & 0xFFFF)];
+                var k = Val.Long(ins.C >> 16);
+                _stack[_sp++] = ins.Op == Op.CallAddSC ? Arith.Add(a, k) : Arith.Sub(a, k);
+                var cell = fn.Callees[ins.A];
+                Enter(cell.Current ?? cell.Owner.Prepare(cell), ins.B, _sp - ins.B, null);
+                break;
+            }
+            case Op.AddReturn or Op.SubReturn:
+            {
+                var b = _stack[--_sp];
+                var a = _stack[--_sp];
+                var value = ins.Op == Op.AddReturn ? Arith.Add(a, b) : Arith.Sub(a, b);
+                _stack[_sp++] = value;
+                return Return(value);
+            }
+            case Op.ReturnChecked:
+            {
+                var rc = fn.ReturnCheck!;
+                var value = _stack[_sp - 1];
+                if (!rc.Matches(value))
+                    throw YinException.Of(Kinds.Type, $"{fn.Name} is declared to return {rc.Name}, but returned {Natives.Describe(value)}");
+                return Return(value);
+            }
+            case Op.Return:
+                return Return(_stack[_sp - 1]);
+            case Op.ReturnLocal:
+                return Return(_stack[_bp + ins.A]);
+            case Op.CallValue:
+                CallValue(ins.B, _sp - ins.B - 1);
+                break;
+            case Op.Apply:
+                Apply(ins.B);
+                break;
+            case Op.Native:
+            {
+                var native = Natives.All[ins.A];
+                var argc = ins.B;
+                if (!native.Accepts(argc))
+                    throw ArityError(native.Name, native.ArityText, argc);
+                var result = native.Fn(this, new ReadOnlySpan<Val>(_stack, _sp - argc, argc));
+                _sp -= argc;
+                _stack[_sp++] = result;
+                break;
+            }
+            case Op.Suspend:
+            {
+                var value = ins.A == 1 ? _stack[--_sp] : Val.Nil;
+                if (_nested > 0)
+                    throw YinException.Of(Kinds.Continuation, "a program cannot suspend inside a lazy sequence or a callback from a built-in");
+                _suspended = value;
+                return Outcome.Suspended;
+            }
+            case Op.Add or Op.Sub or Op.Mul or Op.Eq or Op.Lt or Op.Gt or Op.Le or Op.Ge or Op.NumEq:
+            {
+                var b = _stack[--_sp];
+                ref var a = ref _stack[_sp - 1];
+                a = ins.Op switch
+                {
+                    Op.Add => Arith.Add(a, b),
+                    Op.Sub => Arith.Sub(a, b),
+                    Op.Mul => Arith.Mul(a, b),
+                    Op.Eq => Val.Bool(ValComparer.Equal(a, b)),
+                    _ => Val.Bool(Holds(ins.Op, Arith.Compare(Symbol(ins.Op), a, b))),
+                };
+                break;
+            }
+            case Op.Inc or Op.Dec:
+            {
+                ref var a = ref _stack[_sp - 1];
+                a = ins.Op == Op.Inc ? Arith.Add(a, Val.Long(1)) : Arith.Sub(a, Val.Long(1));
+                break;
+            }
+            case Op.AddSC or Op.SubSC:
+            {
+                var a = _stack[_bp + ins.A];
+                var k = fn.Constants[ins.B];
+                var result = ins.Op == Op.AddSC ? Arith.Add(a, k) : Arith.Sub(a, k);
+                _stack[_sp++] = result;
+                break;
+            }
+            case Op.JumpIfNotEq or Op.JumpIfNotEqSC:
+            {
+                var (a, b) = ins.Op == Op.JumpIfNotEq ? (_stack[_sp - 2], _stack[_sp - 1]) : (_stack[_bp + ins.B], fn.Constants[ins.C]);
+                if (ins.Op == Op.JumpIfNotEq)
+                    _sp -= 2;
+                if (!ValComparer.Equal(a, b))
+                    _pc = ins.A;
+                break;
+            }
+            case Op.JumpIfNotLt or Op.JumpIfNotGt or Op.JumpIfNotLe or Op.JumpIfNotGe
+                or Op.JumpIfNotLtSC or Op.JumpIfNotGtSC or Op.JumpIfNotLeSC or Op.JumpIfNotGeSC:
+            {
+                var sc = ins.Op is Op.JumpIfNotLtSC or Op.JumpIfNotGtSC or Op.JumpIfNotLeSC or Op.JumpIfNotGeSC;
+                var (a, b) = sc ? (_stack[_bp + ins.B], Val.Long(ins.C)) : (_stack[_sp - 2], _stack[_sp - 1]);
+                if (!sc)
+                    _sp -= 2;
+                if (!Holds(ins.Op, Arith.Compare(Symbol(ins.Op), a, b)))
+                    _pc = ins.A;
+                break;
+            }
+            case Op.Closure:
+            {
+                var lambda = fn.Lambdas[ins.A];
+                var n = lambda.CaptureCount;
+                Charge(Heap.ClosureBytes + (Heap.SlotBytes * n));
+                var values = n == 0 ? [] : new Val[n];
+                _sp -= n;
+                Array.Copy(_stack, _sp, values, 0, n);
+                _stack[_sp++] = Val.Object(new Closure(lambda, values));
+                break;
+            }
+            case Op.Vector or Op.Set or Op.Map:
+            {
+                var n = ins.A;
+                var items = new Val[n];
+                Array.Copy(_stack, _sp - n, items, 0, n);
+                _sp -= n;
+                _stack[_sp++] = Build(ins.Op, items);
+                break;
+            }
+            case Op.New:
+            {
+                var n = ins.B;
+                _stack[_sp - n] = NewRecord(fn.Records[ins.A], new ReadOnlySpan<Val>(_stack, _sp - n, n));
+                _sp -= n - 1;
+                break;
+            }
+            case Op.Self:
+                Charge(Heap.ClosureBytes);
+                _stack[_sp++] = Val.Object(new Closure(fn, _captures ?? []));
+                break;
+            case Op.DefGet:
+            {
+                // A def computed on first use runs nested (Invoke), which restores the state after.
+                var value = DefValue(fn.Callees[ins.A]);
+                _stack[_sp++] = value;
+                break;
+            }
+            case Op.TryEnter:
+                _handlers.Add(new Handler(_fp, ins.A, _sp, _bp, fn, _captures, _nested));
+                break;
+            case Op.TryExit:
+                _handlers.RemoveAt(_handlers.Count - 1);
+                break;
+            case Op.CatchTest:
+            {
+                var err = _stack[_bp + ins.B];
+                _stack[_sp++] = Val.Bool(err.Obj is YinError e && ExceptionHierarchy.IsA(e.ClassName, (string)fn.Constants[ins.A].Obj!));
+                break;
+            }
+            case Op.Throw:
+            {
+                var thrown = _stack[--_sp];
+                throw thrown.Obj is YinError e ? new YinException(e) : Natives.TypeError("throw", "an exception (ex-info, or a constructor such as (Exception. \"msg\"))", thrown);
+            }
+            default:
+                throw YinException.Of(Kinds.Internal, $"unknown instruction {ins.Op}");
+        }
+        return Outcome.Running;
     }
+
+    /// <summary>Returns <paramref name="result"/> to the caller's frame, or finishes the run (or the nested one) at its base frame.</summary>
+    private Outcome Return(Val result)
+    {
+        if (_fp == _baseFp)
+        {
+            _result = result;
+            return Outcome.Finished;
+        }
+        ref readonly var f = ref _frames[--_fp];
+        _stack[f.ResultSp] = result;
+        _sp = f.ResultSp + 1;
+        _fn = f.Fn;
+        _pc = f.Pc;
+        _bp = f.Bp;
+        _captures = f.Captures;
+        return Outcome.Running;
+    }
+
+    /// <summary>Whether a comparison whose result is <paramref name="c"/> (as <see cref="IComparable.CompareTo"/>) satisfies <paramref name="op"/>, a comparison or a branch on one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Holds(Op op, int c) => op switch
+    {
+        Op.Lt or Op.JumpIfNotLt or Op.JumpIfNotLtSC => c < 0,
+        Op.Gt or Op.JumpIfNotGt or Op.JumpIfNotGtSC => c > 0,
+        Op.Le or Op.JumpIfNotLe or Op.JumpIfNotLeSC => c <= 0,
+        Op.Ge or Op.JumpIfNotGe or Op.JumpIfNotGeSC => c >= 0,
+        _ => c == 0,
+    };
 
     private static string Symbol(Op op) => op switch
     {
-        Op.Lt => "<",
-        Op.Gt => ">",
-        Op.Le => "<=",
-        Op.Ge => ">=",
+        Op.Lt or Op.JumpIfNotLt or Op.JumpIfNotLtSC => "<",
+        Op.Gt or Op.JumpIfNotGt or Op.JumpIfNotGtSC => ">",
+        Op.Le or Op.JumpIfNotLe or Op.JumpIfNotLeSC => "<=",
+        Op.Ge or Op.JumpIfNotGe or Op.JumpIfNotGeSC => ">=",
         _ => "==",
     };
 }

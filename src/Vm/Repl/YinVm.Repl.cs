@@ -22,6 +22,6 @@ public sealed partial class YinVm
             return new RunResult(RunStatus.Failed, Val.Nil, e.Error, null, 0, TimeSpan.Zero);
         }
         machine.Start(entry, args);
-        return Finish(machine, name);
+        return Finish(machine, name, options.OnCallerThread);
     }
 }
