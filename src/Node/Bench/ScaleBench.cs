@@ -192,9 +192,16 @@ internal static class ScaleBench
         var sw = Stopwatch.StartNew();
         using var identity = NodeIdentity.Load(data);
         using var log = DatomLog.Open(data, identity);
+        var logOpenMs = sw.Elapsed.TotalMilliseconds;
         using var db = DaoDb.Open(data, log);
         var openMs = sw.Elapsed.TotalMilliseconds;
         var rssAfterOpen = Rss().Current;
+        var managedAfterOpen = GC.GetTotalMemory(forceFullCollection: true);
+        if (Environment.GetEnvironmentVariable("DATOM_BENCH_HOLD") is not null)
+        {
+            Console.Error.WriteLine($"pid {Environment.ProcessId}: opened; press enter");
+            Console.In.ReadLine();
+        }
 
         var statusMs = Median(runs, () =>
         {
@@ -217,6 +224,8 @@ internal static class ScaleBench
         {
             ["entries"] = count,
             ["open_ms"] = Math.Round(openMs),
+            ["log_open_ms"] = Math.Round(logOpenMs),
+            ["managed_after_open_mib"] = Math.Round(managedAfterOpen / 1048576.0, 1),
             ["rss_after_open_mib"] = rssAfterOpen,
             ["status_ms"] = Math.Round(statusMs, 2),
             ["point_ms"] = Math.Round(pointMs, 3),
