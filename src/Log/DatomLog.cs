@@ -413,10 +413,33 @@ public sealed partial class DatomLog : IDisposable
     public IReadOnlySet<EntityId> OutsideAncestry(IEnumerable<EntryHash> heads)
     {
         ArgumentNullException.ThrowIfNull(heads);
+        EntryHash[] key = [.. heads.Distinct().Order()];
+        lock (_gate)
+        {
+            // The same frontier over the same entries has the same answer: a query repeated as of one
+            // frontier (a dashboard, a subscription's client) walks once while nothing new arrives.
+            foreach (var (cachedKey, count, cached) in _outsideCache)
+            {
+                if (count == _entries.Count && cachedKey.AsSpan().SequenceEqual(key))
+                    return cached;
+            }
+            var result = WalkOutsideAncestry(key);
+            if (_outsideCache.Count == OutsideCacheSize)
+                _outsideCache.RemoveAt(0);
+            _outsideCache.Add((key, _entries.Count, result));
+            return result;
+        }
+    }
+
+    // The last few answers of OutsideAncestry, by frontier, with the entry count they were worked out at.
+    private const int OutsideCacheSize = 8;
+    private readonly List<(EntryHash[] Heads, int Count, HashSet<EntityId> Outside)> _outsideCache = [];
+
+    private HashSet<EntityId> WalkOutsideAncestry(EntryHash[] heads)
+    {
         var outside = new HashSet<EntityId>();
         var needed = new HashSet<int>(); // ancestors of forked authors, by number
         Span<int> parents = stackalloc int[256];
-        lock (_gate)
         {
             var authors = _entries.AuthorCount;
             var chains = new AuthorChain?[authors];
@@ -481,7 +504,7 @@ public sealed partial class DatomLog : IDisposable
                 return next < 0 ? int.MaxValue : next;
             }
         }
-        return outside;
+        return outside; // never changed after: callers share it through the cache
     }
 
     /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
