@@ -133,6 +133,7 @@ internal static class HashIndexImage
         var slots = new ulong[header.Slots];
         var crc = ~0u;
         long used = 0;
+        string? beyond = null; // reported after the checksum: damage is a checksum mismatch first
         for (var i = 0; i < slots.Length; i += ChunkSlots)
         {
             var n = Math.Min(ChunkSlots, slots.Length - i);
@@ -149,15 +150,17 @@ internal static class HashIndexImage
                     continue;
                 used++;
                 if ((uint)slot > (ulong)header.Entries)
-                {
-                    why = $"hash index image names entry {(uint)slot - 1}, beyond its {header.Entries}";
-                    return null;
-                }
+                    beyond ??= $"hash index image names entry {(uint)slot - 1}, beyond its {header.Entries}";
             }
         }
         if (~crc != header.SlotsCrc)
         {
             why = "hash index image checksum mismatch";
+            return null;
+        }
+        if (beyond is not null)
+        {
+            why = beyond;
             return null;
         }
         if (used != header.Entries)

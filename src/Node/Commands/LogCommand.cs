@@ -26,7 +26,7 @@ internal static class LogCommand
         };
         command.SetAction((parse, cancellationToken) => ListAsync(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(author), parse.GetValue(format)!, parse.GetValue(follow), cancellationToken));
 
-        var verify = new Command("verify", "Recompute every checksum, hash, signature and link; exit 1 naming the first bad file and offset.")
+        var verify = new Command("verify", "Recompute every checksum, hash, signature and link, and check the log's tables (entries, parents, keys, authors, checkpoint, hash index image) against the entries; exit 1 naming the first bad file and offset.")
         {
             Cli.Data,
         };
@@ -104,13 +104,19 @@ internal static class LogCommand
             throw new CliException(ExitCodes.Unavailable, $"a daemon runs on {data.Path} and appends to its log; stop it to verify the files (it verifies every entry as it stores it)");
         using var dirLock = AcquireLock(data);
         var report = LogVerifier.Verify(data.Path);
+        foreach (var note in report.Notes)
+            Terminal.Out.WriteLine($"note: {note}");
         if (report.Ok)
         {
             Terminal.Out.WriteLine($"ok: {report.Entries} entries from {report.Authors} author(s), {report.Forks} fork(s), {report.Segments} segment(s), {report.Bytes} bytes");
+            if (report.Tables.Length > 0)
+                Terminal.Out.WriteLine($"ok: tables: {report.Tables}");
             return ExitCodes.Ok;
         }
         Terminal.Out.WriteLine($"BAD: {report.Failure}");
         Terminal.Out.WriteLine($"     ({report.Entries} entries verified before it)");
+        if (report.Failure!.File.EndsWith(".tbl", StringComparison.Ordinal) || report.Failure.File.Contains("checkpoint.", StringComparison.Ordinal) || report.Failure.File.EndsWith(".img", StringComparison.Ordinal))
+            Terminal.Out.WriteLine("     (the tables are derived from the segments: remove the log's checkpoint.* files and the next open rebuilds them)");
         return ExitCodes.Failed;
     }
 
