@@ -104,17 +104,19 @@ internal static class LogCommand
             throw new CliException(ExitCodes.Unavailable, $"a daemon runs on {data.Path} and appends to its log; stop it to verify the files (it verifies every entry as it stores it)");
         using var dirLock = AcquireLock(data);
         var report = LogVerifier.Verify(data.Path);
-        foreach (var note in report.Notes)
-            Terminal.Out.WriteLine($"note: {note}");
         if (report.Ok)
         {
             Terminal.Out.WriteLine($"ok: {report.Entries} entries from {report.Authors} author(s), {report.Forks} fork(s), {report.Segments} segment(s), {report.Bytes} bytes");
             if (report.Tables.Length > 0)
                 Terminal.Out.WriteLine($"ok: tables: {report.Tables}");
+            foreach (var note in report.Notes)
+                Terminal.Out.WriteLine($"note: {note}");
             return ExitCodes.Ok;
         }
         Terminal.Out.WriteLine($"BAD: {report.Failure}");
         Terminal.Out.WriteLine($"     ({report.Entries} entries verified before it)");
+        foreach (var note in report.Notes)
+            Terminal.Out.WriteLine($"note: {note}");
         if (report.Failure!.File.EndsWith(".tbl", StringComparison.Ordinal) || report.Failure.File.Contains("checkpoint.", StringComparison.Ordinal) || report.Failure.File.EndsWith(".img", StringComparison.Ordinal))
             Terminal.Out.WriteLine("     (the tables are derived from the segments: remove the log's checkpoint.* files and the next open rebuilds them)");
         return ExitCodes.Failed;
