@@ -37,7 +37,9 @@ internal static class ScaleBench
         {
             if (dir is null)
                 throw new CliException(ExitCodes.Usage, "--open-only needs --dir");
-            return Open(dir, frontier, runs);
+            // The data directory itself, or the --dir a full run kept (which holds it as node/).
+            var node = Path.Combine(dir, "node");
+            return Open(Directory.Exists(Path.Combine(node, "identity")) ? node : dir, frontier, runs);
         }
         if (entries < 10 * FrontierLag || authors < 1 || entries > int.MaxValue)
             throw new CliException(ExitCodes.Usage, $"--entries must be between {10 * FrontierLag:N0} and {int.MaxValue:N0}, --authors at least 1");
