@@ -110,7 +110,7 @@ public sealed partial class DatomLog : IDisposable
             {
                 log.OpenFromCheckpoint(checkpoint);
                 log._openNotes.AddRange(notes);
-                log._openNotes.Add($"opened from checkpoint {checkpoint.Generation} ({checkpoint.Entries} entries; {log._entries.Count - checkpoint.Entries} read from the segments)");
+                log._openNotes.Add($"opened from checkpoint {checkpoint.Generation} ({checkpoint.Entries} entries; {log._entries.Count - checkpoint.Entries} read from the segments; {log._entries.ImageNote})");
                 log.FinishOpen();
                 return log;
             }
@@ -147,9 +147,13 @@ public sealed partial class DatomLog : IDisposable
         return full;
     }
 
+    // The chains by author ordinal while the keys are loaded (OnLoadedKey), dropped after.
+    private AuthorChain?[] _loadingChains = [];
+
     private void OpenFromCheckpoint(Checkpoint checkpoint)
     {
         _entries.Load(checkpoint, OnLoadedKey);
+        _loadingChains = [];
         foreach (var head in checkpoint.Heads)
         {
             var meta = _entries.ByNumber(head);
@@ -173,9 +177,15 @@ public sealed partial class DatomLog : IDisposable
     /// <summary>One entry's key from the table, while opening from a checkpoint: rebuilds its author's state.</summary>
     private void OnLoadedKey(int number, int author, uint seq)
     {
-        var id = _entries.AuthorAt(author);
-        if (!_authors.TryGetValue(id, out var chain))
-            _authors[id] = chain = new AuthorChain(id, author);
+        // By ordinal, not by key: hashing a 32-byte key for each of millions of entries was a third of opening.
+        if ((uint)author >= (uint)_loadingChains.Length)
+            Array.Resize(ref _loadingChains, Math.Max(author + 1, _loadingChains.Length * 2));
+        var chain = _loadingChains[author];
+        if (chain is null)
+        {
+            var id = _entries.AuthorAt(author);
+            _authors[id] = chain = _loadingChains[author] = new AuthorChain(id, author);
+        }
         chain.Count++;
         chain.MaxSeq = Math.Max(chain.MaxSeq, seq);
         var first = chain.BySeq[seq];
@@ -403,10 +413,33 @@ public sealed partial class DatomLog : IDisposable
     public IReadOnlySet<EntityId> OutsideAncestry(IEnumerable<EntryHash> heads)
     {
         ArgumentNullException.ThrowIfNull(heads);
+        EntryHash[] key = [.. heads.Distinct().Order()];
+        lock (_gate)
+        {
+            // The same frontier over the same entries has the same answer: a query repeated as of one
+            // frontier (a dashboard, a subscription's client) walks once while nothing new arrives.
+            foreach (var (cachedKey, count, cached) in _outsideCache)
+            {
+                if (count == _entries.Count && cachedKey.AsSpan().SequenceEqual(key))
+                    return cached;
+            }
+            var result = WalkOutsideAncestry(key);
+            if (_outsideCache.Count == OutsideCacheSize)
+                _outsideCache.RemoveAt(0);
+            _outsideCache.Add((key, _entries.Count, result));
+            return result;
+        }
+    }
+
+    // The last few answers of OutsideAncestry, by frontier, with the entry count they were worked out at.
+    private const int OutsideCacheSize = 8;
+    private readonly List<(EntryHash[] Heads, int Count, HashSet<EntityId> Outside)> _outsideCache = [];
+
+    private HashSet<EntityId> WalkOutsideAncestry(EntryHash[] heads)
+    {
         var outside = new HashSet<EntityId>();
         var needed = new HashSet<int>(); // ancestors of forked authors, by number
         Span<int> parents = stackalloc int[256];
-        lock (_gate)
         {
             var authors = _entries.AuthorCount;
             var chains = new AuthorChain?[authors];
@@ -471,7 +504,7 @@ public sealed partial class DatomLog : IDisposable
                 return next < 0 ? int.MaxValue : next;
             }
         }
-        return outside;
+        return outside; // never changed after: callers share it through the cache
     }
 
     /// <summary>Durable entries, counted in store order: <see cref="EntriesFrom"/> takes positions in this count.</summary>
@@ -543,11 +576,14 @@ public sealed partial class DatomLog : IDisposable
             {
                 if (_entries.Settled >= _options.CheckpointEntries && _entries.Settled > _checkpointedEntries)
                     WriteCheckpoint();
+                // Only over a checkpoint of every entry: the image is then of exactly the tables it names.
+                if (_checkpointedEntries == _entries.Settled)
+                    _entries.WriteImageIfDue(_options.CheckpointEntries);
             }
         }
         catch (IOException)
         {
-            // A checkpoint is a cache: without this one the next open replays more, nothing is lost.
+            // A checkpoint (and the image) is a cache: without this one the next open replays more, nothing is lost.
         }
         finally
         {

@@ -9,6 +9,12 @@ namespace Datom.Log;
 public sealed record VerifyReport(long Entries, int Authors, int Forks, long Bytes, int Segments, VerifyFailure? Failure)
 {
     public bool Ok => Failure is null;
+
+    /// <summary>What was found of the tables (<see cref="Tables.TableVerifier"/>): how far they were checked, or why not.</summary>
+    public string Tables { get; init; } = "";
+
+    /// <summary>Things worth knowing that are not failures: a checkpoint slot or the hash index image that opening would not use.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
 /// <summary>The first thing wrong in a log, and where it is.</summary>
@@ -19,7 +25,8 @@ public sealed record VerifyFailure(string File, long Offset, string Reason)
 
 /// <summary>
 /// Checks a log from its bytes up, changing nothing: every record's checksum, every entry's canonical
-/// form, hash, signature, parents (stored before it), sequence number and time. Stops at the first
+/// form, hash, signature, parents (stored before it), sequence number and time; then the tables
+/// opening relies on (<see cref="Tables.TableVerifier"/>) against those entries. Stops at the first
 /// failure and names its file and offset.
 /// </summary>
 public static class LogVerifier
@@ -36,8 +43,11 @@ public static class LogVerifier
         long entries = 0, bytes = 0;
         var forks = 0;
         var segments = new HashSet<uint>();
+        var notes = new List<string>();
+        Tables.TableVerifier? tables = null;
         try
         {
+            tables = Tables.TableVerifier.Open(storage, notes);
             SegmentStore.ScanReadOnly(storage, options.Segments, (position, payload) =>
             {
                 segments.Add(position.Segment);
@@ -47,6 +57,7 @@ public static class LogVerifier
                     throw new LogCorruptionException(storage.Describe(SegmentHeader.FileName(position.Segment)), position.Offset, reason);
                 if (seen.ContainsKey(entry!.Hash))
                     return;
+                tables?.OnEntry(entries, position, entry);
                 seen.Add(entry.Hash, (entry.Author, entry.Seq, entry.Time));
                 if (!bySeq.Add((entry.Author, entry.Seq)))
                     forks++;
@@ -54,13 +65,25 @@ public static class LogVerifier
                 if ((entries & 0xFFF) == 0)
                     progress?.Report(entries);
             });
+            tables?.Finish(entries, notes);
         }
         catch (LogCorruptionException e)
         {
-            return new VerifyReport(entries, seen.Values.Select(v => v.Author).Distinct().Count(), forks, bytes, segments.Count, new VerifyFailure(e.File, e.Offset, e.Reason));
+            return new VerifyReport(entries, seen.Values.Select(v => v.Author).Distinct().Count(), forks, bytes, segments.Count, new VerifyFailure(e.File, e.Offset, e.Reason))
+            {
+                Notes = notes,
+            };
+        }
+        finally
+        {
+            tables?.Dispose();
         }
         progress?.Report(entries);
-        return new VerifyReport(entries, seen.Values.Select(v => v.Author).Distinct().Count(), forks, bytes, segments.Count, null);
+        return new VerifyReport(entries, seen.Values.Select(v => v.Author).Distinct().Count(), forks, bytes, segments.Count, null)
+        {
+            Tables = tables?.Summary ?? "",
+            Notes = notes,
+        };
     }
 
     private static string? Check(ReadOnlyMemory<byte> payload, EntryLimits limits, Dictionary<EntryHash, (NodeId Author, ulong Seq, HlcTimestamp Time)> seen, out Entry? entry)

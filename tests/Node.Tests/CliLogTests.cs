@@ -156,6 +156,35 @@ public class CliLogTests
     }
 
     [Fact]
+    public async Task Log_verify_checks_the_tables_and_names_a_damaged_one()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Sub("node");
+        DatomProcess.Run(null, "init", "--data", data);
+        // Enough entries for a checkpoint of the tables (written here with a short interval).
+        using (var identity = Log.Identity.NodeIdentity.Load(data))
+        using (var log = Log.DatomLog.Open(data, identity, new Log.LogOptions { CheckpointEntries = 8, TableFlushRecords = 4 }))
+        {
+            for (var i = 0; i < 20; i++)
+                await log.AppendAsync([new Log.Model.LogDatom(log.NewEntityId(), "k/v", Log.Model.Value.Long(i), true)]);
+        }
+        var ok = DatomProcess.Run(null, "log", "verify", "--data", data);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.StartsWith("ok: 20 entries", ok.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ok: tables: checkpoint", ok.Stdout, StringComparison.Ordinal);
+        Assert.Contains("covers 20 entries", ok.Stdout, StringComparison.Ordinal);
+
+        var keys = Path.Combine(data, "log", "keys.tbl");
+        var bytes = File.ReadAllBytes(keys);
+        bytes[32 + (16 * 7) + 12] ^= 0x01; // entry 7's sequence number
+        File.WriteAllBytes(keys, bytes);
+        var bad = DatomProcess.Run(null, "log", "verify", "--data", data);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains($"BAD: {keys}: offset {32 + (16 * 7)}: key 7", bad.Stdout, StringComparison.Ordinal);
+        Assert.Contains("remove the log's checkpoint.* files", bad.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_writer_is_refused_with_the_name_of_the_holder()
     {
         using var dir = new TempDirectory();

@@ -14,7 +14,9 @@ namespace Datom.Index.Storage;
 /// footer  16 bytes: index offset (u64), CRC-32C of the index (u32), "RUNE"
 /// </code>
 /// Blocks are read through a shared, bounded <see cref="BlockCache"/>, so memory stays bounded however
-/// large the index grows; the block index (first keys) is held in memory.
+/// large the index grows; the block index (first keys) is held in memory, packed into one array (at
+/// ten million entries a run set has some 600,000 blocks: an array per first key cost 32 bytes more
+/// each, in object headers and references, and as many objects for every collection to trace).
 /// </summary>
 public sealed class FileRun : ISortedRun, IDisposable
 {
@@ -30,9 +32,9 @@ public sealed class FileRun : ISortedRun, IDisposable
     private readonly long _id;
     private readonly long[] _blockOffsets;
     private readonly int[] _blockLengths;
-    private readonly byte[][] _firstKeys;
+    private readonly PackedKeys _firstKeys;
 
-    private FileRun(string name, IStorageFile file, BlockCache cache, long id, long count, long size, long[] offsets, int[] lengths, byte[][] firstKeys)
+    private FileRun(string name, IStorageFile file, BlockCache cache, long id, long count, long size, long[] offsets, int[] lengths, PackedKeys firstKeys)
     {
         Name = name;
         _file = file;
@@ -59,13 +61,13 @@ public sealed class FileRun : ISortedRun, IDisposable
     /// </summary>
     public long EstimateRange(ReadOnlySpan<byte> prefix)
     {
-        if (_firstKeys.Length == 0)
+        if (_firstKeys.Count == 0)
             return 0;
-        var first = Math.Max(0, KeyRange.Start(new ArrayKeys(_firstKeys), prefix) - 1);
-        var last = KeyRange.End(new ArrayKeys(_firstKeys), prefix) - 1;
+        var first = Math.Max(0, KeyRange.Start(_firstKeys, prefix) - 1);
+        var last = KeyRange.End(_firstKeys, prefix) - 1;
         if (last < first)
             return 0;
-        return (long)Math.Ceiling((last - first + 1) * ((double)Count / _firstKeys.Length));
+        return (long)Math.Ceiling((last - first + 1) * ((double)Count / _firstKeys.Count));
     }
 
     public void Dispose() => _file.Dispose();
@@ -183,12 +185,15 @@ public sealed class FileRun : ISortedRun, IDisposable
             if (Crc32C.Compute(indexBytes) != BinaryPrimitives.ReadUInt32LittleEndian(footer.AsSpan(8)))
                 throw Corrupt(storage, name, indexOffset, "run index checksum mismatch");
 
+            if (indexBytes.Length < 4)
+                throw Corrupt(storage, name, indexOffset, "run index shorter than its block count");
             var blocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes);
-            if (blocks < 0 || blocks > indexBytes.Length / 16)
+            if (blocks < 0 || blocks > (indexBytes.Length - 4) / 16)
                 throw Corrupt(storage, name, indexOffset, "run index block count out of range");
             var offsets = new long[blocks];
             var lengths = new int[blocks];
-            var firstKeys = new byte[blocks][];
+            var starts = new int[blocks + 1];
+            var keyBytes = new byte[indexBytes.Length - 4 - (16L * blocks)];
             var o = 4;
             for (var i = 0; i < blocks; i++)
             {
@@ -196,12 +201,15 @@ public sealed class FileRun : ISortedRun, IDisposable
                 lengths[i] = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes.AsSpan(o + 8));
                 var firstLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(indexBytes.AsSpan(o + 12));
                 o += 16;
-                if (firstLength < 0 || o + firstLength > indexBytes.Length || offsets[i] + lengths[i] > indexOffset)
+                if (firstLength < 0 || o + firstLength > indexBytes.Length || starts[i] + firstLength > keyBytes.Length || offsets[i] + lengths[i] > indexOffset)
                     throw Corrupt(storage, name, indexOffset + o, "run index entry out of range");
-                firstKeys[i] = indexBytes.AsSpan(o, firstLength).ToArray();
+                indexBytes.AsSpan(o, firstLength).CopyTo(keyBytes.AsSpan(starts[i]));
+                starts[i + 1] = starts[i] + firstLength;
                 o += firstLength;
             }
-            return new FileRun(name, file, cache, id, count, length, offsets, lengths, firstKeys);
+            if (starts[blocks] != keyBytes.Length)
+                throw Corrupt(storage, name, indexOffset + o, "run index has bytes after its last entry");
+            return new FileRun(name, file, cache, id, count, length, offsets, lengths, new PackedKeys(keyBytes, starts));
         }
         catch
         {
@@ -267,11 +275,11 @@ public sealed class FileRun : ISortedRun, IDisposable
         public bool Seek(ReadOnlySpan<byte> key)
         {
             var first = run._firstKeys;
-            if (first.Length == 0)
+            if (first.Count == 0)
                 return false;
             var lo = 0;
             var inBlock = false;
-            if (_block >= 0 && (_block + 1 == first.Length || key.SequenceCompareTo(first[_block + 1]) < 0))
+            if (_block >= 0 && (_block + 1 == first.Count || key.SequenceCompareTo(first.Key(_block + 1)) < 0))
             {
                 // The key is in the block already loaded (it is before the next block and after the
                 // current key, or after the block's first): no block lookup, and when it is ahead
@@ -283,17 +291,17 @@ public sealed class FileRun : ISortedRun, IDisposable
                 }
                 else
                 {
-                    inBlock = _block == 0 || first[_block].AsSpan().SequenceCompareTo(key) <= 0;
+                    inBlock = _block == 0 || first.Key(_block).SequenceCompareTo(key) <= 0;
                 }
             }
             if (!inBlock)
             {
                 // The last block whose first key is ≤ key (or the first block).
-                int bl = 0, bh = first.Length;
+                int bl = 0, bh = first.Count;
                 while (bl < bh)
                 {
                     var mid = (bl + bh) >>> 1;
-                    if (first[mid].AsSpan().SequenceCompareTo(key) <= 0)
+                    if (first.Key(mid).SequenceCompareTo(key) <= 0)
                         bl = mid + 1;
                     else
                         bh = mid;
@@ -345,7 +353,7 @@ public sealed class FileRun : ISortedRun, IDisposable
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool NextBlock()
         {
-            if (_block + 1 >= run._firstKeys.Length)
+            if (_block + 1 >= run._firstKeys.Count)
             {
                 _i = _n;
                 return false;

@@ -9,6 +9,8 @@ public sealed class IndexSnapshot
 
     public AttributeDictionary Attributes => _state.Attributes;
 
+    internal IndexState State => _state;
+
     public long AppliedEntries => _state.Applied;
 
     /// <summary>Where a unique value may have collided: every (attribute, value) more than one entity was ever given.</summary>

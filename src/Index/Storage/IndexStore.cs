@@ -237,6 +237,7 @@ public sealed class IndexStore : IDisposable
             NextRunId = _nextRunId,
             Attributes = [.. state.Attributes.Names()],
             Runs = [.. Enumerable.Range(0, 4).Select(i => state.Files[i].Select(r => r.Name).ToArray())],
+            Unique = UniqueCandidates.Format(state.UniqueCandidates),
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson.Default.Manifest);
         var temporary = ManifestName + ".tmp";
@@ -309,7 +310,18 @@ public sealed class IndexStore : IDisposable
         }
         _nextRunId = manifest.NextRunId;
         _state = new IndexState(attributes, [.. files], IndexState.NoMemory, manifest.Applied);
-        _state = _state with { Unique = UniqueCandidates.All(_state) };
+        // The candidates as of the runs the manifest names (written with them); a manifest from before
+        // they were kept there has them worked out once, from a scan of every unique attribute.
+        ImmutableHashSet<(uint Attr, Value V)>? unique;
+        try
+        {
+            unique = manifest.Unique is { } kept ? UniqueCandidates.Parse(kept) : null;
+        }
+        catch (FormatException e)
+        {
+            throw new LogCorruptionException(_storage.Describe(ManifestName), 0, "index manifest's unique candidates are not valid: " + e.Message);
+        }
+        _state = _state with { Unique = unique ?? UniqueCandidates.All(_state) };
         DeleteUnreferencedRuns(manifest);
     }
 
@@ -365,6 +377,13 @@ internal sealed class Manifest
     public string[] Attributes { get; set; } = [];
 
     public string[][] Runs { get; set; } = [];
+
+    /// <summary>
+    /// The unique candidates (<see cref="UniqueCandidates"/>) of the state the manifest names, so that
+    /// opening need not scan every unique attribute (<c>:tx/hash</c> has one value per entry); absent
+    /// in manifests written before they were kept, which then scan once.
+    /// </summary>
+    public string[]? Unique { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Manifest))]

@@ -311,15 +311,7 @@ internal interface IKeyList
     ReadOnlySpan<byte> Key(int i);
 }
 
-/// <summary>Keys as separate arrays (a file run's block index).</summary>
-internal readonly struct ArrayKeys(byte[][] keys) : IKeyList
-{
-    public int Count => keys.Length;
-
-    public ReadOnlySpan<byte> Key(int i) => keys[i];
-}
-
-/// <summary>Keys packed back to back (a memory run).</summary>
+/// <summary>Keys packed back to back (a memory run; a file run's block index).</summary>
 internal readonly struct PackedKeys(byte[] bytes, int[] starts) : IKeyList
 {
     public int Count => starts.Length - 1;

@@ -80,6 +80,48 @@ internal static class UniqueCandidates
         return found.ToImmutable();
     }
 
+    /// <summary>The candidates as the manifest keeps them: <c>attribute:value</c>, the value in its key encoding (base64), in a fixed order.</summary>
+    public static string[] Format(ImmutableHashSet<(uint Attr, Value V)> candidates)
+    {
+        var result = new List<string>(candidates.Count);
+        foreach (var (attr, v) in candidates)
+        {
+            var bytes = new byte[KeyCodec.PrefixMaxSize(v)];
+            var n = KeyCodec.WriteValue(v, bytes);
+            result.Add(attr.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Convert.ToBase64String(bytes, 0, n));
+        }
+        result.Sort(StringComparer.Ordinal);
+        return [.. result];
+    }
+
+    /// <summary>Reads what <see cref="Format"/> wrote.</summary>
+    /// <exception cref="FormatException">An item is not <c>attribute:value</c> as written.</exception>
+    public static ImmutableHashSet<(uint Attr, Value V)> Parse(IEnumerable<string> items)
+    {
+        var result = ImmutableHashSet.CreateBuilder<(uint, Value)>();
+        foreach (var item in items)
+        {
+            var colon = item.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || !uint.TryParse(item.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var attr))
+                throw new FormatException($"unique candidate '{item}' is not attribute:value");
+            var bytes = Convert.FromBase64String(item[(colon + 1)..]);
+            var o = 0;
+            Value v;
+            try
+            {
+                v = KeyCodec.ReadValue(bytes, ref o);
+            }
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                throw new FormatException($"unique candidate '{item}' has a value that does not decode", e);
+            }
+            if (o != bytes.Length)
+                throw new FormatException($"unique candidate '{item}' has bytes after its value");
+            result.Add((attr, v));
+        }
+        return result.ToImmutable();
+    }
+
     private static bool HasOtherHolder(IndexSnapshot snapshot, uint a, Value v, EntityId e)
     {
         using var scan = snapshot.Scan(IndexOrder.Avet, KeyCodec.Prefix(IndexOrder.Avet, null, a, v));

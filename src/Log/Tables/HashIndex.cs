@@ -26,6 +26,17 @@ internal sealed class HashIndex
 
     public int Count { get; private set; }
 
+    /// <summary>The slots themselves, for the image opening loads (<see cref="HashIndexImage"/>).</summary>
+    internal ulong[] Slots => _slots;
+
+    /// <summary>Takes the slots of an image of <paramref name="count"/> entries (checked by <see cref="HashIndexImage.TryRead"/>).</summary>
+    internal void Load(ulong[] slots, int count)
+    {
+        _slots = slots;
+        _mask = slots.Length - 1;
+        Count = count;
+    }
+
     public long Bytes => _slots.Length * 8L;
 
     /// <summary>

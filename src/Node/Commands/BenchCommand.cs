@@ -59,7 +59,7 @@ internal static class BenchCommand
         var scaleEntries = new Option<long>("--entries") { Description = "One-datom transactions in the log", DefaultValueFactory = _ => 10_000_000 };
         var scaleAuthors = new Option<int>("--authors") { Description = "Authors taking turns", DefaultValueFactory = _ => 4 };
         var noPull = new Option<bool>("--no-pull") { Description = "Skip the new node's full pull" };
-        var openOnly = new Option<bool>("--open-only") { Description = "With --dir: only open the data directory, measure and print JSON (what the run does in a new process at N/10 and N)" };
+        var openOnly = new Option<bool>("--open-only") { Description = "With --dir (a full run's --dir, or the data directory in it): only open the data directory, measure and print JSON (what the run does in a new process at N/10 and N)" };
         var frontierOption = new Option<string?>("--frontier") { Description = "With --open-only: the frontier for the as-of query (comma-separated hashes)", HelpName = "HASHES" };
         var scaleRuns = new Option<int>("--runs") { Description = "Runs per timed operation (the median is reported)", DefaultValueFactory = _ => 21 };
         var scaleFormat = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };

@@ -26,7 +26,7 @@ internal static class LogCommand
         };
         command.SetAction((parse, cancellationToken) => ListAsync(new DataDirectory(parse.GetValue(Cli.Data)), parse.GetValue(author), parse.GetValue(format)!, parse.GetValue(follow), cancellationToken));
 
-        var verify = new Command("verify", "Recompute every checksum, hash, signature and link; exit 1 naming the first bad file and offset.")
+        var verify = new Command("verify", "Recompute every checksum, hash, signature and link, and check the log's tables (entries, parents, keys, authors, checkpoint, hash index image) against the entries; exit 1 naming the first bad file and offset.")
         {
             Cli.Data,
         };
@@ -107,10 +107,18 @@ internal static class LogCommand
         if (report.Ok)
         {
             Terminal.Out.WriteLine($"ok: {report.Entries} entries from {report.Authors} author(s), {report.Forks} fork(s), {report.Segments} segment(s), {report.Bytes} bytes");
+            if (report.Tables.Length > 0)
+                Terminal.Out.WriteLine($"ok: tables: {report.Tables}");
+            foreach (var note in report.Notes)
+                Terminal.Out.WriteLine($"note: {note}");
             return ExitCodes.Ok;
         }
         Terminal.Out.WriteLine($"BAD: {report.Failure}");
         Terminal.Out.WriteLine($"     ({report.Entries} entries verified before it)");
+        foreach (var note in report.Notes)
+            Terminal.Out.WriteLine($"note: {note}");
+        if (report.Failure!.File.EndsWith(".tbl", StringComparison.Ordinal) || report.Failure.File.Contains("checkpoint.", StringComparison.Ordinal) || report.Failure.File.EndsWith(".img", StringComparison.Ordinal))
+            Terminal.Out.WriteLine("     (the tables are derived from the segments: remove the log's checkpoint.* files and the next open rebuilds them)");
         return ExitCodes.Failed;
     }
 

@@ -97,6 +97,9 @@ public class ConvergenceTests
                 Assert.Equal(a.AppliedEntries, b.AppliedEntries);
                 foreach (var order in Enum.GetValues<IndexOrder>())
                     Assert.Equal(Keys(a, order), Keys(b, order));
+                // The unique-value candidates kept in the manifest are those a scan of the index finds.
+                Assert.Equal(Candidates(UniqueCandidates.All(a.Snapshot().State), a), Candidates(a.Snapshot().UniqueCandidates, a));
+                Assert.Equal(Candidates(a.Snapshot().UniqueCandidates, a), Candidates(b.Snapshot().UniqueCandidates, b));
             }
             // And every answer, unique-value merges included, is the same from the rebuilt index as
             // from the incremental one reopened (whose unique-value candidates are found on open).
@@ -105,6 +108,10 @@ public class ConvergenceTests
             Assert.Equal(Answers(incremental), Answers(fromRebuild));
         }
     }
+
+    /// <summary>Unique-value candidates with attribute ids replaced by names (ids are local to each store), sorted.</summary>
+    private static List<string> Candidates(System.Collections.Immutable.ImmutableHashSet<(uint Attr, Log.Model.Value V)> set, IndexStore store) =>
+        [.. set.Select(c => $"{store.Snapshot().Attributes.Name(c.Attr)} {c.V}").Order(StringComparer.Ordinal)];
 
     /// <summary>All keys of an order, with attribute ids replaced by names (ids are local to each store).</summary>
     private static List<string> Keys(IndexStore store, IndexOrder order)

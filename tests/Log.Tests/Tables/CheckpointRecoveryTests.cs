@@ -102,7 +102,7 @@ public class CheckpointRecoveryTests
         WriteAll(storage, "checkpoint.1", checkpoint1);
         using (var log = DatomLog.Open(storage, me, Options))
         {
-            Assert.Contains(log.OpenNotes, n => n.Contains("(12 entries; 8 read from the segments)", StringComparison.Ordinal));
+            Assert.Contains(log.OpenNotes, n => n.Contains("(12 entries; 8 read from the segments;", StringComparison.Ordinal));
             AssertSameLog(hashes, log);
         }
     }

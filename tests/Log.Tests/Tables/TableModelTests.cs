@@ -98,4 +98,20 @@ public class TableModelTests
             Assert.Equal(entries.Where(e => !expected.Contains(e.Hash)).Select(e => e.Tx).ToHashSet(), log.OutsideAncestry(heads).ToHashSet());
         }
     }
+
+    [Fact]
+    public async Task The_cached_answer_as_of_a_frontier_follows_new_entries()
+    {
+        using var me = Identity.NodeIdentity.Generate();
+        using var log = DatomLog.Open(new MemoryStorage(), me, OnDisk);
+        var first = await log.AppendAsync([new LogDatom(new EntityId(9, 1), "test/n", Value.Long(1), true)]);
+        var second = await log.AppendAsync([new LogDatom(new EntityId(9, 2), "test/n", Value.Long(2), true)]);
+        Assert.Equal([second.Tx], log.OutsideAncestry([first.Hash]));
+        // The same frontier written another way (repeated heads) is the same frontier.
+        Assert.Same(log.OutsideAncestry([first.Hash]), log.OutsideAncestry([first.Hash, first.Hash]));
+        var third = await log.AppendAsync([new LogDatom(new EntityId(9, 3), "test/n", Value.Long(3), true)]);
+        Assert.Equal(new HashSet<EntityId> { second.Tx, third.Tx }, log.OutsideAncestry([first.Hash]).ToHashSet());
+        Assert.Equal([third.Tx], log.OutsideAncestry([second.Hash]));
+        Assert.Throws<KeyNotFoundException>(() => log.OutsideAncestry([EntryHash.Compute([7])]));
+    }
 }
