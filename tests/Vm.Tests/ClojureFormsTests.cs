@@ -124,6 +124,26 @@ public class ClojureFormsTests
     }
 
     [Fact]
+    public async Task Newline_flush_string_statics_integer_on_bigints_and_floats_print_as_Java_prints_them()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (defn -main []
+              (print "a") (newline) (flush)
+              (prn (String/valueOf 12) (String/valueOf (char-array "ab")) (String/join "," ["a" "b"]) (String/join "-" (list "x" "y")))
+              (prn (integer? 2N) (int? 2N) (even? 2N) (integer? 1.0))
+              (prn (float 0.1) (float 1/3) (float 2) (float -0.5) (float 3.14159265) (try (float 1e40) (catch IllegalArgumentException e (.getMessage e))) (try (float ##-Inf) (catch IllegalArgumentException e (.getMessage e))) (float ##NaN)))
+            """);
+        Assert.Equal("""
+            a
+            "12" "ab" "a,b" "x-y"
+            true false true false
+            0.1 0.33333334 2.0 -0.5 3.1415927 "Value out of range for float: 1.0E40" "Value out of range for float: -Infinity" ##NaN
+
+            """, printed);
+    }
+
+    [Fact]
     public async Task Sequential_destructuring_without_rest_still_needs_nth()
     {
         using var t = TestDb.InMemory();

@@ -18,6 +18,9 @@ internal static partial class Natives
         Def("println", 0, -1, (m, a) => Print(m, a, readable: false, newline: true));
         Def("pr", 0, -1, (m, a) => Print(m, a, readable: true, newline: false));
         Def("prn", 0, -1, (m, a) => Print(m, a, readable: true, newline: true));
+        Def("newline", 0, 0, (m, _) => Print(m, [], readable: false, newline: true));
+        // What a run prints is handed over as it is written (and all of it at the run's end): nothing to flush.
+        Def("flush", 0, 0, (_, _) => Val.Nil);
         Def("now", 0, 0, (m, _) => Val.Instant(m.Now()));
         RegisterSubscribe();
         Def("sleep", 1, 1, (m, a) =>

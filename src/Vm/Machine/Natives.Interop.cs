@@ -99,12 +99,22 @@ internal static partial class Natives
         Def("Double/valueOf", 1, 1, (_, a) => a[0].IsNumber ? Val.Double(a[0].ToDouble()) : Val.Double(ParseDouble("Double/valueOf", a[0])));
         Def("Double/isNaN", 1, 1, (_, a) => Val.Bool(double.IsNaN(Num("Double/isNaN", a[0]))));
         Def("Double/isInfinite", 1, 1, (_, a) => Val.Bool(double.IsInfinity(Num("Double/isInfinite", a[0]))));
-        Def("Double/toString", 1, 1, (_, a) => Val.String(ValPrinter.JavaDouble(new System.Text.StringBuilder(), Num("Double/toString", a[0])).ToString().Replace("##Inf", "Infinity", StringComparison.Ordinal).Replace("##-Inf", "-Infinity", StringComparison.Ordinal).Replace("##NaN", "NaN", StringComparison.Ordinal)));
+        Def("Double/toString", 1, 1, (_, a) => Val.String(ValPrinter.JavaDoubleText(Num("Double/toString", a[0]))));
         Def("Double/MAX_VALUE", 0, 0, (_, _) => Val.Double(double.MaxValue));
         Def("Double/MIN_VALUE", 0, 0, (_, _) => Val.Double(double.Epsilon));
         Def("Double/POSITIVE_INFINITY", 0, 0, (_, _) => Val.Double(double.PositiveInfinity));
         Def("Double/NEGATIVE_INFINITY", 0, 0, (_, _) => Val.Double(double.NegativeInfinity));
         Def("Double/NaN", 0, 0, (_, _) => Val.Double(double.NaN));
+        // String.valueOf: the text str gives for one value, and a char[]'s characters as one string.
+        Def("String/valueOf", 1, 1, (m, a) => IsArray(a[0])
+            ? Concat(m, "", [.. Seqs.Values(Unbox(a[0]), m).Select(c => c.IsChar ? c.AsChar.ToString() : ValPrinter.Display(c))])
+            : Concat(m, "", [ValPrinter.Display(a[0])]));
+        // String.join(separator, elements): each element must be a string (a CharSequence), as in Java.
+        Def("String/join", 2, 2, (m, a) =>
+        {
+            var separator = StringArg("String/join", a[0]);
+            return Concat(m, "", [string.Join(separator, Seqs.Values(Unbox(a[1]), m).Select(p => StringArg("String/join", p)))]);
+        });
         Def("Boolean/parseBoolean", 1, 1, (_, a) => Val.Bool(!a[0].IsNil && string.Equals(StringArg("Boolean/parseBoolean", a[0]), "true", StringComparison.OrdinalIgnoreCase)));
 
         // java.lang.Math: overloads on long and double as Java resolves them for Clojure's boxed numbers.

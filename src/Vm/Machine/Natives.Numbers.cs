@@ -173,7 +173,16 @@ internal static partial class Natives
         Def("short", 1, 1, (_, a) => Integral("short", a[0], short.MinValue, short.MaxValue));
         Def("byte", 1, 1, (_, a) => Integral("byte", a[0], sbyte.MinValue, sbyte.MaxValue));
         Def("double", 1, 1, (_, a) => a[0].IsChar ? throw TypeError("double", "a number", a[0]) : Val.Double(Num("double", a[0])));
-        Def("float", 1, 1, (_, a) => Val.Double((float)Num("float", a[0])));
+        // Yin has no float type: (float x) is the double that prints as Java prints the float,
+        // its shortest round-trip digits ((float 1/3) prints 0.33333334, (float 0.1) 0.1).
+        Def("float", 1, 1, (_, a) =>
+        {
+            var x = Num("float", a[0]);
+            if (x < -float.MaxValue || x > float.MaxValue)
+                throw YinException.Of(Kinds.Argument, "Value out of range for float: " + ValPrinter.JavaDoubleText(x));
+            var f = (float)x;
+            return Val.Double(float.IsFinite(f) ? double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : f);
+        });
         Def("num", 1, 1, (_, a) => a[0].IsNumber ? a[0] : throw TypeError("num", "a number", a[0]));
         Def("char?", 1, 1, (_, a) => Val.Bool(a[0].IsChar));
         Def("int?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));

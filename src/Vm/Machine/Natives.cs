@@ -128,7 +128,7 @@ internal static partial class Natives
         Def("true?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean && a[0].AsBool));
         Def("false?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Boolean && !a[0].AsBool));
         Def("number?", 1, 1, (_, a) => Val.Bool(a[0].IsNumber));
-        Def("integer?", 1, 1, (_, a) => Val.Bool(a[0].IsLong));
+        Def("integer?", 1, 1, (_, a) => Val.Bool(a[0].IsLong || a[0].Obj is System.Numerics.BigInteger));
         Def("double?", 1, 1, (_, a) => Val.Bool(a[0].IsDouble));
         Def("string?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.String));
         Def("keyword?", 1, 1, (_, a) => Val.Bool(a[0].Kind == ValKind.Keyword));

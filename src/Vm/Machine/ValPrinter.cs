@@ -153,6 +153,10 @@ internal static class ValPrinter
     /// (<c>1.0</c>, <c>0.001</c>, <c>1234567.0</c>), otherwise <c>d.dddE±n</c> (<c>1.0E7</c>,
     /// <c>1.0E-4</c>); <c>##Inf</c>, <c>##-Inf</c>, <c>##NaN</c> as Clojure's printer writes them.
     /// </summary>
+    /// <summary>Java's Double.toString: as Clojure prints a double, but Infinity, -Infinity and NaN by those names.</summary>
+    public static string JavaDoubleText(double d) =>
+        double.IsPositiveInfinity(d) ? "Infinity" : double.IsNegativeInfinity(d) ? "-Infinity" : double.IsNaN(d) ? "NaN" : JavaDouble(new StringBuilder(), d).ToString();
+
     public static StringBuilder JavaDouble(StringBuilder sb, double d)
     {
         if (double.IsNaN(d))
