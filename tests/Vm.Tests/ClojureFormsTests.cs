@@ -144,6 +144,67 @@ public class ClojureFormsTests
     }
 
     [Fact]
+    public async Task An_ordinary_program_of_protocols_multimethods_transducers_sets_format_and_destructuring_prints_as_Clojure_does()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app (:require [clojure.set :as set] [clojure.string :as str]))
+            (defprotocol Shape (area [s]) (perimeter [s]))
+            (defrecord Rect [w h] Shape (area [_] (* w h)) (perimeter [_] (* 2 (+ w h))))
+            (defrecord Circle [r] Shape (area [_] (* Math/PI r r)) (perimeter [_] (* 2 Math/PI r)))
+            (defmulti speak :kind)
+            (defmethod speak :dog [_] "woof")
+            (defmethod speak :default [a] (str "? " (:kind a)))
+            (defn -main []
+              (prn (map area [(->Rect 2 3) (->Circle 1)]) (perimeter (->Rect 1 1)) (satisfies? Shape (->Rect 1 1)))
+              (prn (speak {:kind :dog}) (speak {:kind :cat}))
+              (prn (into [] (comp (map inc) (filter odd?)) (range 10)) (transduce (map #(* % %)) + (range 5)) (sequence (comp (take 3) (map str)) (range)))
+              (prn (eduction (map inc) [1 2]) (into #{} cat [[1 2] [2 3]]) (reduce (fn [a x] (if (> a 10) (reduced a) (+ a x))) (range)))
+              (prn (update-vals {:a 1 :b 2} inc) (update-keys {:a 1} name) (parse-long "42") (parse-double "1.5") (parse-boolean "true") (abs -3))
+              (prn (partition 3 2 [:pad] (range 6)) (keep #(when (odd? %) (* % %)) (range 6)) (mapv inc [1 2]) (filterv even? [1 2 4]) (remove nil? [1 nil 2]))
+              (prn (sort-by (juxt :a :b) [{:a 2 :b 1} {:a 1 :b 2} {:a 1 :b 1}]) (group-by count ["a" "bb" "c"]) (frequencies [1 1 2]))
+              (prn (set/intersection #{1 2 3} #{2 3 4}) (set/select odd? #{1 2 3}) (set/rename-keys {:a 1} {:a :b}) (set/subset? #{1} #{1 2}) (set/join #{{:a 1 :b 2}} #{{:a 1 :c 3}}))
+              (prn (str/join ", " (for [[k v] (sorted-map :b 2 :a 1)] (str (name k) "=" v))) (format "%-5s|%5s|" "ab" "cd") (format "%08.3f" 3.14159) (format "%+d %c %b %%" 5 \x true))
+              (prn (loop [[x & xs] [1 2 3] acc 0] (if x (recur xs (+ acc x)) acc)) (let [{:keys [a b] :or {b 9} :as m} {:a 1}] [a b m]) (let [{[x y] :pt} {:pt [1 2]}] [x y]))
+              (prn (case 5 (1 2 3) :low (4 5 6) :mid :high) (condp some [1 2] #{2} :>> inc :none) (cond (< 1 0) :a :else :b))
+              (prn (ex-message (try (throw (ex-info "bad" {:x 1})) (catch Exception e e))) (try (assert (= 1 2) "nope") (catch AssertionError e (.getMessage e))))
+              (prn (let [x (atom {})] (swap! x assoc-in [:a :b] 1) (swap! x update-in [:a :b] inc) @x) (let [d (delay (+ 1 2))] [(realized? d) @d (realized? d)]))
+              (prn (seq {}) (empty [1 2]) (not-empty []) (into (sorted-map) {:b 1 :a 2}) (vec (range 3)) (list* 1 2 [3 4]) (conj [1] 2 3) (conj '(1) 2 3) (cons 0 [1]))
+              nil)
+            """);
+        Assert.Equal("""
+            (6 3.141592653589793) 4 true
+            "woof" "? :cat"
+            [1 3 5 7 9] 30 ("0" "1" "2")
+            (2 3) #{1 3 2} 15
+            {:a 2, :b 3} {"a" 1} 42 1.5 true 3
+            ((0 1 2) (2 3 4) (4 5 :pad)) (1 9 25) [2 3] [2 4] (1 2)
+            ({:a 1, :b 1} {:a 1, :b 2} {:a 2, :b 1}) {1 ["a" "c"], 2 ["bb"]} {1 2, 2 1}
+            #{3 2} #{1 3} {:b 1} true #{{:a 1, :b 2, :c 3}}
+            "a=1, b=2" "ab   |   cd|" "0003.142" "+5 x true %"
+            6 [1 9 {:a 1}] [1 2]
+            :mid 3 :b
+            "bad" "Assert failed: nope\n(= 1 2)"
+            {:a {:b 2}} [false 3 true]
+            nil [] nil {:a 2, :b 1} [0 1 2] (1 2 3 4) [1 2 3] (3 2 1) (0 1)
+
+            """, printed);
+    }
+
+    [Fact]
+    public async Task Assert_messages_carry_the_test_and_clojure_set_join_and_rename_work_as_in_Clojure()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app (:require [clojure.set :as set]))
+            (defn -main []
+              (prn (try (assert (= 1 2)) (catch AssertionError e (.getMessage e))) (try (assert (odd? 2) "nope") (catch AssertionError e (.getMessage e))) (set/join #{{:a 1 :b 2}} #{{:a 1 :c 3}}) (set/join #{{:a 1 :b 2} {:a 2 :b 3}} #{{:x 1 :c 3}} {:a :x}) (set/rename #{{:a 1}} {:a :z}) (set/join #{} #{{:a 1}})))
+            """);
+        Assert.Equal("""
+            "Assert failed: (= 1 2)" "Assert failed: nope\n(odd? 2)" #{{:a 1, :b 2, :c 3}} #{{:x 1, :c 3, :a 1, :b 2}} #{{:z 1}} #{}
+
+            """, printed);
+    }
+
+    [Fact]
     public async Task Sequential_destructuring_without_rest_still_needs_nth()
     {
         using var t = TestDb.InMemory();

@@ -172,7 +172,11 @@ internal sealed partial class Analyzer
             case "assert":
                 Need(s, args.Count is 1 or 2, "(assert test message?) takes a test and an optional message");
                 return L(s, Sym(s, "when-not"), args[0],
-                    Core(s, "throw", Core(s, "exception*", Lit(s, "AssertionError"), Core(s, "str", Lit(s, "Assert failed: "), args.Count == 2 ? args[1] : Lit(s, args[0].ToString())))));
+                    // Clojure's message: "Assert failed: " then the message and a newline, then the test as written.
+                    Core(s, "throw", Core(s, "exception*", Lit(s, "AssertionError"),
+                        args.Count == 2
+                            ? Core(s, "str", Lit(s, "Assert failed: "), args[1], Lit(s, "\n"), Core(s, "pr-str", Quote(s, args[0])))
+                            : Core(s, "str", Lit(s, "Assert failed: "), Core(s, "pr-str", Quote(s, args[0]))))));
             case "time":
                 // The elapsed time is the JVM's own; Yin prints Clojure's line with this machine's figure.
                 Need(s, args.Count == 1, "(time expr) takes one expression");

@@ -30,6 +30,8 @@ internal static class Builtins
         ["clojure.set/select"] = "set-select",
         ["clojure.set/project"] = "set-project",
         ["clojure.set/index"] = "set-index",
+        ["clojure.set/join"] = "set-join",
+        ["clojure.set/rename"] = "set-rename",
     };
 
     /// <summary>The built-in a symbol names, or null.</summary>

@@ -85,6 +85,13 @@ internal static partial class Natives
             long.TryParse(StringArg("parse-long", a[0]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? Val.Long(n) : Val.Nil);
         Def("parse-double", 1, 1, (_, a) =>
             double.TryParse(StringArg("parse-double", a[0]), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? Val.Double(d) : Val.Nil);
+        // Exactly "true" or "false", as clojure.core/parse-boolean; anything else is nil.
+        Def("parse-boolean", 1, 1, (_, a) => StringArg("parse-boolean", a[0]) switch { "true" => Val.True, "false" => Val.False, _ => Val.Nil });
+        Def("parse-uuid", 1, 1, (_, a) =>
+        {
+            var text = StringArg("parse-uuid", a[0]);
+            return text.Length == 36 && Guid.TryParseExact(text, "D", out var g) ? Val.Uuid(g) : Val.Nil;
+        });
     }
 
     private static Val Charged(YinMachine m, string s)

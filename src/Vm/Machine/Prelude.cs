@@ -495,6 +495,27 @@ internal static class Prelude
         (defn set-index [xrel ks]
           (reduce (fn [m x] (let [ik (select-keys x ks)] (assoc m ik (conj (get m ik #{}) x)))) {} xrel))
 
+        (defn set-rename [xrel kmap] (set (map (fn [x] (rename-keys x kmap)) xrel)))
+
+        (defn set-join
+          ([xrel yrel]
+           (if (and (seq xrel) (seq yrel))
+             (let [ks (intersection (set (keys (first xrel))) (set (keys (first yrel))))
+                   [r s] (if (<= (count xrel) (count yrel)) [xrel yrel] [yrel xrel])
+                   idx (set-index r ks)]
+               (reduce (fn [ret x]
+                         (let [found (get idx (select-keys x ks))]
+                           (if found (reduce (fn [acc y] (conj acc (merge y x))) ret found) ret)))
+                       #{} s))
+             #{}))
+          ([xrel yrel km]
+           (let [[r s k] (if (<= (count xrel) (count yrel)) [xrel yrel (map-invert km)] [yrel xrel km])
+                 idx (set-index r (vals k))]
+             (reduce (fn [ret x]
+                       (let [found (get idx (rename-keys (select-keys x (keys k)) k))]
+                         (if found (reduce (fn [acc y] (conj acc (merge y x))) ret found) ret)))
+                     #{} s))))
+
         (defn walk [inner outer form]
           (cond
             (list? form) (outer (apply list (map inner form)))
