@@ -205,6 +205,50 @@ public class ClojureFormsTests
     }
 
     [Fact]
+    public async Task Binding_rebinds_defs_for_the_extent_of_its_body_as_Clojures_dynamic_vars_do()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (def ^:dynamic *depth* 0)
+            (def ^:dynamic *out-prefix* "> ")
+            (defn show [x] (str *out-prefix* x " at " *depth*))
+            (defn walk [n] (if (zero? n) [(show "leaf")] (binding [*depth* (inc *depth*)] (conj (walk (dec n)) (show n)))))
+            (defn -main []
+              (prn (binding [*depth* 5] *depth*) *depth*)
+              (prn (walk 2))
+              (prn (binding [*out-prefix* "# " *depth* 9] (show "x")) (show "y"))
+              (prn (try (binding [*depth* 1] (throw (ex-info "e" {}))) (catch Exception e *depth*)))
+              (prn (binding [*depth* 3] (map (fn [_] *depth*) [1 2]))))
+            """);
+        Assert.Equal("""
+            5 0
+            ["> leaf at 2" "> 1 at 2" "> 2 at 1"]
+            "# x at 9" "> y at 0"
+            0
+            (0 0)
+
+            """, printed);
+    }
+
+    [Fact]
+    public async Task A_try_around_a_built_in_catches_what_its_callback_throws()
+    {
+        var printed = await RunProgramAsync("""
+            (ns app)
+            (defn -main []
+              (prn (try (swap! (atom 0) (fn [_] (throw (ex-info "e" {})))) (catch Exception e :c1)))
+              (prn (try (sort-by (fn [_] (throw (ex-info "e" {}))) [1 2]) (catch Exception e :c2)))
+              (prn (try (mapv (fn [x] (throw (ex-info "e" {}))) [1]) (catch Exception e :c3))))
+            """);
+        Assert.Equal("""
+            :c1
+            :c2
+            :c3
+
+            """, printed);
+    }
+
+    [Fact]
     public async Task Sequential_destructuring_without_rest_still_needs_nth()
     {
         using var t = TestDb.InMemory();

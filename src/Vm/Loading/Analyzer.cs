@@ -779,7 +779,24 @@ internal sealed partial class Analyzer
                 case "set!" when s.Items.Count == 3 && s.Items[1].Symbol is { Name: "*warn-on-reflection*" } flag && flag.Namespace is null or "clojure.core":
                     // Yin has no reflection to warn about: the flag is accepted and the form is its value, as set! returns.
                     return Expr(s.Items[2], key, index, context);
-                case "binding" or "set!" or "monitor-enter" or "monitor-exit":
+                case "binding":
+                {
+                    // (binding [*x* v ...] body): the defs take these values for the body's extent,
+                    // seen by every function it calls (Clojure's dynamic vars); see binding*.
+                    Need(s, s.Items.Count >= 2 && s.Items[1].Kind == SyntaxKind.Vector && s.Items[1].Items.Count % 2 == 0,
+                        "(binding [var value ...] body...) takes a vector of names and values");
+                    var pairs = new List<Syntax>();
+                    for (var i = 0; i < s.Items[1].Items.Count; i += 2)
+                    {
+                        var bound = s.Items[1].Items[i];
+                        Need(bound, bound.Symbol is not null && ResolveFunction(bound.Symbol) is not null && !(bound.Symbol.Namespace is null && context.Scope.Contains(bound.Symbol.Name)),
+                            $"binding: {bound} is not a def of this program (only a def's value can be bound)");
+                        pairs.Add(Core(bound, "def-ref*", bound));
+                        pairs.Add(s.Items[1].Items[i + 1]);
+                    }
+                    return List(Core(s, "binding*", V(s.Items[1], pairs), L(s, [Sym(s, "fn"), V(s), .. s.Items.Skip(2)])), key, index, context);
+                }
+                case "set!" or "monitor-enter" or "monitor-exit":
                     throw Error(s, $"{special.Name} is not supported by this VM");
             }
         }

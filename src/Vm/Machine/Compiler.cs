@@ -540,6 +540,14 @@ internal sealed class Compiler
         var n = args.Count;
         switch (name)
         {
+            case "def-ref*":
+            {
+                // The def itself, not its value: what binding* rebinds.
+                if (n != 1 || args[0].Ref(AstSchema.Function) is not { } def || !IsDef(def))
+                    throw Bad(node, "def-ref* takes the name of a def");
+                Constant(Val.Object(new FnRef(_code.Cell(def))));
+                return;
+            }
             case "apply":
                 if (n < 2)
                     throw Bad(node, "(apply f args) takes a function and a collection");

@@ -32,6 +32,15 @@ internal static partial class Natives
             return Val.Object(new YAtom("delay", Val.Nil) { Pending = a[0].Obj as YFunction ?? throw TypeError("delay", "a function", a[0]) });
         });
         Def("deref", 1, 3, (m, a) => Deref(m, a[0]));
+        Def("def-ref*", 1, 1, (_, _) => throw YinException.Of(Kinds.Internal, "def-ref* is compiled, never called"));
+        Def("binding*", 2, 2, (m, a) =>
+        {
+            var pairs = (a[0].Obj as YVector ?? throw TypeError("binding", "a vector of defs and values", a[0])).Items;
+            var bound = new (FunctionCell, Val)[pairs.Count / 2];
+            for (var i = 0; i < bound.Length; i++)
+                bound[i] = ((pairs[2 * i].Obj as FnRef ?? throw TypeError("binding", "a def", pairs[2 * i])).Cell, pairs[(2 * i) + 1]);
+            return m.WithBindings(bound, a[1]);
+        });
         Def("force", 1, 1, (m, a) => a[0].Obj is YAtom { Kind: "delay" } ? Deref(m, a[0]) : a[0]);
         Def("delay?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YAtom { Kind: "delay" }));
         Def("volatile?", 1, 1, (_, a) => Val.Bool(a[0].Obj is YAtom { Kind: "volatile" }));

@@ -85,13 +85,16 @@ internal sealed partial class YinMachine
     /// <summary>Runs the loop; an error a try of this level catches unwinds to its handler and the loop goes on.</summary>
     private Outcome ExecuteCatching()
     {
+        // This run's nesting, kept here: .NET runs this filter before the finally blocks of the
+        // callbacks the error comes out of (Invoke's), so _nested and _handlers may still be theirs.
+        var level = _nested;
         while (true)
         {
             try
             {
                 return Execute();
             }
-            catch (YinException e) when (_handlers.Count > 0 && _handlers[^1].Nested == _nested && ExceptionHierarchy.Catchable(e.Error))
+            catch (YinException e) when (HasHandler(level) && ExceptionHierarchy.Catchable(e.Error))
             {
                 var error = WithStack(e.Error);
                 var h = _handlers[^1];
@@ -108,18 +111,67 @@ internal sealed partial class YinMachine
         }
     }
 
+    /// <summary>Whether a try of the run at <paramref name="level"/> is open, above any of a callback's still unwinding.</summary>
+    private bool HasHandler(int level)
+    {
+        for (var i = _handlers.Count - 1; i >= 0; i--)
+        {
+            if (_handlers[i].Nested == level)
+                return true;
+            if (_handlers[i].Nested < level)
+                return false;
+        }
+        return false;
+    }
+
     /// <summary>
     /// A <c>def</c>'s value: computed on its first use in this run and kept for the run (Clojure's
     /// var root, scoped to the run), computed again when its definition changed.
     /// </summary>
     private Val DefValue(FunctionCell cell)
     {
+        if (_bindings is { Count: > 0 } && Bound(cell) is { } bound)
+            return bound;
         var code = cell.Current ?? cell.Owner.Prepare(cell);
         if (_defs.TryGetValue(cell, out var known) && ReferenceEquals(known.Code, code))
             return known.Value;
         var value = Invoke(Val.Object(new FnRef(cell)), []);
         _defs[cell] = (code, value);
         return value;
+    }
+
+    // binding's frames, innermost last: each def rebound for the extent of a binding form.
+    private List<(FunctionCell Cell, Val Value)>? _bindings;
+
+    private Val? Bound(FunctionCell cell)
+    {
+        for (var i = _bindings!.Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_bindings[i].Cell, cell))
+                return _bindings[i].Value;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with each def of <paramref name="cells"/> bound to its value, seen
+    /// by every function the body calls, and unbound again however the body ends (Clojure's
+    /// <c>binding</c> of dynamic vars, scoped to this run).
+    /// </summary>
+    internal Val WithBindings(ReadOnlySpan<(FunctionCell Cell, Val Value)> pairs, Val body)
+    {
+        _bindings ??= [];
+        var mark = _bindings.Count;
+        foreach (var pair in pairs)
+            _bindings.Add(pair);
+        try
+        {
+            return Invoke(body, []);
+        }
+        finally
+        {
+            _bindings.RemoveRange(mark, _bindings.Count - mark);
+        }
     }
 
     private List<FunctionCell>? _inits;
