@@ -197,28 +197,33 @@ internal static partial class Natives
 /// <summary>Arithmetic on Yin numbers: longs overflow into an error (as Clojure's do), doubles are IEEE 754.</summary>
 internal static class Arith
 {
+    /// <summary>x + y on longs; false on overflow (iff both operands have the sign the result lacks).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool TryAdd(long x, long y, out long r)
+    {
+        r = unchecked(x + y);
+        return ((x ^ r) & (y ^ r)) >= 0;
+    }
+
+    /// <summary>x - y on longs; false on overflow.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool TrySub(long x, long y, out long r)
+    {
+        r = unchecked(x - y);
+        return ((x ^ y) & (x ^ r)) >= 0;
+    }
+
     public static Val Add(Val a, Val b)
     {
         if (a.IsLong && b.IsLong)
-        {
-            var x = a.AsLong;
-            var y = b.AsLong;
-            var r = unchecked(x + y);
-            // Overflow iff both operands have the sign the result lacks.
-            return ((x ^ r) & (y ^ r)) < 0 ? throw Overflow() : Val.Long(r);
-        }
+            return TryAdd(a.AsLong, b.AsLong, out var r) ? Val.Long(r) : throw Overflow();
         return a.IsDouble || b.IsDouble ? Val.Double(Num("+", a) + Num("+", b)) : Exact.Apply("+", a, b);
     }
 
     public static Val Sub(Val a, Val b)
     {
         if (a.IsLong && b.IsLong)
-        {
-            var x = a.AsLong;
-            var y = b.AsLong;
-            var r = unchecked(x - y);
-            return ((x ^ y) & (x ^ r)) < 0 ? throw Overflow() : Val.Long(r);
-        }
+            return TrySub(a.AsLong, b.AsLong, out var r) ? Val.Long(r) : throw Overflow();
         return a.IsDouble || b.IsDouble ? Val.Double(Num("-", a) - Num("-", b)) : Exact.Apply("-", a, b);
     }
 

@@ -385,19 +385,9 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + (ins.C & 0xFFFF)];
                     if (!a.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = ins.C >> 16, r;
-                    if (ins.Op == Op.CallAddSC)
-                    {
-                        r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) < 0)
-                            goto Slow;
-                    }
-                    else
-                    {
-                        r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) < 0)
-                            goto Slow;
-                    }
+                    long r;
+                    if (!(ins.Op == Op.CallAddSC ? Arith.TryAdd(a.AsLong, ins.C >> 16, out r) : Arith.TrySub(a.AsLong, ins.C >> 16, out r)))
+                        goto Slow;
                     callee = fn.Callees[ins.A].Current;
                     newBp = sp + 1 - ins.B;
                     if (callee is null || callee.CallArity != ins.B || _fp >= _frameLimit
@@ -420,19 +410,9 @@ internal sealed partial class YinMachine
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = b.AsLong, r;
-                    if (ins.Op == Op.AddReturn)
-                    {
-                        r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) < 0)
-                            goto Slow;
-                    }
-                    else
-                    {
-                        r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) < 0)
-                            goto Slow;
-                    }
+                    long r;
+                    if (!(ins.Op == Op.AddReturn ? Arith.TryAdd(a.AsLong, b.AsLong, out r) : Arith.TrySub(a.AsLong, b.AsLong, out r)))
+                        goto Slow;
                     result = Val.Long(r);
                     goto Return;
                 }
@@ -442,8 +422,7 @@ internal sealed partial class YinMachine
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = b.AsLong, r = unchecked(x + y);
-                    if (((x ^ r) & (y ^ r)) < 0)
+                    if (!Arith.TryAdd(a.AsLong, b.AsLong, out var r))
                         goto Slow;
                     Val.SetLong(ref a, r);
                     sp--;
@@ -456,8 +435,7 @@ internal sealed partial class YinMachine
                     ref readonly var b = ref _stack[sp - 1];
                     if (!a.IsLong || !b.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = b.AsLong, r = unchecked(x - y);
-                    if (((x ^ y) & (x ^ r)) < 0)
+                    if (!Arith.TrySub(a.AsLong, b.AsLong, out var r))
                         goto Slow;
                     Val.SetLong(ref a, r);
                     sp--;
@@ -546,8 +524,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x + y);
-                    if (((x ^ r) & (y ^ r)) < 0)
+                    if (!Arith.TryAdd(a.AsLong, fn.Constants[ins.B].AsLong, out var r))
                         goto Slow;
                     Val.SetLong(ref _stack[sp++], r);
                     pc++;
@@ -558,8 +535,7 @@ internal sealed partial class YinMachine
                     ref readonly var a = ref _stack[bp + ins.A];
                     if (!a.IsLong)
                         goto Slow;
-                    long x = a.AsLong, y = fn.Constants[ins.B].AsLong, r = unchecked(x - y);
-                    if (((x ^ y) & (x ^ r)) < 0)
+                    if (!Arith.TrySub(a.AsLong, fn.Constants[ins.B].AsLong, out var r))
                         goto Slow;
                     Val.SetLong(ref _stack[sp++], r);
                     pc++;
