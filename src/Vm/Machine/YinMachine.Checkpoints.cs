@@ -23,16 +23,7 @@ internal sealed partial class YinMachine
         _sliceSize = 0;
         if (_steps + _burned >= _fuel)
             throw FuelError();
-        if (Stopwatch.GetTimestamp() > _deadline)
-            throw DeadlineError();
-        if (Cancellation.IsCancellationRequested)
-            throw YinException.Of(Kinds.Cancelled, "the run was cancelled");
-        if (_limits.Others.Count > 0)
-        {
-            var status = new ExecutionStatus(Steps, Depth, _heap.Charged, Elapsed);
-            foreach (var c in _limits.Others)
-                c.Check(status);
-        }
+        CheckClockAndConstraints(Steps);
         if (_pauseAt is { } pause && _steps >= pause && _nested == 0)
         {
             _pauseAt = null;
@@ -61,6 +52,12 @@ internal sealed partial class YinMachine
         _nextPollSteps = steps + Slice;
         if (steps > _fuel)
             throw FuelError();
+        CheckClockAndConstraints(steps);
+    }
+
+    /// <summary>What Checkpoint and Poll both check after fuel: the deadline, cancellation and the run's other constraints.</summary>
+    private void CheckClockAndConstraints(long steps)
+    {
         if (Stopwatch.GetTimestamp() > _deadline)
             throw DeadlineError();
         if (Cancellation.IsCancellationRequested)
